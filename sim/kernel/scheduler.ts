@@ -1,0 +1,260 @@
+// The one event loop of a run: a binary heap ordered by (time, insertion sequence) over integer
+// microseconds. Every delivery, timer, fault and client command of a run is an event here.
+// The heap is struct-of-arrays; cancelled events are dropped lazily when they reach the top.
+
+import { EventBudgetExceeded } from '../errors.js';
+
+/** A callback taking one argument; callers pass long-lived functions plus a record, not closures. */
+export type EventFn<A = unknown> = (arg: A) => void;
+
+/** Opaque handle of a scheduled event, for cancel(). Stale handles are ignored safely. */
+export type EventId = number;
+
+const SLOT_BITS = 2 ** 22; // handle = generation * SLOT_BITS + slot
+const NO_LIMIT = Number.POSITIVE_INFINITY;
+
+export interface SchedulerOptions {
+  /** Hard limit on events run over the scheduler's life; exceeding it throws EventBudgetExceeded. */
+  maxEvents?: number;
+}
+
+export class Scheduler {
+  /** Virtual time in integer microseconds. Only the scheduler moves it. */
+  nowUs = 0;
+  /** Events executed so far (cancelled ones are not counted). */
+  eventsRun = 0;
+  maxEvents: number;
+
+  // heap, struct-of-arrays
+  private hTime: Float64Array;
+  private hSeq: Float64Array;
+  private hSlot: Int32Array;
+  private hSize = 0;
+  private nextSeq = 0;
+
+  // event records by slot
+  private fns: (EventFn<any> | null)[] = [];
+  private args: unknown[] = [];
+  private gens: Uint32Array;
+  private freeSlots: Int32Array;
+  private freeCount = 0;
+  private slotCount = 0;
+  private live = 0;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.maxEvents = options.maxEvents ?? NO_LIMIT;
+    const cap = 1024;
+    this.hTime = new Float64Array(cap);
+    this.hSeq = new Float64Array(cap);
+    this.hSlot = new Int32Array(cap);
+    this.gens = new Uint32Array(cap);
+    this.freeSlots = new Int32Array(cap);
+  }
+
+  /** Number of scheduled events that have not run and are not cancelled. */
+  get pending(): number {
+    return this.live;
+  }
+
+  /** Schedule fn(arg) at absolute time atUs (not before now). */
+  at<A>(atUs: number, fn: EventFn<A>, arg: A): EventId {
+    if (!(atUs >= this.nowUs)) {
+      throw new RangeError(`cannot schedule at ${atUs}us: it is before now (${this.nowUs}us)`);
+    }
+    if (!Number.isInteger(atUs)) throw new RangeError(`event time must be an integer number of microseconds, got ${atUs}`);
+    const slot = this.allocSlot();
+    this.fns[slot] = fn;
+    this.args[slot] = arg;
+    this.push(atUs, this.nextSeq++, slot);
+    this.live++;
+    return this.gens[slot]! * SLOT_BITS + slot;
+  }
+
+  /** Schedule fn(arg) after delayUs (rounded down to whole microseconds, at least 0). */
+  after<A>(delayUs: number, fn: EventFn<A>, arg: A): EventId {
+    return this.at(this.nowUs + (delayUs > 0 ? Math.floor(delayUs) : 0), fn, arg);
+  }
+
+  /** Cancel a scheduled event. Returns false if it already ran, was cancelled, or is unknown. O(1). */
+  cancel(id: EventId): boolean {
+    const slot = id % SLOT_BITS;
+    const gen = (id - slot) / SLOT_BITS;
+    if (slot >= this.slotCount || this.gens[slot] !== gen || this.fns[slot] === null) return false;
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
+    this.live--;
+    // keep the heap from filling with dead entries when cancels dominate
+    if (this.hSize > 4096 && this.live * 2 < this.hSize) this.compact();
+    return true;
+  }
+
+  /** Time of the next live event, or Infinity when idle. */
+  peekTimeUs(): number {
+    while (this.hSize > 0) {
+      const slot = this.hSlot[0]!;
+      if (this.fns[slot] !== null) return this.hTime[0]!;
+      this.popTop();
+      this.freeSlot(slot);
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Run the next live event. Returns false when there is none. */
+  step(): boolean {
+    while (this.hSize > 0) {
+      const t = this.hTime[0]!;
+      const slot = this.hSlot[0]!;
+      this.popTop();
+      const fn = this.fns[slot];
+      const arg = this.args[slot];
+      this.freeSlot(slot);
+      if (fn === null || fn === undefined) continue;
+      this.live--;
+      this.nowUs = t;
+      if (++this.eventsRun > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, t);
+      fn(arg);
+      return true;
+    }
+    return false;
+  }
+
+  /** Run every event due at or before timeUs, then set the clock to timeUs. */
+  runUntil(timeUs: number): void {
+    while (this.peekTimeUs() <= timeUs) this.step();
+    if (timeUs > this.nowUs) this.nowUs = timeUs;
+  }
+
+  /** Run until no event is left. */
+  runUntilIdle(): void {
+    while (this.step()) {
+      /* keep going */
+    }
+  }
+
+  /**
+   * Run until pred() holds (checked before the first event and after each one) or until the
+   * next event would be later than deadlineUs. Returns whether pred held. On a deadline miss the
+   * clock is left at deadlineUs.
+   */
+  runUntilTrue(pred: () => boolean, deadlineUs = Number.POSITIVE_INFINITY): boolean {
+    if (pred()) return true;
+    while (this.peekTimeUs() <= deadlineUs) {
+      this.step();
+      if (pred()) return true;
+    }
+    if (Number.isFinite(deadlineUs) && deadlineUs > this.nowUs) this.nowUs = deadlineUs;
+    return false;
+  }
+
+  // ---- slots ----
+
+  private allocSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
+    const slot = this.slotCount++;
+    if (slot >= this.gens.length) {
+      const gens = new Uint32Array(this.gens.length * 2);
+      gens.set(this.gens);
+      this.gens = gens;
+      const free = new Int32Array(this.freeSlots.length * 2);
+      free.set(this.freeSlots);
+      this.freeSlots = free;
+    }
+    if (slot >= SLOT_BITS) throw new RangeError(`more than ${SLOT_BITS} events pending at once`);
+    this.fns.push(null);
+    this.args.push(undefined);
+    return slot;
+  }
+
+  private freeSlot(slot: number): void {
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
+    this.gens[slot] = (this.gens[slot]! + 1) >>> 0;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  // ---- heap ----
+
+  private push(time: number, seq: number, slot: number): void {
+    if (this.hSize === this.hTime.length) this.grow();
+    const hT = this.hTime;
+    const hS = this.hSeq;
+    const hL = this.hSlot;
+    let i = this.hSize++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = hT[p]!;
+      if (pt < time || (pt === time && hS[p]! < seq)) break;
+      hT[i] = pt;
+      hS[i] = hS[p]!;
+      hL[i] = hL[p]!;
+      i = p;
+    }
+    hT[i] = time;
+    hS[i] = seq;
+    hL[i] = slot;
+  }
+
+  private popTop(): void {
+    const n = --this.hSize;
+    if (n === 0) return;
+    const hT = this.hTime;
+    const hS = this.hSeq;
+    const hL = this.hSlot;
+    const time = hT[n]!;
+    const seq = hS[n]!;
+    const slot = hL[n]!;
+    let i = 0;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = hT[c]!;
+      let cs = hS[c]!;
+      const r = c + 1;
+      if (r < n) {
+        const rt = hT[r]!;
+        const rs = hS[r]!;
+        if (rt < ct || (rt === ct && rs < cs)) {
+          c = r;
+          ct = rt;
+          cs = rs;
+        }
+      }
+      if (time < ct || (time === ct && seq < cs)) break;
+      hT[i] = ct;
+      hS[i] = cs;
+      hL[i] = hL[c]!;
+      i = c;
+    }
+    hT[i] = time;
+    hS[i] = seq;
+    hL[i] = slot;
+  }
+
+  private grow(): void {
+    const cap = this.hTime.length * 2;
+    const t = new Float64Array(cap);
+    t.set(this.hTime);
+    const s = new Float64Array(cap);
+    s.set(this.hSeq);
+    const l = new Int32Array(cap);
+    l.set(this.hSlot);
+    this.hTime = t;
+    this.hSeq = s;
+    this.hSlot = l;
+  }
+
+  /** Drop cancelled entries and re-heapify; order among live events is unchanged ((time, seq) is total). */
+  private compact(): void {
+    const entries: number[] = [];
+    for (let i = 0; i < this.hSize; i++) {
+      const slot = this.hSlot[i]!;
+      if (this.fns[slot] !== null) entries.push(i);
+      else this.freeSlot(slot);
+    }
+    const t = entries.map((i) => this.hTime[i]!);
+    const s = entries.map((i) => this.hSeq[i]!);
+    const l = entries.map((i) => this.hSlot[i]!);
+    this.hSize = 0;
+    for (let k = 0; k < t.length; k++) this.push(t[k]!, s[k]!, l[k]!);
+  }
+}
