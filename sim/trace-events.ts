@@ -13,7 +13,39 @@ export type NetEvent =
   | { t: number; type: 'host.crash'; host: string }
   | { t: number; type: 'host.restart'; host: string };
 
+type Role = 'master' | 'slave';
+
+/** Events of the Redis model. Field names follow Redis's INFO names where one exists. */
+export type RedisEvent =
+  | { t: number; type: 'redis.start'; node: string; role: Role; master_host: string | null; replid: string; replid2: string; master_repl_offset: number; keys: number }
+  | { t: number; type: 'redis.stop'; node: string; how: 'shutdown' | 'crash'; saved: boolean }
+  | { t: number; type: 'redis.role'; node: string; role: Role; master_host: string | null }
+  | { t: number; type: 'redis.replid'; node: string; reason: string; replid: string; replid2: string; second_repl_offset: number; master_repl_offset: number }
+  | {
+      t: number;
+      type: 'redis.psync';
+      node: string;
+      replica: string;
+      requested_replid: string;
+      requested_offset: number;
+      result: 'continue' | 'full';
+      reason: string;
+      master_replid: string;
+      master_replid2: string;
+      second_repl_offset: number;
+      master_repl_offset: number;
+      repl_backlog_first_byte_offset: number;
+      repl_backlog_histlen: number;
+    }
+  | { t: number; type: 'redis.sync'; node: string; master: string; kind: 'full' | 'continue'; replid: string; offset: number }
+  | { t: number; type: 'redis.link'; node: string; master_host: string | null; status: 'up' | 'down'; master_repl_offset: number; replid: string }
+  | { t: number; type: 'redis.replica-drop'; node: string; replica: string; reason: string }
+  | { t: number; type: 'redis.timeout'; node: string; what: string }
+  | { t: number; type: 'redis.failover'; node: string; state: string; target: string | null }
+  | { t: number; type: 'redis.failover-abort'; node: string; reason: string }
+  | { t: number; type: 'redis.save'; node: string; how: string; keys: number; repl_id: string | null; repl_offset: number | null; size_bytes: number };
+
 /** Free-form events for tests and user extensions. */
 export type CustomEvent = { t: number; type: `x.${string}`; [field: string]: unknown };
 
-export type TraceEvent = NetEvent | CustomEvent;
+export type TraceEvent = NetEvent | RedisEvent | CustomEvent;

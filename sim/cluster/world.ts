@@ -1,0 +1,243 @@
+// A simulated deployment: the scheduler, the seed's streams, the trace, the network with one host
+// per node, and the Redis process running on each host. Crash, shutdown and restart act on
+// processes; the host's disk outlives them.
+
+import { Scheduler, type EventId } from '../kernel/scheduler.js';
+import { Rng, type Seed } from '../kernel/rng.js';
+import { Trace, type TraceSink } from '../kernel/trace.js';
+import { Network, type Host } from '../net/network.js';
+import type { LinkParams } from '../net/faults.js';
+import type { NodeContext } from '../redis/context.js';
+import { RedisNode, type Client } from '../redis/instance.js';
+import { buildConfig, type RedisConfig } from '../redis/config.js';
+import { PENDING } from '../redis/dispatch.js';
+import type { Reply } from '../redis/reply.js';
+import type { MutantName } from '../redis/mutants.js';
+import { infoFields, type InfoFields } from '../redis/info.js';
+
+export interface NodeSpec {
+  /** redis.conf settings for this node, over the world's common config. */
+  config?: Record<string, unknown>;
+  /** Start as a replica of this node (like --replicaof). */
+  replicaof?: string | null;
+}
+
+export interface WorldOptions {
+  seed: Seed;
+  nodes: Record<string, NodeSpec>;
+  /** redis.conf settings for every node. */
+  config?: Record<string, unknown>;
+  network?: Partial<LinkParams>;
+  sink?: TraceSink;
+  maxEvents?: number;
+  mutant?: MutantName | null;
+}
+
+interface TimerRecord {
+  ctx: ProcessContext;
+  fn: (arg: unknown) => void;
+  arg: unknown;
+}
+
+function fireTimer(rec: TimerRecord): void {
+  if (rec.ctx.alive) rec.fn(rec.arg);
+}
+
+class ProcessContext implements NodeContext {
+  alive = true;
+  constructor(
+    private readonly world: World,
+    private readonly host: Host,
+  ) {}
+  get name() {
+    return this.host.name;
+  }
+  get rng() {
+    return this.world.rng.stream(`redis:${this.host.name}`);
+  }
+  get disk() {
+    return this.host.disk;
+  }
+  get trace() {
+    return this.world.trace;
+  }
+  nowUs() {
+    return this.world.sched.nowUs;
+  }
+  timer<A>(delayUs: number, fn: (arg: A) => void, arg: A): EventId {
+    return this.world.sched.after(delayUs, fireTimer, { ctx: this, fn: fn as (a: unknown) => void, arg });
+  }
+  cancelTimer(id: EventId) {
+    this.world.sched.cancel(id);
+  }
+  connect(to: string, handler: Parameters<Network['connect']>[2], timeoutUs: number) {
+    return this.world.net.connect(this.host.name, to, handler, timeoutUs);
+  }
+  send(sock: Parameters<Network['send']>[0], payload: unknown, sizeBytes: number) {
+    if (this.alive) this.world.net.send(sock, payload, sizeBytes);
+  }
+  close(sock: Parameters<Network['close']>[0]) {
+    this.world.net.close(sock);
+  }
+  listen(accept: Parameters<Network['listen']>[1]) {
+    this.world.net.listen(this.host.name, accept);
+  }
+  hostExists(name: string) {
+    return this.world.nodeNames.includes(name);
+  }
+}
+
+interface Slot {
+  spec: NodeSpec;
+  node: RedisNode | null;
+  ctx: ProcessContext | null;
+  client: Client | null;
+}
+
+export class World {
+  readonly sched: Scheduler;
+  readonly rng: Rng;
+  readonly trace: Trace;
+  readonly net: Network;
+  readonly nodeNames: string[];
+  private readonly slots = new Map<string, Slot>();
+  private readonly commonConfig: Record<string, unknown>;
+  readonly mutant: MutantName | null;
+
+  constructor(opts: WorldOptions) {
+    this.sched = new Scheduler({ maxEvents: opts.maxEvents ?? 50_000_000 });
+    this.rng = new Rng(opts.seed);
+    this.trace = new Trace(opts.sink);
+    this.net = new Network(this.sched, this.rng.stream('net'), this.trace);
+    if (opts.network) this.net.links.set(opts.network);
+    this.commonConfig = opts.config ?? {};
+    this.mutant = opts.mutant ?? null;
+    this.nodeNames = Object.keys(opts.nodes);
+    for (const name of this.nodeNames) {
+      this.net.addHost(name);
+      this.slots.set(name, { spec: opts.nodes[name]!, node: null, ctx: null, client: null });
+    }
+    for (const name of this.nodeNames) this.start(name);
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new Error(`unknown node ${name}`);
+    return s;
+  }
+
+  configFor(name: string): RedisConfig {
+    const spec = this.slot(name).spec;
+    const merged: Record<string, unknown> = { ...this.commonConfig, ...(spec.config ?? {}) };
+    if (spec.replicaof !== undefined) merged.replicaof = spec.replicaof;
+    return buildConfig(merged, `nodes.${name}.config`);
+  }
+
+  private start(name: string): RedisNode {
+    const slot = this.slot(name);
+    const ctx = new ProcessContext(this, this.net.host(name));
+    const node = new RedisNode(ctx, this.configFor(name), {
+      mutant: this.mutant,
+      onExit: () => {
+        ctx.alive = false;
+        if (slot.node === node) {
+          slot.node = null;
+          slot.client = null;
+        }
+      },
+    });
+    slot.node = node;
+    slot.ctx = ctx;
+    slot.client = node.createClient();
+    return node;
+  }
+
+  /** The running process of a node, or null when it is down. */
+  nodeOrNull(name: string): RedisNode | null {
+    return this.slot(name).node;
+  }
+
+  node(name: string): RedisNode {
+    const n = this.slot(name).node;
+    if (!n) throw new Error(`node ${name} is not running`);
+    return n;
+  }
+
+  isRunning(name: string): boolean {
+    return this.slot(name).node !== null;
+  }
+
+  /** The node's scenario client (one per process: its selected db persists between commands). */
+  client(name: string): Client {
+    const s = this.slot(name);
+    if (!s.client) throw new Error(`node ${name} is not running`);
+    return s.client;
+  }
+
+  /** Send a command from the node's scenario client. A blocking command's reply arrives via onReply. */
+  call(name: string, args: (string | number)[], onReply?: (r: Reply) => void): Reply | typeof PENDING {
+    const r = this.node(name).call(this.client(name), args.map(String), onReply);
+    return r;
+  }
+
+  /** Send a command and run the simulation until it answers (or throw after maxWaitUs). */
+  callAndWait(name: string, args: (string | number)[], maxWaitUs = 120_000_000): Reply {
+    let reply: Reply | undefined;
+    let done = false;
+    const r = this.call(name, args, (x) => {
+      reply = x;
+      done = true;
+    });
+    if (r !== PENDING) return r;
+    if (!this.sched.runUntilTrue(() => done, this.sched.nowUs + maxWaitUs)) throw new Error(`${args.join(' ')} on ${name} did not answer`);
+    return reply!;
+  }
+
+  info(name: string): InfoFields {
+    return infoFields(this.node(name));
+  }
+
+  /** kill -9: the process dies with everything in memory; the host's connections vanish. */
+  crash(name: string): void {
+    const slot = this.slot(name);
+    const node = slot.node;
+    if (!node) return;
+    this.trace.emit({ t: this.sched.nowUs, type: 'redis.stop', node: name, how: 'crash', saved: false });
+    node.exit(false);
+    this.net.crashHost(name);
+  }
+
+  /** Start a fresh process over the same disk (or an empty one). replicaof overrides the start-up config. */
+  restart(name: string, opts: { replicaof?: string | null; wipe?: boolean } = {}): RedisNode {
+    const slot = this.slot(name);
+    if (slot.node) throw new Error(`node ${name} is still running; crash or shut it down first`);
+    if (opts.replicaof !== undefined) slot.spec = { ...slot.spec, replicaof: opts.replicaof };
+    const host = this.net.host(name);
+    if (opts.wipe) host.disk.wipe();
+    if (!host.up) this.net.restartHost(name);
+    return this.start(name);
+  }
+
+  runFor(us: number): void {
+    this.sched.runUntil(this.sched.nowUs + us);
+  }
+
+  runUntil(pred: () => boolean, timeoutUs: number): boolean {
+    return this.sched.runUntilTrue(pred, this.sched.nowUs + timeoutUs);
+  }
+
+  /** Every running replica has its link up and the same offset as its (running) master. */
+  inSync(): boolean {
+    for (const name of this.nodeNames) {
+      const n = this.slot(name).node;
+      if (!n || n.masterHost === null) continue;
+      const m = this.slots.get(n.masterHost)?.node;
+      if (!m || n.replState !== 'connected' || n.masterReplOffset !== m.masterReplOffset) return false;
+    }
+    return true;
+  }
+
+  waitSync(timeoutUs = 60_000_000): boolean {
+    return this.runUntil(() => this.inSync(), timeoutUs);
+  }
+}

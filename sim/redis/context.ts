@@ -1,0 +1,25 @@
+// How a Redis process sees the world (ARCHITECTURE principle 5): the clock, its random stream,
+// timers, connections, its host's disk and the trace. A crash ends the context: timers of a dead
+// process never fire, and a restart gets a fresh context over the same disk.
+
+import type { EventId } from '../kernel/scheduler.js';
+import type { RngStream } from '../kernel/rng.js';
+import type { Trace } from '../kernel/trace.js';
+import type { Disk } from '../net/disk.js';
+import type { AcceptFn, Socket, SocketHandler } from '../net/network.js';
+
+export interface NodeContext {
+  readonly name: string;
+  nowUs(): number;
+  readonly rng: RngStream;
+  readonly disk: Disk;
+  readonly trace: Trace;
+  timer<A>(delayUs: number, fn: (arg: A) => void, arg: A): EventId;
+  cancelTimer(id: EventId): void;
+  connect(to: string, handler: SocketHandler, timeoutUs: number): Socket;
+  send(sock: Socket, payload: unknown, sizeBytes: number): void;
+  close(sock: Socket): void;
+  listen(accept: AcceptFn | null): void;
+  /** Whether a host by that name exists in the world (REPLICAOF to an unknown name still "works"). */
+  hostExists(name: string): boolean;
+}

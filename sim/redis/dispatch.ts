@@ -1,0 +1,224 @@
+// Command dispatch for a client of one node: transactions, the admin commands a scenario can send
+// (REPLICAOF, FAILOVER, CONFIG, CLIENT KILL, SHUTDOWN, SAVE/BGSAVE, DEBUG, WAIT, INFO, ROLE) and data
+// commands with Redis's checks (read-only replica, paused writes, min-replicas-to-write).
+
+import type { Client, RedisNode, ReplyCallback } from './instance.js';
+import { dataCommand, checkArity, parseDb, isWriteCommand } from './commands.js';
+import { type Reply, OK, err, arity, isError } from './reply.js';
+import { parseConfigValue, formatConfigValue, canonicalConfigName, REPL_BACKLOG_MIN_SIZE, type RedisConfig } from './config.js';
+import { failoverCommand } from './failover.js';
+import { infoText, roleReply } from './info.js';
+import * as P from './persistence.js';
+import * as R from './replica.js';
+import { disconnectReplicas } from './master.js';
+import { UserError } from '../errors.js';
+
+export const PENDING: unique symbol = Symbol('pending');
+export type Pending = typeof PENDING;
+
+const TX_COMMANDS = new Set(['EXEC', 'DISCARD', 'MULTI']);
+
+export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
+  const name = args[0]!.toUpperCase();
+  if (client.multi !== null && !TX_COMMANDS.has(name)) {
+    const spec = dataCommand(name);
+    if (!spec && name !== 'SELECT' && name !== 'PING') return err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`);
+    if (spec && !checkArity(spec, args)) return arity(name);
+    client.multi.push(args);
+    return 'QUEUED';
+  }
+  if (node.loading && name !== 'INFO' && name !== 'ROLE' && name !== 'SHUTDOWN') return err('LOADING Redis is loading the dataset in memory');
+  switch (name) {
+    case 'PING':
+      return 'PONG';
+    case 'SELECT': {
+      const db = parseDb(args[1]);
+      if (args.length !== 2) return arity(name);
+      if (db === null) return err('ERR DB index is out of range');
+      client.db = db;
+      return OK;
+    }
+    case 'MULTI':
+      if (client.multi !== null) return err('ERR MULTI calls can not be nested');
+      client.multi = [];
+      return OK;
+    case 'DISCARD':
+      if (client.multi === null) return err('ERR DISCARD without MULTI');
+      client.multi = null;
+      return OK;
+    case 'EXEC':
+      return execCommand(node, client, args, cb);
+    case 'REPLICAOF':
+    case 'SLAVEOF':
+      return replicaofCommand(node, args);
+    case 'FAILOVER':
+      return failoverCommand(node, args);
+    case 'CONFIG':
+      return configCommand(node, args);
+    case 'CLIENT':
+      return clientCommand(node, args);
+    case 'SHUTDOWN':
+      return P.shutdownCommand(node, args, cb);
+    case 'SAVE':
+      return P.saveNow(node);
+    case 'BGSAVE':
+      return P.bgsaveCommand(node);
+    case 'DEBUG':
+      return debugCommand(node, args);
+    case 'WAIT':
+      return waitCommand(node, client, args, cb);
+    case 'INFO':
+      return infoText(node);
+    case 'ROLE':
+      return roleReply(node);
+    default:
+      return dataCall(node, client, args, cb);
+  }
+}
+
+/** Refusals every write gets before it runs; null when the write may proceed now. */
+function writeGate(node: RedisNode): Reply | 'pause' | null {
+  if (!node.isMaster && node.cfg['replica-read-only']) return err("READONLY You can't write against a read only replica.");
+  if (node.writesPaused) return 'pause';
+  const min = node.cfg['min-replicas-to-write'];
+  if (node.isMaster && min > 0 && node.cfg['min-replicas-max-lag'] > 0) {
+    node.refreshGoodReplicas();
+    if (node.goodReplicas < min) return err('NOREPLICAS Not enough good replicas to write.');
+  }
+  return null;
+}
+
+function dataCall(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
+  const name = args[0]!.toUpperCase();
+  const spec = dataCommand(name);
+  if (!spec) return err(`ERR unknown command '${args[0]}', with args beginning with: ${args.slice(1).map((a) => `'${a}' `).join('')}`);
+  if (spec.write) {
+    const gate = writeGate(node);
+    if (gate === 'pause') return node.pauseCall(client, args, cb);
+    if (gate !== null) return gate;
+  }
+  const unit: { db: number; args: string[] }[] = [];
+  const reply = node.execData(spec, args, client.db, false, unit);
+  node.propagateUnit(client, unit);
+  return reply;
+}
+
+function execCommand(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
+  if (client.multi === null) return err('ERR EXEC without MULTI');
+  const queued = client.multi;
+  if (queued.some((a) => isWriteCommand(a[0]!.toUpperCase()))) {
+    const gate = writeGate(node);
+    if (gate === 'pause') return node.pauseCall(client, args, cb);
+    if (gate !== null) {
+      client.multi = null;
+      return err(`EXECABORT Transaction discarded because of: ${(gate as { message: string }).message}`);
+    }
+  }
+  client.multi = null;
+  const unit: { db: number; args: string[] }[] = [];
+  const replies: Reply[] = [];
+  for (const a of queued) {
+    const n = a[0]!.toUpperCase();
+    if (n === 'SELECT') {
+      const db = parseDb(a[1]);
+      if (db === null) replies.push(err('ERR DB index is out of range'));
+      else {
+        client.db = db;
+        replies.push(OK);
+      }
+    } else if (n === 'PING') replies.push('PONG');
+    else replies.push(node.execData(dataCommand(n)!, a, client.db, false, unit));
+  }
+  node.propagateUnit(client, unit);
+  return replies;
+}
+
+function replicaofCommand(node: RedisNode, args: string[]): Reply {
+  if (args.length < 2 || args.length > 3) return arity(args[0]!);
+  if (node.failover.state !== 'no-failover') return err('ERR REPLICAOF not allowed while failing over.');
+  if (args[1]!.toUpperCase() === 'NO' && (args[2] ?? '').toUpperCase() === 'ONE') {
+    if (!node.isMaster) node.promote('replicaof-no-one');
+    return OK;
+  }
+  const host = args[1]!;
+  if (host === node.name) return err('ERR a node cannot replicate itself');
+  if (node.masterHost === host) return 'OK Already connected to specified master';
+  node.setMaster(host);
+  return OK;
+}
+
+function configCommand(node: RedisNode, args: string[]): Reply {
+  const sub = (args[1] ?? '').toUpperCase();
+  if (sub === 'RESETSTAT') {
+    node.stats.syncFull = 0;
+    node.stats.syncPartialOk = 0;
+    node.stats.syncPartialErr = 0;
+    node.stats.expiredKeys = 0;
+    return OK;
+  }
+  if (sub === 'GET' && args.length === 3) {
+    const key = canonicalConfigName(args[2]!);
+    return key ? [args[2]!, formatConfigValue(node.cfg, key)] : [];
+  }
+  if (sub === 'SET' && args.length >= 4 && args.length % 2 === 0) {
+    const changes: [keyof RedisConfig, unknown][] = [];
+    for (let i = 2; i < args.length; i += 2) {
+      try {
+        const [key, value] = parseConfigValue(args[i]!, args[i + 1]!, `CONFIG SET ${args[i]}`);
+        if (key === 'replicaof') return err(`ERR Unsupported CONFIG parameter: ${args[i]}`);
+        changes.push([key, key === 'repl-backlog-size' ? Math.max(REPL_BACKLOG_MIN_SIZE, value as number) : value]);
+      } catch (e) {
+        if (e instanceof UserError) return err(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - ${e.message}`);
+        throw e;
+      }
+    }
+    for (const [key, value] of changes) (node.cfg as unknown as Record<string, unknown>)[key] = value;
+    node.buffer?.trim(node.cfg['repl-backlog-size']);
+    node.refreshGoodReplicas();
+    return OK;
+  }
+  return err(`ERR unknown subcommand or wrong number of arguments for 'CONFIG ${args[1] ?? ''}'`);
+}
+
+function clientCommand(node: RedisNode, args: string[]): Reply {
+  if ((args[1] ?? '').toUpperCase() !== 'KILL' || (args[2] ?? '').toUpperCase() !== 'TYPE' || args.length !== 4) {
+    return err('ERR only CLIENT KILL TYPE master|replica|slave is supported');
+  }
+  const type = args[3]!.toLowerCase();
+  if (type === 'master') {
+    if (!node.master) return 0;
+    R.handleMasterLinkLost(node, true, true);
+    return 1;
+  }
+  if (type === 'replica' || type === 'slave') {
+    const n = node.replicas.length;
+    disconnectReplicas(node, 'CLIENT KILL TYPE replica');
+    return n;
+  }
+  if (type === 'normal' || type === 'pubsub') return 0;
+  return err(`ERR Unknown client type '${args[3]}'`);
+}
+
+function debugCommand(node: RedisNode, args: string[]): Reply {
+  const sub = (args[1] ?? '').toUpperCase();
+  if (sub === 'DIGEST') return node.ds.digest();
+  if (sub === 'SET-ACTIVE-EXPIRE' && (args[2] === '0' || args[2] === '1')) {
+    node.activeExpire = args[2] === '1';
+    return OK;
+  }
+  return err('ERR only DEBUG DIGEST and DEBUG SET-ACTIVE-EXPIRE 0|1 are supported');
+}
+
+function waitCommand(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
+  if (args.length !== 3) return arity('WAIT');
+  if (!node.isMaster) {
+    return err('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.');
+  }
+  if (!/^\d+$/.test(args[1]!) || !/^\d+$/.test(args[2]!)) return err('ERR value is not an integer or out of range');
+  const want = Number(args[1]);
+  const acked = node.countAcked(client.woff);
+  if (acked >= want || client.multi !== null) return acked;
+  return node.blockForWait(client, want, Number(args[2]), cb);
+}
+
+export { isError };

@@ -1,0 +1,100 @@
+// The coordinated FAILOVER command (Redis 6.2+): pause writes, wait until the target (or any replica)
+// has acknowledged our whole stream, demote ourselves with PSYNC ... FAILOVER, and the abort paths.
+
+import type { RedisNode } from './instance.js';
+import { onlineReplicas } from './master.js';
+import { type Reply, OK, err } from './reply.js';
+
+export type FailoverStateName = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
+
+export interface FailoverState {
+  state: FailoverStateName;
+  /** Target node name, or null for "any replica". */
+  target: string | null;
+  /** Absolute deadline (virtual us) when a TIMEOUT was given, else 0. */
+  endTimeUs: number;
+  force: boolean;
+}
+
+export function noFailover(): FailoverState {
+  return { state: 'no-failover', target: null, endTimeUs: 0, force: false };
+}
+
+/** FAILOVER [TO host [port] [FORCE]] [TIMEOUT ms] | FAILOVER ABORT */
+export function failoverCommand(node: RedisNode, args: string[]): Reply {
+  const opts = args.slice(1);
+  if (opts.length === 1 && opts[0]!.toUpperCase() === 'ABORT') {
+    if (node.failover.state === 'no-failover') return err('ERR No failover in progress.');
+    abortFailover(node, 'Failover manually aborted');
+    return OK;
+  }
+  let target: string | null = null;
+  let timeoutMs = 0;
+  let force = false;
+  for (let i = 0; i < opts.length; i++) {
+    const o = opts[i]!.toUpperCase();
+    if (o === 'TO' && opts[i + 1] !== undefined && target === null) {
+      target = opts[++i]!;
+      if (opts[i + 1] !== undefined && /^\d+$/.test(opts[i + 1]!)) i++; // optional port
+    } else if (o === 'TIMEOUT' && opts[i + 1] !== undefined && /^\d+$/.test(opts[i + 1]!)) {
+      timeoutMs = Number(opts[++i]);
+      if (timeoutMs <= 0) return err('ERR FAILOVER timeout must be greater than 0');
+    } else if (o === 'FORCE') force = true;
+    else return err('ERR syntax error');
+  }
+  if (node.masterHost !== null) return err('ERR FAILOVER is not valid when server is a replica.');
+  if (node.replicas.length === 0) return err('ERR FAILOVER requires connected replicas.');
+  if (force && (target === null || timeoutMs === 0)) return err('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
+  if (node.failover.state !== 'no-failover') return err('ERR FAILOVER already in progress.');
+  if (target !== null && !onlineReplicas(node).some((r) => r.peer === target)) {
+    return err('ERR FAILOVER target HOST and PORT is not a replica.');
+  }
+  node.failover = {
+    state: 'waiting-for-sync',
+    target,
+    endTimeUs: timeoutMs > 0 ? node.ctx.nowUs() + timeoutMs * 1000 : 0,
+    force,
+  };
+  emit(node);
+  updateFailoverStatus(node);
+  return OK;
+}
+
+function emit(node: RedisNode): void {
+  node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.failover', node: node.name, state: node.failover.state, target: node.failover.target });
+}
+
+/** updateFailoverStatus(): called after ACKs and from the (10 Hz during failover) cron. */
+export function updateFailoverStatus(node: RedisNode): void {
+  const f = node.failover;
+  if (f.state !== 'waiting-for-sync') return;
+  const now = node.ctx.nowUs();
+  if (f.endTimeUs > 0 && now >= f.endTimeUs) {
+    if (f.force) return beginFailover(node, f.target!);
+    return abortFailover(node, 'Replica never caught up before timeout');
+  }
+  const candidates = onlineReplicas(node).filter((r) => f.target === null || r.peer === f.target);
+  const synced = candidates.find((r) => r.ackOff === node.masterReplOffset);
+  if (synced) beginFailover(node, synced.peer);
+}
+
+function beginFailover(node: RedisNode, target: string): void {
+  node.failover.state = 'failover-in-progress';
+  node.failover.target = target;
+  emit(node);
+  node.setMaster(target);
+}
+
+/** abortFailover(): an in-progress failover turns us back into a master with a new replid. */
+export function abortFailover(node: RedisNode, reason: string): void {
+  const wasInProgress = node.failover.state === 'failover-in-progress';
+  node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.failover-abort', node: node.name, reason });
+  if (wasInProgress) node.promote('failover-aborted');
+  clearFailoverState(node);
+}
+
+export function clearFailoverState(node: RedisNode): void {
+  node.failover = noFailover();
+  emit(node);
+  node.resumePausedClients();
+}

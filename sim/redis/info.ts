@@ -1,0 +1,83 @@
+// INFO (replication, stats and persistence fields, with Redis's own names and value forms) and ROLE.
+
+import type { RedisNode } from './instance.js';
+import type { Reply } from './reply.js';
+
+export type InfoValue = string | number;
+export type InfoFields = Record<string, InfoValue>;
+
+const ROLE_LINK_STATE: Record<string, string> = {
+  none: 'none',
+  connect: 'connect',
+  connecting: 'connecting',
+  handshake: 'handshake',
+  transfer: 'sync',
+  connected: 'connected',
+};
+
+function replicaOffset(node: RedisNode): number {
+  if (node.master) return node.master.reploff;
+  if (node.cachedMaster) return node.cachedMaster.reploff;
+  return 1;
+}
+
+export function infoFields(node: RedisNode): InfoFields {
+  const now = node.ctx.nowUs();
+  const f: InfoFields = { role: node.isMaster ? 'master' : 'slave' };
+  if (!node.isMaster) {
+    f.master_host = node.masterHost!;
+    f.master_port = 6379;
+    f.master_link_status = node.replState === 'connected' ? 'up' : 'down';
+    f.master_last_io_seconds_ago = node.master ? Math.floor((now - node.master.lastInteractionUs) / 1_000_000) : -1;
+    f.master_sync_in_progress = node.replState === 'transfer' ? 1 : 0;
+    f.slave_read_repl_offset = node.master ? node.master.readReploff : replicaOffset(node);
+    f.slave_repl_offset = replicaOffset(node);
+    f.slave_priority = node.cfg['replica-priority'];
+    f.slave_read_only = node.cfg['replica-read-only'] ? 1 : 0;
+    f.replica_announced = 1;
+  }
+  f.connected_slaves = node.replicas.length;
+  node.replicas.forEach((r, i) => {
+    const state = r.replState === 'online' ? 'online' : r.replState === 'send_bulk' ? 'send_bulk' : 'wait_bgsave';
+    const lag = r.replState === 'online' ? Math.floor((now - r.ackTimeUs) / 1_000_000) : 0;
+    f[`slave${i}`] = `ip=${r.peer},port=6379,state=${state},offset=${r.ackOff},lag=${lag}`;
+  });
+  if (node.cfg['min-replicas-to-write'] > 0 && node.cfg['min-replicas-max-lag'] > 0) f.min_slaves_good_slaves = node.goodReplicas;
+  f.master_failover_state = node.failover.state;
+  f.master_replid = node.replid;
+  f.master_replid2 = node.replid2;
+  f.master_repl_offset = node.masterReplOffset;
+  f.second_repl_offset = node.secondReplOffset;
+  f.repl_backlog_active = node.buffer ? 1 : 0;
+  f.repl_backlog_size = node.cfg['repl-backlog-size'];
+  f.repl_backlog_first_byte_offset = node.buffer ? node.buffer.firstByte : 0;
+  f.repl_backlog_histlen = node.buffer ? node.buffer.histlen : 0;
+  // stats
+  f.sync_full = node.stats.syncFull;
+  f.sync_partial_ok = node.stats.syncPartialOk;
+  f.sync_partial_err = node.stats.syncPartialErr;
+  f.expired_keys = node.stats.expiredKeys;
+  // persistence
+  f.loading = node.loading ? 1 : 0;
+  f.rdb_changes_since_last_save = node.dirty;
+  f.rdb_bgsave_in_progress = node.bgsave ? 1 : 0;
+  f.rdb_last_load_keys_expired = node.stats.rdbLastLoadKeysExpired;
+  f.rdb_last_load_keys_loaded = node.stats.rdbLastLoadKeysLoaded;
+  return f;
+}
+
+/** INFO as Redis prints it: `field:value` lines. */
+export function infoText(node: RedisNode): string {
+  return Object.entries(infoFields(node))
+    .map(([k, v]) => `${k}:${v}`)
+    .join('\r\n');
+}
+
+export function roleReply(node: RedisNode): Reply {
+  if (node.isMaster) {
+    const replicas = node.replicas.filter((r) => r.replState === 'online').map((r) => [r.peer, '6379', String(r.ackOff)]);
+    return ['master', node.masterReplOffset, replicas];
+  }
+  const off = node.master ? node.master.reploff : node.cachedMaster ? node.cachedMaster.reploff : -1;
+  return ['slave', node.masterHost!, 6379, ROLE_LINK_STATE[node.replState] ?? node.replState, off];
+}

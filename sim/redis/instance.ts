@@ -1,0 +1,409 @@
+// One Redis 7.0 process: its replication state, dataset, clients, command dispatch, cron and role
+// changes. The master and replica halves of replication live in master.ts and replica.ts;
+// persistence in persistence.ts; INFO and ROLE in info.ts; FAILOVER in failover.ts.
+
+import type { Socket } from '../net/network.js';
+import type { NodeContext } from './context.js';
+import type { RedisConfig } from './config.js';
+import { Dataset, EPOCH_MS } from './dataset.js';
+import type { ReplBuffer } from './backlog.js';
+import { ZERO_REPLID } from './link.js';
+import * as M from './master.js';
+import * as R from './replica.js';
+import { type FailoverState, noFailover, updateFailoverStatus, abortFailover } from './failover.js';
+import { dataCommand, checkArity, type ExecContext } from './commands.js';
+import { type Reply, err } from './reply.js';
+import { dispatch, PENDING, type Pending } from './dispatch.js';
+import * as P from './persistence.js';
+import type { RdbSnapshot, ReplInfo } from './rdb.js';
+import type { MutantName } from './mutants.js';
+
+export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
+
+/** A connection accepted by this node; a replica once it sent PSYNC (replState set). */
+export interface ServerConn {
+  sock: Socket;
+  peer: string;
+  replState: ReplicaLinkState | null;
+  psyncInitialOffset: number;
+  ackOff: number;
+  ackTimeUs: number;
+  /** First offset still to send while the replica waits for its snapshot; Infinity once streaming. */
+  sendFrom: number;
+  cobSoftSinceUs: number;
+}
+
+/** A scenario or test client connected to this node. */
+export interface Client {
+  readonly id: number;
+  db: number;
+  /** Commands queued by MULTI, or null. */
+  multi: string[][] | null;
+  /** master_repl_offset after this client's last propagated write (for WAIT). */
+  woff: number;
+}
+
+export type ReplyCallback = (reply: Reply) => void;
+
+interface PausedCall {
+  client: Client;
+  args: string[];
+  cb: ReplyCallback;
+}
+
+interface Waiter {
+  client: Client;
+  numReplicas: number;
+  cb: ReplyCallback;
+  timer: number | null;
+}
+
+export interface BgsaveState {
+  forReplication: boolean;
+  snapshot: RdbSnapshot;
+  timer: number;
+  startedUs: number;
+}
+
+export interface NodeOptions {
+  /** Called once when the process exits (SHUTDOWN); the world then stops routing to it. */
+  onExit?: () => void;
+  mutant?: MutantName | null;
+}
+
+export type ReplState = 'none' | 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
+
+export class RedisNode {
+  readonly name: string;
+  alive = true;
+  readonly mutant: MutantName | null;
+  ds = new Dataset();
+
+  // identity and stream
+  replid = ZERO_REPLID;
+  replid2 = ZERO_REPLID;
+  secondReplOffset = -1;
+  masterReplOffset = 0;
+  buffer: ReplBuffer | null = null;
+  slaveseldb = -1;
+  replNoSlavesSinceUs: number;
+
+  // master side
+  replicas: ServerConn[] = [];
+  goodReplicas = 0;
+  bgsave: BgsaveState | null = null;
+  failover: FailoverState = noFailover();
+  readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, expiredKeys: 0, rdbLastLoadKeysExpired: 0, rdbLastLoadKeysLoaded: 0 };
+
+  // replica side
+  masterHost: string | null = null;
+  replState: ReplState = 'none';
+  master: R.MasterLink | null = null;
+  cachedMaster: R.CachedMaster | null = null;
+  handshake: R.Handshake | null = null;
+  loading = false;
+  private loadTimer: number | null = null;
+
+  // clients, cron, persistence
+  cronLoops = 0;
+  private serverCronLoops = 0;
+  activeExpire = true;
+  dirty = 0;
+  dirtyAtBgsave = 0;
+  lastSaveUs: number;
+  shuttingDown: P.ShutdownState | null = null;
+  private nextClientId = 1;
+  private paused: PausedCall[] = [];
+  private waiters: Waiter[] = [];
+  private ackRequested = false;
+
+  constructor(
+    readonly ctx: NodeContext,
+    public cfg: RedisConfig,
+    private readonly options: NodeOptions = {},
+  ) {
+    this.name = ctx.name;
+    this.mutant = options.mutant ?? null;
+    this.replNoSlavesSinceUs = ctx.nowUs();
+    this.lastSaveUs = ctx.nowUs();
+    this.replid = ctx.rng.hex(40);
+    if (cfg.replicaof !== null) {
+      this.masterHost = cfg.replicaof;
+      this.replState = 'connect';
+    }
+    P.loadDataFromDisk(this);
+    ctx.trace.emit({
+      t: ctx.nowUs(),
+      type: 'redis.start',
+      node: this.name,
+      role: this.masterHost === null ? 'master' : 'slave',
+      master_host: this.masterHost,
+      replid: this.replid,
+      replid2: this.replid2,
+      master_repl_offset: this.masterReplOffset,
+      keys: this.ds.totalKeys(),
+    });
+    ctx.listen((sock) => M.acceptConnection(this, sock));
+    // processes start at different moments: the cron's phase is drawn from the node's stream
+    ctx.timer(ctx.rng.int(0, 99_999), this.serverCronFn, this);
+  }
+
+  nowMs(): number {
+    return EPOCH_MS + Math.floor(this.ctx.nowUs() / 1000);
+  }
+
+  get isMaster(): boolean {
+    return this.masterHost === null;
+  }
+
+  // ---- clients and commands ----
+
+  createClient(): Client {
+    return { id: this.nextClientId++, db: 0, multi: null, woff: 0 };
+  }
+
+  /**
+   * Run a command for a client. Returns the reply, or PENDING when the command blocks (WAIT, a
+   * write paused by FAILOVER, SHUTDOWN waiting for replicas): `cb` then receives the reply later.
+   */
+  call(client: Client, args: string[], cb: ReplyCallback = () => {}): Reply | Pending {
+    if (!this.alive) return err('ERR connection closed: the server is not running');
+    if (args.length === 0) return err('ERR empty command');
+    return dispatch(this, client, args, cb);
+  }
+
+  /** Synchronous convenience for tests: throws if the command blocks. */
+  command(client: Client, ...args: (string | number)[]): Reply {
+    const r = this.call(client, args.map(String));
+    if (r === PENDING) throw new Error(`${args.join(' ')} blocked; use call() with a callback`);
+    return r;
+  }
+
+  get writesPaused(): boolean {
+    return this.failover.state !== 'no-failover' || (this.shuttingDown !== null && this.shuttingDown.pausing);
+  }
+
+  pauseCall(client: Client, args: string[], cb: ReplyCallback): Pending {
+    this.paused.push({ client, args, cb });
+    return PENDING;
+  }
+
+  resumePausedClients(): void {
+    if (this.writesPaused) return;
+    const calls = this.paused;
+    this.paused = [];
+    for (const c of calls) {
+      const r = this.call(c.client, c.args, c.cb);
+      if (r !== PENDING) c.cb(r);
+    }
+  }
+
+  /** Execute a data command in `db`; from the master it is applied without propagation. */
+  execData(spec: NonNullable<ReturnType<typeof dataCommand>>, args: string[], db: number, fromMaster: boolean, unit?: { db: number; args: string[] }[]): Reply {
+    if (!checkArity(spec, args)) return err(`ERR wrong number of arguments for '${args[0]!.toLowerCase()}' command`);
+    const ctx: ExecContext = {
+      ds: this.ds,
+      db,
+      nowMs: this.nowMs(),
+      fromMaster,
+      isMaster: this.isMaster,
+      propagate: (a, d) => {
+        if (unit) unit.push({ db: d, args: a });
+      },
+      onExpired: () => {
+        this.stats.expiredKeys++;
+      },
+    };
+    return spec.run(ctx, args);
+  }
+
+  /** Feed one execution unit's propagated commands and account for it. */
+  propagateUnit(client: Client | null, unit: { db: number; args: string[] }[]): void {
+    if (unit.length === 0) return;
+    this.dirty += unit.length;
+    M.feedUnit(this, unit);
+    if (client) client.woff = this.masterReplOffset;
+  }
+
+  // ---- WAIT ----
+
+  blockForWait(client: Client, numReplicas: number, timeoutMs: number, cb: ReplyCallback): Pending {
+    const w: Waiter = { client, numReplicas, cb, timer: null };
+    if (timeoutMs > 0) w.timer = this.ctx.timer(timeoutMs * 1000, this.waitTimeoutFn, w);
+    this.waiters.push(w);
+    if (!this.ackRequested) {
+      this.ackRequested = true;
+      this.ctx.timer(0, this.beforeSleepFn, this);
+    }
+    return PENDING;
+  }
+
+  countAcked(woff: number): number {
+    let n = 0;
+    for (const r of this.replicas) if (r.replState === 'online' && r.ackOff >= woff) n++;
+    return n;
+  }
+
+  private readonly waitTimeoutFn = (w: Waiter) => {
+    const i = this.waiters.indexOf(w);
+    if (i < 0 || !this.alive) return;
+    this.waiters.splice(i, 1);
+    w.cb(this.countAcked(w.client.woff));
+  };
+
+  private readonly beforeSleepFn = (self: RedisNode) => {
+    self.ackRequested = false;
+    if (!self.alive || self.waiters.length === 0 || self.writesPaused) return;
+    M.requestAcks(self);
+  };
+
+  onReplicaAck(): void {
+    if (this.waiters.length > 0) {
+      for (const w of this.waiters.slice()) {
+        const n = this.countAcked(w.client.woff);
+        if (n >= w.numReplicas) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          if (w.timer !== null) this.ctx.cancelTimer(w.timer);
+          w.cb(n);
+        }
+      }
+    }
+    updateFailoverStatus(this);
+    if (this.shuttingDown) P.checkShutdownReady(this);
+  }
+
+  refreshGoodReplicas(): void {
+    const lagS = this.cfg['min-replicas-max-lag'];
+    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
+    let n = 0;
+    for (const r of this.replicas) if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) <= lagS) n++;
+    this.goodReplicas = n;
+  }
+
+  // ---- role changes ----
+
+  /** replicationUnsetMaster(): REPLICAOF NO ONE, a FAILOVER target, or an aborted failover. */
+  promote(reason: string): void {
+    if (this.masterHost === null) return;
+    if (this.master) R.handleMasterLinkLost(this, true, true);
+    this.masterHost = null;
+    this.cachedMaster = null;
+    R.cancelHandshake(this, true);
+    M.shiftReplicationId(this, reason);
+    M.disconnectReplicas(this, 'promoted to master');
+    this.replState = 'none';
+    this.slaveseldb = -1;
+    this.replNoSlavesSinceUs = this.ctx.nowUs();
+    this.emitRole();
+  }
+
+  /** replicationSetMaster(): REPLICAOF host, switching masters, or the demotion of a FAILOVER. */
+  setMaster(host: string): void {
+    const wasMaster = this.masterHost === null;
+    this.masterHost = host;
+    if (this.master) {
+      const link = this.master;
+      this.master = null;
+      this.ctx.close(link.sock);
+      const off = this.mutant === 'cached-master-read-offset' ? link.readReploff : link.reploff;
+      this.cachedMaster = { replid: link.replid, reploff: off, db: link.db };
+      this.emitLink('down');
+    }
+    R.cancelHandshake(this, true);
+    if (wasMaster) {
+      // replicationCacheMasterUsingMyself(): our current id and offset are what we ask for
+      this.cachedMaster = { replid: this.replid, reploff: this.masterReplOffset, db: this.slaveseldb === -1 ? 0 : this.slaveseldb };
+      for (const w of this.waiters.splice(0)) {
+        if (w.timer !== null) this.ctx.cancelTimer(w.timer);
+        w.cb(err('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
+      }
+    }
+    this.replState = 'connect';
+    this.emitRole();
+    R.connectWithMaster(this);
+  }
+
+  /** Reply of the failover target to our PSYNC ... FAILOVER (or to any PSYNC when none is running). */
+  failoverPsyncAnswered(accepted: boolean): void {
+    if (this.failover.state !== 'failover-in-progress') return;
+    if (accepted) {
+      this.failover = noFailover();
+      this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.failover', node: this.name, state: 'no-failover', target: null });
+      this.resumePausedClients();
+    } else abortFailover(this, 'Failover target rejected psync request');
+  }
+
+  emitRole(): void {
+    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.role', node: this.name, role: this.masterHost === null ? 'master' : 'slave', master_host: this.masterHost });
+  }
+
+  emitLink(status: 'up' | 'down'): void {
+    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.link', node: this.name, master_host: this.masterHost, status, master_repl_offset: this.masterReplOffset, replid: this.replid });
+  }
+
+  // ---- loading and BGSAVE ----
+
+  startLoad(snapshot: RdbSnapshot, durationUs: number, done: () => void): void {
+    this.loading = true;
+    this.ds = new Dataset();
+    this.loadTimer = this.ctx.timer(durationUs, this.loadDoneFn, { snapshot, done });
+  }
+
+  private readonly loadDoneFn = (a: { snapshot: RdbSnapshot; done: () => void }) => {
+    this.loading = false;
+    this.loadTimer = null;
+    this.ds = a.snapshot.data.clone();
+    this.stats.rdbLastLoadKeysLoaded = this.ds.totalKeys();
+    this.stats.rdbLastLoadKeysExpired = 0;
+    a.done();
+  };
+
+  abortLoad(): void {
+    if (this.loadTimer !== null) this.ctx.cancelTimer(this.loadTimer);
+    this.loadTimer = null;
+    this.loading = false;
+  }
+
+  startBgsave(forReplication: boolean, rsi: ReplInfo | null): void {
+    P.startBgsave(this, forReplication, rsi);
+  }
+
+  killBgsave(): void {
+    P.killBgsave(this);
+  }
+
+  // ---- cron ----
+
+  private readonly serverCronFn = (self: RedisNode) => self.serverCron();
+
+  /** serverCron() at hz 10: active expiry, save points, and replicationCron every second (10 Hz in a FAILOVER). */
+  private serverCron(): void {
+    if (!this.alive) return;
+    this.ctx.timer(100_000, this.serverCronFn, this);
+    const loop = this.serverCronLoops++;
+    if (this.loading) return;
+    if (this.activeExpire && this.isMaster) P.activeExpireCycle(this);
+    if (loop % 10 === 0 || this.failover.state !== 'no-failover') this.replicationCron();
+    P.checkSavePoints(this);
+  }
+
+  private replicationCron(): void {
+    R.replicaCron(this);
+    M.masterCron(this);
+    updateFailoverStatus(this);
+    this.cronLoops++;
+  }
+
+  /** The process ends (SHUTDOWN or crash): timers stop, sockets close, the world is told. */
+  exit(closeSockets: boolean): void {
+    if (!this.alive) return;
+    this.alive = false;
+    if (closeSockets) {
+      for (const r of this.replicas) this.ctx.close(r.sock);
+      if (this.master) this.ctx.close(this.master.sock);
+      if (this.handshake) this.ctx.close(this.handshake.sock);
+      this.ctx.listen(null);
+    }
+    this.options.onExit?.();
+  }
+}

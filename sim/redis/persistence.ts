@@ -1,0 +1,197 @@
+// Persistence of one Redis process: loading dump.rdb at boot (as replica or as master, with the
+// replication aux fields), SAVE/BGSAVE and save points, active expiry, and SHUTDOWN, which waits
+// for lagging replicas (sending REPLCONF GETACK) before saving and exiting.
+
+import type { RedisNode, ReplyCallback } from './instance.js';
+import { makeSnapshot, replInfoValid, saveDurationUs, RDB_FILENAME, type RdbSnapshot, type ReplInfo } from './rdb.js';
+import * as M from './master.js';
+import { DB_COUNT } from './dataset.js';
+import { type Reply, OK, err } from './reply.js';
+import { PENDING, type Pending } from './dispatch.js';
+
+const TEMP_RDB = 'temp-bgsave.rdb';
+
+/** loadDataFromDisk() at boot, RDB path. */
+export function loadDataFromDisk(node: RedisNode): void {
+  const file = node.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
+  if (!file) return;
+  const snap = file.data;
+  const nowMs = node.nowMs();
+  if (node.masterHost !== null) {
+    node.ds = snap.data.clone();
+    node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
+    if (replInfoValid(snap.repl)) {
+      node.replid = snap.repl.replId;
+      node.masterReplOffset = snap.repl.replOffset;
+      node.cachedMaster = { replid: snap.repl.replId, reploff: snap.repl.replOffset, db: snap.repl.replStreamDb };
+    }
+    return;
+  }
+  // a master creates its backlog before loading, so DELs of keys found expired go into it
+  M.createBacklog(node);
+  node.ds = snap.data.clone();
+  let expired = 0;
+  for (let db = 0; db < DB_COUNT; db++) {
+    for (const key of [...node.ds.volatile[db]!]) {
+      const e = node.ds.entry(db, key)!;
+      if (e.expireAtMs <= nowMs) {
+        node.ds.delete(db, key);
+        M.feedCommand(node, db, ['DEL', key]);
+        expired++;
+      }
+    }
+  }
+  node.stats.rdbLastLoadKeysExpired = expired;
+  node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
+  if (replInfoValid(snap.repl)) {
+    node.replid2 = snap.repl.replId;
+    node.secondReplOffset = snap.repl.replOffset + 1;
+    // rebase the DELs just fed onto the restored offset
+    node.masterReplOffset += snap.repl.replOffset;
+    node.buffer!.rebase(snap.repl.replOffset);
+  } else {
+    M.freeBacklog(node);
+  }
+  node.slaveseldb = -1;
+  node.replNoSlavesSinceUs = node.ctx.nowUs();
+}
+
+/** Fork: the child sees the dataset as it is now; the file appears under its name when it is done. */
+export function startBgsave(node: RedisNode, forReplication: boolean, rsi: ReplInfo | null): void {
+  const snapshot = makeSnapshot(node.ds.clone(), rsi);
+  node.ctx.disk.write(TEMP_RDB, null, 0);
+  const timer = node.ctx.timer(saveDurationUs(snapshot.sizeBytes), bgsaveDone, node);
+  node.bgsave = { forReplication, snapshot, timer, startedUs: node.ctx.nowUs() };
+  node.dirtyAtBgsave = node.dirty;
+}
+
+function bgsaveDone(node: RedisNode): void {
+  const bg = node.bgsave;
+  if (!bg || !node.alive) return;
+  node.bgsave = null;
+  node.ctx.disk.write(TEMP_RDB, bg.snapshot, bg.snapshot.sizeBytes);
+  node.ctx.disk.rename(TEMP_RDB, RDB_FILENAME);
+  node.dirty -= node.dirtyAtBgsave;
+  node.lastSaveUs = node.ctx.nowUs();
+  node.ctx.trace.emit(saveEvent(node, bg.snapshot, bg.forReplication ? 'bgsave-replication' : 'bgsave'));
+  M.bgsaveFinished(node, true);
+}
+
+export function killBgsave(node: RedisNode): void {
+  const bg = node.bgsave;
+  if (!bg) return;
+  node.ctx.cancelTimer(bg.timer);
+  node.ctx.disk.delete(TEMP_RDB);
+  node.bgsave = null;
+}
+
+function saveEvent(node: RedisNode, snap: RdbSnapshot, how: string) {
+  return {
+    t: node.ctx.nowUs(),
+    type: 'redis.save' as const,
+    node: node.name,
+    how,
+    keys: snap.data.totalKeys(),
+    repl_id: snap.repl ? snap.repl.replId : null,
+    repl_offset: snap.repl ? snap.repl.replOffset : null,
+    size_bytes: snap.sizeBytes,
+  };
+}
+
+/** SAVE: write the snapshot now (the server blocks; virtual time does not move). */
+export function saveNow(node: RedisNode, how = 'save'): Reply {
+  if (node.bgsave && !node.bgsave.forReplication) return err('ERR Background save already in progress');
+  const snap = makeSnapshot(node.ds.clone(), M.replInfoForSave(node));
+  node.ctx.disk.write(RDB_FILENAME, snap, snap.sizeBytes);
+  node.dirty = 0;
+  node.lastSaveUs = node.ctx.nowUs();
+  node.ctx.trace.emit(saveEvent(node, snap, how));
+  return OK;
+}
+
+export function bgsaveCommand(node: RedisNode): Reply {
+  if (node.bgsave) return err('ERR Background save already in progress');
+  startBgsave(node, false, M.replInfoForSave(node));
+  return 'Background saving started';
+}
+
+/** Save points ("save 3600 1"): BGSAVE when enough changes and seconds have passed. */
+export function checkSavePoints(node: RedisNode): void {
+  if (node.bgsave || node.dirty === 0) return;
+  const elapsedS = (node.ctx.nowUs() - node.lastSaveUs) / 1_000_000;
+  for (const [seconds, changes] of node.cfg.save) {
+    if (node.dirty >= changes && elapsedS >= seconds) {
+      startBgsave(node, false, M.replInfoForSave(node));
+      return;
+    }
+  }
+}
+
+/** Delete expired keys of a master and propagate each deletion as DEL. */
+export function activeExpireCycle(node: RedisNode): void {
+  const nowMs = node.nowMs();
+  for (let db = 0; db < DB_COUNT; db++) {
+    const vol = node.ds.volatile[db]!;
+    if (vol.size === 0) continue;
+    for (const key of [...vol]) {
+      const e = node.ds.entry(db, key);
+      if (e && e.expireAtMs <= nowMs) {
+        node.ds.delete(db, key);
+        node.stats.expiredKeys++;
+        node.propagateUnit(null, [{ db, args: ['DEL', key] }]);
+      }
+    }
+  }
+}
+
+// ---- SHUTDOWN ----
+
+export interface ShutdownState {
+  save: boolean;
+  pausing: boolean;
+  deadlineTimer: number;
+  cb: ReplyCallback;
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW]: a master waits up to shutdown-timeout for lagging replicas. */
+export function shutdownCommand(node: RedisNode, args: string[], cb: ReplyCallback): Reply | Pending {
+  let save: boolean | null = null;
+  let now = false;
+  for (const a of args.slice(1)) {
+    const o = a.toUpperCase();
+    if (o === 'SAVE' && save === null) save = true;
+    else if (o === 'NOSAVE' && save === null) save = false;
+    else if (o === 'NOW') now = true;
+    else return err('ERR syntax error');
+  }
+  if (node.shuttingDown) return err('ERR shutdown already in progress');
+  const doSave = save ?? node.cfg.save.length > 0;
+  const timeoutS = node.cfg['shutdown-timeout'];
+  const lagging = node.isMaster && node.replicas.some((r) => r.replState === 'online' && r.ackOff !== node.masterReplOffset);
+  if (!now && timeoutS > 0 && lagging) {
+    M.requestAcks(node);
+    const deadlineTimer = node.ctx.timer(timeoutS * 1_000_000, finishShutdown, node);
+    node.shuttingDown = { save: doSave, pausing: true, deadlineTimer, cb };
+    return PENDING;
+  }
+  node.shuttingDown = { save: doSave, pausing: false, deadlineTimer: -1, cb };
+  finishShutdown(node);
+  return PENDING;
+}
+
+export function checkShutdownReady(node: RedisNode): void {
+  const s = node.shuttingDown;
+  if (!s || !s.pausing) return;
+  if (node.replicas.every((r) => r.replState !== 'online' || r.ackOff === node.masterReplOffset)) finishShutdown(node);
+}
+
+function finishShutdown(node: RedisNode): void {
+  const s = node.shuttingDown;
+  if (!s || !node.alive) return;
+  if (s.deadlineTimer >= 0) node.ctx.cancelTimer(s.deadlineTimer);
+  killBgsave(node);
+  if (s.save) saveNow(node, 'shutdown');
+  node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.stop', node: node.name, how: 'shutdown', saved: s.save });
+  node.exit(true);
+  s.cb(null);
+}

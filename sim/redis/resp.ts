@@ -1,0 +1,39 @@
+// Byte lengths of the replication stream: every propagated command is a RESP multibulk
+// (`*<argc>\r\n` then `$<len>\r\n<arg>\r\n` per argument), and offsets count exactly these bytes.
+
+function decimalDigits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** UTF-8 byte length of a string (ASCII fast path). */
+export function byteLength(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  }
+  return s.length;
+}
+
+/** Bytes of one command in RESP multibulk form. */
+export function respCommandBytes(args: readonly string[]): number {
+  let total = 1 + decimalDigits(args.length) + 2;
+  for (const a of args) {
+    const len = byteLength(a);
+    total += 1 + decimalDigits(len) + 2 + len + 2;
+  }
+  return total;
+}
+
+/** Well-known commands of the stream and their sizes (checked against real Redis in the tests). */
+export const PING_ARGS: readonly string[] = ['PING'];
+export const GETACK_ARGS: readonly string[] = ['REPLCONF', 'GETACK', '*'];
+export const MULTI_ARGS: readonly string[] = ['MULTI'];
+export const EXEC_ARGS: readonly string[] = ['EXEC'];
+
+export function selectArgs(db: number): string[] {
+  return ['SELECT', String(db)];
+}
