@@ -20,6 +20,8 @@ export interface NodeSpec {
   config?: Record<string, unknown>;
   /** Start as a replica of this node (like --replicaof). */
   replicaof?: string | null;
+  /** Start the process this long after the run begins (default 0). */
+  startAfterMs?: number;
 }
 
 export interface WorldOptions {
@@ -40,7 +42,13 @@ interface TimerRecord {
 }
 
 function fireTimer(rec: TimerRecord): void {
-  if (rec.ctx.alive) rec.fn(rec.arg);
+  if (!rec.ctx.alive) return;
+  const wake = rec.ctx.pausedUntilUs();
+  if (wake > rec.ctx.nowUs()) {
+    rec.ctx.deferTimer(wake, rec);
+    return;
+  }
+  rec.fn(rec.arg);
 }
 
 class ProcessContext implements NodeContext {
@@ -63,6 +71,12 @@ class ProcessContext implements NodeContext {
   }
   nowUs() {
     return this.world.sched.nowUs;
+  }
+  pausedUntilUs() {
+    return this.host.pausedUntilUs;
+  }
+  deferTimer(atUs: number, rec: TimerRecord) {
+    this.world.sched.at(atUs, fireTimer, rec);
   }
   timer<A>(delayUs: number, fn: (arg: A) => void, arg: A): EventId {
     return this.world.sched.after(delayUs, fireTimer, { ctx: this, fn: fn as (a: unknown) => void, arg });
@@ -101,6 +115,8 @@ export class World {
   readonly net: Network;
   readonly nodeNames: string[];
   private readonly slots = new Map<string, Slot>();
+  /** Nodes whose first start is still scheduled. */
+  private readonly pendingStart = new Set<string>();
   private readonly commonConfig: Record<string, unknown>;
   readonly mutant: MutantName | null;
 
@@ -117,7 +133,17 @@ export class World {
       this.net.addHost(name);
       this.slots.set(name, { spec: opts.nodes[name]!, node: null, ctx: null, client: null });
     }
-    for (const name of this.nodeNames) this.start(name);
+    for (const name of this.nodeNames) {
+      const delayMs = opts.nodes[name]!.startAfterMs ?? 0;
+      if (delayMs > 0) {
+        this.pendingStart.add(name);
+        this.sched.after(delayMs * 1000, (n: string) => {
+          this.pendingStart.delete(n);
+          this.start(n);
+        }, name);
+      }
+      else this.start(name);
+    }
   }
 
   private slot(name: string): Slot {
@@ -180,6 +206,13 @@ export class World {
     return r;
   }
 
+  /** Send a command that answers at once (throws if it blocks). */
+  command(name: string, args: (string | number)[]): Reply {
+    const r = this.call(name, args);
+    if (r === PENDING) throw new Error(`${args.join(' ')} on ${name} blocked; use callAndWait()`);
+    return r;
+  }
+
   /** Send a command and run the simulation until it answers (or throw after maxWaitUs). */
   callAndWait(name: string, args: (string | number)[], maxWaitUs = 120_000_000): Reply {
     let reply: Reply | undefined;
@@ -218,6 +251,16 @@ export class World {
     return this.start(name);
   }
 
+  /**
+   * Stop a node's process for durationUs (SIGSTOP/SIGCONT, DEBUG SLEEP): its timers and incoming
+   * bytes wait, its peers' timers keep running. Work scheduled by the caller for the wake-up time
+   * before the pause starts runs before anything that was held.
+   */
+  pause(name: string, durationUs: number): void {
+    this.node(name);
+    this.net.pauseHost(name, durationUs);
+  }
+
   runFor(us: number): void {
     this.sched.runUntil(this.sched.nowUs + us);
   }
@@ -228,6 +271,7 @@ export class World {
 
   /** Every running replica has its link up and the same offset as its (running) master. */
   inSync(): boolean {
+    if (this.pendingStart.size > 0) return false;
     for (const name of this.nodeNames) {
       const n = this.slot(name).node;
       if (!n || n.masterHost === null) continue;

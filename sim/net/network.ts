@@ -81,6 +81,8 @@ export class Socket {
 
 export class Host {
   up = true;
+  /** While now < pausedUntilUs the process is stopped (SIGSTOP): arrivals wait, in order, until then. */
+  pausedUntilUs = 0;
   epoch = 0;
   listener: AcceptFn | null = null;
   readonly sockets = new Set<Socket>();
@@ -138,6 +140,12 @@ export class Network {
     for (const s of h.sockets) s.state = 'closed';
     h.sockets.clear();
     this.trace.emit({ t: this.sched.nowUs, type: 'host.crash', host: hostName });
+  }
+
+  /** Stop the host's process for durationUs (like SIGSTOP then SIGCONT): deliveries wait until then. */
+  pauseHost(hostName: string, durationUs: number): void {
+    const h = this.host(hostName);
+    h.pausedUntilUs = Math.max(h.pausedUntilUs, this.sched.nowUs + durationUs);
   }
 
   /** The host is reachable again (a fresh process must listen anew). */
@@ -292,6 +300,12 @@ export class Network {
 
   private deliver(packet: Packet): void {
     const { pipe, kind } = packet;
+    const wake = pipe.dst.host.pausedUntilUs;
+    if (wake > this.sched.nowUs && pipe.dst.host.up) {
+      // the kernel holds what arrives for a stopped process; it reads it, in order, on waking
+      this.sched.at(wake, this.deliverFn, packet);
+      return;
+    }
     pipe.inFlightBytes -= packet.sizeBytes;
     const src = pipe.src;
     const dst = pipe.dst;

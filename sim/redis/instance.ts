@@ -144,8 +144,8 @@ export class RedisNode {
       keys: this.ds.totalKeys(),
     });
     ctx.listen((sock) => M.acceptConnection(this, sock));
-    // processes start at different moments: the cron's phase is drawn from the node's stream
-    ctx.timer(ctx.rng.int(0, 99_999), this.serverCronFn, this);
+    // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start
+    ctx.timer(1000, this.serverCronFn, this);
   }
 
   nowMs(): number {

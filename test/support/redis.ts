@@ -1,0 +1,58 @@
+// Helpers for Redis-model tests: INFO field access, background writers and convergence checks.
+
+import { expect } from 'vitest';
+import { World, type WorldOptions } from '../../sim/cluster/world.js';
+import { MemorySink } from '../../sim/kernel/trace.js';
+import type { TraceEvent } from '../../sim/trace-events.js';
+
+export const SEC = 1_000_000;
+export const MS = 1_000;
+
+/** A world that records its trace in memory. */
+export function world(opts: Omit<WorldOptions, 'seed'> & { seed?: number }): World & { events: () => TraceEvent[] } {
+  const sink = new MemorySink();
+  const w = new World({ seed: 1, ...opts, sink }) as World & { events: () => TraceEvent[] };
+  w.events = () => sink.lines.map((l) => JSON.parse(l) as TraceEvent);
+  return w;
+}
+
+export function f(w: World, node: string, field: string): string | number {
+  const v = w.info(node)[field];
+  if (v === undefined) throw new Error(`INFO of ${node} has no field ${field}`);
+  return v;
+}
+
+export function counters(w: World, nodes: string[]): Record<string, { full: number; ok: number; err: number }> {
+  const out: Record<string, { full: number; ok: number; err: number }> = {};
+  for (const n of nodes) out[n] = { full: f(w, n, 'sync_full') as number, ok: f(w, n, 'sync_partial_ok') as number, err: f(w, n, 'sync_partial_err') as number };
+  return out;
+}
+
+/** SET <prefix><i> every everyUs until untilUs (absolute), from the node's client while it is a master. */
+export function startWriter(w: World, node: string, o: { everyUs: number; untilUs: number; prefix?: string; valueSize?: number; keys?: number }): { writes: number } {
+  const state = { writes: 0 };
+  const value = 'v'.repeat(o.valueSize ?? 8);
+  const tick = () => {
+    if (w.sched.nowUs > o.untilUs) return;
+    if (w.isRunning(node) && w.node(node).isMaster) {
+      const i = state.writes++;
+      w.call(node, ['SET', `${o.prefix ?? 'key:'}${o.keys ? i % o.keys : i}`, value]);
+    }
+    w.sched.after(o.everyUs, tick, null);
+  };
+  w.sched.after(0, tick, null);
+  return state;
+}
+
+/** Every listed node has the same replid, offset and digest. */
+export function expectConverged(w: World, nodes: string[]): void {
+  const first = nodes[0]!;
+  const want = { id: f(w, first, 'master_replid'), off: f(w, first, 'master_repl_offset'), digest: w.node(first).ds.digest() };
+  for (const n of nodes.slice(1)) {
+    expect({ node: n, id: f(w, n, 'master_replid'), off: f(w, n, 'master_repl_offset'), digest: w.node(n).ds.digest() }).toEqual({ node: n, ...want });
+  }
+}
+
+export function psyncs(w: World & { events: () => TraceEvent[] }) {
+  return w.events().filter((e): e is Extract<TraceEvent, { type: 'redis.psync' }> => e.type === 'redis.psync');
+}
