@@ -269,12 +269,13 @@ export class World {
     return this.sched.runUntilTrue(pred, this.sched.nowUs + timeoutUs);
   }
 
-  /** Every running replica has its link up and the same offset as its (running) master. */
+  /** Every running replica of a known node has its link up and the same offset as its (running) master. */
   inSync(): boolean {
     if (this.pendingStart.size > 0) return false;
     for (const name of this.nodeNames) {
       const n = this.slot(name).node;
-      if (!n || n.masterHost === null) continue;
+      // a replica of an unknown host is parked (like REPLICAOF 127.0.0.1 1): never in sync, not waited for
+      if (!n || n.masterHost === null || !this.slots.has(n.masterHost)) continue;
       const m = this.slots.get(n.masterHost)?.node;
       if (!m || n.replState !== 'connected' || n.masterReplOffset !== m.masterReplOffset) return false;
     }

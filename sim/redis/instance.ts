@@ -144,7 +144,9 @@ export class RedisNode {
       keys: this.ds.totalKeys(),
     });
     ctx.listen((sock) => M.acceptConnection(this, sock));
-    // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start
+    // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start; the
+    // next one comes after a random part of the 100 ms period, so that processes, which in a real
+    // deployment start at different moments, do not run their crons in lockstep
     ctx.timer(1000, this.serverCronFn, this);
   }
 
@@ -285,8 +287,8 @@ export class RedisNode {
   /** replicationUnsetMaster(): REPLICAOF NO ONE, a FAILOVER target, or an aborted failover. */
   promote(reason: string): void {
     if (this.masterHost === null) return;
-    if (this.master) R.handleMasterLinkLost(this, true, true);
-    this.masterHost = null;
+    this.masterHost = null; // first, so that dropping the link does not reconnect
+    if (this.master) R.handleMasterLinkLost(this, false, true);
     this.cachedMaster = null;
     R.cancelHandshake(this, true);
     M.shiftReplicationId(this, reason);
@@ -379,8 +381,8 @@ export class RedisNode {
   /** serverCron() at hz 10: active expiry, save points, and replicationCron every second (10 Hz in a FAILOVER). */
   private serverCron(): void {
     if (!this.alive) return;
-    this.ctx.timer(100_000, this.serverCronFn, this);
     const loop = this.serverCronLoops++;
+    this.ctx.timer(loop === 0 ? this.ctx.rng.int(1, 100_000) : 100_000, this.serverCronFn, this);
     if (this.loading) return;
     if (this.activeExpire && this.isMaster) P.activeExpireCycle(this);
     if (loop % 10 === 0 || this.failover.state !== 'no-failover') this.replicationCron();
