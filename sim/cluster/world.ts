@@ -87,8 +87,10 @@ class ProcessContext implements NodeContext {
   connect(to: string, handler: Parameters<Network['connect']>[2], timeoutUs: number) {
     return this.world.net.connect(this.host.name, to, handler, timeoutUs);
   }
-  send(sock: Parameters<Network['send']>[0], payload: unknown, sizeBytes: number) {
-    if (this.alive) this.world.net.send(sock, payload, sizeBytes);
+  send(sock: Parameters<Network['send']>[0], payload: unknown, sizeBytes: number, delivered?: Parameters<Network['send']>[3]) {
+    if (!this.alive) return;
+    const ctx = this;
+    this.world.net.send(sock, payload, sizeBytes, delivered && ((s) => ctx.alive && delivered(s)));
   }
   close(sock: Parameters<Network['close']>[0]) {
     this.world.net.close(sock);

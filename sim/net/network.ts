@@ -36,6 +36,8 @@ interface Packet {
   kind: number;
   payload: unknown;
   sizeBytes: number;
+  /** Called when the packet reaches a live peer (a delivery receipt for the sender's bookkeeping). */
+  delivered: ((sock: Socket) => void) | null;
 }
 
 /** One direction of a connection: everything sent from `src` to `dst`, in order. */
@@ -182,11 +184,14 @@ export class Network {
     return a;
   }
 
-  /** Send application data. Throws if the socket is not open (a bug in the caller). */
-  send(sock: Socket, payload: unknown, sizeBytes: number): void {
+  /**
+   * Send application data. Throws if the socket is not open (a bug in the caller). `delivered`,
+   * if given, is called with the sending socket once the peer has received this message.
+   */
+  send(sock: Socket, payload: unknown, sizeBytes: number, delivered?: (sock: Socket) => void): void {
     if (sock.state !== 'open') throw new Error(`send on a ${sock.state} socket (conn ${sock.conn})`);
     if (!sock.alive) return; // its host crashed: the process is gone, nothing leaves
-    this.transmit(sock.out, KIND_DATA, payload, sizeBytes);
+    this.transmit(sock.out, KIND_DATA, payload, sizeBytes, delivered ?? null);
   }
 
   /** Close our side: the peer learns of it after everything we sent (a FIN). */
@@ -269,8 +274,8 @@ export class Network {
 
   // ---- internals ----
 
-  private transmit(pipe: Pipe, kind: number, payload: unknown, sizeBytes: number): void {
-    const packet: Packet = { pipe, kind, payload, sizeBytes };
+  private transmit(pipe: Pipe, kind: number, payload: unknown, sizeBytes: number, delivered: Packet['delivered'] = null): void {
+    const packet: Packet = { pipe, kind, payload, sizeBytes, delivered };
     pipe.inFlightBytes += sizeBytes;
     if (pipe.stalled.length > 0 || this.links.isBlocked(pipe.src.host.name, pipe.dst.host.name)) {
       pipe.stalled.push(packet);
@@ -352,6 +357,7 @@ export class Network {
     }
     if (kind === KIND_DATA) {
       dst.handler?.onMessage(dst, packet.payload, packet.sizeBytes);
+      if (packet.delivered && src.alive) packet.delivered(src);
     } else if (kind === KIND_FIN) {
       this.finish(dst, 'closed');
     } else if (kind === KIND_RST) {

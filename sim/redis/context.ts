@@ -17,7 +17,8 @@ export interface NodeContext {
   timer<A>(delayUs: number, fn: (arg: A) => void, arg: A): EventId;
   cancelTimer(id: EventId): void;
   connect(to: string, handler: SocketHandler, timeoutUs: number): Socket;
-  send(sock: Socket, payload: unknown, sizeBytes: number): void;
+  /** `delivered` is called once the peer received the message (if both ends are still alive). */
+  send(sock: Socket, payload: unknown, sizeBytes: number, delivered?: (sock: Socket) => void): void;
   close(sock: Socket): void;
   listen(accept: AcceptFn | null): void;
   /** Whether a host by that name exists in the world (REPLICAOF to an unknown name still "works"). */

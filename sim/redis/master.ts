@@ -314,8 +314,15 @@ function sendBulk(node: RedisNode, r: ServerConn): void {
     node.ctx.send(r.sock, { k: 'rdb', snapshot: null } satisfies ToReplica, RDB_CHUNK_BYTES);
     left -= RDB_CHUNK_BYTES;
   }
-  node.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, left + String(snapshot.sizeBytes).length + 3);
-  // replicaPutOnline(): the whole payload is in the socket; the buffered stream follows it
+  node.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, left + String(snapshot.sizeBytes).length + 3, () => putOnline(node, r));
+}
+
+/**
+ * replicaPutOnline(): the whole payload has been written; the stream buffered since the snapshot
+ * follows it. (Redis does this when the last byte enters the socket; the model, when it arrives.)
+ */
+function putOnline(node: RedisNode, r: ServerConn): void {
+  if (!node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
   r.replState = 'online';
   r.ackTimeUs = node.ctx.nowUs();
   const from = r.sendFrom;

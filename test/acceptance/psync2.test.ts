@@ -32,7 +32,7 @@ describe('psync2', () => {
     expect(w.waitSync()).toBe(true);
     for (let i = 0; i < 50; i++) w.call('m', ['INCR', 'x']);
     expect(w.waitSync()).toBe(true);
-    const before = counters(w, ['m']).m;
+    const before = counters(w, ['m']).m!;
     w.callAndWait('r4', ['SHUTDOWN']);
     expect(w.isRunning('r4')).toBe(false);
     for (let i = 0; i < 5; i++) w.call('m', ['INCR', 'x']);
