@@ -2,7 +2,6 @@
 // has acknowledged our whole stream, demote ourselves with PSYNC ... FAILOVER, and the abort paths.
 
 import type { RedisNode } from './instance.js';
-import { onlineReplicas } from './master.js';
 import { type Reply, OK, err } from './reply.js';
 
 export type FailoverStateName = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
@@ -46,8 +45,10 @@ export function failoverCommand(node: RedisNode, args: string[]): Reply {
   if (node.replicas.length === 0) return err('ERR FAILOVER requires connected replicas.');
   if (force && (target === null || timeoutMs === 0)) return err('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
   if (node.failover.state !== 'no-failover') return err('ERR FAILOVER already in progress.');
-  if (target !== null && !onlineReplicas(node).some((r) => r.peer === target)) {
-    return err('ERR FAILOVER target HOST and PORT is not a replica.');
+  if (target !== null) {
+    const r = node.replicas.find((x) => x.peer === target);
+    if (!r) return err('ERR FAILOVER target HOST and PORT is not a replica.');
+    if (r.replState !== 'online') return err('ERR FAILOVER target replica is not online.');
   }
   node.failover = {
     state: 'waiting-for-sync',
@@ -56,7 +57,6 @@ export function failoverCommand(node: RedisNode, args: string[]): Reply {
     force,
   };
   emit(node);
-  updateFailoverStatus(node);
   return OK;
 }
 
@@ -64,7 +64,7 @@ function emit(node: RedisNode): void {
   node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.failover', node: node.name, state: node.failover.state, target: node.failover.target });
 }
 
-/** updateFailoverStatus(): called after ACKs and from the (10 Hz during failover) cron. */
+/** updateFailoverStatus(): called first in replicationCron (10 Hz during a failover). */
 export function updateFailoverStatus(node: RedisNode): void {
   const f = node.failover;
   if (f.state !== 'waiting-for-sync') return;
@@ -73,8 +73,8 @@ export function updateFailoverStatus(node: RedisNode): void {
     if (f.force) return beginFailover(node, f.target!);
     return abortFailover(node, 'Replica never caught up before timeout');
   }
-  const candidates = onlineReplicas(node).filter((r) => f.target === null || r.peer === f.target);
-  const synced = candidates.find((r) => r.ackOff === node.masterReplOffset);
+  // the target, or the first replica (in attach order) whose ACK matches our offset exactly
+  const synced = node.replicas.find((r) => (f.target === null || r.peer === f.target) && r.ackOff === node.masterReplOffset);
   if (synced) beginFailover(node, synced.peer);
 }
 

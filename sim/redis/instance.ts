@@ -270,7 +270,6 @@ export class RedisNode {
         }
       }
     }
-    updateFailoverStatus(this);
     if (this.shuttingDown) P.checkShutdownReady(this);
   }
 
@@ -390,9 +389,9 @@ export class RedisNode {
   }
 
   private replicationCron(): void {
+    updateFailoverStatus(this); // first, as in Redis; it only reads the ACKs replicas sent
     R.replicaCron(this);
     M.masterCron(this);
-    updateFailoverStatus(this);
     this.cronLoops++;
   }
 
