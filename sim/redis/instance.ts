@@ -192,6 +192,7 @@ export class RedisNode {
 
   resumePausedClients(): void {
     if (this.writesPaused) return;
+    if (this.ackRequested) this.ctx.timer(0, this.beforeSleepFn, this);
     const calls = this.paused;
     this.paused = [];
     for (const c of calls) {
@@ -254,9 +255,10 @@ export class RedisNode {
   };
 
   private readonly beforeSleepFn = (self: RedisNode) => {
+    // while writes are paused the GETACK waits; resumePausedClients() sends it
+    if (!self.alive || self.writesPaused) return;
     self.ackRequested = false;
-    if (!self.alive || self.waiters.length === 0 || self.writesPaused) return;
-    M.requestAcks(self);
+    if (self.waiters.length > 0) M.requestAcks(self);
   };
 
   onReplicaAck(): void {
@@ -270,6 +272,7 @@ export class RedisNode {
         }
       }
     }
+    updateFailoverStatus(this); // Redis also runs it in beforeSleep, right after the ACK was read
     if (this.shuttingDown) P.checkShutdownReady(this);
   }
 
