@@ -21,6 +21,17 @@ function replicaOffset(node: RedisNode): number {
   return 1;
 }
 
+/** Every INFO field name the model reports (slaveN lines aside). */
+export const INFO_FIELD_NAMES: readonly string[] = [
+  'role', 'master_host', 'master_port', 'master_link_status', 'master_last_io_seconds_ago', 'master_sync_in_progress',
+  'slave_read_repl_offset', 'slave_repl_offset', 'slave_priority', 'slave_read_only', 'replica_announced',
+  'connected_slaves', 'min_slaves_good_slaves', 'master_failover_state', 'master_replid', 'master_replid2',
+  'master_repl_offset', 'second_repl_offset', 'repl_backlog_active', 'repl_backlog_size',
+  'repl_backlog_first_byte_offset', 'repl_backlog_histlen', 'sync_full', 'sync_partial_ok', 'sync_partial_err',
+  'expired_keys', 'loading', 'rdb_changes_since_last_save', 'rdb_bgsave_in_progress',
+  'rdb_last_load_keys_expired', 'rdb_last_load_keys_loaded',
+];
+
 export function infoFields(node: RedisNode): InfoFields {
   const now = node.ctx.nowUs();
   const f: InfoFields = { role: node.isMaster ? 'master' : 'slave' };

@@ -1,0 +1,184 @@
+// Scenario files: parse, validate against scenarios/scenario.schema.json (ajv), then check what a
+// schema cannot (node references, redis.conf values, INFO field names). Every problem becomes one
+// UserError that names the JSON path and what would be valid.
+
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { UserError } from '../sim/errors.js';
+import { buildConfig } from '../sim/redis/config.js';
+import { INFO_FIELD_NAMES } from '../sim/redis/info.js';
+import type { Scenario, Step } from './types.js';
+
+const schema = JSON.parse(readFileSync(new URL('./scenario.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
+const validate = ajv.compile(schema);
+
+export const EXPECTABLE_FIELDS: readonly string[] = [...INFO_FIELD_NAMES, 'digest', 'dbsize'];
+
+/** `/steps/3/node` -> `steps[3].node` */
+export function jsonPath(pointer: string): string {
+  if (pointer === '') return '(top level)';
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function hintOf(e: ErrorObject): string | undefined {
+  const ps = e.parentSchema as Record<string, unknown> | undefined;
+  return ps && typeof ps['x-hint'] === 'string' ? (ps['x-hint'] as string) : undefined;
+}
+
+/** Pick the error that says most about what the user got wrong, and word it. */
+function formatErrors(errors: ErrorObject[], source: string): string {
+  const rank = (e: ErrorObject) =>
+    ({ discriminator: 0, additionalProperties: 1, required: 2, propertyNames: 3 } as Record<string, number>)[e.keyword] ?? 4;
+  const depth = (e: ErrorObject) => e.instancePath.split('/').length;
+  // the deepest location first (most specific), then the kind of problem
+  const sorted = errors.filter((e) => e.keyword !== 'if').sort((a, b) => depth(b) - depth(a) || rank(a) - rank(b));
+  const oneOfParents = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  let e = sorted[0]!;
+  // a value that matched none of a oneOf's forms: say what the forms are, not each branch's failure
+  const branchOfOneOf = sorted.find((x) => x.keyword === 'oneOf' && x.instancePath === e.instancePath);
+  if (branchOfOneOf && oneOfParents.has(e.instancePath) && e.keyword !== 'additionalProperties') e = branchOfOneOf;
+  const at = jsonPath(e.instancePath);
+  const where = `${source}: ${at}`;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const props = Object.keys(((e.parentSchema as Record<string, unknown>).properties as object) ?? {}).filter((k) => k !== '$schema');
+      const path = e.instancePath === '' ? key : `${at}.${key}`;
+      return `${source}: unknown key "${key}" at ${path}${props.length ? `; valid keys here: ${props.join(', ')}` : ''}`;
+    }
+    case 'required':
+      return `${where}: missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'discriminator': {
+      const ops = ((e.parentSchema as { oneOf: { properties: { op: { const: string } } }[] }).oneOf ?? []).map((s) => s.properties.op.const);
+      const tag = (e.params as { tag: string; tagValue?: unknown }).tagValue;
+      return `${where}.op: unknown op ${JSON.stringify(tag)}; valid ops: ${ops.join(', ')}`;
+    }
+    case 'type':
+      return `${where}: expected ${(e.params as { type: string }).type}${hintOf(e) ? ` (${hintOf(e)})` : ''}, got ${describe(e.data)}`;
+    case 'const':
+      return `${where}: must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, got ${describe(e.data)}`;
+    case 'enum':
+      return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(e.data)}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `${where}: ${describe(e.data)} is out of range: it ${e.message}`;
+    case 'pattern':
+    case 'propertyNames':
+      return `${where}: ${describe(e.data)} is not valid: expected ${hintOf(e) ?? `text matching ${(e.params as { pattern?: string }).pattern}`}`;
+    case 'oneOf':
+      return `${where}: ${describe(e.data)} is not valid: expected ${hintOf(e) ?? 'one of the allowed forms'}`;
+    case 'minItems':
+    case 'maxItems':
+    case 'minProperties':
+    case 'maxProperties':
+      return `${where}: ${e.message}`;
+    default:
+      return `${where}: ${e.message ?? 'is not valid'}`;
+  }
+}
+
+/** Where in the text a JSON.parse error points, as line:column. */
+function jsonErrorPosition(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return '';
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${col}`;
+}
+
+export function parseScenarioText(text: string, source: string): Scenario {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new UserError(`${source}: invalid JSON${jsonErrorPosition(text, msg)}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+  return validateScenario(doc, source);
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read the scenario file (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}); give a built-in scenario name (replsim list) or a path to a .json file`);
+  }
+  return parseScenarioText(text, path);
+}
+
+const NODE_FIELDS: Record<string, string[]> = {
+  node: [],
+  from: [],
+  to: [],
+  primary: [],
+  replicaof: [],
+};
+
+/** Schema validation, then the checks a schema cannot express. Returns the document typed. */
+export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
+  if (!validate(doc)) throw new UserError(formatErrors(validate.errors ?? [], source));
+  const sc = doc as Scenario;
+  const names = Object.keys(sc.nodes);
+  const known = (n: unknown, path: string) => {
+    if (typeof n === 'string' && !names.includes(n)) throw new UserError(`${source}: ${path}: unknown node "${n}"; nodes in this scenario: ${names.join(', ')}`);
+  };
+  for (const n of names) {
+    const spec = sc.nodes[n]!;
+    known(spec.replicaof, `nodes.${n}.replicaof`);
+    if (spec.replicaof === n) throw new UserError(`${source}: nodes.${n}.replicaof: a node cannot replicate itself`);
+    try {
+      buildConfig({ ...(sc.config ?? {}), ...(spec.config ?? {}) }, `nodes.${n}.config`);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      const inNode = spec.config && Object.keys(spec.config).some((k) => err.message.startsWith(`nodes.${n}.config.${k}`));
+      throw new UserError(`${source}: ${inNode ? err.message : err.message.replace(`nodes.${n}.config`, 'config')}`);
+    }
+  }
+  (sc.steps ?? []).forEach((step: Step, i) => {
+    const p = `steps[${i}]`;
+    const s = step as unknown as Record<string, unknown>;
+    for (const key of Object.keys(NODE_FIELDS)) if (key in s && s[key] !== null) known(s[key], `${p}.${key}`);
+    for (const key of ['nodes', 'between'] as const) if (Array.isArray(s[key])) (s[key] as string[]).forEach((n, j) => known(n, `${p}.${key}[${j}]`));
+    if (Array.isArray(s.groups)) (s.groups as string[][]).forEach((g, j) => g.forEach((n, k) => known(n, `${p}.groups[${j}][${k}]`)));
+    if (step.op === 'expect' || step.op === 'run-until') {
+      const fields = Object.keys(s).filter((k) => !['op', 'node', 'comment', 'timeoutMs'].includes(k));
+      if (fields.length === 0) throw new UserError(`${source}: ${p}: name at least one field to check, e.g. {"op": "${step.op}", "node": "${s.node}", "master_link_status": "up"}`);
+      for (const fld of fields) {
+        if (!EXPECTABLE_FIELDS.includes(fld) && !/^slave\d+$/.test(fld)) {
+          throw new UserError(`${source}: ${p}.${fld}: unknown field; fields that can be checked: ${EXPECTABLE_FIELDS.join(', ')}`);
+        }
+      }
+    }
+    if (step.op === 'expect-equal') {
+      for (const fld of step.fields) {
+        if (!EXPECTABLE_FIELDS.includes(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be compared: ${EXPECTABLE_FIELDS.join(', ')}`);
+      }
+    }
+    if (step.op === 'faults' && !sc.faults) throw new UserError(`${source}: ${p}: a "faults" step needs a top-level "faults" block describing the fault families`);
+    if (step.op === 'failover' && step.force && (step.to === undefined || step.timeoutMs === undefined)) {
+      throw new UserError(`${source}: ${p}: "force" needs both "to" and "timeoutMs", as FAILOVER ... FORCE does`);
+    }
+  });
+  return sc;
+}

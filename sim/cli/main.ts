@@ -1,0 +1,154 @@
+// The replsim command line: a thin face over simulate(). Exit codes: 0 all held, 1 an expectation
+// or property failed, 2 bad input, 3 liveness failure, 4 internal error.
+
+import { Command, CommanderError, Option } from 'commander';
+import chalk from 'chalk';
+import { simulate, TOOL_VERSION, type RunResult } from '../run.js';
+import { UserError } from '../errors.js';
+import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
+import { builtinNames, loadBuiltin, parseSeed, parseSeeds, resolveScenario, shardOf } from './scenarios.js';
+import { renderRun, reproduceCommand, statusWord } from './render.js';
+import { JsonlFileSink } from './trace-file.js';
+import { sweep, defaultWorkers } from './sweep.js';
+import { readArtifact } from './artifact.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4 } as const;
+
+function exitFor(status: RunResult['status']): number {
+  return status === 'pass' ? EXIT.ok : status === 'fail' ? EXIT.failed : EXIT.liveness;
+}
+
+function mutantOption(v: string | undefined): MutantName | null {
+  if (v === undefined) return null;
+  if (!(MUTANT_NAMES as string[]).includes(v)) throw new UserError(`--mutant: unknown mutant "${v}"; mutants: ${MUTANT_NAMES.join(', ')}`);
+  return v as MutantName;
+}
+
+function positiveInt(flag: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag}: expected a whole number of at least 1, got "${v}"`);
+    return Number(v);
+  };
+}
+
+let exitCode: number = EXIT.ok;
+
+const program = new Command();
+program
+  .name('replsim')
+  .description('Deterministic simulator of Redis 7.0 replication: seeded scenarios, faults, property checks.')
+  .version(TOOL_VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('list')
+  .description('list the built-in scenarios')
+  .option('--json', 'print them as JSON')
+  .action((o: { json?: boolean }) => {
+    const rows = builtinNames().map((n) => ({ name: n, description: loadBuiltin(n).description ?? '' }));
+    if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    else {
+      const w = Math.max(...rows.map((r) => r.name.length));
+      for (const r of rows) process.stdout.write(`${chalk.bold(r.name.padEnd(w))}  ${r.description}\n`);
+    }
+  });
+
+program
+  .command('run')
+  .description('run one scenario (a built-in name or a .json file) with one seed')
+  .argument('<scenario>', 'built-in scenario name (see "replsim list") or path to a scenario .json file')
+  .option('--seed <seed>', 'the seed (a whole number or any text); default: the scenario\'s "seed", else 1', parseSeed)
+  .option('--json', 'print the result as one JSON object')
+  .option('--trace <file>', 'write every trace event to this JSON Lines file')
+  .option('--quiet', 'print only the status line and failures')
+  .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
+  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string }) => {
+    const { scenario, source } = resolveScenario(ref);
+    const mutant = mutantOption(o.mutant);
+    const seed = o.seed ?? scenario.seed ?? 1;
+    const sink = o.trace ? new JsonlFileSink(o.trace, { scenario: scenario.name, seed }) : undefined;
+    const t0 = performance.now();
+    let r: RunResult;
+    try {
+      r = simulate(scenario, { seed, mutant, source, ...(sink ? { sink } : {}) });
+    } catch (e) {
+      sink?.abort();
+      throw e;
+    }
+    sink?.close();
+    const wallMs = Math.round(performance.now() - t0);
+    if (o.json) process.stdout.write(JSON.stringify({ ...r, stats: { ...r.stats, wall_ms: wallMs }, reproduce: reproduceCommand(ref, r.seed, mutant) }, null, 2) + '\n');
+    else process.stdout.write(renderRun(r, ref, wallMs, !!o.quiet) + '\n');
+    exitCode = exitFor(r.status);
+  });
+
+program
+  .command('sweep')
+  .description('run one scenario over many seeds, in worker threads; write failing seeds as artifacts')
+  .argument('<scenario>', 'built-in scenario name or path to a scenario .json file')
+  .requiredOption('--seeds <range>', 'seeds to run: 7, 1..10000, or 1,5,9', parseSeeds)
+  .option('--workers <n>', `worker threads (default: ${defaultWorkers()}, the machine's parallelism)`, positiveInt('--workers'))
+  .option('--shard <i/n>', 'run only the i-th of n interleaved parts of the seeds (for spreading a sweep over machines)')
+  .option('--out <dir>', 'write an artifact for every failing seed into this folder')
+  .option('--json', 'print one JSON object with the totals and every seed\'s result')
+  .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
+  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string }) => {
+    const { scenario } = resolveScenario(ref);
+    const mutant = mutantOption(o.mutant);
+    const seeds = shardOf(o.seeds, o.shard);
+    const t0 = performance.now();
+    const s = await sweep({ ref, scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), mutant, progress: !o.json && process.stderr.isTTY === true });
+    const wallMs = Math.round(performance.now() - t0);
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ ...s, results: s.results.map(({ seed, status, trace_hash }) => ({ seed, status, trace_hash })), wall_ms: wallMs }, null, 2) + '\n');
+    } else {
+      for (const r of s.results) {
+        if (r.status === 'pass') continue;
+        process.stdout.write(`${statusWord(r.status)} seed ${r.seed}: ${r.failures[0]?.message ?? ''}\n  reproduce: ${reproduceCommand(ref, r.seed, mutant)}\n`);
+      }
+      process.stdout.write(`${chalk.bold(`sweep ${s.scenario}`)}: ${s.seeds} seeds, ${chalk.green(`${s.passed} passed`)}, ${s.failed ? chalk.red(`${s.failed} failed`) : '0 failed'}, ${s.liveness ? chalk.yellow(`${s.liveness} liveness failures`) : '0 liveness failures'} (${wallMs} ms wall, ${o.workers ?? defaultWorkers()} workers)\n`);
+      if (s.artifacts.length) process.stdout.write(`artifacts: ${s.artifacts.length} written to ${o.out}\n`);
+    }
+    exitCode = s.failed > 0 ? EXIT.failed : s.liveness > 0 ? EXIT.liveness : EXIT.ok;
+  });
+
+program
+  .command('replay')
+  .description('re-run a failure artifact and confirm the same trace hash and failures')
+  .argument('<artifact>', 'an artifact JSON file written by "replsim sweep --out"')
+  .option('--json', 'print the result as one JSON object')
+  .action((path: string, o: { json?: boolean }) => {
+    const a = readArtifact(path);
+    const mutant = a.mutant === null ? null : mutantOption(a.mutant);
+    const r = simulate(a.scenario, { seed: a.seed, mutant, source: path });
+    const sameHash = r.trace_hash === a.trace_hash;
+    const sameFailures = JSON.stringify(r.failures) === JSON.stringify(a.failures);
+    if (o.json) process.stdout.write(JSON.stringify({ artifact: path, reproduced: sameHash && sameFailures, same_trace_hash: sameHash, same_failures: sameFailures, result: r }, null, 2) + '\n');
+    else {
+      process.stdout.write(renderRun(r, a.scenario_ref, 0, true) + '\n');
+      process.stdout.write(sameHash && sameFailures ? chalk.green(`reproduced: same trace hash ${r.trace_hash} and the same ${r.failures.length} failure(s)\n`) : chalk.red(`NOT reproduced: trace hash ${r.trace_hash} (artifact: ${a.trace_hash}), failures ${sameFailures ? 'equal' : 'differ'}; was the artifact made by another replsim version (${a.tool_version})?\n`));
+    }
+    exitCode = sameHash && sameFailures ? exitFor(r.status) : EXIT.internal;
+  });
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every usage error was already printed by commander
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`replsim: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`replsim: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,106 @@
+// The human-readable summary of a run: status line, one row per node, the sync and role events in
+// order, failures, and the command that reproduces the run.
+
+import chalk from 'chalk';
+import type { RunResult, SummaryEvent } from '../run.js';
+
+const MAX_EVENTS = 40;
+
+function ms(us: number): string {
+  return `${(us / 1000).toFixed(3)} ms`.padStart(14);
+}
+
+function short(id: unknown): string {
+  return typeof id === 'string' ? id.slice(0, 8) : '-';
+}
+
+export function statusWord(status: RunResult['status']): string {
+  return status === 'pass' ? chalk.green('PASS') : status === 'fail' ? chalk.red('FAIL') : chalk.yellow('LIVENESS FAILURE');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r, i) => {
+    const line = r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+    return i === 0 ? chalk.bold(line) : line;
+  }).join('\n');
+}
+
+export function describeEvent(e: SummaryEvent): string {
+  const g = (k: string) => e[k] as string | number;
+  switch (e.type) {
+    case 'redis.psync':
+      return `${g('node')} <- PSYNC ${short(g('requested_replid'))} ${g('requested_offset')} from ${g('replica')}: ${e.result === 'continue' ? chalk.green('+CONTINUE') : chalk.yellow('FULLRESYNC')} (${g('reason')})`;
+    case 'redis.role':
+      return `${g('node')} is now ${e.role === 'master' ? chalk.bold('master') : `replica of ${g('master_host')}`}`;
+    case 'redis.replid':
+      return `${g('node')} replid ${short(g('replid'))} (${g('reason')}), replid2 ${short(g('replid2'))} up to ${g('second_repl_offset')}, offset ${g('master_repl_offset')}`;
+    case 'redis.start':
+      return `${g('node')} started as ${e.role === 'master' ? 'master' : `replica of ${g('master_host')}`}, replid ${short(g('replid'))}, offset ${g('master_repl_offset')}, ${g('keys')} keys`;
+    case 'redis.stop':
+      return chalk.magenta(`${g('node')} ${e.how === 'crash' ? 'crashed (kill -9)' : `shut down${e.saved ? ', RDB saved' : ''}`}`);
+    case 'redis.failover':
+      return `${g('node')} FAILOVER state ${g('state')}${e.target ? ` (target ${g('target')})` : ''}`;
+    case 'redis.failover-abort':
+      return `${g('node')} FAILOVER aborted: ${g('reason')}`;
+    case 'redis.replica-drop':
+      return `${g('node')} dropped replica ${g('replica')}: ${g('reason')}`;
+    case 'redis.timeout':
+      return chalk.yellow(`${g('node')} timeout: ${g('what')}`);
+    case 'net.partition':
+      return chalk.magenta(`partition: ${(e.blocked as [string, string][]).map(([a, b]) => `${a}->${b}`).join(' ')}`);
+    case 'net.heal':
+      return chalk.magenta('network healed');
+    case 'host.crash':
+      return chalk.magenta(`host ${g('host')} down`);
+    default: {
+      const { t: _t, type, ...rest } = e;
+      return `${type} ${JSON.stringify(rest)}`;
+    }
+  }
+}
+
+export function reproduceCommand(ref: string, seed: number | string, mutant?: string | null): string {
+  const q = (s: string) => (/^[\w./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `replsim run ${q(ref)} --seed ${q(String(seed))}${mutant ? ` --mutant ${mutant}` : ''}`;
+}
+
+export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: boolean): string {
+  const out: string[] = [];
+  out.push(`${chalk.bold(`replsim run ${r.scenario}`)}  seed ${r.seed}  ${statusWord(r.status)}  (${r.stats.events} events, ${(r.stats.simulated_us / 1000).toFixed(1)} ms simulated, ${wallMs} ms wall)`);
+  if (!quiet) {
+    out.push(`trace hash ${r.trace_hash}`, '');
+    const rows = [['node', 'role', 'master', 'link', 'replid', 'offset', 'sync_full', 'partial_ok', 'partial_err', 'digest', 'keys']];
+    for (const [name, n] of Object.entries(r.nodes)) {
+      const i = n.info;
+      if (!i) {
+        rows.push([name, 'down', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
+        continue;
+      }
+      rows.push([
+        name,
+        String(i.role),
+        i.role === 'slave' ? String(i.master_host) : '-',
+        i.role === 'slave' ? String(i.master_link_status) : '-',
+        short(i.master_replid),
+        String(i.master_repl_offset),
+        String(i.sync_full),
+        String(i.sync_partial_ok),
+        String(i.sync_partial_err),
+        short(n.digest),
+        String(n.keys),
+      ]);
+    }
+    out.push(table(rows), '');
+    const shown = r.events.filter((e) => e.type !== 'redis.start' || e.t > 0);
+    out.push(chalk.bold('events'));
+    for (const e of shown.slice(0, MAX_EVENTS)) out.push(`${chalk.dim(ms(e.t))}  ${describeEvent(e)}`);
+    if (shown.length > MAX_EVENTS) out.push(chalk.dim(`   ... ${shown.length - MAX_EVENTS} more (see --json or --trace)`));
+  }
+  if (r.failures.length > 0) {
+    out.push('', chalk.bold('failures'));
+    for (const f of r.failures) out.push(`${chalk.red('  x')} ${chalk.dim(ms(f.time_us))}  ${f.kind}: ${f.message}`);
+    out.push('', `reproduce: ${reproduceCommand(ref, r.seed, r.parameters.mutant)}`);
+  }
+  return out.join('\n');
+}

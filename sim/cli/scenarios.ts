@@ -1,0 +1,61 @@
+// Finding scenarios for the CLI: a built-in name (scenarios/builtin/<name>.json) or a file path.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadScenarioFile } from '../../scenarios/load.js';
+import type { Scenario } from '../../scenarios/types.js';
+import { UserError } from '../errors.js';
+
+export const BUILTIN_DIR = fileURLToPath(new URL('../../scenarios/builtin/', import.meta.url));
+
+export function builtinNames(): string[] {
+  return readdirSync(BUILTIN_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+export function loadBuiltin(name: string): Scenario {
+  return loadScenarioFile(join(BUILTIN_DIR, `${name}.json`));
+}
+
+/** A built-in name or a path to a scenario file. */
+export function resolveScenario(ref: string): { scenario: Scenario; source: string; builtin: boolean } {
+  const names = builtinNames();
+  if (names.includes(ref) && !existsSync(ref)) return { scenario: loadBuiltin(ref), source: ref, builtin: true };
+  if (existsSync(ref) || ref.endsWith('.json') || ref.includes('/')) return { scenario: loadScenarioFile(ref), source: ref, builtin: false };
+  const close = names.filter((n) => n.includes(ref) || ref.includes(n));
+  throw new UserError(`unknown scenario "${ref}"${close.length ? ` (did you mean ${close.join(' or ')}?)` : ''}; built-in scenarios: ${names.join(', ')}; or give a path to a .json file`);
+}
+
+/** "7", "1..100", "1,5,9", "3..5,10": whole numbers, in order, without duplicates. */
+export function parseSeeds(spec: string): number[] {
+  const out: number[] = [];
+  const seen = new Set<number>();
+  for (const part of spec.split(',')) {
+    const m = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new UserError(`--seeds: "${part}" is not a seed or range; expected forms like 7, 1..100 or 1,5,9`);
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw new UserError(`--seeds: range ${part} is empty (the end is before the start)`);
+    if (b - a > 10_000_000) throw new UserError(`--seeds: range ${part} has more than 10,000,000 seeds`);
+    for (let s = a; s <= b; s++) if (!seen.has(s)) (seen.add(s), out.push(s));
+  }
+  return out;
+}
+
+/** --seed: a non-negative integer, or any other text as a string seed. */
+export function parseSeed(v: string): number | string {
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+/** --shard i/n: the i-th of n interleaved parts (1-based); together the parts are the whole list. */
+export function shardOf<T>(items: T[], spec: string | undefined): T[] {
+  if (spec === undefined) return items;
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  const i = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || i < 1 || i > n) throw new UserError(`--shard: expected i/n with 1 <= i <= n, like 1/4, got "${spec}"`);
+  return items.filter((_, k) => k % n === i - 1);
+}

@@ -1,0 +1,170 @@
+// Failover decisions as Sentinel makes them: among reachable replicas, the lowest replica-priority
+// above 0, then the largest replication offset, then the name; promote it, re-point every other
+// reachable node, and re-point the old master when it comes back. An optional monitor runs this
+// when the master has been unreachable for down-after-ms. Every decision goes into the trace.
+
+import type { World } from './world.js';
+
+export class Orchestrator {
+  /** The node the orchestrator considers the master, or null when it knows none. */
+  master: string | null;
+  /** Old masters to re-point when they come back. */
+  private readonly pendingRepoint = new Set<string>();
+  private downSinceUs: number | null = null;
+
+  constructor(private readonly w: World) {
+    this.master = w.nodeNames.find((n) => !w.configFor(n).replicaof) ?? null;
+  }
+
+  /** A node the orchestrator can talk to: running, not stopped, not cut off from every other node. */
+  reachable(name: string): boolean {
+    const node = this.w.nodeOrNull(name);
+    if (!node) return false;
+    const host = this.w.net.host(name);
+    if (host.pausedUntilUs > this.w.sched.nowUs) return false;
+    const others = this.w.nodeNames.filter((n) => n !== name);
+    return others.length === 0 || others.some((o) => !this.w.net.isBlocked(name, o) && !this.w.net.isBlocked(o, name));
+  }
+
+  /**
+   * Follow changes made behind the orchestrator's back (REPLICAOF steps, FAILOVER): when the known
+   * master has become a replica, the root of its chain, if that is a running master, is adopted.
+   */
+  refresh(): void {
+    const m = this.master;
+    if (m === null) return;
+    const node = this.w.nodeOrNull(m);
+    if (!node || node.isMaster) return;
+    const seen = new Set<string>();
+    let cur: string | null = m;
+    while (cur !== null && !seen.has(cur)) {
+      seen.add(cur);
+      const n = this.w.nodeOrNull(cur);
+      if (!n) return;
+      if (n.isMaster) {
+        this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.adopt', old_master: m, master: cur });
+        this.master = cur;
+        return;
+      }
+      cur = n.masterHost;
+    }
+  }
+
+  /** A node came back after a crash or restart: re-point it at the master when reachable. */
+  noteRestart(name: string): void {
+    if (name !== this.master) this.pendingRepoint.add(name);
+  }
+
+  /**
+   * Put the topology back in order after faults: the known master (or, if it cannot serve, a new
+   * one) is a master, and every reachable node replicates it directly or through a chain.
+   */
+  restoreTopology(): void {
+    const w = this.w;
+    this.refresh();
+    if (this.master === null || !this.reachable(this.master)) {
+      this.failover('no reachable master after faults');
+      return;
+    }
+    const m = w.node(this.master);
+    if (!m.isMaster) {
+      w.call(this.master, ['REPLICAOF', 'NO', 'ONE']);
+      w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.promote', node: this.master, reason: 'known master was a replica' });
+    }
+    for (const n of w.nodeNames) {
+      if (n === this.master || !this.reachable(n)) continue;
+      const node = w.node(n);
+      if (node.isMaster || !this.leadsTo(n, this.master)) {
+        w.call(n, ['REPLICAOF', this.master]);
+        w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: this.master });
+      }
+    }
+  }
+
+  /** Does n's chain of masters end at target (without a cycle)? */
+  private leadsTo(n: string, target: string): boolean {
+    const seen = new Set<string>();
+    let cur: string | null = n;
+    while (cur !== null && !seen.has(cur)) {
+      if (cur === target) return true;
+      seen.add(cur);
+      const node = this.w.nodeOrNull(cur);
+      cur = node ? node.masterHost : null;
+    }
+    return false;
+  }
+
+  /** Promote a given replica and re-point everything else at it (a manual failover). */
+  failoverTo(chosen: string, reason: string): void {
+    this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.decision', reason, old_master: this.master, candidates: [], chosen });
+    this.promoteAndRepoint(chosen);
+  }
+
+  /** Pick, promote and re-point. Returns the new master, or null when no replica qualifies. */
+  failover(reason: string): string | null {
+    const w = this.w;
+    this.refresh();
+    const old = this.master;
+    const candidates = w.nodeNames
+      .filter((n) => n !== old && this.reachable(n))
+      .map((n) => ({ n, node: w.node(n) }))
+      .filter(({ node }) => !node.isMaster && node.cfg['replica-priority'] > 0);
+    candidates.sort(
+      (a, b) =>
+        a.node.cfg['replica-priority'] - b.node.cfg['replica-priority'] ||
+        b.node.masterReplOffset - a.node.masterReplOffset ||
+        (a.n < b.n ? -1 : a.n > b.n ? 1 : 0),
+    );
+    const chosen = candidates[0]?.n ?? null;
+    w.trace.emit({
+      t: w.sched.nowUs,
+      type: 'x.orch.decision',
+      reason,
+      old_master: old,
+      candidates: candidates.map(({ n, node }) => ({ node: n, priority: node.cfg['replica-priority'], offset: node.masterReplOffset })),
+      chosen,
+    });
+    if (chosen === null) return null;
+    this.promoteAndRepoint(chosen);
+    return chosen;
+  }
+
+  private promoteAndRepoint(chosen: string): void {
+    const w = this.w;
+    w.call(chosen, ['REPLICAOF', 'NO', 'ONE']);
+    for (const n of w.nodeNames) {
+      if (n === chosen) continue;
+      if (this.reachable(n)) {
+        w.call(n, ['REPLICAOF', chosen]);
+        w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: chosen });
+      } else this.pendingRepoint.add(n);
+    }
+    this.master = chosen;
+    this.downSinceUs = null;
+  }
+
+  /** Called periodically: re-point returning nodes; with a monitor, fail over a master that stays down. */
+  tick(downAfterUs: number | null): void {
+    const w = this.w;
+    this.refresh();
+    for (const n of [...this.pendingRepoint]) {
+      if (!this.reachable(n) || this.master === null) continue;
+      this.pendingRepoint.delete(n);
+      if (n !== this.master && w.node(n).masterHost !== this.master) {
+        w.call(n, ['REPLICAOF', this.master]);
+        w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: this.master });
+      }
+    }
+    if (downAfterUs === null || this.master === null) return;
+    if (this.reachable(this.master)) {
+      this.downSinceUs = null;
+      return;
+    }
+    this.downSinceUs ??= w.sched.nowUs;
+    if (w.sched.nowUs - this.downSinceUs >= downAfterUs) {
+      w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.down', node: this.master, down_for_us: w.sched.nowUs - this.downSinceUs });
+      this.pendingRepoint.add(this.master);
+      this.failover('master down');
+    }
+  }
+}

@@ -1,0 +1,306 @@
+// Runs a validated scenario on a World: the steps in order, expectations, the fault phase with its
+// settle phase, and the orchestrator. Collects failures; the result is assembled by sim/run.ts.
+
+import type { World } from './world.js';
+import { Orchestrator } from './orchestrator.js';
+import { FaultPhase, type WriteRecord } from './faults.js';
+import type { Matcher, Scenario, Step } from '../../scenarios/types.js';
+import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
+import { isError, type Reply } from '../redis/reply.js';
+import { infoFields } from '../redis/info.js';
+import { PENDING } from '../redis/dispatch.js';
+
+export type FailureKind = 'expectation' | 'liveness' | 'property';
+
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+  time_us: number;
+  step?: number;
+  op?: string;
+  node?: string;
+  field?: string;
+  expected?: unknown;
+  actual?: unknown;
+  property?: string;
+}
+
+/** Thrown to end a run early on a liveness failure. */
+class Stop extends Error {}
+
+const DEFAULT_WAIT_US = 60_000_000;
+const DEFAULT_SETTLE_MS = 60_000;
+const MONITOR_TICK_US = 100_000;
+
+export function fieldValue(w: World, node: string, field: string): string | number | null {
+  const n = w.nodeOrNull(node);
+  if (!n) return null;
+  if (field === 'digest') return n.ds.digest();
+  if (field === 'dbsize') return n.ds.dbsize(0);
+  const v = infoFields(n)[field];
+  return v === undefined ? null : v;
+}
+
+export function matches(actual: string | number | null, m: Matcher): boolean {
+  if (actual === null) return false;
+  if (typeof m === 'object') {
+    if (m.not !== undefined && String(actual) === String(m.not)) return false;
+    if (m.min !== undefined && !(typeof actual === 'number' && actual >= m.min)) return false;
+    if (m.max !== undefined && !(typeof actual === 'number' && actual <= m.max)) return false;
+    return true;
+  }
+  return String(actual) === String(m);
+}
+
+function describeMatcher(m: Matcher): string {
+  if (typeof m !== 'object') return JSON.stringify(m);
+  return Object.entries(m).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(' and ');
+}
+
+export class Runner {
+  readonly orch: Orchestrator;
+  readonly failures: Failure[] = [];
+  readonly writes: { rec: WriteRecord; acked: boolean }[] = [];
+  private stepIndex = -1;
+  private monitorUs: number | null;
+
+  constructor(
+    readonly w: World,
+    readonly sc: Scenario,
+  ) {
+    this.orch = new Orchestrator(w);
+    this.monitorUs = sc.monitor ? sc.monitor['down-after-ms'] * 1000 : null;
+    if (sc.monitor || sc.faults) this.scheduleMonitor();
+  }
+
+  private scheduleMonitor(): void {
+    this.w.sched.after(MONITOR_TICK_US, () => {
+      this.orch.tick(this.monitorUs);
+      this.scheduleMonitor();
+    }, null);
+  }
+
+  private fail(f: Omit<Failure, 'time_us' | 'step' | 'op'>): void {
+    const step = this.stepIndex >= 0 ? this.sc.steps?.[this.stepIndex] : undefined;
+    this.failures.push({ time_us: this.w.sched.nowUs, ...(step ? { step: this.stepIndex, op: step.op } : {}), ...f });
+  }
+
+  /** Run every step, then (if the scenario has faults and no "faults" step) the fault phase. */
+  run(): void {
+    const steps = this.sc.steps ?? [];
+    try {
+      let faultsDone = false;
+      for (let i = 0; i < steps.length; i++) {
+        this.stepIndex = i;
+        if (steps[i]!.op === 'faults') faultsDone = true;
+        this.exec(steps[i]!);
+      }
+      this.stepIndex = -1;
+      if (this.sc.faults && !faultsDone) this.faultPhase();
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+  }
+
+  private liveness(message: string): never {
+    this.fail({ kind: 'liveness', message });
+    throw new Stop(message);
+  }
+
+  private call(node: string, args: (string | number)[]): Reply | typeof PENDING | null {
+    if (!this.w.isRunning(node)) return null;
+    const r = this.w.call(node, args);
+    this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.command', node, args: args.map(String), reply: r === PENDING ? '(blocked)' : replyText(r) });
+    return r;
+  }
+
+  private exec(step: Step): void {
+    const w = this.w;
+    switch (step.op) {
+      case 'write': {
+        const count = step.count ?? 1;
+        const prefix = step.prefix ?? 'key:';
+        const size = step.valueSize ?? 8;
+        const gapUs = (step.intervalMs ?? 0) * 1000;
+        if (step.db !== undefined) this.call(step.node, ['SELECT', step.db]);
+        for (let i = 1; i <= count; i++) {
+          const args = ['SET', `${prefix}${i}`, `${this.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
+          const node = step.node;
+          const r = w.isRunning(node) ? w.call(node, args) : null;
+          const acked = r !== null && r !== PENDING && !isError(r);
+          this.writes.push({ rec: { node, args, timeUs: w.sched.nowUs }, acked });
+          if (gapUs > 0 && i < count) w.runFor(gapUs);
+        }
+        return;
+      }
+      case 'command':
+        this.call(step.node, step.args);
+        return;
+      case 'sleep':
+        w.runFor(Math.round(step.ms * 1000));
+        return;
+      case 'wait-sync': {
+        const timeoutUs = step.timeoutMs !== undefined ? step.timeoutMs * 1000 : DEFAULT_WAIT_US;
+        if (!w.waitSync(timeoutUs)) this.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${this.syncReport()}`);
+        return;
+      }
+      case 'run-until': {
+        const conds = conditions(step as unknown as Record<string, unknown>);
+        const timeoutUs = step.timeoutMs !== undefined ? step.timeoutMs * 1000 : DEFAULT_WAIT_US;
+        const ok = w.runUntil(() => conds.every(([f, m]) => matches(fieldValue(w, step.node, f), m)), timeoutUs);
+        if (!ok) {
+          const now = conds.map(([f]) => `${f}=${JSON.stringify(fieldValue(w, step.node, f))}`).join(', ');
+          this.liveness(`run-until on ${step.node}: ${conds.map(([f, m]) => `${f} ${describeMatcher(m)}`).join(', ')} did not hold within ${timeoutUs / 1000} ms (now ${now})`);
+        }
+        return;
+      }
+      case 'replicaof':
+        this.call(step.node, step.primary === null ? ['REPLICAOF', 'NO', 'ONE'] : ['REPLICAOF', step.primary]);
+        return;
+      case 'failover': {
+        const args: (string | number)[] = ['FAILOVER'];
+        if (step.to) args.push('TO', step.to);
+        if (step.timeoutMs !== undefined) args.push('TIMEOUT', step.timeoutMs);
+        if (step.force) args.push('FORCE');
+        this.call(step.node, args);
+        return;
+      }
+      case 'orchestrated-failover':
+        this.orch.failover('scenario step');
+        return;
+      case 'kill-link':
+        this.call(step.node, ['CLIENT', 'KILL', 'TYPE', 'master']);
+        return;
+      case 'kill-replicas':
+        this.call(step.node, ['CLIENT', 'KILL', 'TYPE', 'replica']);
+        return;
+      case 'partition':
+        w.net.partition(step.groups);
+        return;
+      case 'partition-oneway':
+        w.net.partitionOneway(step.from, step.to);
+        return;
+      case 'isolate':
+        w.net.isolate(step.node);
+        return;
+      case 'heal':
+        w.net.heal();
+        return;
+      case 'network': {
+        const p = this.stepPath();
+        const change = {
+          ...(step.latency !== undefined ? { latencyUs: parseDurationUs(step.latency, `${p}.latency`) } : {}),
+          ...(step.jitter !== undefined ? { jitterUs: parseDurationUs(step.jitter, `${p}.jitter`) } : {}),
+          ...(step.loss !== undefined ? { loss: step.loss } : {}),
+          ...(step.bandwidth !== undefined ? { bandwidthBytesPerSec: parseRateBytesPerSec(step.bandwidth, `${p}.bandwidth`) } : {}),
+        };
+        w.net.setLink(change, step.between);
+        return;
+      }
+      case 'pause':
+        if (w.isRunning(step.node)) w.pause(step.node, Math.round(step.ms * 1000));
+        return;
+      case 'crash':
+        w.crash(step.node);
+        return;
+      case 'shutdown':
+        if (w.isRunning(step.node)) {
+          w.call(step.node, step.save === undefined ? ['SHUTDOWN'] : ['SHUTDOWN', step.save ? 'SAVE' : 'NOSAVE'], () => {});
+          // a master may wait for its replicas (up to shutdown-timeout): let that happen
+          w.runUntil(() => !w.isRunning(step.node), (w.configFor(step.node)['shutdown-timeout'] + 1) * 1_000_000);
+        }
+        return;
+      case 'restart':
+        if (w.isRunning(step.node)) {
+          this.fail({ kind: 'expectation', node: step.node, message: `restart: node ${step.node} is still running; crash or shut it down first` });
+          return;
+        }
+        w.restart(step.node, { ...(step.replicaof !== undefined ? { replicaof: step.replicaof } : {}), ...(step.wipe ? { wipe: true } : {}) });
+        this.orch.noteRestart(step.node);
+        return;
+      case 'expect': {
+        for (const [field, m] of conditions(step as unknown as Record<string, unknown>)) {
+          const actual = fieldValue(w, step.node, field);
+          if (!matches(actual, m)) {
+            const why = actual === null && !w.isRunning(step.node) ? ` (node ${step.node} is not running)` : '';
+            this.fail({ kind: 'expectation', node: step.node, field, expected: m, actual, message: `step ${this.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}, actual ${JSON.stringify(actual)}${why}` });
+          }
+        }
+        return;
+      }
+      case 'expect-equal':
+        for (const field of step.fields) {
+          const values = step.nodes.map((n) => fieldValue(w, n, field));
+          if (new Set(values.map((v) => JSON.stringify(v))).size > 1) {
+            this.fail({ kind: 'expectation', field, expected: 'equal', actual: Object.fromEntries(step.nodes.map((n, i) => [n, values[i]])), message: `step ${this.stepIndex} (expect-equal): ${field} differs: ${step.nodes.map((n, i) => `${n}=${JSON.stringify(values[i])}`).join(', ')}` });
+          }
+        }
+        return;
+      case 'faults':
+        this.faultPhase();
+        return;
+    }
+  }
+
+  private stepPath(): string {
+    return `steps[${this.stepIndex}]`;
+  }
+
+  /** The fault phase, then heal everything and give the run settleMs to converge. */
+  private faultPhase(): void {
+    const spec = this.sc.faults!;
+    const w = this.w;
+    const phase = new FaultPhase(w, this.orch, spec, this.sc.workload, (rec, acked) => this.writes.push({ rec, acked }));
+    w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-start', phase_ms: spec.phaseMs });
+    phase.start();
+    w.runFor(spec.phaseMs * 1000);
+    phase.stop();
+    const settleUs = (spec.settleMs ?? DEFAULT_SETTLE_MS) * 1000;
+    const deadline = w.sched.nowUs + settleUs;
+    this.orch.restoreTopology();
+    const ok = w.runUntil(() => this.converged(), settleUs);
+    if (!ok) this.liveness(`convergence: not converged ${settleUs / 1000} ms after the faults stopped: ${this.syncReport()}`);
+    w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.settled', after_us: settleUs - (deadline - w.sched.nowUs) });
+  }
+
+  /** Every node runs, the orchestrator's master is the only master, all are in sync with it. */
+  converged(): boolean {
+    const w = this.w;
+    const m = this.orch.master;
+    if (m === null || !w.isRunning(m) || !w.node(m).isMaster) return false;
+    for (const n of w.nodeNames) if (!w.isRunning(n) || (n !== m && w.node(n).isMaster)) return false;
+    return w.inSync();
+  }
+
+  /** One line per replica that is not in sync, for failure messages. */
+  syncReport(): string {
+    const w = this.w;
+    const parts: string[] = [];
+    for (const n of w.nodeNames) {
+      const node = w.nodeOrNull(n);
+      if (!node) {
+        parts.push(`${n} is down`);
+        continue;
+      }
+      if (node.masterHost === null) continue;
+      const m = w.nodeOrNull(node.masterHost);
+      if (!m || node.replState !== 'connected' || node.masterReplOffset !== m.masterReplOffset) {
+        parts.push(`${n} (replica of ${node.masterHost}): link ${node.replState}, offset ${node.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`);
+      }
+    }
+    return parts.join('; ') || 'topology not settled';
+  }
+}
+
+function conditions(step: Record<string, unknown>): [string, Matcher][] {
+  return Object.keys(step)
+    .filter((k) => !['op', 'node', 'comment', 'timeoutMs'].includes(k))
+    .map((k) => [k, step[k] as Matcher]);
+}
+
+export function replyText(r: Reply | null): string {
+  if (r === null) return '(nil)';
+  if (isError(r)) return `-${r.message}`;
+  if (Array.isArray(r)) return `[${r.map((x) => replyText(x)).join(', ')}]`;
+  return String(r);
+}

@@ -1,0 +1,122 @@
+// simulate(): the library's front door. Validates a scenario, builds the world, runs the steps and
+// the fault phase, and returns the result that the CLI renders and writes as artifacts.
+
+import { World } from './cluster/world.js';
+import { Runner, type Failure } from './cluster/runner.js';
+import { validateSeed, type Seed } from './kernel/rng.js';
+import type { TraceSink } from './kernel/trace.js';
+import { EventBudgetExceeded } from './errors.js';
+import { validateScenario } from '../scenarios/load.js';
+import type { Scenario } from '../scenarios/types.js';
+import { parseDurationUs, parseRateBytesPerSec } from './units.js';
+import { DEFAULT_LINK, type LinkParams } from './net/faults.js';
+import { infoFields, type InfoValue } from './redis/info.js';
+import type { MutantName } from './redis/mutants.js';
+import type { TraceEvent } from './trace-events.js';
+
+export const TOOL_VERSION = '0.1.0';
+export const RESULT_FORMAT = 1;
+
+export interface SimulateOptions {
+  seed?: Seed;
+  /** Receives every trace line as the run goes (e.g. a JSONL file). */
+  sink?: TraceSink;
+  /** Switch on one named protocol bug for this run (see sim/redis/mutants.ts). */
+  mutant?: MutantName | null;
+  maxEvents?: number;
+  /** Name of the scenario's source, for error messages. */
+  source?: string;
+}
+
+export type RunStatus = 'pass' | 'fail' | 'liveness';
+
+export interface NodeReport {
+  running: boolean;
+  info: Record<string, InfoValue> | null;
+  digest: string | null;
+  dbsize: number | null;
+  keys: number | null;
+}
+
+/** The events a person reads to follow a run: syncs, role and id changes, failovers, faults. */
+export type SummaryEvent = { t: number; type: string; [k: string]: unknown };
+
+export interface RunResult {
+  format: number;
+  tool_version: string;
+  scenario: string;
+  seed: Seed;
+  status: RunStatus;
+  failures: Failure[];
+  nodes: Record<string, NodeReport>;
+  events: SummaryEvent[];
+  stats: { events: number; trace_events: number; simulated_us: number; writes: number; acked_writes: number };
+  trace_hash: string;
+  parameters: { network: LinkParams; mutant: MutantName | null };
+}
+
+const SUMMARY_TYPES = new Set(['redis.psync', 'redis.role', 'redis.replid', 'redis.failover', 'redis.failover-abort', 'redis.start', 'redis.stop', 'redis.replica-drop', 'redis.timeout', 'net.partition', 'net.heal', 'host.crash']);
+
+export function networkParams(sc: Scenario): LinkParams {
+  const n = sc.network ?? {};
+  return {
+    latencyUs: n.latency !== undefined ? parseDurationUs(n.latency, 'network.latency') : DEFAULT_LINK.latencyUs,
+    jitterUs: n.jitter !== undefined ? parseDurationUs(n.jitter, 'network.jitter') : DEFAULT_LINK.jitterUs,
+    loss: n.loss ?? DEFAULT_LINK.loss,
+    bandwidthBytesPerSec: n.bandwidth !== undefined ? parseRateBytesPerSec(n.bandwidth, 'network.bandwidth') : DEFAULT_LINK.bandwidthBytesPerSec,
+  };
+}
+
+export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}): RunResult {
+  const sc = validateScenario(input, opts.source ?? 'scenario');
+  const seed = validateSeed(opts.seed ?? sc.seed ?? 1);
+  const network = networkParams(sc);
+  const summary: SummaryEvent[] = [];
+  const w = new World({
+    seed,
+    network,
+    config: sc.config ?? {},
+    nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, e]) => [n, { config: e.config ?? {}, ...(e.replicaof ? { replicaof: e.replicaof } : {}), ...(e.startAfterMs ? { startAfterMs: e.startAfterMs } : {}) }])),
+    ...(opts.sink ? { sink: opts.sink } : {}),
+    maxEvents: opts.maxEvents ?? 20_000_000,
+    mutant: opts.mutant ?? null,
+  });
+  w.trace.subscribe((e: TraceEvent) => {
+    if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
+  });
+  const runner = new Runner(w, sc);
+  try {
+    runner.run();
+  } catch (e) {
+    if (!(e instanceof EventBudgetExceeded)) throw e;
+    runner.failures.push({ kind: 'liveness', message: e.message, time_us: w.sched.nowUs });
+  }
+  const nodes: Record<string, NodeReport> = {};
+  for (const name of w.nodeNames) {
+    const n = w.nodeOrNull(name);
+    nodes[name] = n
+      ? { running: true, info: infoFields(n), digest: n.ds.digest(), dbsize: n.ds.dbsize(0), keys: n.ds.totalKeys() }
+      : { running: false, info: null, digest: null, dbsize: null, keys: null };
+  }
+  const failures = runner.failures;
+  const status: RunStatus = failures.some((f) => f.kind === 'liveness') ? 'liveness' : failures.length > 0 ? 'fail' : 'pass';
+  return {
+    format: RESULT_FORMAT,
+    tool_version: TOOL_VERSION,
+    scenario: sc.name,
+    seed,
+    status,
+    failures,
+    nodes,
+    events: summary,
+    stats: {
+      events: w.sched.eventsRun,
+      trace_events: w.trace.count,
+      simulated_us: w.sched.nowUs,
+      writes: runner.writes.length,
+      acked_writes: runner.writes.filter((x) => x.acked).length,
+    },
+    trace_hash: w.trace.digest(),
+    parameters: { network, mutant: opts.mutant ?? null },
+  };
+}
