@@ -141,6 +141,13 @@ export class Network {
     h.listener = null;
     for (const s of h.sockets) s.state = 'closed';
     h.sockets.clear();
+    // what the crashed kernel still had to (re)transmit is gone; only bytes already on the wire arrive
+    for (const pipe of [...this.pipesWithStalls]) {
+      if (pipe.src.host !== h) continue;
+      for (const p of pipe.stalled) pipe.inFlightBytes -= p.sizeBytes;
+      pipe.stalled = [];
+      this.pipesWithStalls.delete(pipe);
+    }
     this.trace.emit({ t: this.sched.nowUs, type: 'host.crash', host: hostName });
   }
 
