@@ -6,7 +6,7 @@ import chalk from 'chalk';
 import { simulate, TOOL_VERSION, type RunResult } from '../run.js';
 import { UserError } from '../errors.js';
 import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
-import { builtinNames, loadBuiltin, parseSeed, parseSeeds, resolveScenario, shardOf } from './scenarios.js';
+import { builtinNames, builtinDescription, parseSeed, parseSeeds, resolveScenario, shardOf } from './scenarios.js';
 import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
 import { sweep, defaultWorkers } from './sweep.js';
@@ -47,7 +47,7 @@ program
   .description('list the built-in scenarios')
   .option('--json', 'print them as JSON')
   .action((o: { json?: boolean }) => {
-    const rows = builtinNames().map((n) => ({ name: n, description: loadBuiltin(n).description ?? '' }));
+    const rows = builtinNames().map((n) => ({ name: n, description: builtinDescription(n) }));
     if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     else {
       const w = Math.max(...rows.map((r) => r.name.length));
@@ -65,9 +65,11 @@ program
   .option('--quiet', 'print only the status line and failures')
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string }) => {
-    const { scenario, source } = resolveScenario(ref);
+    const resolved = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
-    const seed = o.seed ?? scenario.seed ?? 1;
+    const seed = o.seed ?? resolved.scenario.seed ?? 1;
+    const scenario = resolved.scenarioFor(seed);
+    const source = resolved.source;
     const sink = o.trace ? new JsonlFileSink(o.trace, { scenario: scenario.name, seed }) : undefined;
     const t0 = performance.now();
     let r: RunResult;
@@ -95,11 +97,11 @@ program
   .option('--json', 'print one JSON object with the totals and every seed\'s result')
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string }) => {
-    const { scenario } = resolveScenario(ref);
+    const { scenario, generated } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
     const t0 = performance.now();
-    const s = await sweep({ ref, scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), mutant, progress: !o.json && process.stderr.isTTY === true });
+    const s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), mutant, progress: !o.json && process.stderr.isTTY === true });
     const wallMs = Math.round(performance.now() - t0);
     if (o.json) {
       process.stdout.write(JSON.stringify({ ...s, results: s.results.map(({ seed, status, trace_hash }) => ({ seed, status, trace_hash })), wall_ms: wallMs }, null, 2) + '\n');

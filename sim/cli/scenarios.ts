@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadScenarioFile } from '../../scenarios/load.js';
 import type { Scenario } from '../../scenarios/types.js';
 import { UserError } from '../errors.js';
+import { SWARM_DESCRIPTION, SWARM_NAME, swarmScenario } from '../../scenarios/swarm.js';
 
 export const BUILTIN_DIR = fileURLToPath(new URL('../../scenarios/builtin/', import.meta.url));
 
@@ -13,18 +14,34 @@ export function builtinNames(): string[] {
   return readdirSync(BUILTIN_DIR)
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -5))
+    .concat(SWARM_NAME)
     .sort();
 }
 
-export function loadBuiltin(name: string): Scenario {
+/** A built-in scenario; the swarm scenario is generated from the seed. */
+export function loadBuiltin(name: string, seed: number | string = 1): Scenario {
+  if (name === SWARM_NAME) return swarmScenario(seed);
   return loadScenarioFile(join(BUILTIN_DIR, `${name}.json`));
 }
 
-/** A built-in name or a path to a scenario file. */
-export function resolveScenario(ref: string): { scenario: Scenario; source: string; builtin: boolean } {
+export function builtinDescription(name: string): string {
+  return name === SWARM_NAME ? SWARM_DESCRIPTION : (loadBuiltin(name).description ?? '');
+}
+
+/**
+ * A built-in name or a path to a scenario file. `generated` is set for the swarm scenario, whose
+ * document depends on the seed (scenarioFor(seed) gives it).
+ */
+export function resolveScenario(ref: string): { scenario: Scenario; source: string; builtin: boolean; generated: boolean; scenarioFor: (seed: number | string) => Scenario } {
   const names = builtinNames();
-  if (names.includes(ref) && !existsSync(ref)) return { scenario: loadBuiltin(ref), source: ref, builtin: true };
-  if (existsSync(ref) || ref.endsWith('.json') || ref.includes('/')) return { scenario: loadScenarioFile(ref), source: ref, builtin: false };
+  if (names.includes(ref) && !existsSync(ref)) {
+    const generated = ref === SWARM_NAME;
+    return { scenario: loadBuiltin(ref), source: ref, builtin: true, generated, scenarioFor: (seed) => loadBuiltin(ref, seed) };
+  }
+  if (existsSync(ref) || ref.endsWith('.json') || ref.includes('/')) {
+    const scenario = loadScenarioFile(ref);
+    return { scenario, source: ref, builtin: false, generated: false, scenarioFor: () => scenario };
+  }
   const close = names.filter((n) => n.includes(ref) || ref.includes(n));
   throw new UserError(`unknown scenario "${ref}"${close.length ? ` (did you mean ${close.join(' or ')}?)` : ''}; built-in scenarios: ${names.join(', ')}; or give a path to a .json file`);
 }

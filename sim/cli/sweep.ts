@@ -7,12 +7,13 @@ import cliProgress from 'cli-progress';
 import { Tinypool } from 'tinypool';
 import type { Scenario } from '../../scenarios/types.js';
 import type { MutantName } from '../redis/mutants.js';
-import runBatch, { type SweepOutcome, type SweepTask } from './task.js';
+import runBatch, { scenarioOf, type SweepOutcome, type SweepTask } from './task.js';
 import { makeArtifact, writeArtifact } from './artifact.js';
 
 export interface SweepOptions {
   ref: string;
-  scenario: Scenario;
+  /** A scenario document, or 'swarm' to generate one per seed. */
+  scenario: Scenario | 'swarm';
   seeds: number[];
   workers: number;
   outDir?: string;
@@ -83,11 +84,12 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   if (o.outDir) {
     for (const r of results) {
       if (r.status === 'pass') continue;
-      artifacts.push(writeArtifact(o.outDir, makeArtifact(o.ref, o.scenario, r.seed, o.mutant, r.status, r.failures, r.trace_hash)));
+      const sc = scenarioOf({ scenario: o.scenario, seed: r.seed, mutant: o.mutant });
+      artifacts.push(writeArtifact(o.outDir, makeArtifact(o.ref, sc, r.seed, o.mutant, r.status, r.failures, r.trace_hash)));
     }
   }
   return {
-    scenario: o.scenario.name,
+    scenario: o.scenario === 'swarm' ? 'swarm' : o.scenario.name,
     seeds: results.length,
     passed: results.filter((r) => r.status === 'pass').length,
     failed: results.filter((r) => r.status === 'fail').length,

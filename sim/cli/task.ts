@@ -4,9 +4,11 @@ import { simulate } from '../run.js';
 import type { Scenario } from '../../scenarios/types.js';
 import type { Failure } from '../cluster/runner.js';
 import type { MutantName } from '../redis/mutants.js';
+import { swarmScenario } from '../../scenarios/swarm.js';
 
 export interface SweepTask {
-  scenario: Scenario;
+  /** A scenario document, or 'swarm' for the scenario generated from each seed. */
+  scenario: Scenario | 'swarm';
   seed: number;
   mutant: MutantName | null;
 }
@@ -19,8 +21,12 @@ export interface SweepOutcome {
   events: number;
 }
 
+export function scenarioOf(t: SweepTask): Scenario {
+  return t.scenario === 'swarm' ? swarmScenario(t.seed) : t.scenario;
+}
+
 export function runTask(t: SweepTask): SweepOutcome {
-  const r = simulate(t.scenario, { seed: t.seed, mutant: t.mutant });
+  const r = simulate(scenarioOf(t), { seed: t.seed, mutant: t.mutant });
   return { seed: t.seed, status: r.status, trace_hash: r.trace_hash, failures: r.failures, events: r.stats.events };
 }
 
