@@ -31,14 +31,19 @@ export function linkKey(from: string, to: string): string {
   return `${from}\u0000${to}`;
 }
 
+/** One direction of a link: its parameters and when its sender finishes what it already accepted. */
+export interface LinkState {
+  params: LinkParams;
+  busyUntilUs: number;
+}
+
 /** Link parameters by direction, with defaults and per-pair overrides. */
 export class LinkTable {
   private defaults: LinkParams;
   private readonly overrides = new Map<string, LinkParams>();
   /** Directed links currently blocked by a partition. Insertion-ordered. */
   private readonly blocked = new Set<string>();
-  /** For each directed link, when its sender side finishes serializing what it already accepted. */
-  private readonly busyUntilUs = new Map<string, number>();
+  private readonly states = new Map<string, LinkState>();
 
   constructor(defaults: LinkParams = DEFAULT_LINK) {
     this.defaults = { ...defaults };
@@ -57,10 +62,22 @@ export class LinkTable {
     if (from === undefined || to === undefined) {
       this.defaults = { ...this.defaults, ...change };
       for (const [k, v] of this.overrides) this.overrides.set(k, { ...v, ...change });
-      return;
+    } else {
+      const k = linkKey(from, to);
+      this.overrides.set(k, { ...this.params(from, to), ...change });
     }
+    for (const [k, st] of this.states) st.params = this.overrides.get(k) ?? this.defaults;
+  }
+
+  /** The state of one direction, created on first use; connections keep a reference to it. */
+  state(from: string, to: string): LinkState {
     const k = linkKey(from, to);
-    this.overrides.set(k, { ...this.params(from, to), ...change });
+    let st = this.states.get(k);
+    if (!st) {
+      st = { params: this.overrides.get(k) ?? this.defaults, busyUntilUs: 0 };
+      this.states.set(k, st);
+    }
+    return st;
   }
 
   isBlocked(from: string, to: string): boolean {
@@ -93,13 +110,12 @@ export class LinkTable {
    * When a message of sizeBytes sent now on from->to arrives: serialization behind earlier traffic
    * on the link, then latency, jitter and retransmission delay for lost segments.
    */
-  arrivalUs(from: string, to: string, nowUs: number, sizeBytes: number, rng: RngStream): number {
-    const p = this.params(from, to);
-    const k = linkKey(from, to);
+  arrivalUs(st: LinkState, nowUs: number, sizeBytes: number, rng: RngStream): number {
+    const p = st.params;
     const txUs = p.bandwidthBytesPerSec > 0 ? Math.ceil((sizeBytes * 1_000_000) / p.bandwidthBytesPerSec) : 0;
-    const start = Math.max(nowUs, this.busyUntilUs.get(k) ?? 0);
+    const start = nowUs > st.busyUntilUs ? nowUs : st.busyUntilUs;
     const departed = start + txUs;
-    if (txUs > 0) this.busyUntilUs.set(k, departed);
+    if (txUs > 0) st.busyUntilUs = departed;
     let arrival = departed + p.latencyUs;
     if (p.jitterUs > 0) arrival += rng.int(0, Math.floor(p.jitterUs));
     if (p.loss > 0) arrival += retransmitDelayUs(sizeBytes, p.loss, rng);

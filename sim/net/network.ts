@@ -7,7 +7,7 @@ import type { RngStream } from '../kernel/rng.js';
 import type { Trace } from '../kernel/trace.js';
 import type { NetCloseReason } from '../trace-events.js';
 import { Disk } from './disk.js';
-import { LinkTable, type LinkParams } from './faults.js';
+import { LinkTable, type LinkParams, type LinkState } from './faults.js';
 
 /** What an application attaches to its side of a connection. */
 export interface SocketHandler {
@@ -49,6 +49,7 @@ class Pipe {
   constructor(
     readonly src: Socket,
     readonly dst: Socket,
+    readonly link: LinkState,
   ) {}
 }
 
@@ -183,8 +184,8 @@ export class Network {
     const b = new Socket(conn, target, from, false);
     a.peer = b;
     b.peer = a;
-    a.out = new Pipe(a, b);
-    b.out = new Pipe(b, a);
+    a.out = new Pipe(a, b, this.links.state(from, to));
+    b.out = new Pipe(b, a, this.links.state(to, from));
     this.trace.emit({ t: this.sched.nowUs, type: 'net.connect', conn, from, to });
     this.sched.after(timeoutUs, this.connectTimeoutFn, a);
     this.transmit(a.out, KIND_SYN, null, 0);
@@ -294,7 +295,7 @@ export class Network {
 
   private schedulePacket(packet: Packet): void {
     const pipe = packet.pipe;
-    let at = this.links.arrivalUs(pipe.src.host.name, pipe.dst.host.name, this.sched.nowUs, packet.sizeBytes, this.rng);
+    let at = this.links.arrivalUs(pipe.link, this.sched.nowUs, packet.sizeBytes, this.rng);
     if (at < pipe.lastArrivalUs) at = pipe.lastArrivalUs; // TCP keeps order: head-of-line blocking
     pipe.lastArrivalUs = at;
     this.sched.at(at, this.deliverFn, packet);

@@ -1,0 +1,31 @@
+// npm run bench: kernel events per second (realistic mix and scheduler hold loop) against a bare
+// binary-heap loop measured in the same process, and whole-run throughput of the Redis model.
+
+import { runKernelBench, type Measure } from './kernel.js';
+import { simulate } from '../sim/run.js';
+import { swarmScenario } from '../scenarios/swarm.js';
+
+const fmt = (m: Measure) => `${(m.perSec / 1e6).toFixed(2)} M events/s (${m.events} events in ${m.ms.toFixed(0)} ms)`;
+
+const k = runKernelBench();
+const mix = k.realistic_mix as Measure;
+const bare = k.bare_heap as Measure;
+const hold = k.scheduler_hold as Measure;
+console.log('kernel, best of 3 after a warm-up, one core:');
+console.log(`  realistic mix (timers, cancels, network deliveries): ${fmt(mix)}`);
+console.log(`  scheduler hold loop (Scheduler.at/step, 10k pending): ${fmt(hold)}`);
+console.log(`  bare struct-of-arrays heap loop (10k pending):       ${fmt(bare)}`);
+console.log(`  ratio realistic mix / bare loop: ${((k.mix_over_bare as number) * 100).toFixed(0)}%`);
+console.log(`  ratio scheduler hold / bare loop: ${((k.hold_over_bare as number) * 100).toFixed(0)}%`);
+
+const t0 = performance.now();
+let events = 0;
+let simUs = 0;
+const seeds = 20;
+for (let seed = 1; seed <= seeds; seed++) {
+  const r = simulate(swarmScenario(seed), { seed });
+  events += r.stats.events;
+  simUs += r.stats.simulated_us;
+}
+const ms = performance.now() - t0;
+console.log(`swarm runs: ${seeds} seeds in ${ms.toFixed(0)} ms (${(ms / seeds).toFixed(1)} ms per seed), ${(events / (ms / 1000) / 1e6).toFixed(2)} M events/s, ${(simUs / 1e6 / (ms / 1000)).toFixed(0)}x real time`);
