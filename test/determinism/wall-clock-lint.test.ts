@@ -1,0 +1,68 @@
+// Simulated code must not read the wall clock or use unseeded randomness (ARCHITECTURE principles
+// 1-2): scans sim/ (outside sim/cli/), properties/ and scenarios/ and names every offending line.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const FORBIDDEN: [RegExp, string][] = [
+  [/\bMath\.random\s*\(/, 'Math.random'],
+  [/\bnew\s+Date\b|\bDate\.(now|parse|UTC)\s*\(/, 'Date'],
+  [/\bperformance\.now\s*\(/, 'performance.now'],
+  [/\bset(Timeout|Interval|Immediate)\s*\(/, 'setTimeout/setInterval/setImmediate'],
+  [/\bprocess\.hrtime\b/, 'process.hrtime'],
+  [/\b(randomBytes|randomUUID|getRandomValues|randomInt|randomFillSync)\s*\(/, 'crypto randomness'],
+  [/from\s+['"](node:)?crypto['"]|require\(\s*['"](node:)?crypto['"]\s*\)/, 'the crypto module'],
+];
+
+/** Remove comments and string contents, keeping line structure. */
+function stripComments(src: string): string {
+  return src
+    .replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+export function scanSource(src: string, file: string): string[] {
+  const out: string[] = [];
+  stripComments(src)
+    .split('\n')
+    .forEach((line, i) => {
+      for (const [re, what] of FORBIDDEN) if (re.test(line)) out.push(`${file}:${i + 1}: ${what}: ${line.trim()}`);
+    });
+  return out;
+}
+
+function tsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return p.endsWith(join('sim', 'cli')) ? [] : tsFiles(p);
+    return /\.(ts|mts|js|mjs)$/.test(name) ? [p] : [];
+  });
+}
+
+describe('no wall clock or unseeded randomness in simulated code', () => {
+  it('the scanner catches each forbidden use and ignores comments', () => {
+    const planted = [
+      'const x = Math.random();',
+      'const d = Date.now();',
+      'const e = new Date();',
+      'const p = performance.now();',
+      'setTimeout(() => {}, 1);',
+      'const t = process.hrtime.bigint();',
+      "import { randomBytes } from 'node:crypto';",
+      'crypto.getRandomValues(buf);',
+      '// Math.random() in a comment is fine',
+      '/* and Date.now() here too */',
+    ].join('\n');
+    const hits = scanSource(planted, 'planted.ts');
+    expect(hits.map((h) => h.split(':')[1])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+  });
+
+  it('sim/ (outside sim/cli/), properties/ and scenarios/ are clean', () => {
+    const files = ['sim', 'properties', 'scenarios'].flatMap((d) => tsFiles(join(ROOT, d)));
+    expect(files.length).toBeGreaterThan(20);
+    const hits = files.flatMap((f) => scanSource(readFileSync(f, 'utf8'), relative(ROOT, f)));
+    expect(hits).toEqual([]);
+  });
+});
