@@ -17,10 +17,38 @@ type Role = 'master' | 'slave';
 
 /** Events of the Redis model. Field names follow Redis's INFO names where one exists. */
 export type RedisEvent =
-  | { t: number; type: 'redis.start'; node: string; role: Role; master_host: string | null; replid: string; replid2: string; master_repl_offset: number; keys: number }
+  | {
+      t: number;
+      type: 'redis.start';
+      node: string;
+      role: Role;
+      master_host: string | null;
+      replid: string;
+      replid2: string;
+      master_repl_offset: number;
+      keys: number;
+      rdb_repl_id: string | null;
+      rdb_repl_offset: number | null;
+    }
   | { t: number; type: 'redis.stop'; node: string; how: 'shutdown' | 'crash'; saved: boolean }
   | { t: number; type: 'redis.role'; node: string; role: Role; master_host: string | null }
-  | { t: number; type: 'redis.replid'; node: string; reason: string; replid: string; replid2: string; second_repl_offset: number; master_repl_offset: number }
+  | { t: number; type: 'redis.replid'; node: string; reason: string; prev_replid: string; replid: string; replid2: string; second_repl_offset: number; master_repl_offset: number }
+  | {
+      t: number;
+      type: 'redis.obs';
+      node: string;
+      why: string;
+      role: Role;
+      replid: string;
+      offset: number;
+      digest: string;
+      meaningful: boolean;
+      sync_full: number;
+      sync_partial_ok: number;
+      sync_partial_err: number;
+    }
+  | { t: number; type: 'redis.stream' | 'redis.applied'; node: string; replid: string; start: number; bytes: number; h: string }
+  | { t: number; type: 'redis.resetstat'; node: string }
   | {
       t: number;
       type: 'redis.psync';

@@ -150,6 +150,7 @@ function replicaofCommand(node: RedisNode, args: string[]): Reply {
 function configCommand(node: RedisNode, args: string[]): Reply {
   const sub = (args[1] ?? '').toUpperCase();
   if (sub === 'RESETSTAT') {
+    node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.resetstat', node: node.name });
     node.stats.syncFull = 0;
     node.stats.syncPartialOk = 0;
     node.stats.syncPartialErr = 0;

@@ -110,6 +110,11 @@ export class RedisNode {
   activeExpire = true;
   dirty = 0;
   dirtyAtBgsave = 0;
+  /** Set while a restarting master feeds DELs before its offsets are rebased (no stream events). */
+  quietStream = false;
+  /** The RDB replication info loaded at boot, if any (for the start event). */
+  loadedRepl: ReplInfo | null = null;
+  private lastObs = '';
   lastSaveUs: number;
   shuttingDown: P.ShutdownState | null = null;
   private nextClientId = 1;
@@ -142,7 +147,10 @@ export class RedisNode {
       replid2: this.replid2,
       master_repl_offset: this.masterReplOffset,
       keys: this.ds.totalKeys(),
+      rdb_repl_id: this.loadedRepl ? this.loadedRepl.replId : null,
+      rdb_repl_offset: this.loadedRepl ? this.loadedRepl.replOffset : null,
     });
+    this.observe('start');
     ctx.listen((sock) => M.acceptConnection(this, sock));
     // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start; the
     // next one comes after a random part of the 100 ms period, so that processes, which in a real
@@ -299,6 +307,7 @@ export class RedisNode {
     this.slaveseldb = -1;
     this.replNoSlavesSinceUs = this.ctx.nowUs();
     this.emitRole();
+    this.observe('promoted');
   }
 
   /** replicationSetMaster(): REPLICAOF host, switching masters, or the demotion of a FAILOVER. */
@@ -343,6 +352,35 @@ export class RedisNode {
 
   emitLink(status: 'up' | 'down'): void {
     this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.link', node: this.name, master_host: this.masterHost, status, master_repl_offset: this.masterReplOffset, replid: this.replid });
+    if (status === 'up') this.observe('link-up');
+  }
+
+  /**
+   * What an outside observer would read from INFO and DEBUG DIGEST right now (redis.obs), emitted
+   * when it differs from this node's previous observation. `meaningful`: the offset tracks the
+   * stream (the node has a backlog, a master link or a cached master).
+   */
+  observe(why: string): void {
+    if (!this.alive || this.loading) return;
+    const meaningful = this.buffer !== null || this.master !== null || this.cachedMaster !== null;
+    const digest = this.ds.digest();
+    const key = `${this.replid}|${this.masterReplOffset}|${digest}|${meaningful}|${this.stats.syncFull}|${this.stats.syncPartialOk}|${this.stats.syncPartialErr}|${this.isMaster}`;
+    if (key === this.lastObs) return;
+    this.lastObs = key;
+    this.ctx.trace.emit({
+      t: this.ctx.nowUs(),
+      type: 'redis.obs',
+      node: this.name,
+      why,
+      role: this.isMaster ? 'master' : 'slave',
+      replid: this.replid,
+      offset: this.masterReplOffset,
+      digest,
+      meaningful,
+      sync_full: this.stats.syncFull,
+      sync_partial_ok: this.stats.syncPartialOk,
+      sync_partial_err: this.stats.syncPartialErr,
+    });
   }
 
   // ---- loading and BGSAVE ----
@@ -396,6 +434,7 @@ export class RedisNode {
     R.replicaCron(this);
     M.masterCron(this);
     this.cronLoops++;
+    this.observe('cron');
   }
 
   /** The process ends (SHUTDOWN or crash): timers stop, sockets close, the world is told. */

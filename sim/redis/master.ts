@@ -4,11 +4,10 @@
 
 import type { Socket, SocketHandler } from '../net/network.js';
 import type { RedisNode, ServerConn } from './instance.js';
-import { ReplBuffer, type StreamEntry } from './backlog.js';
+import { ReplBuffer, replBlockSize, type StreamEntry } from './backlog.js';
 import { RDB_CHUNK_BYTES, ZERO_REPLID, replyBytes, type ToMaster, type ToReplica } from './link.js';
 import { EXEC_ARGS, MULTI_ARGS, PING_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import { makeSnapshot, saveDurationUs, RDB_FILENAME, type ReplInfo } from './rdb.js';
-import type { NetCloseReason } from '../trace-events.js';
 
 /** Socket send buffer the kernel absorbs before Redis's own output buffer for a replica grows. */
 const SOCKET_BUFFER_BYTES = 512 * 1024;
@@ -16,8 +15,9 @@ const SOCKET_BUFFER_BYTES = 512 * 1024;
 // ---- replication ids ----
 
 export function changeReplicationId(node: RedisNode, reason: string): void {
+  const prev = node.replid;
   node.replid = node.ctx.rng.hex(40);
-  emitReplid(node, reason);
+  emitReplid(node, reason, prev);
 }
 
 export function clearReplicationId2(node: RedisNode): void {
@@ -31,15 +31,17 @@ export function shiftReplicationId(node: RedisNode, reason: string): void {
   node.replid2 = node.replid;
   node.secondReplOffset = node.masterReplOffset + 1;
   node.replid = node.ctx.rng.hex(40);
-  emitReplid(node, reason);
+  emitReplid(node, reason, node.replid2);
 }
 
-export function emitReplid(node: RedisNode, reason: string): void {
+/** The node's replid changed from prevReplid (a fact the lineage oracle builds on). */
+export function emitReplid(node: RedisNode, reason: string, prevReplid: string): void {
   node.ctx.trace.emit({
     t: node.ctx.nowUs(),
     type: 'redis.replid',
     node: node.name,
     reason,
+    prev_replid: prevReplid,
     replid: node.replid,
     replid2: node.replid2,
     second_repl_offset: node.secondReplOffset,
@@ -70,10 +72,26 @@ function append(node: RedisNode, args: readonly string[]): StreamEntry {
   const buf = node.buffer!;
   const entry = buf.feed(args, respCommandBytes(args), node.cfg['repl-backlog-size']);
   node.masterReplOffset = buf.endOffset;
+  if (node.masterHost === null && !node.quietStream) emitStream(node, 'redis.stream', node.replid, entry);
   for (const r of node.replicas) {
     if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) sendToReplica(node, r, { k: 'entry', entry, skip: 0 });
   }
   return entry;
+}
+
+/** A stream entry generated (redis.stream) or applied (redis.applied) by a node, for the properties. */
+export function emitStream(node: RedisNode, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
+  node.ctx.trace.emit({ t: node.ctx.nowUs(), type, node: node.name, replid, start: e.start, bytes: e.bytes, h: hashArgs(e.args) });
+}
+
+/** A short hash of a command's arguments (FNV-1a, 8 hex digits). */
+export function hashArgs(args: readonly string[]): string {
+  let h = 0x811c9dc5;
+  for (const a of args) {
+    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -247,8 +265,9 @@ export function decidePartial(node: RedisNode, reqId: string, psyncOffset: numbe
   }
   const buf = node.buffer;
   if (buf === null) return { ok: false, reason: 'lack of backlog (no backlog)' };
-  const upper = node.mutant === 'backlog-range-off-by-one' ? buf.endOffset + 2 : buf.endOffset + 1;
-  if (psyncOffset < buf.firstByte || psyncOffset > upper) {
+  // the mutant believes the backlog still starts one block earlier than it does
+  const lower = node.mutant === 'backlog-range-off-by-one-block' ? buf.firstByte - replBlockSize(0) : buf.firstByte;
+  if (psyncOffset < lower || psyncOffset > buf.endOffset + 1) {
     return { ok: false, reason: `lack of backlog (wanted ${psyncOffset}, have ${buf.firstByte}..${buf.endOffset})` };
   }
   return { ok: true, reason: id === node.replid ? 'replid match' : 'replid2 match' };
@@ -268,7 +287,8 @@ function setupForFullResync(node: RedisNode, conn: ServerConn, offset: number): 
 export function replInfoForSave(node: RedisNode): ReplInfo | null {
   if (node.masterHost === null) {
     if (node.buffer === null) return null;
-    return { replId: node.replid, replOffset: node.masterReplOffset, replStreamDb: node.slaveseldb === -1 ? 0 : node.slaveseldb };
+    const db = node.slaveseldb === -1 || node.mutant === 'no-select-after-full-sync' ? 0 : node.slaveseldb;
+    return { replId: node.replid, replOffset: node.masterReplOffset, replStreamDb: db };
   }
   const db = node.master ? node.master.db : node.cachedMaster ? node.cachedMaster.db : -1;
   if (db === -1) return null;
@@ -384,14 +404,17 @@ function outputBufferBytes(node: RedisNode, r: ServerConn): number {
 // ---- cron ----
 
 /** The master half of replicationCron(). */
-export function masterCron(node: RedisNode, closeReason: (r: NetCloseReason) => string = String): void {
-  void closeReason;
+export function masterCron(node: RedisNode): void {
   const now = node.ctx.nowUs();
   const nowS = Math.floor(now / 1_000_000);
   const period = node.cfg['repl-ping-replica-period'];
   const pausedForFailover = node.failover.endTimeUs > 0;
-  if (node.cronLoops % period === 0 && node.replicas.length > 0 && !pausedForFailover && node.mutant !== 'pings-not-counted') {
-    feedCommand(node, node.slaveseldb, PING_ARGS);
+  if (node.cronLoops % period === 0 && node.replicas.length > 0 && !pausedForFailover && node.masterHost === null) {
+    if (node.mutant === 'pings-not-counted') {
+      // the bug: replicas get the PING, but the master's own offset and backlog do not count it
+      const entry = { start: node.masterReplOffset + 1, bytes: 14, args: PING_ARGS };
+      for (const r of node.replicas) if (r.replState === 'online') sendToReplica(node, r, { k: 'entry', entry, skip: 0 });
+    } else feedCommand(node, node.slaveseldb, PING_ARGS);
   }
   for (const r of node.replicas) {
     if (r.replState === 'wait_bgsave_start' || r.replState === 'wait_bgsave_end') sendToReplica(node, r, { k: 'nl' });

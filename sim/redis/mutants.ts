@@ -4,11 +4,11 @@
 export const MUTANTS = {
   'psync-ignores-second-offset': 'PSYNC accepts replid2 without the second_repl_offset bound',
   'promotion-keeps-replid': 'promotion does not shift the replication id',
-  'backlog-range-off-by-one': 'the backlog range check accepts one offset past the end',
-  'no-select-after-full-sync': 'no SELECT is forced into the stream after a full sync starts',
+  'backlog-range-off-by-one-block': 'the backlog range check believes the backlog starts one block earlier than it does',
+  'no-select-after-full-sync': 'no SELECT is forced into the stream after a full sync, and the RDB says the stream is in db 0',
   'cached-master-read-offset': 'the cached master keeps the read offset instead of the applied one',
   'sub-replicas-kept-on-new-id': 'sub-replicas are kept after +CONTINUE with a new replication id',
-  'pings-not-counted': 'the periodic PING is not put in the replication stream',
+  'pings-not-counted': 'the periodic PING is sent to replicas but not counted in the master\'s offset',
   'ttl-free-keeps-replid': 'freeing the backlog on repl-backlog-ttl keeps the replication id',
 } as const;
 

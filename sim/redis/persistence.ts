@@ -17,6 +17,7 @@ export function loadDataFromDisk(node: RedisNode): void {
   if (!file) return;
   const snap = file.data;
   const nowMs = node.nowMs();
+  if (replInfoValid(snap.repl)) node.loadedRepl = snap.repl;
   if (node.masterHost !== null) {
     node.ds = snap.data.clone();
     node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
@@ -30,6 +31,7 @@ export function loadDataFromDisk(node: RedisNode): void {
   // a master creates its backlog before loading, so DELs of keys found expired go into it
   M.createBacklog(node);
   node.ds = snap.data.clone();
+  node.quietStream = true; // offsets are rebased below; the DELs are reported after that
   let expired = 0;
   for (let db = 0; db < DB_COUNT; db++) {
     for (const key of [...node.ds.volatile[db]!]) {
@@ -52,12 +54,15 @@ export function loadDataFromDisk(node: RedisNode): void {
   } else {
     M.freeBacklog(node);
   }
+  node.quietStream = false;
+  if (node.buffer) for (const e of node.buffer.readFrom(node.buffer.firstByte).entries) M.emitStream(node, 'redis.stream', node.replid, e);
   node.slaveseldb = -1;
   node.replNoSlavesSinceUs = node.ctx.nowUs();
 }
 
 /** Fork: the child sees the dataset as it is now; the file appears under its name when it is done. */
 export function startBgsave(node: RedisNode, forReplication: boolean, rsi: ReplInfo | null): void {
+  node.observe('bgsave');
   const snapshot = makeSnapshot(node.ds.clone(), rsi);
   node.ctx.disk.write(TEMP_RDB, null, 0);
   const timer = node.ctx.timer(saveDurationUs(snapshot.sizeBytes), bgsaveDone, node);

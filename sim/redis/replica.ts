@@ -6,7 +6,7 @@ import type { Socket, SocketHandler } from '../net/network.js';
 import type { RedisNode } from './instance.js';
 import type { StreamEntry } from './backlog.js';
 import { type ToMaster, type ToReplica, toMasterBytes } from './link.js';
-import { clearReplicationId2, createBacklog, disconnectReplicas, emitReplid, freeBacklog, proxyApplied } from './master.js';
+import { clearReplicationId2, createBacklog, disconnectReplicas, emitReplid, emitStream, freeBacklog, proxyApplied } from './master.js';
 import { loadDurationUs, RDB_FILENAME, type RdbSnapshot } from './rdb.js';
 import { dataCommand, parseDb } from './commands.js';
 
@@ -158,11 +158,12 @@ function onPsyncReply(node: RedisNode, sock: Socket, text: string): void {
     const cm = node.cachedMaster!;
     const newId = parts[1];
     if (newId && newId.length === 40 && newId !== cm.replid) {
+      const prev = cm.replid;
       node.replid2 = cm.replid;
       node.secondReplOffset = node.masterReplOffset + 1;
       node.replid = newId;
       cm.replid = newId;
-      emitReplid(node, 'continue-new-id');
+      emitReplid(node, 'continue-new-id', prev);
       if (node.mutant !== 'sub-replicas-kept-on-new-id') disconnectReplicas(node, 'master changed replication id');
     }
     node.handshake = null;
@@ -202,12 +203,13 @@ function finishFullSync(node: RedisNode, snapshot: RdbSnapshot): void {
     lastInteractionUs: node.ctx.nowUs(),
     multi: null,
   };
+  const prev = node.replid;
   node.replid = full.replid;
   node.masterReplOffset = full.offset;
   clearReplicationId2(node);
   createBacklog(node);
   node.replState = 'connected';
-  emitReplid(node, 'full-sync');
+  emitReplid(node, 'full-sync', prev);
   node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.sync', node: node.name, master: hs.sock.remote, kind: 'full', replid: node.replid, offset: node.masterReplOffset });
   node.emitLink('up');
   if (node.cfg['rdb-del-sync-files'] && node.cfg.save.length === 0) node.ctx.disk.delete(RDB_FILENAME);
@@ -233,7 +235,10 @@ function applyEntry(node: RedisNode, entry: StreamEntry, skip: number): void {
     const tx = link.multi;
     link.multi = null;
     for (let i = 1; i < tx.length - 1; i++) execFromMaster(node, link, tx[i]!);
-    for (const e of tx) link.reploff += e.bytes;
+    for (const e of tx) {
+      link.reploff += e.bytes;
+      emitStream(node, 'redis.applied', link.replid, e);
+    }
     proxyApplied(node, tx);
     return;
   }
@@ -243,6 +248,7 @@ function applyEntry(node: RedisNode, entry: StreamEntry, skip: number): void {
   }
   execFromMaster(node, link, entry);
   link.reploff += entry.bytes;
+  emitStream(node, 'redis.applied', link.replid, entry);
   proxyApplied(node, [entry]);
 }
 
