@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { UserError } from '../sim/errors.js';
-import { buildConfig } from '../sim/redis/config.js';
+import { buildConfig, canonicalConfigName, parseConfigValue } from '../sim/redis/config.js';
 import { INFO_FIELD_NAMES } from '../sim/redis/info.js';
 import type { Scenario, Step } from './types.js';
+import { PROPERTY_NAMES } from '../properties/index.js';
 
 const schema = JSON.parse(readFileSync(new URL('./scenario.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
@@ -40,6 +41,14 @@ function hintOf(e: ErrorObject): string | undefined {
   return ps && typeof ps['x-hint'] === 'string' ? (ps['x-hint'] as string) : undefined;
 }
 
+/** The forms a oneOf allows, from each branch's hint or type: `a node name (...) or null`. */
+function formsOf(e: ErrorObject): string | undefined {
+  const branches = (e.parentSchema as { oneOf?: Record<string, unknown>[] } | undefined)?.oneOf;
+  if (!branches) return undefined;
+  const words = branches.map((b) => (typeof b['x-hint'] === 'string' ? b['x-hint'] : [b.type].flat().filter((t) => t !== undefined).join(' or ')));
+  return words.every((w) => w !== '') ? words.join(' or ') : undefined;
+}
+
 /** Pick the error that says most about what the user got wrong, and word it. */
 function formatErrors(errors: ErrorObject[], source: string): string {
   const rank = (e: ErrorObject) =>
@@ -65,7 +74,8 @@ function formatErrors(errors: ErrorObject[], source: string): string {
       return `${where}: missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
     case 'discriminator': {
       const ops = ((e.parentSchema as { oneOf: { properties: { op: { const: string } } }[] }).oneOf ?? []).map((s) => s.properties.op.const);
-      const tag = (e.params as { tag: string; tagValue?: unknown }).tagValue;
+      const tag = (e.data as Record<string, unknown>).op;
+      if (tag === undefined) return `${where}: missing required field "op"; valid ops: ${ops.join(', ')}`;
       return `${where}.op: unknown op ${JSON.stringify(tag)}; valid ops: ${ops.join(', ')}`;
     }
     case 'type':
@@ -79,26 +89,108 @@ function formatErrors(errors: ErrorObject[], source: string): string {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
       return `${where}: ${describe(e.data)} is out of range: it ${e.message}`;
+    case 'propertyNames': {
+      // the name is the problem, not the object: point at it and use the name schema's hint
+      const name = (e.params as { propertyName: string }).propertyName;
+      const names = (e.parentSchema as { propertyNames?: Record<string, unknown> }).propertyNames ?? {};
+      const hint = typeof names['x-hint'] === 'string' ? names['x-hint'] : `text matching ${String(names.pattern)}`;
+      return `${source}: ${jsonPath(`${e.instancePath}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`)}: the name ${JSON.stringify(name)} is not valid: expected ${hint}`;
+    }
     case 'pattern':
-    case 'propertyNames':
       return `${where}: ${describe(e.data)} is not valid: expected ${hintOf(e) ?? `text matching ${(e.params as { pattern?: string }).pattern}`}`;
     case 'oneOf':
-      return `${where}: ${describe(e.data)} is not valid: expected ${hintOf(e) ?? 'one of the allowed forms'}`;
+      return `${where}: ${describe(e.data)} is not valid: expected ${hintOf(e) ?? formsOf(e) ?? 'one of the allowed forms'}`;
     case 'minItems':
     case 'maxItems':
     case 'minProperties':
-    case 'maxProperties':
-      return `${where}: ${e.message}`;
+    case 'maxProperties': {
+      const limit = (e.params as { limit: number }).limit;
+      const n = Array.isArray(e.data) ? e.data.length : Object.keys(e.data as object).length;
+      const what = e.keyword.endsWith('Items') ? 'item' : 'entry';
+      const plural = (k: number) => `${k} ${k === 1 ? what : what === 'item' ? 'items' : 'entries'}`;
+      return `${where}: needs ${e.keyword.startsWith('min') ? 'at least' : 'at most'} ${plural(limit)}, got ${n}`;
+    }
     default:
       return `${where}: ${e.message ?? 'is not valid'}`;
+  }
+}
+
+/**
+ * Offset of the first character at which `text` stops being JSON (text.length if it ends too
+ * early), or -1 if it is valid. V8 gives no position for "Unexpected token" or "Unexpected end".
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const bad = (): never => {
+    throw i;
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const str = () => {
+    for (i++; ; i++) {
+      const c = text.charCodeAt(i);
+      if (i >= text.length || c < 0x20) bad();
+      if (c === 34) return void i++;
+      if (c === 92) {
+        const esc = text[++i];
+        if (esc === 'u') {
+          for (let k = 0; k < 4; k++) if (!/[0-9a-fA-F]/.test(text[++i] ?? '')) bad();
+        } else if (esc === undefined || !'"\\/bfnrt'.includes(esc)) bad();
+      }
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        ws();
+        if (c === '{') {
+          if (text[i] !== '"') bad();
+          str();
+          ws();
+          if (text[i] !== ':') bad();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === close) return void i++;
+        if (text[i] !== ',') bad();
+        i++;
+      }
+    }
+    if (c === '"') return str();
+    const word = ['true', 'false', 'null'].find((w) => w[0] === c);
+    if (word) {
+      for (const ch of word) if (text[i++] !== ch) (i--, bad());
+      return;
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (!m) bad();
+    i += m![0].length;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, text.length);
+    throw at;
   }
 }
 
 /** Where in the text a JSON.parse error points, as line:column. */
 function jsonErrorPosition(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return '';
-  const pos = Number(m[1]);
+  const pos = m ? Number(m[1]) : jsonErrorOffset(text);
+  if (pos < 0) return '';
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');
@@ -107,11 +199,16 @@ function jsonErrorPosition(text: string, message: string): string {
 
 export function parseScenarioText(text: string, source: string): Scenario {
   let doc: unknown;
+  // editors on Windows may start a UTF-8 file with a byte order mark, which JSON.parse rejects
+  const body = text.replace(/^\uFEFF/, '');
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(body);
   } catch (err) {
-    const msg = (err as Error).message;
-    throw new UserError(`${source}: invalid JSON${jsonErrorPosition(text, msg)}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+    const msg = (err as Error).message
+      .replace(/ (in|after) JSON at position \d+.*$/, (_, w: string) => (w === 'after' ? ' after the JSON value' : ''))
+      .replace(/, .*is not valid JSON$/s, '') // V8 quotes the text around the error: drop it, the position says where
+      .replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1)); // "Unexpected token '\n'" on one line
+    throw new UserError(`${source}: invalid JSON${jsonErrorPosition(body, (err as Error).message)}: ${msg}`);
   }
   return validateScenario(doc, source);
 }
@@ -143,17 +240,37 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
   const known = (n: unknown, path: string) => {
     if (typeof n === 'string' && !names.includes(n)) throw new UserError(`${source}: ${path}: unknown node "${n}"; nodes in this scenario: ${names.join(', ')}`);
   };
+  // each top-level value on its own, so that a bad one is reported even when every node overrides it
+  for (const [k, v] of Object.entries(sc.config ?? {})) {
+    try {
+      parseConfigValue(k, v, `config.${k}`);
+    } catch (err) {
+      throw err instanceof UserError ? new UserError(`${source}: ${err.message}`) : err;
+    }
+  }
   for (const n of names) {
     const spec = sc.nodes[n]!;
     known(spec.replicaof, `nodes.${n}.replicaof`);
     if (spec.replicaof === n) throw new UserError(`${source}: nodes.${n}.replicaof: a node cannot replicate itself`);
+    let cfg;
     try {
-      buildConfig({ ...(sc.config ?? {}), ...(spec.config ?? {}) }, `nodes.${n}.config`);
+      cfg = buildConfig({ ...(sc.config ?? {}), ...(spec.config ?? {}) }, `nodes.${n}.config`);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       const inNode = spec.config && Object.keys(spec.config).some((k) => err.message.startsWith(`nodes.${n}.config.${k}`));
       throw new UserError(`${source}: ${inNode ? err.message : err.message.replace(`nodes.${n}.config`, 'config')}`);
     }
+    // "replicaof" (or "slaveof") given as a config setting names a node too; nodes.<n>.replicaof wins
+    if (spec.replicaof === undefined && cfg.replicaof !== null) {
+      const key = (c: object | undefined) => Object.keys(c ?? {}).find((k) => canonicalConfigName(k) === 'replicaof');
+      const own = key(spec.config);
+      const path = own !== undefined ? `nodes.${n}.config.${own}` : `config.${key(sc.config)}`;
+      known(cfg.replicaof, path);
+      if (cfg.replicaof === n) throw new UserError(`${source}: ${path}: node ${n} cannot replicate itself${own === undefined ? ` (override it there with "nodes": {"${n}": {"config": {"replicaof": null}}})` : ''}`);
+    }
+  }
+  for (const name of Object.keys(sc.properties ?? {})) {
+    if (!(PROPERTY_NAMES as readonly string[]).includes(name)) throw new UserError(`${source}: properties.${name}: unknown property; properties: ${PROPERTY_NAMES.join(', ')}`);
   }
   (sc.steps ?? []).forEach((step: Step, i) => {
     const p = `steps[${i}]`;

@@ -110,7 +110,10 @@ export const schema = {
       type: 'object',
       properties: {
         writesPerSec: { type: 'number', minimum: 0, maximum: 100000 },
+        burstMs: { type: 'number', exclusiveMinimum: 0, 'x-hint': 'write only during bursts this long...' },
+        idleMs: { type: 'number', minimum: 0, 'x-hint': '...separated by idle gaps this long' },
         keys: { type: 'integer', minimum: 1 },
+        dbs: { type: 'integer', minimum: 1, maximum: 16, 'x-hint': 'spread writes over databases 0..dbs-1' },
         valueSize: { type: 'integer', minimum: 0, maximum: 1048576 },
         commands: { type: 'array', items: { enum: ['SET', 'INCR', 'APPEND', 'RPUSH', 'DEL', 'EXPIRE', 'MULTI'] }, minItems: 1 },
       },

@@ -20,9 +20,9 @@ export function swarmScenario(seed: Seed): Scenario {
     nodes[names[i]!] = { replicaof: parent, ...(r.chance(0.2) ? { config: { 'replica-priority': r.pick([0, 10, 50, 100]) } } : {}) };
   }
   const families: Partial<Record<FaultFamilyName, FaultFamily>> = {};
-  for (const f of r.shuffled(FAMILIES).slice(0, r.int(1, 4))) {
+  for (const f of r.shuffled(FAMILIES).slice(0, r.int(1, 5))) {
     const everyMs = r.int(1500, 8000);
-    if (f === 'partition') families[f] = { everyMs, durationMs: r.int(300, 6000) };
+    if (f === 'partition') families[f] = { everyMs, durationMs: r.pick([r.int(300, 3000), r.int(3000, 15000)]) };
     else if (f === 'loss-burst') families[f] = { everyMs, durationMs: r.int(300, 4000), loss: r.pick([0.05, 0.2, 0.5]) };
     else if (f === 'crash' || f === 'restart') families[f] = { everyMs: everyMs * 2, downMs: r.int(100, 5000) };
     else families[f] = { everyMs };
@@ -34,24 +34,26 @@ export function swarmScenario(seed: Seed): Scenario {
       save: r.pick(['', '', '60 1']),
       'repl-backlog-size': r.pick(['16kb', '64kb', '1mb']),
       'repl-ping-replica-period': r.pick([1, 10]),
-      'repl-timeout': r.pick([5, 10, 60]),
-      'repl-backlog-ttl': r.pick([3600, 3600, 5]),
+      'repl-timeout': r.pick([5, 5, 10, 60]),
+      'repl-backlog-ttl': r.pick([3600, 2, 5]),
     },
     network: { latency: `${r.int(100, 5000)}us`, jitter: `${r.int(0, 2000)}us`, loss: r.pick([0, 0, 0.01, 0.05]), bandwidth: r.pick(['1gbit', '100mbit', '10mbit']) },
     nodes,
     workload: {
       writesPerSec: r.pick([20, 100, 500]),
+      ...(r.chance(0.4) ? { burstMs: r.int(200, 3000), idleMs: r.int(2000, 15000) } : {}),
       keys: r.pick([10, 100, 1000]),
+      dbs: r.pick([1, 1, 4]),
       valueSize: r.pick([8, 64, 512]),
       commands: r.pick<NonNullable<Scenario['workload']>['commands']>([['SET'], ['SET', 'INCR'], ['SET', 'INCR', 'APPEND', 'RPUSH', 'DEL', 'MULTI'], ['SET', 'EXPIRE', 'INCR']]),
     },
-    faults: { phaseMs: r.int(5000, 25000), settleMs: 120000, families },
+    faults: { phaseMs: r.int(5000, 30000), settleMs: 120000, families },
     steps: [
       { op: 'wait-sync' },
       { op: 'faults' },
       { op: 'expect-equal', nodes: names, fields: ['master_replid', 'master_repl_offset', 'digest'] },
     ],
   };
-  if (r.chance(0.3)) sc.monitor = { 'down-after-ms': r.int(1000, 5000) };
+  if (r.chance(0.5)) sc.monitor = { 'down-after-ms': r.int(1000, 5000) };
   return sc;
 }

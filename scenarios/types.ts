@@ -53,7 +53,12 @@ export type FaultFamilyName = 'link-kill' | 'replica-kill' | 'partition' | 'loss
 
 export interface Workload {
   writesPerSec?: number;
+  /** Write in bursts of burstMs separated by idleMs of silence (default: continuously). */
+  burstMs?: number;
+  idleMs?: number;
   keys?: number;
+  /** Spread writes over databases 0..dbs-1 (default 1). */
+  dbs?: number;
   valueSize?: number;
   commands?: ('SET' | 'INCR' | 'APPEND' | 'RPUSH' | 'DEL' | 'EXPIRE' | 'MULTI')[];
 }

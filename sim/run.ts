@@ -13,6 +13,9 @@ import { DEFAULT_LINK, type LinkParams } from './net/faults.js';
 import { infoFields, type InfoValue } from './redis/info.js';
 import type { MutantName } from './redis/mutants.js';
 import type { TraceEvent } from './trace-events.js';
+import { PropertySet, LIVENESS_PROPERTIES, type PropertyReport, type FinalView } from '../properties/index.js';
+import type { World as WorldT } from './cluster/world.js';
+import { isError } from './redis/reply.js';
 
 export const TOOL_VERSION = '0.1.0';
 export const RESULT_FORMAT = 1;
@@ -53,6 +56,24 @@ export interface RunResult {
   stats: { events: number; trace_events: number; simulated_us: number; writes: number; acked_writes: number };
   trace_hash: string;
   parameters: { network: LinkParams; mutant: MutantName | null };
+  /** Each property checked: its violations count, figures and notes (e.g. missed partial syncs). */
+  properties: Record<string, PropertyReport>;
+}
+
+/** What the properties may read at the end: the single running master, and GETs as a client. */
+function finalView(w: WorldT): FinalView {
+  const masters = w.nodeNames.filter((n) => w.isRunning(n) && w.node(n).isMaster);
+  return {
+    master: masters.length === 1 ? masters[0]! : null,
+    get(node, db, key) {
+      if (!w.isRunning(node)) return null;
+      const n = w.node(node);
+      const c = n.createClient();
+      n.call(c, ['SELECT', String(db)]);
+      const r = n.call(c, ['GET', key]);
+      return typeof r === 'string' && !isError(r) ? r : null;
+    },
+  };
 }
 
 const SUMMARY_TYPES = new Set(['redis.psync', 'redis.role', 'redis.replid', 'redis.failover', 'redis.failover-abort', 'redis.start', 'redis.stop', 'redis.replica-drop', 'redis.timeout', 'net.partition', 'net.heal', 'host.crash']);
@@ -84,6 +105,8 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   w.trace.subscribe((e: TraceEvent) => {
     if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
   });
+  const props = new PropertySet(sc.properties ?? {});
+  w.trace.subscribe((e) => props.onEvent(e));
   const runner = new Runner(w, sc);
   try {
     runner.run();
@@ -97,6 +120,9 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     nodes[name] = n
       ? { running: true, info: infoFields(n), digest: n.ds.digest(), dbsize: n.ds.dbsize(0), keys: n.ds.totalKeys() }
       : { running: false, info: null, digest: null, dbsize: null, keys: null };
+  }
+  for (const v of props.finish(finalView(w))) {
+    runner.failures.push({ kind: LIVENESS_PROPERTIES.has(v.property) ? 'liveness' : 'property', property: v.property, message: `${v.property}: ${v.message}`, time_us: v.time_us, node: v.nodes.join(',') });
   }
   const failures = runner.failures;
   const status: RunStatus = failures.some((f) => f.kind === 'liveness') ? 'liveness' : failures.length > 0 ? 'fail' : 'pass';
@@ -118,5 +144,6 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     },
     trace_hash: w.trace.digest(),
     parameters: { network, mutant: opts.mutant ?? null },
+    properties: props.report(),
   };
 }

@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
+import { existsSync, statSync } from 'node:fs';
 import { simulate, TOOL_VERSION, type RunResult } from '../run.js';
 import { UserError } from '../errors.js';
 import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
@@ -11,6 +12,7 @@ import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
 import { sweep, defaultWorkers } from './sweep.js';
 import { readArtifact } from './artifact.js';
+import { runMutants } from './mutants.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4 } as const;
 
@@ -29,6 +31,17 @@ function positiveInt(flag: string) {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag}: expected a whole number of at least 1, got "${v}"`);
     return Number(v);
   };
+}
+
+/** Open the --trace file, naming the flag if the path cannot be written (a user's mistake, not ours). */
+function openTrace(path: string, header: Record<string, unknown>): JsonlFileSink {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`--trace: "${path}" is a folder; give a file name like run.jsonl`);
+  try {
+    return new JsonlFileSink(path, header);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`--trace: cannot create "${path}" (${code === 'ENOENT' ? 'its folder does not exist' : code ?? (e as Error).message}); give a file in an existing folder`);
+  }
 }
 
 let exitCode: number = EXIT.ok;
@@ -70,7 +83,7 @@ program
     const seed = o.seed ?? resolved.scenario.seed ?? 1;
     const scenario = resolved.scenarioFor(seed);
     const source = resolved.source;
-    const sink = o.trace ? new JsonlFileSink(o.trace, { scenario: scenario.name, seed }) : undefined;
+    const sink = o.trace ? openTrace(o.trace, { scenario: scenario.name, seed }) : undefined;
     const t0 = performance.now();
     let r: RunResult;
     try {
@@ -100,6 +113,8 @@ program
     const { scenario, generated } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
+    // checked before the sweep, not after it has run every seed
+    if (o.out && existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UserError(`--out: "${o.out}" is a file; give a folder for the artifacts (it is created if missing)`);
     const t0 = performance.now();
     const s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), mutant, progress: !o.json && process.stderr.isTTY === true });
     const wallMs = Math.round(performance.now() - t0);
@@ -133,6 +148,34 @@ program
       process.stdout.write(sameHash && sameFailures ? chalk.green(`reproduced: same trace hash ${r.trace_hash} and the same ${r.failures.length} failure(s)\n`) : chalk.red(`NOT reproduced: trace hash ${r.trace_hash} (artifact: ${a.trace_hash}), failures ${sameFailures ? 'equal' : 'differ'}; was the artifact made by another replsim version (${a.tool_version})?\n`));
     }
     exitCode = sameHash && sameFailures ? exitFor(r.status) : EXIT.internal;
+  });
+
+program
+  .command('mutants')
+  .description('mutation self-test: sweep the swarm scenario against each named protocol bug; every one must be caught')
+  .option('--seeds <range>', 'seeds to try per mutant (default 1..300)', parseSeeds)
+  .option('--workers <n>', `worker threads (default: ${defaultWorkers()})`, positiveInt('--workers'))
+  .option('--mutant <name...>', 'only these mutants')
+  .option('--json', 'print one JSON object')
+  .action(async (o: { seeds?: number[]; workers?: number; mutant?: string[]; json?: boolean }) => {
+    const only = o.mutant?.map((m) => mutantOption(m)!);
+    const seeds = o.seeds ?? parseSeeds('1..300');
+    const t0 = performance.now();
+    const results = await runMutants({ seeds, workers: o.workers ?? defaultWorkers(), ...(only ? { only } : {}) });
+    const wallMs = Math.round(performance.now() - t0);
+    const clean = results[0]!;
+    const survivors = results.slice(1).filter((r) => !r.killed);
+    if (o.json) process.stdout.write(JSON.stringify({ seeds: seeds.length, clean: !clean.killed, results, survivors: survivors.map((r) => r.mutant), wall_ms: wallMs }, null, 2) + '\n');
+    else {
+      process.stdout.write(`${chalk.bold('unmutated model')}: ${clean.killed ? chalk.red(`FAILED at seed ${clean.seed}: ${clean.message}`) : chalk.green(`clean over ${clean.seeds_run} seeds`)}\n`);
+      for (const r of results.slice(1)) {
+        const head = `${chalk.bold(r.mutant!)} (${r.description})`;
+        if (r.killed) process.stdout.write(`${chalk.green('killed')}   ${head}\n         by ${r.property} in ${r.scenario} at seed ${r.seed}${r.scenario === 'swarm' ? ` (${r.seeds_run} seeds run)` : ` (the swarm sweep of ${r.seeds_run} seeds missed it)`}: ${r.message}\n         reproduce: ${reproduceCommand(r.scenario!, r.seed!, r.mutant)}\n`);
+        else process.stdout.write(`${chalk.red('SURVIVED')} ${head} over ${r.seeds_run} seeds\n`);
+      }
+      process.stdout.write(`${results.length - 1 - survivors.length} of ${results.length - 1} mutants killed (${wallMs} ms wall)\n`);
+    }
+    exitCode = clean.killed || survivors.length > 0 ? EXIT.failed : EXIT.ok;
   });
 
 async function main(argv: string[]): Promise<number> {

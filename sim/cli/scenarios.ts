@@ -64,6 +64,7 @@ export function parseSeeds(spec: string): number[] {
 
 /** --seed: a non-negative integer, or any other text as a string seed. */
 export function parseSeed(v: string): number | string {
+  if (v === '') throw new UserError('--seed: expected a whole number or some text, got an empty string');
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 

@@ -39,6 +39,7 @@ export class FaultPhase {
   /** Start every family and the workload; they stop by themselves after phaseMs. */
   start(): void {
     this.active = true;
+    this.phaseStartUs = this.w.sched.nowUs;
     const end = this.w.sched.nowUs + this.spec.phaseMs * 1000;
     for (const name of Object.keys(this.spec.families).sort() as FaultFamilyName[]) {
       const fam = this.spec.families[name]!;
@@ -85,9 +86,19 @@ export class FaultPhase {
       }
       case 'partition': {
         if (this.partitionActive || w.nodeNames.length < 2) return;
-        const shuffled = f.shuffled(w.nodeNames);
-        const cut = f.int(1, shuffled.length - 1);
-        const groups = [shuffled.slice(0, cut).sort(), shuffled.slice(cut).sort()];
+        // half the time one node is cut off from all the others (half of those times the master),
+        // else a random split
+        let groups: string[][];
+        this.orch.refresh();
+        const m = this.orch.master;
+        if (f.chance(0.5)) {
+          const lone = m !== null && f.chance(0.5) ? m : f.pick(w.nodeNames);
+          groups = [[lone], w.nodeNames.filter((x) => x !== lone)];
+        } else {
+          const shuffled = f.shuffled(w.nodeNames);
+          const cut = f.int(1, shuffled.length - 1);
+          groups = [shuffled.slice(0, cut).sort(), shuffled.slice(cut).sort()];
+        }
         emit({ groups });
         w.net.partition(groups);
         this.partitionActive = true;
@@ -131,9 +142,19 @@ export class FaultPhase {
     }
   }
 
+  /**
+   * Restart a node the way a Sentinel-managed deployment would: its start-up config names the
+   * current master (Sentinel rewrites it), so a restart never points it at one of its own replicas.
+   */
   private bringBack(n: string): void {
     if (!this.down.delete(n) || this.w.isRunning(n)) return;
-    this.w.restart(n);
+    this.restartManaged(n);
+  }
+
+  private restartManaged(n: string): void {
+    this.orch.refresh();
+    const m = this.orch.master;
+    this.w.restart(n, m === null ? {} : { replicaof: m === n ? null : m });
     this.orch.noteRestart(n);
   }
 
@@ -142,9 +163,19 @@ export class FaultPhase {
     if (at >= end) return;
     this.w.sched.at(at, () => {
       if (!this.active) return;
-      this.writeOnce();
+      if (this.inBurst()) this.writeOnce();
       this.scheduleWrite(end, meanGapUs);
     }, null);
+  }
+
+  private phaseStartUs = 0;
+
+  /** With burstMs/idleMs the workload writes only during bursts, leaving idle gaps. */
+  private inBurst(): boolean {
+    const burst = this.load?.burstMs;
+    if (!burst) return true;
+    const cycleUs = (burst + (this.load?.idleMs ?? 0)) * 1000;
+    return (this.w.sched.nowUs - this.phaseStartUs) % cycleUs < burst * 1000;
   }
 
   private writeOnce(): void {
@@ -154,13 +185,15 @@ export class FaultPhase {
     if (target === null || !w.isRunning(target)) return;
     const r = this.workload;
     const keys = this.load?.keys ?? 100;
+    const dbs = this.load?.dbs ?? 1;
+    if (dbs > 1) w.call(target, ['SELECT', String(r.int(0, dbs - 1))]);
     const kind = r.pick(this.load?.commands ?? ['SET']);
     const key = `k${r.int(0, keys - 1)}`;
     const value = `v${this.writes}`.padEnd(this.load?.valueSize ?? 8, '.');
     const cmds: string[][] =
       kind === 'SET' ? [['SET', key, value]]
       : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]
-      : kind === 'APPEND' ? [['APPEND', key, value]]
+      : kind === 'APPEND' ? [['APPEND', `a${r.int(0, keys - 1)}`, value]]
       : kind === 'RPUSH' ? [['RPUSH', `l${r.int(0, keys - 1)}`, value]]
       : kind === 'DEL' ? [['DEL', key]]
       : kind === 'EXPIRE' ? [['PEXPIRE', key, String(r.int(10, 2000))]]
@@ -183,12 +216,7 @@ export class FaultPhase {
     this.partitionActive = false;
     w.net.setLink({ loss: this.lossBefore });
     for (const n of [...this.down]) this.bringBack(n);
-    for (const n of w.nodeNames) {
-      if (!w.isRunning(n)) {
-        w.restart(n);
-        this.orch.noteRestart(n);
-      }
-    }
+    for (const n of w.nodeNames) if (!w.isRunning(n)) this.restartManaged(n);
     w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-end', writes: this.writes, write_errors: this.writeErrors });
   }
 }

@@ -8,6 +8,7 @@ import type { Matcher, Scenario, Step } from '../../scenarios/types.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { isError, type Reply } from '../redis/reply.js';
 import { infoFields } from '../redis/info.js';
+import { isWriteCommand } from '../redis/commands.js';
 import { PENDING } from '../redis/dispatch.js';
 
 export type FailureKind = 'expectation' | 'liveness' | 'property';
@@ -127,15 +128,17 @@ export class Runner {
           const args = ['SET', `${prefix}${i}`, `${this.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
           const node = step.node;
           const r = w.isRunning(node) ? w.call(node, args) : null;
-          const acked = r !== null && r !== PENDING && !isError(r);
-          this.writes.push({ rec: { node, args, timeUs: w.sched.nowUs }, acked });
+          this.recordWrite(node, args, r !== null && r !== PENDING && !isError(r));
           if (gapUs > 0 && i < count) w.runFor(gapUs);
         }
         return;
       }
-      case 'command':
-        this.call(step.node, step.args);
+      case 'command': {
+        const r = this.call(step.node, step.args);
+        const name = String(step.args[0]).toUpperCase();
+        if (isWriteCommand(name) || name === 'FLUSHALL') this.recordWrite(step.node, step.args.map(String), r !== null && r !== PENDING && !isError(r), name === 'SET' ? 'SET-RAW' : undefined);
         return;
+      }
       case 'sleep':
         w.runFor(Math.round(step.ms * 1000));
         return;
@@ -242,6 +245,18 @@ export class Runner {
     }
   }
 
+  /**
+   * Every client write goes into the trace as x.write (for the acknowledged-writes property).
+   * `as` overrides the command name (a raw SET from a command step may carry options).
+   */
+  recordWrite(node: string, args: string[], acked: boolean, as?: string): void {
+    const n = this.w.nodeOrNull(node);
+    const db = n && this.w.isRunning(node) ? this.w.client(node).db : 0;
+    const cmd = as ?? args[0]!.toUpperCase();
+    this.writes.push({ rec: { node, args, timeUs: this.w.sched.nowUs }, acked });
+    this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.write', node, db, cmd, key: args[1] ?? null, value: cmd === 'SET' ? args[2] : null, acked });
+  }
+
   private stepPath(): string {
     return `steps[${this.stepIndex}]`;
   }
@@ -250,7 +265,7 @@ export class Runner {
   private faultPhase(): void {
     const spec = this.sc.faults!;
     const w = this.w;
-    const phase = new FaultPhase(w, this.orch, spec, this.sc.workload, (rec, acked) => this.writes.push({ rec, acked }));
+    const phase = new FaultPhase(w, this.orch, spec, this.sc.workload, (rec, acked) => this.recordWrite(rec.node, rec.args, acked));
     w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-start', phase_ms: spec.phaseMs });
     phase.start();
     w.runFor(spec.phaseMs * 1000);
@@ -259,17 +274,27 @@ export class Runner {
     const deadline = w.sched.nowUs + settleUs;
     this.orch.restoreTopology();
     const ok = w.runUntil(() => this.converged(), settleUs);
-    if (!ok) this.liveness(`convergence: not converged ${settleUs / 1000} ms after the faults stopped: ${this.syncReport()}`);
+    if (!ok) {
+      // the convergence property reports it (unless the scenario turned it off); the run ends here
+      const report = this.syncReport();
+      w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.not-converged', settle_us: settleUs, report, nodes: w.nodeNames });
+      throw new Stop(report);
+    }
     w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.settled', after_us: settleUs - (deadline - w.sched.nowUs) });
   }
 
-  /** Every node runs, the orchestrator's master is the only master, all are in sync with it. */
+  /**
+   * Every node runs, the orchestrator's master is the only master, and every node has its replid,
+   * offset and data (as INFO and DEBUG DIGEST report them).
+   */
   converged(): boolean {
     const w = this.w;
     const m = this.orch.master;
     if (m === null || !w.isRunning(m) || !w.node(m).isMaster) return false;
     for (const n of w.nodeNames) if (!w.isRunning(n) || (n !== m && w.node(n).isMaster)) return false;
-    return w.inSync();
+    if (!w.inSync()) return false;
+    const want = ['master_replid', 'master_repl_offset', 'digest'].map((f) => fieldValue(w, m, f));
+    return w.nodeNames.every((n) => ['master_replid', 'master_repl_offset', 'digest'].every((f, i) => fieldValue(w, n, f) === want[i]));
   }
 
   /** One line per replica that is not in sync, for failure messages. */

@@ -6,7 +6,7 @@ import type { Socket } from '../net/network.js';
 import type { NodeContext } from './context.js';
 import type { RedisConfig } from './config.js';
 import { Dataset, EPOCH_MS } from './dataset.js';
-import type { ReplBuffer } from './backlog.js';
+import type { ReplBuffer, StreamEntry } from './backlog.js';
 import { ZERO_REPLID } from './link.js';
 import * as M from './master.js';
 import * as R from './replica.js';
@@ -114,6 +114,8 @@ export class RedisNode {
   quietStream = false;
   /** The RDB replication info loaded at boot, if any (for the start event). */
   loadedRepl: ReplInfo | null = null;
+  /** DELs a restarting master fed at load, reported as generated stream after the start event. */
+  startupStream: readonly StreamEntry[] = [];
   private lastObs = '';
   lastSaveUs: number;
   shuttingDown: P.ShutdownState | null = null;
@@ -150,6 +152,8 @@ export class RedisNode {
       rdb_repl_id: this.loadedRepl ? this.loadedRepl.replId : null,
       rdb_repl_offset: this.loadedRepl ? this.loadedRepl.replOffset : null,
     });
+    for (const e of this.startupStream) M.emitStream(this, 'redis.stream', this.replid, e);
+    this.startupStream = [];
     this.observe('start');
     ctx.listen((sock) => M.acceptConnection(this, sock));
     // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start; the

@@ -55,7 +55,8 @@ export function loadDataFromDisk(node: RedisNode): void {
     M.freeBacklog(node);
   }
   node.quietStream = false;
-  if (node.buffer) for (const e of node.buffer.readFrom(node.buffer.firstByte).entries) M.emitStream(node, 'redis.stream', node.replid, e);
+  // reported once the start event is out (see RedisNode's constructor)
+  if (node.buffer) node.startupStream = node.buffer.readFrom(node.buffer.firstByte).entries;
   node.slaveseldb = -1;
   node.replNoSlavesSinceUs = node.ctx.nowUs();
 }

@@ -1,0 +1,92 @@
+// Property 6: every write a client saw acknowledged is tracked. At the end, the final master must
+// hold the last acknowledged value of each key, unless a failover, a crash or a restart without a
+// save came after the write: asynchronous replication may lose those, and they are counted per
+// event. A coordinated FAILOVER must lose nothing, and neither may a run with no failover and no crash.
+
+import type { TraceEvent } from '../sim/trace-events.js';
+import { BaseProperty, type FinalView } from './types.js';
+
+interface Write {
+  node: string;
+  db: number;
+  key: string;
+  value: string;
+  t: number;
+}
+
+interface LossEvent {
+  t: number;
+  kind: 'failover' | 'coordinated-failover' | 'crash' | 'restart';
+  node: string;
+}
+
+export class AcknowledgedWrites extends BaseProperty {
+  readonly name = 'acknowledged-writes';
+  private readonly last = new Map<string, Write>();
+  private readonly tainted = new Set<string>();
+  private flushedAt = -1;
+  private acked = 0;
+  private readonly events: LossEvent[] = [];
+  private coordinating = false;
+  private lost = 0;
+  private lostAllowed = 0;
+  private checked = 0;
+  readonly lossesByEvent: { event: LossEvent; writes: number }[] = [];
+
+  onEvent(e: TraceEvent): void {
+    switch (e.type) {
+      case 'x.write': {
+        if (!e.acked) return;
+        const key = `${e.db as number}\u0000${e.key as string}`;
+        if (e.cmd === 'FLUSHALL') this.flushedAt = e.t;
+        else if (e.cmd === 'SET') {
+          this.acked++;
+          this.last.set(key, { node: e.node as string, db: e.db as number, key: e.key as string, value: e.value as string, t: e.t });
+        } else this.tainted.add(key);
+        return;
+      }
+      case 'redis.failover':
+        if (e.state === 'failover-in-progress') this.coordinating = true;
+        return;
+      case 'redis.role':
+        if (e.role === 'master') {
+          this.events.push({ t: e.t, kind: this.coordinating ? 'coordinated-failover' : 'failover', node: e.node });
+          this.coordinating = false;
+        }
+        return;
+      case 'redis.stop':
+        if (e.how === 'crash') this.events.push({ t: e.t, kind: 'crash', node: e.node });
+        else if (!e.saved) this.events.push({ t: e.t, kind: 'restart', node: e.node });
+        return;
+      default:
+        return;
+    }
+  }
+
+  finish(view: FinalView): void {
+    if (view.master === null) return;
+    const byEvent = new Map<LossEvent, number>();
+    for (const [key, w] of this.last) {
+      if (this.tainted.has(key) || w.t <= this.flushedAt) continue;
+      this.checked++;
+      const now = view.get(view.master, w.db, w.key);
+      if (now === w.value) continue;
+      this.lost++;
+      const after = this.events.filter((ev) => ev.t >= w.t);
+      const excuse = after.find((ev) => ev.kind !== 'coordinated-failover');
+      if (excuse) {
+        this.lostAllowed++;
+        byEvent.set(excuse, (byEvent.get(excuse) ?? 0) + 1);
+        continue;
+      }
+      const why = after.length > 0 ? 'only a coordinated FAILOVER, which must lose nothing, came after it' : 'no failover, crash or unsaved restart came after it';
+      this.violate(w.t, [w.node, view.master], `SET ${w.key} ${w.value} (db ${w.db}) was acknowledged by ${w.node} at ${(w.t / 1000).toFixed(3)} ms but the final master ${view.master} has ${now === null ? 'no such key' : JSON.stringify(now)}; ${why}.`);
+    }
+    for (const [event, writes] of byEvent) this.lossesByEvent.push({ event, writes });
+    this.lossesByEvent.sort((a, b) => a.event.t - b.event.t);
+  }
+
+  stats(): Record<string, number> {
+    return { acknowledged_sets: this.acked, keys_checked: this.checked, lost_writes: this.lost, lost_writes_allowed: this.lostAllowed };
+  }
+}

@@ -1,0 +1,73 @@
+// The lineage oracle: every replication history the run created, where it forked from (parent id
+// and offset) or that it has none, built from the events alone, independently of the nodes' own
+// replid2 bookkeeping. It answers "does position (id, offset) lie on history S?".
+
+import type { TraceEvent } from '../sim/trace-events.js';
+
+export interface History {
+  id: string;
+  parent: { id: string; offset: number } | null;
+  /** Offset of the history's first own byte minus one (where it starts). */
+  start: number;
+}
+
+/** replid changes that start a new history continuing an old one (a fork). */
+const FORKS = new Set(['replicaof-no-one', 'psync-failover', 'failover-aborted']);
+/** replid changes that start a new history with no usable past. */
+const ROOTS = new Set(['first-replica', 'backlog-ttl']);
+
+export class Lineage {
+  readonly histories = new Map<string, History>();
+
+  private add(h: History): void {
+    if (!this.histories.has(h.id)) this.histories.set(h.id, h);
+  }
+
+  onEvent(e: TraceEvent): void {
+    if (e.type === 'redis.start') {
+      // a master restarted from an RDB with replication info continues that history under a new id
+      const parent = e.role === 'master' && e.rdb_repl_id !== null && e.rdb_repl_offset !== null ? { id: e.rdb_repl_id, offset: e.rdb_repl_offset } : null;
+      this.add({ id: e.replid, parent, start: parent ? parent.offset : e.master_repl_offset });
+    } else if (e.type === 'redis.replid') {
+      if (FORKS.has(e.reason)) this.add({ id: e.replid, parent: { id: e.prev_replid, offset: e.master_repl_offset }, start: e.master_repl_offset });
+      else if (ROOTS.has(e.reason)) this.add({ id: e.replid, parent: null, start: e.master_repl_offset });
+      // full-sync and continue-new-id adopt a history that already exists
+    }
+  }
+
+  /**
+   * Is position (id, offset) (the replica has the history's bytes 1..offset) a prefix of history
+   * `server` as it stands at `serverOffset`?
+   */
+  onLineage(id: string, offset: number, server: string, serverOffset: number): boolean {
+    let bound = serverOffset;
+    let cur: string | undefined = server;
+    const seen = new Set<string>();
+    while (cur !== undefined && !seen.has(cur)) {
+      seen.add(cur);
+      if (cur === id) return offset <= bound;
+      const h = this.histories.get(cur);
+      if (!h || !h.parent) return false;
+      bound = Math.min(bound, h.parent.offset);
+      cur = h.parent.id;
+    }
+    return false;
+  }
+
+  /** The ancestors of a history (itself first) with the highest offset each one still covers. */
+  ancestry(id: string): { id: string; upTo: number }[] {
+    const out: { id: string; upTo: number }[] = [];
+    let bound = Number.POSITIVE_INFINITY;
+    let cur: string | undefined = id;
+    const seen = new Set<string>();
+    while (cur !== undefined && !seen.has(cur)) {
+      seen.add(cur);
+      out.push({ id: cur, upTo: bound });
+      const h = this.histories.get(cur);
+      if (!h || !h.parent) break;
+      bound = Math.min(bound, h.parent.offset);
+      cur = h.parent.id;
+    }
+    return out;
+  }
+}

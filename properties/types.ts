@@ -1,0 +1,47 @@
+// What a property is: it observes typed trace events, keeps its own ground truth, and reports
+// violations with the simulated time, the nodes and an explanation a Redis engineer would accept.
+
+import type { TraceEvent } from '../sim/trace-events.js';
+
+export interface Violation {
+  property: string;
+  time_us: number;
+  nodes: string[];
+  message: string;
+}
+
+/** What a property may look at when the run is over (public reads only). */
+export interface FinalView {
+  /** The node the run ended with as master, or null when there is not exactly one. */
+  master: string | null;
+  /** GET key in db on a node, as a client would; null when missing or the node is down. */
+  get(node: string, db: number, key: string): string | null;
+}
+
+export interface Property {
+  readonly name: string;
+  onEvent(e: TraceEvent): void;
+  /** Called once after the run; may add violations. */
+  finish(view: FinalView): void;
+  readonly violations: Violation[];
+  /** Figures worth showing even when nothing was violated (e.g. missed partial syncs, lost writes). */
+  stats(): Record<string, number>;
+}
+
+/** At most this many violations are kept per property: the first ones explain the rest. */
+export const MAX_VIOLATIONS = 5;
+
+export abstract class BaseProperty implements Property {
+  abstract readonly name: string;
+  readonly violations: Violation[] = [];
+  abstract onEvent(e: TraceEvent): void;
+  finish(_view: FinalView): void {}
+  stats(): Record<string, number> {
+    return {};
+  }
+  protected violate(time_us: number, nodes: string[], message: string): void {
+    if (this.violations.length < MAX_VIOLATIONS) this.violations.push({ property: this.name, time_us, nodes, message });
+  }
+}
+
+export const short = (id: string) => id.slice(0, 8);
