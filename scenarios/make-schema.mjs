@@ -66,6 +66,7 @@ const steps = [
   step('expect', { node }, ['node']),
   step('expect-equal', { nodes: { type: 'array', items: node, minItems: 2 }, fields: { type: 'array', items: { type: 'string' }, minItems: 1 } }, ['nodes', 'fields']),
   step('faults', {}),
+  step('settle', { timeoutMs: { type: 'number', exclusiveMinimum: 0 } }),
 ];
 // expect and run-until take INFO fields (and "digest", "dbsize") as extra keys
 for (const s of steps) if (s.properties.op.const === 'expect' || s.properties.op.const === 'run-until') s.additionalProperties = matcher;

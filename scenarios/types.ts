@@ -39,6 +39,7 @@ export type Step = Base &
     | ({ op: 'expect'; node: string } & Record<string, unknown>)
     | { op: 'expect-equal'; nodes: string[]; fields: string[] }
     | { op: 'faults' }
+    | { op: 'settle'; timeoutMs?: number }
   );
 
 export interface FaultFamily {

@@ -142,20 +142,9 @@ export class FaultPhase {
     }
   }
 
-  /**
-   * Restart a node the way a Sentinel-managed deployment would: its start-up config names the
-   * current master (Sentinel rewrites it), so a restart never points it at one of its own replicas.
-   */
   private bringBack(n: string): void {
     if (!this.down.delete(n) || this.w.isRunning(n)) return;
-    this.restartManaged(n);
-  }
-
-  private restartManaged(n: string): void {
-    this.orch.refresh();
-    const m = this.orch.master;
-    this.w.restart(n, m === null ? {} : { replicaof: m === n ? null : m });
-    this.orch.noteRestart(n);
+    this.orch.restart(n);
   }
 
   private scheduleWrite(end: number, meanGapUs: number): void {
@@ -216,7 +205,7 @@ export class FaultPhase {
     this.partitionActive = false;
     w.net.setLink({ loss: this.lossBefore });
     for (const n of [...this.down]) this.bringBack(n);
-    for (const n of w.nodeNames) if (!w.isRunning(n)) this.restartManaged(n);
+    for (const n of w.nodeNames) if (!w.isRunning(n)) this.orch.restart(n);
     w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-end', writes: this.writes, write_errors: this.writeErrors });
   }
 }

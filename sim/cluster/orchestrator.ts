@@ -11,6 +11,8 @@ export class Orchestrator {
   /** Old masters to re-point when they come back. */
   private readonly pendingRepoint = new Set<string>();
   private downSinceUs: number | null = null;
+  /** restoreTopology() could not finish (master stopped or cut off): retried on every tick. */
+  private restorePending = false;
 
   constructor(private readonly w: World) {
     this.master = w.nodeNames.find((n) => !w.configFor(n).replicaof) ?? null;
@@ -56,14 +58,34 @@ export class Orchestrator {
   }
 
   /**
+   * Restart a node the way a Sentinel-managed deployment does: its start-up config names the
+   * current master (Sentinel rewrites it), so a restart never points it at one of its own replicas.
+   */
+  restart(name: string): void {
+    this.refresh();
+    const m = this.master;
+    this.w.restart(name, m === null ? {} : { replicaof: m === name ? null : m });
+    this.noteRestart(name);
+  }
+
+  /**
    * Put the topology back in order after faults: the known master (or, if it cannot serve, a new
    * one) is a master, and every reachable node replicates it directly or through a chain.
    */
   restoreTopology(): void {
     const w = this.w;
     this.refresh();
-    if (this.master === null || !this.reachable(this.master)) {
-      this.failover('no reachable master after faults');
+    this.restorePending = false;
+    if (this.master === null || !w.isRunning(this.master)) {
+      if (this.failover('no running master after faults') === null) this.adoptAnyMaster();
+      if (this.master === null) {
+        this.restorePending = true;
+        return;
+      }
+    }
+    if (!this.reachable(this.master)) {
+      // stopped or cut off for now: try again on the next tick rather than fail over needlessly
+      this.restorePending = true;
       return;
     }
     const m = w.node(this.master);
@@ -72,13 +94,26 @@ export class Orchestrator {
       w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.promote', node: this.master, reason: 'known master was a replica' });
     }
     for (const n of w.nodeNames) {
-      if (n === this.master || !this.reachable(n)) continue;
+      if (n === this.master) continue;
+      if (!this.reachable(n)) {
+        this.pendingRepoint.add(n); // handled by tick() once it is reachable
+        continue;
+      }
       const node = w.node(n);
       if (node.isMaster || !this.leadsTo(n, this.master)) {
         w.call(n, ['REPLICAOF', this.master]);
         w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: this.master });
       }
     }
+  }
+
+  /** No replica to promote: take the reachable master with the largest offset (then name). */
+  private adoptAnyMaster(): void {
+    const masters = this.w.nodeNames.filter((n) => this.reachable(n) && this.w.node(n).isMaster);
+    masters.sort((a, b) => this.w.node(b).masterReplOffset - this.w.node(a).masterReplOffset || (a < b ? -1 : 1));
+    if (masters.length === 0) return;
+    this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.adopt', old_master: this.master, master: masters[0]! });
+    this.master = masters[0]!;
   }
 
   /** Does n's chain of masters end at target (without a cycle)? */
@@ -147,10 +182,11 @@ export class Orchestrator {
   tick(downAfterUs: number | null): void {
     const w = this.w;
     this.refresh();
+    if (this.restorePending) this.restoreTopology();
     for (const n of [...this.pendingRepoint]) {
       if (!this.reachable(n) || this.master === null) continue;
       this.pendingRepoint.delete(n);
-      if (n !== this.master && w.node(n).masterHost !== this.master) {
+      if (n !== this.master && (w.node(n).isMaster || !this.leadsTo(n, this.master))) {
         w.call(n, ['REPLICAOF', this.master]);
         w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: this.master });
       }

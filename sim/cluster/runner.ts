@@ -74,10 +74,19 @@ export class Runner {
     if (sc.monitor || sc.faults) this.scheduleMonitor();
   }
 
+  private ticking = false;
+
+  /** The orchestrator looks at the cluster every 100 ms (re-points returning nodes, monitors). */
   private scheduleMonitor(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    this.tickLoop();
+  }
+
+  private tickLoop(): void {
     this.w.sched.after(MONITOR_TICK_US, () => {
       this.orch.tick(this.monitorUs);
-      this.scheduleMonitor();
+      this.tickLoop();
     }, null);
   }
 
@@ -242,6 +251,9 @@ export class Runner {
       case 'faults':
         this.faultPhase();
         return;
+      case 'settle':
+        this.settle((step.timeoutMs ?? DEFAULT_SETTLE_MS) * 1000);
+        return;
     }
   }
 
@@ -270,7 +282,18 @@ export class Runner {
     phase.start();
     w.runFor(spec.phaseMs * 1000);
     phase.stop();
-    const settleUs = (spec.settleMs ?? DEFAULT_SETTLE_MS) * 1000;
+    this.settle((spec.settleMs ?? DEFAULT_SETTLE_MS) * 1000);
+  }
+
+  /**
+   * Heal the network, restart every node that is down, put the topology in order and give the run
+   * settleUs to converge (the convergence property reports it when it does not).
+   */
+  private settle(settleUs: number): void {
+    const w = this.w;
+    this.scheduleMonitor(); // nodes that come back later are re-pointed by the orchestrator's ticks
+    if (w.net.links.anyBlocked) w.net.heal();
+    for (const n of w.nodeNames) if (!w.isRunning(n)) this.orch.restart(n);
     const deadline = w.sched.nowUs + settleUs;
     this.orch.restoreTopology();
     const ok = w.runUntil(() => this.converged(), settleUs);
