@@ -11,7 +11,8 @@ import { builtinNames, builtinDescription, parseSeed, parseSeeds, resolveScenari
 import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
 import { sweep, defaultWorkers } from './sweep.js';
-import { readArtifact } from './artifact.js';
+import { readArtifact, writeJsonAtomic } from './artifact.js';
+import { shrink, failureSignature } from './shrink.js';
 import { runMutants } from './mutants.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4 } as const;
@@ -148,6 +149,30 @@ program
       process.stdout.write(sameHash && sameFailures ? chalk.green(`reproduced: same trace hash ${r.trace_hash} and the same ${r.failures.length} failure(s)\n`) : chalk.red(`NOT reproduced: trace hash ${r.trace_hash} (artifact: ${a.trace_hash}), failures ${sameFailures ? 'equal' : 'differ'}; was the artifact made by another replsim version (${a.tool_version})?\n`));
     }
     exitCode = sameHash && sameFailures ? exitFor(r.status) : EXIT.internal;
+  });
+
+program
+  .command('shrink')
+  .description('shrink a failure artifact to the smallest scenario that still fails the same way with the same seed')
+  .argument('<artifact>', 'an artifact JSON file written by "replsim sweep --out"')
+  .option('--out <file>', 'where to write the shrunk scenario (default: <artifact>.shrunk.json)')
+  .option('--budget <n>', 'the most simulations to try (default 400)', positiveInt('--budget'))
+  .action((path: string, o: { out?: string; budget?: number }) => {
+    const a = readArtifact(path);
+    const mutant = a.mutant === null ? null : mutantOption(a.mutant);
+    const target = a.failures.find((f) => f.kind === 'property') ?? a.failures[0];
+    if (!target) throw new UserError(`${path}: the artifact records no failure, so there is nothing to shrink`);
+    const sig = failureSignature(target);
+    let res;
+    try {
+      res = shrink(a.scenario, a.seed, mutant, sig, o.budget ?? 400);
+    } catch (e) {
+      throw new UserError(`${path}: ${(e as Error).message} (the failure "${sig}" did not happen again with seed ${a.seed})`);
+    }
+    const out = o.out ?? path.replace(/\.json$/, '') + '.shrunk.json';
+    writeJsonAtomic(out, { ...res.scenario, name: `${res.scenario.name}-shrunk`, description: `Shrunk from ${path}: ${target.message}`.slice(0, 500) });
+    process.stdout.write(`shrunk ${sig} in ${res.runs} runs: ${res.steps[0]} -> ${res.steps[1]} steps${a.scenario.faults ? `, fault families ${Object.keys(a.scenario.faults.families).length} -> ${Object.keys(res.scenario.faults?.families ?? {}).length}` : ''}\nwrote ${out}\nreproduce: ${reproduceCommand(out, a.seed, mutant)}\n`);
+    exitCode = EXIT.ok;
   });
 
 program
