@@ -145,7 +145,9 @@ export class Runner {
       case 'command': {
         const r = this.call(step.node, step.args);
         const name = String(step.args[0]).toUpperCase();
-        if (isWriteCommand(name) || name === 'FLUSHALL') this.recordWrite(step.node, step.args.map(String), r !== null && r !== PENDING && !isError(r), name === 'SET' ? 'SET-RAW' : undefined);
+        // a plain SET is tracked like a write step's; one with options only marks its key as touched
+        const plainSet = name === 'SET' && step.args.length === 3;
+        if (isWriteCommand(name) || name === 'FLUSHALL') this.recordWrite(step.node, step.args.map(String), r !== null && r !== PENDING && !isError(r), name === 'SET' && !plainSet ? 'SET-OPTIONS' : undefined);
         return;
       }
       case 'sleep':

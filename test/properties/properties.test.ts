@@ -1,0 +1,138 @@
+// The six properties: each one catches what it is for and stays quiet on correct runs.
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../sim/run.js';
+import { loadBuiltin } from '../../sim/cli/scenarios.js';
+import { Lineage } from '../../properties/lineage.js';
+import { StreamPrefix } from '../../properties/stream-prefix.js';
+import { CounterSanity } from '../../properties/counter-sanity.js';
+import type { Scenario } from '../../scenarios/types.js';
+import type { TraceEvent } from '../../sim/trace-events.js';
+
+const ID_A = 'a'.repeat(40);
+const ID_B = 'b'.repeat(40);
+const ID_C = 'c'.repeat(40);
+
+describe('equal-id-offset-equal-data', () => {
+  it('catches a write to a writable replica, naming both observations', () => {
+    const sc: Scenario = {
+      name: 'writable',
+      config: { save: '', 'repl-ping-replica-period': 3600 },
+      nodes: { p: {}, r1: { replicaof: 'p', config: { 'replica-read-only': 'no' } }, r2: { replicaof: 'p' } },
+      steps: [{ op: 'wait-sync' }, { op: 'write', node: 'p', count: 3 }, { op: 'wait-sync' }, { op: 'command', node: 'r1', args: ['SET', 'local', 'x'] }, { op: 'sleep', ms: 2000 }],
+    };
+    const r = simulate(sc, { seed: 1 });
+    const v = r.failures.find((f) => f.property === 'equal-id-offset-equal-data');
+    expect(v).toBeDefined();
+    expect(v!.message).toMatch(/both report replid [0-9a-f]{8} offset \d+, but their data differ/);
+    expect(v!.message).toMatch(/writable replica/);
+    expect(v!.node).toMatch(/r1/);
+    // the same write is "acknowledged" but never replicated: acknowledged-writes flags it as well
+    expect(r.failures.some((f) => f.property === 'acknowledged-writes' && /no failover, crash or unsaved restart/.test(f.message))).toBe(true);
+  });
+
+  it('is quiet on every built-in scenario', () => {
+    for (const n of ['failover-clean', 'chained-replicas', 'master-restart']) {
+      const r = simulate(loadBuiltin(n), { seed: 2 });
+      expect(r.properties['equal-id-offset-equal-data']!.violations).toBe(0);
+      expect(r.properties['equal-id-offset-equal-data']!.stats.positions_compared).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('partial-sync-when-ancestor and the lineage oracle', () => {
+  it('counts the missed partial sync of two failovers in a row (replid2 remembers one step)', () => {
+    const r = simulate(loadBuiltin('two-failovers'), { seed: 1 });
+    expect(r.status).toBe('pass');
+    const p = r.properties['partial-sync-when-ancestor']!;
+    expect(p.stats.missed_partial_syncs).toBe(1);
+    expect(p.notes[0]).toMatch(/common ancestor existed and the backlog held the bytes/);
+  });
+
+  it('the lineage answers prefix questions through forks', () => {
+    const l = new Lineage();
+    const ev = (e: Record<string, unknown>) => l.onEvent(e as unknown as TraceEvent);
+    ev({ t: 0, type: 'redis.replid', node: 'p', reason: 'first-replica', prev_replid: ID_C, replid: ID_A, replid2: '0'.repeat(40), second_repl_offset: -1, master_repl_offset: 0 });
+    ev({ t: 1, type: 'redis.replid', node: 'r', reason: 'replicaof-no-one', prev_replid: ID_A, replid: ID_B, replid2: ID_A, second_repl_offset: 101, master_repl_offset: 100 });
+    expect(l.onLineage(ID_A, 100, ID_B, 500)).toBe(true); // at the fork point
+    expect(l.onLineage(ID_A, 50, ID_B, 500)).toBe(true); // behind it
+    expect(l.onLineage(ID_A, 114, ID_B, 500)).toBe(false); // ahead of it: the old master kept pinging
+    expect(l.onLineage(ID_B, 501, ID_B, 500)).toBe(false); // ahead of the server itself
+    expect(l.onLineage(ID_C, 0, ID_B, 500)).toBe(false); // unrelated
+  });
+});
+
+describe('stream-prefix', () => {
+  const run = (events: Record<string, unknown>[]) => {
+    const l = new Lineage();
+    const p = new StreamPrefix(l);
+    for (const e of events) {
+      l.onEvent(e as unknown as TraceEvent);
+      p.onEvent(e as unknown as TraceEvent);
+    }
+    return p.violations.map((v) => v.message);
+  };
+  const gen = (start: number, bytes: number, h: string) => ({ t: start, type: 'redis.stream', node: 'm', replid: ID_A, start, bytes, h });
+  const app = (start: number, bytes: number, h: string) => ({ t: start + 1, type: 'redis.applied', node: 'r', replid: ID_A, start, bytes, h });
+  const link = { t: 0, type: 'redis.link', node: 'r', master_host: 'm', status: 'up', master_repl_offset: 0, replid: ID_A };
+
+  it('accepts a replica that applies exactly what was generated', () => {
+    expect(run([link, gen(1, 23, 'h1'), gen(24, 28, 'h2'), app(1, 23, 'h1'), app(24, 28, 'h2')])).toEqual([]);
+  });
+  it('flags skipped, repeated and invented bytes', () => {
+    expect(run([link, gen(1, 23, 'h1'), gen(24, 28, 'h2'), app(24, 28, 'h2')])[0]).toMatch(/skipping 1..23/);
+    expect(run([link, gen(1, 23, 'h1'), app(1, 23, 'h1'), app(1, 23, 'h1')])[0]).toMatch(/bytes 1..23 twice/);
+    expect(run([link, gen(1, 23, 'h1'), app(1, 23, 'hX')])[0]).toMatch(/differs from what m generated/);
+    expect(run([link, app(1, 14, 'h9')])[0]).toMatch(/invented bytes/);
+  });
+});
+
+describe('counter-sanity', () => {
+  it('flags counters that do not follow the PSYNCs a node served', () => {
+    const p = new CounterSanity();
+    const e = (x: Record<string, unknown>) => p.onEvent(x as unknown as TraceEvent);
+    const obs = (full: number, ok: number, err: number, offset: number) => ({ t: 5, type: 'redis.obs', node: 'm', why: 'cron', role: 'master', replid: ID_A, offset, digest: '0', meaningful: true, sync_full: full, sync_partial_ok: ok, sync_partial_err: err });
+    e({ t: 1, type: 'redis.psync', node: 'm', replica: 'r', requested_replid: ID_B, requested_offset: 5, result: 'full', reason: 'x', master_replid: ID_A, master_replid2: ID_C, second_repl_offset: -1, master_repl_offset: 0, repl_backlog_first_byte_offset: 1, repl_backlog_histlen: 0 });
+    e(obs(1, 0, 1, 100));
+    expect(p.violations).toEqual([]);
+    e(obs(1, 1, 1, 100)); // a partial sync nobody served
+    expect(p.violations[0]!.message).toMatch(/each PSYNC must move exactly one/);
+    e(obs(1, 1, 1, 90));
+    expect(p.violations[1]!.message).toMatch(/offset went back from 100 to 90/);
+  });
+});
+
+describe('convergence and acknowledged-writes', () => {
+  it('a run that cannot settle in time fails as a liveness failure', () => {
+    const sc: Scenario = {
+      name: 'no-settle',
+      config: { save: '', 'repl-backlog-size': '16kb' },
+      network: { bandwidth: '1mbit' },
+      nodes: { p: {}, r: { replicaof: 'p' } },
+      // a 2 MB full sync over 1 Mbit/s takes 16 s; the settle step allows 1 s
+      steps: [{ op: 'wait-sync' }, { op: 'isolate', node: 'r' }, { op: 'kill-replicas', node: 'p' }, { op: 'write', node: 'p', count: 2000, valueSize: 1000 }, { op: 'settle', timeoutMs: 1000 }],
+    };
+    const r = simulate(sc, { seed: 1 });
+    expect(r.status).toBe('liveness');
+    expect(r.failures[0]!.property).toBe('convergence');
+  });
+
+  it('counts writes lost across a failover as allowed, per event', () => {
+    const r = simulate(loadBuiltin('failover-diverged'), { seed: 1 });
+    expect(r.status).toBe('pass');
+    const a = r.properties['acknowledged-writes']!;
+    expect(a.stats.lost_writes).toBe(10);
+    expect(a.stats.lost_writes_allowed).toBe(10);
+    expect(a.notes[0]).toMatch(/10 acknowledged write\(s\) lost across the failover of r2/);
+  });
+
+  it('a coordinated FAILOVER loses nothing', () => {
+    const r = simulate(loadBuiltin('failover-to'), { seed: 3 });
+    expect(r.properties['acknowledged-writes']!.stats.lost_writes).toBe(0);
+    expect(r.properties['acknowledged-writes']!.stats.keys_checked).toBe(100);
+  });
+
+  it('a scenario can turn a property off', () => {
+    const sc = { ...loadBuiltin('failover-clean'), properties: { 'stream-prefix': false } };
+    expect(Object.keys(simulate(sc, { seed: 1 }).properties)).not.toContain('stream-prefix');
+  });
+});
