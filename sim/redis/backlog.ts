@@ -58,7 +58,7 @@ export class ReplBuffer {
     return this.endOffset - this.histlen + 1;
   }
 
-  /** Append one command's bytes; trims by whole blocks while the backlog exceeds sizeBytes. */
+  /** Append one command's bytes; then trim by whole blocks while the backlog exceeds sizeBytes. */
   feed(args: readonly string[], bytes: number, backlogSize: number): StreamEntry {
     const entry: StreamEntry = { start: this.endOffset + 1, bytes, args };
     this.entries.push(entry);
@@ -69,16 +69,11 @@ export class ReplBuffer {
       tail.used += n;
       len -= n;
     }
-    if (len > 0) {
-      const size = replBlockSize(len);
-      this.blocks.push({ start: this.endOffset + 1 + (bytes - len), size, used: len });
-      this.endOffset += bytes;
-      this.histlen += bytes;
-      this.trim(backlogSize);
-    } else {
-      this.endOffset += bytes;
-      this.histlen += bytes;
-    }
+    if (len > 0) this.blocks.push({ start: this.endOffset + 1 + (bytes - len), size: replBlockSize(len), used: len });
+    this.endOffset += bytes;
+    this.histlen += bytes;
+    // Redis trims when a block is added and again in beforeSleep, i.e. after every command
+    this.trim(backlogSize);
     return entry;
   }
 
