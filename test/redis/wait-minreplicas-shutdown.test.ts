@@ -114,42 +114,37 @@ describe('SHUTDOWN', () => {
 });
 
 describe('replica output-buffer limit', () => {
-  it('a limit smaller than what is written during the transfer drops the replica again and again (sync loop)', () => {
+  /**
+   * A replica joins a master holding 20,000 keys over a 1 MB/s link (a transfer of about 2 s) while
+   * 500 KB/s of writes go on: far more than a 64kb output-buffer limit during the transfer.
+   */
+  function loadedJoin(backlog: string, hotWrites: number) {
     const w = world({
-      config: { ...quiet, 'client-output-buffer-limit': '64kb 0 0', 'repl-backlog-size': '16kb' },
+      config: { ...quiet, 'client-output-buffer-limit': '64kb 0 0', 'repl-backlog-size': backlog },
       network: { bandwidthBytesPerSec: 1_000_000 },
       nodes: { m: {}, r: { startAfterMs: 100 } },
     });
     w.runFor(200 * MS);
     for (let i = 0; i < 20_000; i++) w.call('m', ['SET', `key:${i}`, 'v'.repeat(80)]);
     w.call('r', ['REPLICAOF', 'm']);
-    // 20 KB/s... of writes is far beyond 64 KB during a 2 s transfer
     let n = 0;
     const tick = () => {
       w.call('m', ['SET', `hot:${n++ % 100}`, 'x'.repeat(1000)]);
-      if (n < 5000) w.sched.after(2 * MS, tick, null);
+      if (n < hotWrites) w.sched.after(2 * MS, tick, null);
     };
     tick();
+    return w;
+  }
+
+  it('a limit smaller than what is written during the transfer drops the replica again and again (sync loop)', () => {
+    const w = loadedJoin('16kb', 5000);
     w.runFor(10 * SEC);
     expect(f(w, 'm', 'sync_full') as number).toBeGreaterThanOrEqual(3);
     expect(w.events().some((e) => e.type === 'redis.replica-drop' && e.reason === 'output buffer limit reached')).toBe(true);
   });
 
   it('the effective hard limit is at least repl-backlog-size: a big backlog keeps the replica', () => {
-    const w = world({
-      config: { ...quiet, 'client-output-buffer-limit': '64kb 0 0', 'repl-backlog-size': '100mb' },
-      network: { bandwidthBytesPerSec: 1_000_000 },
-      nodes: { m: {}, r: { startAfterMs: 100 } },
-    });
-    w.runFor(200 * MS);
-    for (let i = 0; i < 20_000; i++) w.call('m', ['SET', `key:${i}`, 'v'.repeat(80)]);
-    w.call('r', ['REPLICAOF', 'm']);
-    let n = 0;
-    const tick = () => {
-      w.call('m', ['SET', `hot:${n++ % 100}`, 'x'.repeat(1000)]);
-      if (n < 2000) w.sched.after(2 * MS, tick, null);
-    };
-    tick();
+    const w = loadedJoin('100mb', 2000);
     w.runFor(20 * SEC);
     expect(w.waitSync(30 * SEC)).toBe(true);
     expect(f(w, 'm', 'sync_full')).toBe(1);
