@@ -181,12 +181,15 @@ program
   .option('--seeds <range>', 'seeds to try per mutant (default 1..300)', parseSeeds)
   .option('--workers <n>', `worker threads (default: ${defaultWorkers()})`, positiveInt('--workers'))
   .option('--mutant <name...>', 'only these mutants')
+  .option('--out <dir>', 'where to write the shrunk scenario of each kill (default .replsim-out/mutants)')
+  .option('--no-shrink', 'do not shrink the killing scenarios')
   .option('--json', 'print one JSON object')
-  .action(async (o: { seeds?: number[]; workers?: number; mutant?: string[]; json?: boolean }) => {
+  .action(async (o: { seeds?: number[]; workers?: number; mutant?: string[]; json?: boolean; out?: string; shrink: boolean }) => {
     const only = o.mutant?.map((m) => mutantOption(m)!);
     const seeds = o.seeds ?? parseSeeds('1..300');
     const t0 = performance.now();
-    const results = await runMutants({ seeds, workers: o.workers ?? defaultWorkers(), ...(only ? { only } : {}) });
+    const outDir = o.shrink ? (o.out ?? '.replsim-out/mutants') : undefined;
+    const results = await runMutants({ seeds, workers: o.workers ?? defaultWorkers(), ...(only ? { only } : {}), ...(outDir ? { outDir } : {}) });
     const wallMs = Math.round(performance.now() - t0);
     const clean = results[0]!;
     const survivors = results.slice(1).filter((r) => !r.killed);
@@ -195,7 +198,7 @@ program
       process.stdout.write(`${chalk.bold('unmutated model')}: ${clean.killed ? chalk.red(`FAILED at seed ${clean.seed}: ${clean.message}`) : chalk.green(`clean over ${clean.seeds_run} seeds`)}\n`);
       for (const r of results.slice(1)) {
         const head = `${chalk.bold(r.mutant!)} (${r.description})`;
-        if (r.killed) process.stdout.write(`${chalk.green('killed')}   ${head}\n         by ${r.property} in ${r.scenario} at seed ${r.seed}${r.scenario === 'swarm' ? ` (${r.seeds_run} seeds run)` : ` (the swarm sweep of ${r.seeds_run} seeds missed it)`}: ${r.message}\n         reproduce: ${reproduceCommand(r.scenario!, r.seed!, r.mutant)}\n`);
+        if (r.killed) process.stdout.write(`${chalk.green('killed')}   ${head}\n         by ${r.property} in ${r.scenario} at seed ${r.seed}${r.scenario === 'swarm' ? ` (${r.seeds_run} seeds run)` : ` (the swarm sweep of ${r.seeds_run} seeds missed it)`}: ${r.message}\n         reproduce: ${reproduceCommand(r.scenario!, r.seed!, r.mutant)}\n${r.shrunk ? `         shrunk: ${reproduceCommand(r.shrunk, r.seed!, r.mutant)}\n` : ''}`);
         else process.stdout.write(`${chalk.red('SURVIVED')} ${head} over ${r.seeds_run} seeds\n`);
       }
       process.stdout.write(`${results.length - 1 - survivors.length} of ${results.length - 1} mutants killed (${wallMs} ms wall)\n`);
