@@ -1,7 +1,8 @@
 // Property 6: every write a client saw acknowledged is tracked. At the end, the final master must
-// hold the last acknowledged value of each key, unless a failover, a crash or a restart without a
-// save came after the write: asynchronous replication may lose those, and they are counted per
-// event. A coordinated FAILOVER must lose nothing, and neither may a run with no failover and no crash.
+// hold the last acknowledged value of each key, unless a failover (a promotion, or a master demoted
+// to replica), a crash or a restart without a save came after the write: asynchronous replication
+// may lose those, and they are counted per event. A coordinated FAILOVER must lose nothing, and
+// neither may a run with no failover and no crash.
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { BaseProperty, type FinalView } from './types.js';
@@ -16,7 +17,7 @@ interface Write {
 
 interface LossEvent {
   t: number;
-  kind: 'failover' | 'coordinated-failover' | 'crash' | 'restart';
+  kind: 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart';
   node: string;
 }
 
@@ -28,6 +29,8 @@ export class AcknowledgedWrites extends BaseProperty {
   private acked = 0;
   private readonly events: LossEvent[] = [];
   private coordinating = false;
+  /** Nodes currently acting as masters (from start and role events). */
+  private readonly masters = new Set<string>();
   private lost = 0;
   private lostAllowed = 0;
   private checked = 0;
@@ -49,10 +52,20 @@ export class AcknowledgedWrites extends BaseProperty {
         if (e.state === 'failover-in-progress') this.coordinating = true;
         return;
       case 'redis.role':
+        // a promotion, or a master demoted to replica (ending a split brain), may lose writes;
+        // both halves of a coordinated FAILOVER may not
         if (e.role === 'master') {
           this.events.push({ t: e.t, kind: this.coordinating ? 'coordinated-failover' : 'failover', node: e.node });
           this.coordinating = false;
+        } else if (this.masters.has(e.node)) {
+          this.events.push({ t: e.t, kind: this.coordinating ? 'coordinated-failover' : 'demotion', node: e.node });
         }
+        if (e.role === 'master') this.masters.add(e.node);
+        else this.masters.delete(e.node);
+        return;
+      case 'redis.start':
+        if (e.role === 'master') this.masters.add(e.node);
+        else this.masters.delete(e.node);
         return;
       case 'redis.stop':
         if (e.how === 'crash') this.events.push({ t: e.t, kind: 'crash', node: e.node });

@@ -40,7 +40,9 @@ export class StreamPrefix extends BaseProperty {
         this.next.set(e.node, (e.role === 'master' ? (e.rdb_repl_offset ?? 0) : e.master_repl_offset) + 1);
         return;
       case 'redis.replid':
-        if (e.reason === 'full-sync') this.next.set(e.node, e.master_repl_offset + 1);
+        // a full sync moves the node to its master's position; a new root history (first replica,
+        // backlog TTL) starts fresh at the node's offset
+        if (e.reason === 'full-sync' || e.reason === 'first-replica' || e.reason === 'backlog-ttl') this.next.set(e.node, e.master_repl_offset + 1);
         return;
       case 'redis.link':
         if (e.status === 'up') this.next.set(e.node, e.master_repl_offset + 1);

@@ -45,15 +45,18 @@ export function loadDataFromDisk(node: RedisNode): void {
   }
   node.stats.rdbLastLoadKeysExpired = expired;
   node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
-  if (replInfoValid(snap.repl)) {
+  const valid = replInfoValid(snap.repl);
+  if (valid) {
     node.replid2 = snap.repl.replId;
     node.secondReplOffset = snap.repl.replOffset + 1;
     // rebase the DELs just fed onto the restored offset
     node.masterReplOffset += snap.repl.replOffset;
     node.buffer!.rebase(snap.repl.replOffset);
-  } else {
-    M.freeBacklog(node);
   }
+  // without replication info the backlog is freed while the offset is still 0; with expired keys
+  // fed as DELs it stays (under the fresh replid). Valid info at offset 0 keeps it: 7.0.15 (measured)
+  // has the fix of redis/redis#12088, which 7.0.4's source lacks
+  if (!valid && node.masterReplOffset === 0) M.freeBacklog(node);
   node.quietStream = false;
   // reported once the start event is out (see RedisNode's constructor)
   if (node.buffer) node.startupStream = node.buffer.readFrom(node.buffer.firstByte).entries;
