@@ -154,6 +154,61 @@ const SCRIPTS: Record<string, Script> = {
     },
   },
 
+  'two promotions in a row: replid2 remembers one step; a diverged old master falls back to a full sync': {
+    nodes: ['m', 'r1', 'r2', 'x'],
+    run: async (c, snap) => {
+      for (const r of ['r1', 'r2', 'x']) await c.replicaof(r, 'm');
+      await c.waitSync();
+      await writes(c, 'm', 10);
+      await c.waitSync();
+      await c.shutdown('x', true); // its RDB holds the first id
+      await c.replicaof('r1', null);
+      await c.replicaof('r2', 'r1');
+      await c.replicaof('m', 'r1');
+      await c.waitSync();
+      await writes(c, 'r1', 5, 'second:');
+      await c.waitSync();
+      await snap('after the first promotion');
+      await c.replicaof('r2', null);
+      await c.replicaof('m', 'r2');
+      await c.waitSync();
+      await c.call('r1', ['SET', 'diverged', '1']); // r1 is still a master: its history forks
+      await c.replicaof('r1', 'r2');
+      await c.restart('x', { replicaof: 'r2' });
+      await c.waitSync();
+      await snap('after the second promotion');
+    },
+  },
+
+  'backlog freed after repl-backlog-ttl; min-replicas-to-write refuses writes; SHUTDOWN NOSAVE brings back the RDB of the last full sync': {
+    nodes: ['m', 'r'],
+    perNode: { m: { 'repl-backlog-ttl': 1, 'min-replicas-to-write': 1, 'min-replicas-max-lag': 10 } },
+    run: async (c, snap) => {
+      await c.replicaof('r', 'm');
+      await c.waitSync();
+      await c.call('m', ['SELECT', 2]);
+      await writes(c, 'm', 5);
+      await c.waitSync();
+      await c.shutdown('r', true);
+      await c.sleep(1500); // the good-replica count is refreshed every second
+      await c.call('m', ['SET', 'refused', '1']);
+      await c.waitFor('m', 'repl_backlog_active', 0);
+      await snap('backlog freed without replicas');
+      await c.restart('r', { replicaof: 'm' });
+      await c.waitSync();
+      await writes(c, 'm', 2, 'after-ttl:');
+      await c.waitSync();
+      await snap('r back: a full sync');
+      await c.shutdown('m', false);
+      await c.restart('m');
+      await c.waitSync();
+      await c.call('m', ['SELECT', 2]);
+      await writes(c, 'm', 2, 'fresh:');
+      await c.waitSync();
+      await snap('m restarted from the full-sync RDB: older than its last writes');
+    },
+  },
+
   'MULTI/EXEC, an expiring key and a write to a writable replica': {
     nodes: ['m', 'r'],
     perNode: { r: { 'replica-read-only': 'no' } },
