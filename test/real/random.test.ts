@@ -1,0 +1,31 @@
+// Randomized differential test: fast-check draws a topology and a sequence of writes, promotions,
+// re-pointings, killed links and restarts; each sequence runs on the simulator and on real
+// redis-server processes, settling after every step, and every snapshot must be the same.
+//
+// Runs REPLSIM_REAL_RUNS sequences (default 8; each takes a few seconds of real time); a failure
+// prints the fast-check seed and path (replay with FC_SEED / FC_PATH) and the steps it ran.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RealCluster, realRedisVersion, SimCluster } from './clusters.js';
+import { arbRaw, interpret, runSteps, type Raw } from './random-steps.js';
+
+const version = realRedisVersion();
+const required = process.env.REPLSIM_REAL_REDIS === '1';
+const RUNS = Number(process.env.REPLSIM_REAL_RUNS ?? 8);
+
+describe.skipIf(!version && !required)(`random differential: the simulator against real redis-server ${version ?? '(not installed)'}`, () => {
+  it(`${RUNS} random topologies and step sequences give the same INFO snapshots on both`, async () => {
+    const params: fc.Parameters<[Raw]> = { numRuns: RUNS, endOnFailure: false };
+    if (process.env.FC_SEED) params.seed = Number(process.env.FC_SEED);
+    if (process.env.FC_PATH) params.path = process.env.FC_PATH;
+    await fc.assert(
+      fc.asyncProperty(arbRaw, async (raw) => {
+        const { nodes, steps } = interpret(raw);
+        const real = await runSteps(await RealCluster.start(nodes), steps);
+        const sim = await runSteps(new SimCluster(nodes), steps);
+        expect(sim, `steps:\n${steps.map((s) => JSON.stringify(s)).join('\n')}`).toEqual(real);
+      }),
+      params,
+    );
+  }, 600_000);
+});
