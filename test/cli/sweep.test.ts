@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepSummary } from '../../sim/cli/sweep.js';
 import { cli, expectUserError, FIX, json, tempDir, type CliResult } from './cli.js';
 
 // On a 30% lossy link the write reaches the replica in time for some seeds only.
@@ -14,15 +15,8 @@ interface Row {
   status: 'pass' | 'fail' | 'liveness';
   trace_hash: string;
 }
-interface SweepOut {
-  scenario: string;
-  seeds: number;
-  passed: number;
-  failed: number;
-  liveness: number;
-  artifacts: string[];
-  results: Row[];
-}
+/** What `sweep --json` prints: the summary, with the seed, status and trace hash of every seed. */
+type SweepOut = Omit<SweepSummary, 'results'> & { results: Row[] };
 interface Artifact {
   artifact_format: number;
   scenario_ref: string;
