@@ -5,7 +5,7 @@ import { labelled, type Cluster, type Snapshot } from './clusters.js';
 import { RespError } from './resp-client.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
-const KINDS = ['write', 'write', 'promote', 'repoint', 'kill-link', 'kill-replicas', 'restart'] as const;
+const KINDS = ['write', 'write', 'mixed', 'expire', 'promote', 'repoint', 'kill-link', 'kill-replicas', 'restart'] as const;
 
 interface RawOp {
   kind: (typeof KINDS)[number];
@@ -33,6 +33,8 @@ export const arbRaw: fc.Arbitrary<Raw> = fc.record({
 export type Step =
   | { op: 'replicaof'; node: string; primary: string | null }
   | { op: 'write'; node: string; db: number; count: number; valueSize: number }
+  | { op: 'mixed'; node: string; db: number; n: number }
+  | { op: 'expire'; node: string; db: number; keys: number }
   | { op: 'kill-link'; node: string }
   | { op: 'kill-replicas'; node: string }
   | { op: 'restart'; node: string; save: boolean; replicaof: string | null };
@@ -59,6 +61,10 @@ export function interpret(raw: Raw): { nodes: string[]; steps: Step[] } {
     const masters = nodes.filter((n) => parent.get(n) === null);
     if (o.kind === 'write') {
       steps.push({ op: 'write', node: pick(masters, o.a)!, db: o.db, count: o.n, valueSize: 1 + o.b * 13 });
+    } else if (o.kind === 'mixed') {
+      steps.push({ op: 'mixed', node: pick(masters, o.a)!, db: o.db, n: o.n });
+    } else if (o.kind === 'expire') {
+      steps.push({ op: 'expire', node: pick(masters, o.a)!, db: o.db, keys: 1 + (o.n % 5) });
     } else if (o.kind === 'promote' || o.kind === 'kill-link') {
       const node = pick(replicas, o.a);
       if (node === undefined) continue;
@@ -96,6 +102,16 @@ export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: 
         await call(s.node, ['SELECT', s.db]);
         const v = 'v'.repeat(s.valueSize);
         for (let k = 1; k <= s.count; k++) await call(s.node, ['SET', `k${k}`, v]);
+      } else if (s.op === 'mixed') {
+        await call(s.node, ['SELECT', s.db]);
+        for (const args of [['MULTI'], ['SET', 'k1', 'x'.repeat(s.n)], ['INCR', 'counter'], ['APPEND', 'log', 'y'.repeat(s.n)], ['RPUSH', 'list', 'a', 'b'], ['EXEC']]) await call(s.node, args);
+        await call(s.node, ['DEL', 'k2', 'missing']);
+        await call(s.node, ['MSET', 'k3', 'a', 'k4', 'b']);
+        await call(s.node, ['INCR', 'counter']);
+      } else if (s.op === 'expire') {
+        await call(s.node, ['SELECT', s.db]);
+        for (let k = 1; k <= s.keys; k++) await call(s.node, ['PEXPIRE', `k${k}`, 10]);
+        await c.sleep(1000); // active expiry deletes them (and replicates the DELs) within a few cron ticks
       } else if (s.op === 'kill-link') await call(s.node, ['CLIENT', 'KILL', 'TYPE', 'master']);
       else if (s.op === 'kill-replicas') await call(s.node, ['CLIENT', 'KILL', 'TYPE', 'replica']);
       else {
