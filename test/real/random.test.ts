@@ -15,7 +15,8 @@ const RUNS = Number(process.env.REPLSIM_REAL_RUNS ?? 8);
 
 describe.skipIf(!version && !required)(`random differential: the simulator against real redis-server ${version ?? '(not installed)'}`, () => {
   it(`${RUNS} random topologies and step sequences give the same INFO snapshots on both`, async () => {
-    const params: fc.Parameters<[Raw]> = { numRuns: RUNS, endOnFailure: false };
+    // shrinking re-runs real servers (seconds a run): stop it in time to report the smallest case found
+    const params: fc.Parameters<[Raw]> = { numRuns: RUNS, interruptAfterTimeLimit: 300_000 };
     if (process.env.FC_SEED) params.seed = Number(process.env.FC_SEED);
     if (process.env.FC_PATH) params.path = process.env.FC_PATH;
     await fc.assert(
