@@ -11,7 +11,7 @@ const k = runKernelBench();
 const mix = k.realistic_mix as Measure;
 const bare = k.bare_heap as Measure;
 const hold = k.scheduler_hold as Measure;
-console.log('kernel, best of 3 after a warm-up, one core:');
+console.log('kernel, best of 5 after five warm-up runs, one core:');
 console.log(`  realistic mix (timers, cancels, network deliveries): ${fmt(mix)}`);
 console.log(`  scheduler hold loop (Scheduler.at/step, 10k pending): ${fmt(hold)}`);
 console.log(`  bare struct-of-arrays heap loop (10k pending):       ${fmt(bare)}`);

@@ -20,8 +20,9 @@ function measure(fn: () => number): Measure {
   return { events, ms, perSec: events / (ms / 1000) };
 }
 
-function best(fn: () => number, runs = 3): Measure {
-  fn(); // warm-up
+/** Best of `runs` timings after warm-up runs (steady state: the JIT and the heap settle over a few runs). */
+function best(fn: () => number, runs = 5, warmups = 5): Measure {
+  for (let i = 0; i < warmups; i++) fn();
   let b: Measure | null = null;
   for (let i = 0; i < runs; i++) {
     const m = measure(fn);

@@ -197,13 +197,55 @@ export class Scheduler {
   private popTop(): void {
     const n = --this.hSize;
     if (n === 0) return;
+    this.hTime[0] = this.hTime[n]!;
+    this.hSeq[0] = this.hSeq[n]!;
+    this.hSlot[0] = this.hSlot[n]!;
+    this.siftDown(0);
+  }
+
+  private grow(): void {
+    const cap = this.hTime.length * 2;
+    const t = new Float64Array(cap);
+    t.set(this.hTime);
+    const s = new Float64Array(cap);
+    s.set(this.hSeq);
+    const l = new Int32Array(cap);
+    l.set(this.hSlot);
+    this.hTime = t;
+    this.hSeq = s;
+    this.hSlot = l;
+  }
+
+  /** Drop cancelled entries in place and re-heapify (Floyd, O(n)); order among live events is unchanged ((time, seq) is total). */
+  private compact(): void {
     const hT = this.hTime;
     const hS = this.hSeq;
     const hL = this.hSlot;
-    const time = hT[n]!;
-    const seq = hS[n]!;
-    const slot = hL[n]!;
-    let i = 0;
+    let n = 0;
+    for (let i = 0; i < this.hSize; i++) {
+      const slot = hL[i]!;
+      if (this.fns[slot] === null) {
+        this.freeSlot(slot);
+        continue;
+      }
+      hT[n] = hT[i]!;
+      hS[n] = hS[i]!;
+      hL[n] = slot;
+      n++;
+    }
+    this.hSize = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const n = this.hSize;
+    const hT = this.hTime;
+    const hS = this.hSeq;
+    const hL = this.hSlot;
+    const time = hT[start]!;
+    const seq = hS[start]!;
+    const slot = hL[start]!;
+    let i = start;
     const half = n >> 1;
     while (i < half) {
       let c = 2 * i + 1;
@@ -228,33 +270,5 @@ export class Scheduler {
     hT[i] = time;
     hS[i] = seq;
     hL[i] = slot;
-  }
-
-  private grow(): void {
-    const cap = this.hTime.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.hTime);
-    const s = new Float64Array(cap);
-    s.set(this.hSeq);
-    const l = new Int32Array(cap);
-    l.set(this.hSlot);
-    this.hTime = t;
-    this.hSeq = s;
-    this.hSlot = l;
-  }
-
-  /** Drop cancelled entries and re-heapify; order among live events is unchanged ((time, seq) is total). */
-  private compact(): void {
-    const entries: number[] = [];
-    for (let i = 0; i < this.hSize; i++) {
-      const slot = this.hSlot[i]!;
-      if (this.fns[slot] !== null) entries.push(i);
-      else this.freeSlot(slot);
-    }
-    const t = entries.map((i) => this.hTime[i]!);
-    const s = entries.map((i) => this.hSeq[i]!);
-    const l = entries.map((i) => this.hSlot[i]!);
-    this.hSize = 0;
-    for (let k = 0; k < t.length; k++) this.push(t[k]!, s[k]!, l[k]!);
   }
 }
