@@ -1,11 +1,11 @@
 // Random step sequences for the randomized differential test: fast-check's raw choices, turned into
 // steps that keep the topology a forest, run on a Cluster (simulated or real) with a snapshot after each.
 import fc from 'fast-check';
-import { labelled, type Cluster, type Snapshot } from './clusters.js';
+import { labelled, type Cluster, type Config, type Snapshot } from './clusters.js';
 import { RespError } from './resp-client.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
-const KINDS = ['write', 'write', 'mixed', 'expire', 'promote', 'repoint', 'kill-link', 'kill-replicas', 'restart'] as const;
+const KINDS = ['write', 'write', 'mixed', 'expire', 'promote', 'repoint', 'kill-link', 'kill-replicas', 'restart', 'away'] as const;
 
 interface RawOp {
   kind: (typeof KINDS)[number];
@@ -17,12 +17,15 @@ interface RawOp {
 }
 export interface Raw {
   nodes: number;
+  /** a 16kb backlog (so that a node away for long needs a full sync) rather than the default 1mb */
+  smallBacklog: boolean;
   parents: number[];
   ops: RawOp[];
 }
 
 export const arbRaw: fc.Arbitrary<Raw> = fc.record({
   nodes: fc.integer({ min: 2, max: 4 }),
+  smallBacklog: fc.boolean(),
   parents: fc.array(fc.nat(4), { minLength: 3, maxLength: 3 }),
   ops: fc.array(
     fc.record({ kind: fc.constantFrom(...KINDS), a: fc.nat(11), b: fc.nat(11), n: fc.integer({ min: 1, max: 40 }), db: fc.nat(2), save: fc.boolean() }),
@@ -37,10 +40,11 @@ export type Step =
   | { op: 'expire'; node: string; db: number; keys: number }
   | { op: 'kill-link'; node: string }
   | { op: 'kill-replicas'; node: string }
-  | { op: 'restart'; node: string; save: boolean; replicaof: string | null };
+  | { op: 'restart'; node: string; save: boolean; replicaof: string | null }
+  | { op: 'away'; node: string; save: boolean; replicaof: string | null; writer: string; count: number; valueSize: number };
 
 /** Turn fast-check's raw choices into steps that keep the topology a forest (no replication cycles). */
-export function interpret(raw: Raw): { nodes: string[]; steps: Step[] } {
+export function interpret(raw: Raw): { nodes: string[]; config: Config; steps: Step[] } {
   const nodes = NODES.slice(0, raw.nodes);
   const parent = new Map<string, string | null>(nodes.map((n) => [n, null]));
   const steps: Step[] = [];
@@ -79,12 +83,20 @@ export function interpret(raw: Raw): { nodes: string[]; steps: Step[] } {
     } else if (o.kind === 'kill-replicas') {
       const node = pick(nodes.filter((n) => replicas.some((r) => parent.get(r) === n)), o.a);
       if (node !== undefined) steps.push({ op: 'kill-replicas', node });
-    } else {
+    } else if (o.kind === 'restart') {
       const node = pick(nodes, o.a)!;
       steps.push({ op: 'restart', node, save: o.save, replicaof: parent.get(node)! });
+    } else {
+      // down while another master takes writes, then back: a partial sync if the backlog still holds them
+      const node = pick(nodes, o.a)!;
+      let root = node;
+      while (parent.get(root) !== null) root = parent.get(root)!;
+      const writer = root !== node ? root : pick(masters.filter((m) => m !== node), o.b); // a replica's own root writes
+      if (writer === undefined) continue;
+      steps.push({ op: 'away', node, save: o.save, replicaof: parent.get(node)!, writer, count: o.n, valueSize: 1 + o.b * 400 });
     }
   }
-  return { nodes, steps };
+  return { nodes, config: raw.smallBacklog ? { 'repl-backlog-size': '16kb' } : {}, steps };
 }
 
 export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: Snapshot[]; replies: unknown[] }> {
@@ -94,14 +106,17 @@ export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: 
     const r = await c.call(node, args);
     replies.push(r instanceof RespError ? { error: r.message } : r);
   };
+  const sets = async (node: string, count: number, valueSize: number) => {
+    const v = 'v'.repeat(valueSize);
+    for (let k = 1; k <= count; k++) await call(node, ['SET', `k${k}`, v]);
+  };
   try {
     await c.waitSync();
     for (const [i, s] of steps.entries()) {
       if (s.op === 'replicaof') await c.replicaof(s.node, s.primary);
       else if (s.op === 'write') {
         await call(s.node, ['SELECT', s.db]);
-        const v = 'v'.repeat(s.valueSize);
-        for (let k = 1; k <= s.count; k++) await call(s.node, ['SET', `k${k}`, v]);
+        await sets(s.node, s.count, s.valueSize);
       } else if (s.op === 'mixed') {
         await call(s.node, ['SELECT', s.db]);
         for (const args of [['MULTI'], ['SET', 'k1', 'x'.repeat(s.n)], ['INCR', 'counter'], ['APPEND', 'log', 'y'.repeat(s.n)], ['RPUSH', 'list', 'a', 'b'], ['EXEC']]) await call(s.node, args);
@@ -119,6 +134,7 @@ export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: 
         // its offset, which replicas do once a second: wait for that, so the bytes don't depend on timing
         await c.sleep(1100);
         await c.shutdown(s.node, s.save);
+        if (s.op === 'away') await sets(s.writer, s.count, s.valueSize);
         await c.restart(s.node, { replicaof: s.replicaof });
       }
       await c.sleep(300); // nodes dropped by an id change reconnect at once

@@ -21,10 +21,10 @@ describe.skipIf(!version && !required)(`random differential: the simulator again
     if (process.env.FC_PATH) params.path = process.env.FC_PATH;
     await fc.assert(
       fc.asyncProperty(arbRaw, async (raw) => {
-        const { nodes, steps } = interpret(raw);
-        const real = await runSteps(await RealCluster.start(nodes), steps);
-        const sim = await runSteps(new SimCluster(nodes), steps);
-        expect(sim, `steps:\n${steps.map((s) => JSON.stringify(s)).join('\n')}`).toEqual(real);
+        const { nodes, config, steps } = interpret(raw);
+        const real = await runSteps(await RealCluster.start(nodes, config), steps);
+        const sim = await runSteps(new SimCluster(nodes, config), steps);
+        expect(sim, `config ${JSON.stringify(config)}, steps:\n${steps.map((s) => JSON.stringify(s)).join('\n')}`).toEqual(real);
       }),
       params,
     );
