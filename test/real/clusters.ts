@@ -2,7 +2,7 @@
 // A differential test runs the same steps on both and compares what INFO reports, with replication
 // ids and digests replaced by labels in order of first appearance (real ids are random).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ async function view(c: Cluster, node: string, info: Record<string, string | numb
   const v: NodeView = {};
   for (const k of FIELDS) if (info[k] !== undefined) v[k] = info[k]!;
   if (masterName !== undefined) v.master_host = masterName;
-  v.dbsize = (await c.call(node, ['DBSIZE'])) as number;
+  v.dbsize = (await c.call(node, ['DBSIZE'])) as number; // of the database the node's client has selected
   v.digest = String(await c.call(node, ['DEBUG', 'DIGEST']));
   return v;
 }
@@ -172,7 +172,7 @@ export class RealCluster implements Cluster {
     const c = new RealCluster(names);
     for (const n of names) {
       const dir = join(c.root, n);
-      spawnSync('mkdir', ['-p', dir]);
+      mkdirSync(dir, { recursive: true });
       const conf: Config = { ...BASE_CONFIG, ...config, ...(perNode[n] ?? {}) };
       const args = ['--bind', '127.0.0.1', '--dir', dir, '--logfile', join(dir, 'redis.log'), '--daemonize', 'no', '--appendonly', 'no', '--enable-debug-command', 'yes'];
       for (const [k, v] of Object.entries(conf)) args.push(`--${k}`, String(v));

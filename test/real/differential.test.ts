@@ -241,7 +241,6 @@ describe.skipIf(!version && !required)(`differential: the simulator against real
     it(name, async () => {
       const real = await play(await RealCluster.start(script.nodes, script.config, script.perNode), script);
       const sim = await play(new SimCluster(script.nodes, script.config, script.perNode), script);
-      if (process.env.REPLSIM_REAL_DUMP) console.log(JSON.stringify(real.snapshots));
       expect(sim).toEqual(real);
     });
   }

@@ -139,7 +139,6 @@ export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: 
       }
       await c.sleep(300); // nodes dropped by an id change reconnect at once
       await c.waitSync();
-      if (process.env.REPLSIM_REAL_VERBOSE) console.log(c.constructor.name, i + 1, JSON.stringify(s));
       snapshots.push(await c.snapshot(`step ${i + 1}: ${JSON.stringify(s)}`));
     }
   } finally {
