@@ -132,7 +132,7 @@ export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: 
       else {
         // a master shutting down sends REPLCONF GETACK (37 bytes) unless every replica has acknowledged
         // its offset, which replicas do once a second: wait for that, so the bytes don't depend on timing
-        await c.sleep(1100);
+        await c.sleep(1500); // (a second and a half: margin for a loaded machine)
         await c.shutdown(s.node, s.save);
         if (s.op === 'away') await sets(s.writer, s.count, s.valueSize);
         await c.restart(s.node, { replicaof: s.replicaof });
