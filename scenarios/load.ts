@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { UserError } from '../sim/errors.js';
 import { buildConfig, canonicalConfigName, parseConfigValue } from '../sim/redis/config.js';
 import { INFO_FIELD_NAMES } from '../sim/redis/info.js';
+import { SUPPORTED_COMMANDS } from '../sim/redis/dispatch.js';
 import type { Scenario, Step } from './types.js';
 import { PROPERTY_NAMES } from '../properties/index.js';
 
@@ -291,6 +292,10 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
       for (const fld of step.fields) {
         if (!EXPECTABLE_FIELDS.includes(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be compared: ${EXPECTABLE_FIELDS.join(', ')}`);
       }
+    }
+    if (step.op === 'command') {
+      const name = String(step.args[0]).toUpperCase();
+      if (!SUPPORTED_COMMANDS.includes(name)) throw new UserError(`${source}: ${p}.args[0]: unknown or unsupported command "${step.args[0]}"; supported: ${SUPPORTED_COMMANDS.join(', ')}`);
     }
     if (step.op === 'faults' && !sc.faults) throw new UserError(`${source}: ${p}: a "faults" step needs a top-level "faults" block describing the fault families`);
     if (step.op === 'failover' && step.force && (step.to === undefined || step.timeoutMs === undefined)) {

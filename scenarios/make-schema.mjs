@@ -34,6 +34,12 @@ const matcher = {
   'x-hint': 'a value, or {"min": n}, {"max": n}, {"not": value}',
 };
 
+const expectError = {
+  type: 'string',
+  minLength: 1,
+  description: 'the step is meant to be refused: the reply must be an error starting with this text (e.g. "READONLY"); without it any error reply fails the run',
+};
+
 function step(op, props, required = []) {
   return {
     type: 'object',
@@ -45,12 +51,12 @@ function step(op, props, required = []) {
 
 const steps = [
   step('write', { node, count: { type: 'integer', minimum: 1, maximum: 10000000 }, prefix: { type: 'string' }, valueSize: { type: 'integer', minimum: 0, maximum: 536870912 }, intervalMs: { type: 'number', minimum: 0 }, db: { type: 'integer', minimum: 0, maximum: 15 } }, ['node']),
-  step('command', { node, args: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 } }, ['node', 'args']),
+  step('command', { node, args: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 }, expectError }, ['node', 'args']),
   step('sleep', { ms: { type: 'number', minimum: 0 } }, ['ms']),
   step('wait-sync', { timeoutMs: { type: 'number', exclusiveMinimum: 0 } }),
   step('run-until', { node, timeoutMs: { type: 'number', exclusiveMinimum: 0 } }, ['node']),
-  step('replicaof', { node, primary: { oneOf: [node, { type: 'null' }] } }, ['node', 'primary']),
-  step('failover', { node, to: node, timeoutMs: { type: 'integer', minimum: 1 }, force: { type: 'boolean' } }, ['node']),
+  step('replicaof', { node, primary: { oneOf: [node, { type: 'null' }] }, expectError }, ['node', 'primary']),
+  step('failover', { node, to: node, timeoutMs: { type: 'integer', minimum: 1 }, force: { type: 'boolean' }, expectError }, ['node']),
   step('orchestrated-failover', {}),
   step('kill-link', { node }, ['node']),
   step('kill-replicas', { node }, ['node']),

@@ -124,6 +124,22 @@ export class Runner {
     return r;
   }
 
+  /**
+   * A command step's reply: an error fails the run unless the step expects it ("expectError": the
+   * start of the error text); a step that expects an error fails when the command succeeds.
+   */
+  private checkReply(step: Step & { node: string; expectError?: string }, args: (string | number)[], r: Reply | typeof PENDING | null): void {
+    if (r === PENDING) return;
+    const cmd = args.join(' ');
+    const got = r === null ? `node ${step.node} is not running` : isError(r) ? r.message : null;
+    const want = step.expectError;
+    if (want === undefined) {
+      if (got !== null) this.fail({ kind: 'expectation', node: step.node, expected: 'a reply that is not an error', actual: got, message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
+    } else if (got === null || !got.startsWith(want)) {
+      this.fail({ kind: 'expectation', node: step.node, expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r!), message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r!)) : got}` });
+    }
+  }
+
   private exec(step: Step): void {
     const w = this.w;
     switch (step.op) {
@@ -144,6 +160,7 @@ export class Runner {
       }
       case 'command': {
         const r = this.call(step.node, step.args);
+        this.checkReply(step, step.args, r);
         const name = String(step.args[0]).toUpperCase();
         // a plain SET is tracked like a write step's; one with options only marks its key as touched
         const plainSet = name === 'SET' && step.args.length === 3;
@@ -168,15 +185,17 @@ export class Runner {
         }
         return;
       }
-      case 'replicaof':
-        this.call(step.node, step.primary === null ? ['REPLICAOF', 'NO', 'ONE'] : ['REPLICAOF', step.primary]);
+      case 'replicaof': {
+        const args = step.primary === null ? ['REPLICAOF', 'NO', 'ONE'] : ['REPLICAOF', step.primary];
+        this.checkReply(step, args, this.call(step.node, args));
         return;
+      }
       case 'failover': {
         const args: (string | number)[] = ['FAILOVER'];
         if (step.to) args.push('TO', step.to);
         if (step.timeoutMs !== undefined) args.push('TIMEOUT', step.timeoutMs);
         if (step.force) args.push('FORCE');
-        this.call(step.node, args);
+        this.checkReply(step, args, this.call(step.node, args));
         return;
       }
       case 'orchestrated-failover':

@@ -3,7 +3,7 @@
 // commands with Redis's checks (read-only replica, paused writes, min-replicas-to-write).
 
 import type { Client, RedisNode, ReplyCallback } from './instance.js';
-import { dataCommand, checkArity, parseDb, isWriteCommand } from './commands.js';
+import { dataCommand, checkArity, parseDb, isWriteCommand, DATA_COMMAND_NAMES } from './commands.js';
 import { type Reply, OK, err, arity, isError } from './reply.js';
 import { parseConfigValue, formatConfigValue, canonicalConfigName, REPL_BACKLOG_MIN_SIZE, type RedisConfig } from './config.js';
 import { failoverCommand } from './failover.js';
@@ -17,6 +17,10 @@ export const PENDING: unique symbol = Symbol('pending');
 export type Pending = typeof PENDING;
 
 const TX_COMMANDS = new Set(['EXEC', 'DISCARD', 'MULTI']);
+const ADMIN_COMMANDS = ['PING', 'SELECT', 'MULTI', 'DISCARD', 'EXEC', 'REPLICAOF', 'SLAVEOF', 'FAILOVER', 'CONFIG', 'CLIENT', 'SHUTDOWN', 'SAVE', 'BGSAVE', 'DEBUG', 'WAIT', 'INFO', 'ROLE'];
+
+/** Every command name a scenario may send (upper case). */
+export const SUPPORTED_COMMANDS: readonly string[] = [...ADMIN_COMMANDS, ...DATA_COMMAND_NAMES].sort();
 
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
   const name = args[0]!.toUpperCase();
