@@ -33,13 +33,17 @@ export interface SimulateOptions {
 
 export type RunStatus = 'pass' | 'fail' | 'liveness';
 
-export interface NodeReport {
+/**
+ * A node at the end of the run: its INFO fields with Redis's names and values (`role`,
+ * `master_host`, `master_repl_offset`, ...) side by side with `running`, `digest`, `dbsize` (keys in
+ * db 0) and `keys` (all dbs). A node that is down has only the last four, null.
+ */
+export type NodeReport = {
   running: boolean;
-  info: Record<string, InfoValue> | null;
   digest: string | null;
   dbsize: number | null;
   keys: number | null;
-}
+} & Record<string, InfoValue | boolean | null>;
 
 /** The events a person reads to follow a run: syncs, role and id changes, failovers, faults. */
 export type SummaryEvent = { t: number; type: string; [k: string]: unknown };
@@ -118,8 +122,8 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   for (const name of w.nodeNames) {
     const n = w.nodeOrNull(name);
     nodes[name] = n
-      ? { running: true, info: infoFields(n), digest: n.ds.digest(), dbsize: n.ds.dbsize(0), keys: n.ds.totalKeys() }
-      : { running: false, info: null, digest: null, dbsize: null, keys: null };
+      ? { running: true, ...infoFields(n), digest: n.ds.digest(), dbsize: n.ds.dbsize(0), keys: n.ds.totalKeys() }
+      : { running: false, digest: null, dbsize: null, keys: null };
   }
   for (const v of props.finish(finalView(w))) {
     runner.failures.push({ kind: LIVENESS_PROPERTIES.has(v.property) ? 'liveness' : 'property', property: v.property, message: `${v.property}: ${v.message}`, time_us: v.time_us, node: v.nodes.join(',') });

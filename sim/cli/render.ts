@@ -72,21 +72,20 @@ export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: bool
     out.push(`trace hash ${r.trace_hash}`, '');
     const rows = [['node', 'role', 'master', 'link', 'replid', 'offset', 'sync_full', 'partial_ok', 'partial_err', 'digest', 'keys']];
     for (const [name, n] of Object.entries(r.nodes)) {
-      const i = n.info;
-      if (!i) {
+      if (!n.running) {
         rows.push([name, 'down', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
         continue;
       }
       rows.push([
         name,
-        String(i.role),
-        i.role === 'slave' ? String(i.master_host) : '-',
-        i.role === 'slave' ? String(i.master_link_status) : '-',
-        short(i.master_replid),
-        String(i.master_repl_offset),
-        String(i.sync_full),
-        String(i.sync_partial_ok),
-        String(i.sync_partial_err),
+        String(n.role),
+        n.role === 'slave' ? String(n.master_host) : '-',
+        n.role === 'slave' ? String(n.master_link_status) : '-',
+        short(n.master_replid),
+        String(n.master_repl_offset),
+        String(n.sync_full),
+        String(n.sync_partial_ok),
+        String(n.sync_partial_err),
         short(n.digest),
         String(n.keys),
       ]);

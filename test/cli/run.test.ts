@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, expectUserError, FIX, json, tempDir } from './cli.js';
 
-interface NodeOut {
-  running: boolean;
-  info: Record<string, string | number> | null;
-  digest: string | null;
-  dbsize: number | null;
-}
+type NodeOut = { running: boolean; digest: string | null; dbsize: number | null } & Record<string, string | number | boolean | null>;
 interface RunOut {
   scenario: string;
   seed: number | string;
@@ -35,15 +30,15 @@ describe('replsim run', () => {
     expect(first).toMatchObject({ scenario: 'cli-pass', seed: 7, status: 'pass', failures: [], reproduce: `replsim run ${FIX}/pass.json --seed 7` });
     expect(Object.keys(first.nodes)).toEqual(['p', 'r1', 'r2']);
     const { p, r1, r2 } = first.nodes as Record<'p' | 'r1' | 'r2', NodeOut>;
-    expect(p.info).toMatchObject({ role: 'master', connected_slaves: 2, master_repl_offset: expect.any(Number) });
+    expect(p).toMatchObject({ running: true, role: 'master', connected_slaves: 2, master_repl_offset: expect.any(Number) });
     for (const rep of [r1, r2]) {
       expect(rep.running).toBe(true);
-      expect(rep.info).toMatchObject({ role: 'slave', master_host: 'p', master_link_status: 'up', master_repl_offset: p.info!.master_repl_offset, sync_full: 0 });
+      expect(rep).toMatchObject({ role: 'slave', master_host: 'p', master_link_status: 'up', master_repl_offset: p.master_repl_offset, sync_full: 0 });
       expect(rep.digest).toBe(p.digest);
       expect(rep.dbsize).toBe(10);
     }
     expect(p.digest).toMatch(/^[0-9a-f]{16}$/);
-    expect(p.info!.master_repl_offset).toBeGreaterThan(0);
+    expect(p.master_repl_offset).toBeGreaterThan(0);
     expect(first.stats.events).toBeGreaterThan(0);
     expect(first.stats.trace_events).toBeGreaterThan(0);
     expect(first.stats.simulated_us).toBeGreaterThan(0);
