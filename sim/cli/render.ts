@@ -10,6 +10,8 @@ function ms(us: number): string {
   return `${(us / 1000).toFixed(3)} ms`.padStart(14);
 }
 
+const MAX_NOTES = 20;
+
 function short(id: unknown): string {
   return typeof id === 'string' ? id.slice(0, 8) : '-';
 }
@@ -95,6 +97,13 @@ export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: bool
     out.push(chalk.bold('events'));
     for (const e of shown.slice(0, MAX_EVENTS)) out.push(`${chalk.dim(ms(e.t))}  ${describeEvent(e)}`);
     if (shown.length > MAX_EVENTS) out.push(chalk.dim(`   ... ${shown.length - MAX_EVENTS} more (see --json or --trace)`));
+    const notes = Object.entries(r.properties).flatMap(([name, p]) => p.notes.map((n) => `${name}: ${n}`));
+    if (notes.length > 0) {
+      // allowed by Redis 7.0 but worth knowing: missed partial syncs, writes lost to asynchronous replication
+      out.push('', chalk.bold('notes'));
+      for (const n of notes.slice(0, MAX_NOTES)) out.push(`${chalk.yellow('  !')} ${n}`);
+      if (notes.length > MAX_NOTES) out.push(chalk.dim(`   ... ${notes.length - MAX_NOTES} more (see --json)`));
+    }
   }
   if (r.failures.length > 0) {
     out.push('', chalk.bold('failures'));
