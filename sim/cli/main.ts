@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { simulate, TOOL_VERSION, type RunResult } from '../run.js';
 import { UserError } from '../errors.js';
 import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
-import { builtinNames, builtinDescription, parseSeed, parseSeeds, resolveScenario, shardOf } from './scenarios.js';
+import { builtinNames, builtinDescription, parseSeed, parseSeeds, parseSeedBudget, resolveScenario, shardOf } from './scenarios.js';
 import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
 import { sweep, defaultWorkers } from './sweep.js';
@@ -178,7 +178,7 @@ program
 program
   .command('mutants')
   .description('mutation self-test: sweep the swarm scenario against each named protocol bug; every one must be caught')
-  .option('--seeds <range>', 'seeds to try per mutant (default 1..300)', parseSeeds)
+  .option('--seeds <n|range>', 'seed budget per mutant: a count (300 means 1..300, the default) or a range like 101..400', parseSeedBudget)
   .option('--workers <n>', `worker threads (default: ${defaultWorkers()})`, positiveInt('--workers'))
   .option('--mutant <name...>', 'only these mutants')
   .option('--out <dir>', 'where to write the shrunk scenario of each kill (default .replsim-out/mutants)')

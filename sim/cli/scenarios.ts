@@ -62,6 +62,14 @@ export function parseSeeds(spec: string): number[] {
   return out;
 }
 
+/** mutants --seeds: a count N (seeds 1..N) or anything parseSeeds takes. */
+export function parseSeedBudget(spec: string): number[] {
+  if (!/^\s*\d+\s*$/.test(spec)) return parseSeeds(spec);
+  const n = Number(spec);
+  if (n < 1) throw new UserError(`--seeds: expected a count of at least 1 or a range like 1..300, got "${spec.trim()}"`);
+  return parseSeeds(`1..${n}`);
+}
+
 /** --seed: a non-negative integer, or any other text as a string seed. */
 export function parseSeed(v: string): number | string {
   if (v === '') throw new UserError('--seed: expected a whole number or some text, got an empty string');

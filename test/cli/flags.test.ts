@@ -61,7 +61,7 @@ describe('--help and --version', () => {
     ['replay', ['<artifact>', '--json', '--help']],
     ['list', ['--json', '--help']],
     ['shrink', ['<artifact>', '--out <file>', '--budget <n>', '--help']],
-    ['mutants', ['--seeds <range>', '--workers <n>', '--mutant <name...>', '--out <dir>', '--no-shrink', '--json', '--help']],
+    ['mutants', ['--seeds <n|range>', '--workers <n>', '--mutant <name...>', '--out <dir>', '--no-shrink', '--json', '--help']],
   ];
   for (const [cmd, options] of help) {
     it(`replsim ${cmd} --help lists its options and exits 0`, () => {
