@@ -34,7 +34,7 @@ function stepArb(names: string[], crashes: boolean): fc.Arbitrary<Step> {
     fc.record({ op: fc.constant('isolate' as const), node }),
     fc.constant({ op: 'heal' as const }),
     fc.record({ op: fc.constant('pause' as const), node, ms: fc.integer({ min: 10, max: 3000 }) }),
-    fc.record({ op: fc.constant('replicaof' as const), node, primary: fc.constant(null) }),
+    fc.record({ op: fc.constant('replicaof' as const), node, primary: fc.constant(null), mayFail: fc.constant(true) }),
     fc.constant({ op: 'orchestrated-failover' as const }),
   ];
   if (crashes) {

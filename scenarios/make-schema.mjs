@@ -40,6 +40,11 @@ const expectError = {
   description: 'the step is meant to be refused: the reply must be an error starting with this text (e.g. "READONLY"); without it any error reply fails the run',
 };
 
+const mayFail = {
+  type: 'boolean',
+  description: 'a refusal is tolerated (for generated fault schedules, where the node may be down or failing over)',
+};
+
 function step(op, props, required = []) {
   return {
     type: 'object',
@@ -51,12 +56,12 @@ function step(op, props, required = []) {
 
 const steps = [
   step('write', { node, count: { type: 'integer', minimum: 1, maximum: 10000000 }, prefix: { type: 'string' }, valueSize: { type: 'integer', minimum: 0, maximum: 536870912 }, intervalMs: { type: 'number', minimum: 0 }, db: { type: 'integer', minimum: 0, maximum: 15 } }, ['node']),
-  step('command', { node, args: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 }, expectError }, ['node', 'args']),
+  step('command', { node, args: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 }, expectError, mayFail }, ['node', 'args']),
   step('sleep', { ms: { type: 'number', minimum: 0 } }, ['ms']),
   step('wait-sync', { timeoutMs: { type: 'number', exclusiveMinimum: 0 } }),
   step('run-until', { node, timeoutMs: { type: 'number', exclusiveMinimum: 0 } }, ['node']),
-  step('replicaof', { node, primary: { oneOf: [node, { type: 'null' }] }, expectError }, ['node', 'primary']),
-  step('failover', { node, to: node, timeoutMs: { type: 'integer', minimum: 1 }, force: { type: 'boolean' }, expectError }, ['node']),
+  step('replicaof', { node, primary: { oneOf: [node, { type: 'null' }] }, expectError, mayFail }, ['node', 'primary']),
+  step('failover', { node, to: node, timeoutMs: { type: 'integer', minimum: 1 }, force: { type: 'boolean' }, expectError, mayFail }, ['node']),
   step('orchestrated-failover', {}),
   step('kill-link', { node }, ['node']),
   step('kill-replicas', { node }, ['node']),

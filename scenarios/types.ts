@@ -18,12 +18,12 @@ interface Base {
 export type Step = Base &
   (
     | { op: 'write'; node: string; count?: number; prefix?: string; valueSize?: number; intervalMs?: number; db?: number }
-    | { op: 'command'; node: string; args: (string | number)[]; expectError?: string }
+    | { op: 'command'; node: string; args: (string | number)[]; expectError?: string; mayFail?: boolean }
     | { op: 'sleep'; ms: number }
     | { op: 'wait-sync'; timeoutMs?: number }
     | ({ op: 'run-until'; node: string; timeoutMs?: number } & Record<string, unknown>)
-    | { op: 'replicaof'; node: string; primary: string | null; expectError?: string }
-    | { op: 'failover'; node: string; to?: string; timeoutMs?: number; force?: boolean; expectError?: string }
+    | { op: 'replicaof'; node: string; primary: string | null; expectError?: string; mayFail?: boolean }
+    | { op: 'failover'; node: string; to?: string; timeoutMs?: number; force?: boolean; expectError?: string; mayFail?: boolean }
     | { op: 'orchestrated-failover' }
     | { op: 'kill-link'; node: string }
     | { op: 'kill-replicas'; node: string }

@@ -126,10 +126,11 @@ export class Runner {
 
   /**
    * A command step's reply: an error fails the run unless the step expects it ("expectError": the
-   * start of the error text); a step that expects an error fails when the command succeeds.
+   * start of the error text) or tolerates one ("mayFail"); a step that expects an error fails when
+   * the command succeeds.
    */
-  private checkReply(step: Step & { node: string; expectError?: string }, args: (string | number)[], r: Reply | typeof PENDING | null): void {
-    if (r === PENDING) return;
+  private checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | null): void {
+    if (r === PENDING || step.mayFail) return;
     const cmd = args.join(' ');
     const got = r === null ? `node ${step.node} is not running` : isError(r) ? r.message : null;
     const want = step.expectError;

@@ -8,8 +8,8 @@ import { fcParams } from '../support/fc.js';
 
 describe('swarm of generated scenarios', () => {
   it('every generated scenario keeps every property', () => {
-    const params = fcParams(60);
-    process.stdout.write(`fast-check: ${params.numRuns} runs, seed ${params.seed ?? '(random; printed on failure)'}\n`);
+    const params = fcParams(300);
+    process.stdout.write(`fast-check: ${params.numRuns} runs, seed ${params.seed} (replay: FC_SEED=${params.seed})\n`);
     assertScenarios(
       arbScenario(),
       ({ scenario, seed }) => {

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 export function fcParams(defaultRuns: number): fc.Parameters<unknown> {
   const runs = Number(process.env.FC_NUM_RUNS ?? defaultRuns);
   const p: fc.Parameters<unknown> = { numRuns: Number.isFinite(runs) && runs > 0 ? runs : defaultRuns };
-  if (process.env.FC_SEED) p.seed = Number(process.env.FC_SEED);
+  // the seed is chosen here rather than inside fast-check so that it can be printed before the run
+  p.seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
   if (process.env.FC_PATH) p.path = process.env.FC_PATH;
   return p;
 }
