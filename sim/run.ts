@@ -118,6 +118,9 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     if (!(e instanceof EventBudgetExceeded)) throw e;
     runner.failures.push({ kind: 'liveness', message: e.message, time_us: w.sched.nowUs });
   }
+  // a last observation of every running node, so that a divergence made since the last cron tick
+  // (a write to a writable replica just before the end) is still seen by the properties
+  for (const name of w.nodeNames) if (w.isRunning(name)) w.node(name).observe('end');
   const nodes: Record<string, NodeReport> = {};
   for (const name of w.nodeNames) {
     const n = w.nodeOrNull(name);
