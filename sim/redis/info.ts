@@ -89,6 +89,6 @@ export function roleReply(node: RedisNode): Reply {
     const replicas = node.replicas.filter((r) => r.replState === 'online').map((r) => [r.peer, '6379', String(r.ackOff)]);
     return ['master', node.masterReplOffset, replicas];
   }
-  const off = node.master ? node.master.reploff : node.cachedMaster ? node.cachedMaster.reploff : -1;
+  const off = node.master ? node.master.reploff : -1; // 7.0: -1 without a link, even with a cached master
   return ['slave', node.masterHost!, 6379, ROLE_LINK_STATE[node.replState] ?? node.replState, off];
 }

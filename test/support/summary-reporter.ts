@@ -17,6 +17,8 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    // skipped tests (the real-Redis ones without a redis-server) get their own line, before the summary
+    if (skipped) process.stdout.write(`\n${skipped} test(s) skipped`);
+    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`);
   }
 }
