@@ -143,12 +143,7 @@ export class Network {
     for (const s of h.sockets) s.state = 'closed';
     h.sockets.clear();
     // what the crashed kernel still had to (re)transmit is gone; only bytes already on the wire arrive
-    for (const pipe of [...this.pipesWithStalls]) {
-      if (pipe.src.host !== h) continue;
-      for (const p of pipe.stalled) pipe.inFlightBytes -= p.sizeBytes;
-      pipe.stalled = [];
-      this.pipesWithStalls.delete(pipe);
-    }
+    for (const pipe of [...this.pipesWithStalls]) if (pipe.src.host === h) this.dropStalled(pipe);
     this.trace.emit({ t: this.sched.nowUs, type: 'host.crash', host: hostName });
   }
 
@@ -212,8 +207,14 @@ export class Network {
     if (wasOpen && sock.host.up) this.transmit(sock.out, KIND_FIN, null, 0);
   }
 
-  /** Kill a connection from outside: both ends get a reset after the latency (partitions hold it). */
+  /**
+   * Kill a connection from outside: both ends get a reset after the latency (partitions hold it).
+   * What a partition still holds back on either side is discarded: an aborted connection never
+   * sends it (what is already on the wire still arrives, ahead of the reset).
+   */
   reset(sock: Socket): void {
+    this.dropStalled(sock.out);
+    this.dropStalled(sock.peer.out);
     for (const s of [sock, sock.peer]) {
       if (s.state === 'open' && s.alive) this.transmit(s.peer.out, KIND_RST, null, 0);
     }
@@ -281,6 +282,12 @@ export class Network {
   }
 
   // ---- internals ----
+
+  private dropStalled(pipe: Pipe): void {
+    for (const p of pipe.stalled) pipe.inFlightBytes -= p.sizeBytes;
+    pipe.stalled = [];
+    this.pipesWithStalls.delete(pipe);
+  }
 
   private transmit(pipe: Pipe, kind: number, payload: unknown, sizeBytes: number, delivered: Packet['delivered'] = null): void {
     const packet: Packet = { pipe, kind, payload, sizeBytes, delivered };
