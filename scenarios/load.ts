@@ -199,11 +199,15 @@ function jsonErrorPosition(text: string, message: string): string {
 }
 
 export function parseScenarioText(text: string, source: string): Scenario {
-  let doc: unknown;
+  return validateScenario(parseJsonText(text, source), source);
+}
+
+/** JSON.parse with a one-line UserError naming the line and column where the text stops being JSON. */
+export function parseJsonText(text: string, source: string): unknown {
   // editors on Windows may start a UTF-8 file with a byte order mark, which JSON.parse rejects
   const body = text.replace(/^\uFEFF/, '');
   try {
-    doc = JSON.parse(body);
+    return JSON.parse(body);
   } catch (err) {
     const msg = (err as Error).message
       .replace(/ (in|after) JSON at position \d+.*$/, (_, w: string) => (w === 'after' ? ' after the JSON value' : ''))
@@ -211,7 +215,6 @@ export function parseScenarioText(text: string, source: string): Scenario {
       .replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1)); // "Unexpected token '\n'" on one line
     throw new UserError(`${source}: invalid JSON${jsonErrorPosition(body, (err as Error).message)}: ${msg}`);
   }
-  return validateScenario(doc, source);
 }
 
 export function loadScenarioFile(path: string): Scenario {

@@ -9,6 +9,7 @@ import { TOOL_VERSION, type RunStatus } from '../run.js';
 import { UserError } from '../errors.js';
 import type { Seed } from '../kernel/rng.js';
 import { reproduceCommand } from './render.js';
+import { parseJsonText, validateScenario } from '../../scenarios/load.js';
 
 export const ARTIFACT_FORMAT = 1;
 
@@ -62,14 +63,10 @@ export function readArtifact(path: string): Artifact {
   } catch {
     throw new UserError(`${path}: cannot read the artifact file; give the path of a JSON artifact written by "replsim sweep --out DIR"`);
   }
-  let a: Partial<Artifact>;
-  try {
-    a = JSON.parse(text) as Partial<Artifact>;
-  } catch (e) {
-    throw new UserError(`${path}: invalid JSON: ${(e as Error).message}`);
-  }
-  if (a.artifact_format !== ARTIFACT_FORMAT || !a.scenario || a.seed === undefined || typeof a.trace_hash !== 'string') {
+  const a = parseJsonText(text, path) as Partial<Artifact>;
+  if (a === null || typeof a !== 'object' || a.artifact_format !== ARTIFACT_FORMAT || !a.scenario || a.seed === undefined || typeof a.trace_hash !== 'string') {
     throw new UserError(`${path}: not a replsim artifact of format ${ARTIFACT_FORMAT} (needs artifact_format, scenario, seed and trace_hash)`);
   }
-  return a as Artifact;
+  // an edited artifact gets the same checks as a scenario file, with paths under "scenario."
+  return { ...a, scenario: validateScenario(a.scenario, `${path}: scenario`) } as Artifact;
 }

@@ -1,16 +1,29 @@
 // replsim shrink: make a failing scenario small. Greedily removes steps (in halves, then one by
 // one), fault families and the monitor, and lowers counts, rates and the fault phase, keeping each
-// change only while the same failure (the same property, or the same kind) still happens with the
-// same seed. Deterministic: the same artifact always shrinks to the same scenario.
+// change only while the same failure (see failureSignature) still happens with the same seed. Deterministic: the same artifact always shrinks to the same scenario.
 
-import type { Scenario } from '../../scenarios/types.js';
+import type { Scenario, Step } from '../../scenarios/types.js';
 import { simulate, type RunResult } from '../run.js';
 import type { Failure } from '../cluster/runner.js';
 import type { MutantName } from '../redis/mutants.js';
 import type { Seed } from '../kernel/rng.js';
 
+/**
+ * What "the same failure" means while shrinking: the same property; for an expectation, the same
+ * check (op, node and field; step numbers move as steps go); for liveness, any liveness failure.
+ */
 export function failureSignature(f: Failure): string {
-  return f.kind === 'property' || f.property ? `property:${f.property}` : f.kind;
+  if (f.kind === 'property' || f.property) return `property:${f.property}`;
+  if (f.kind === 'expectation') return `expectation:${f.op ?? ''}:${f.node ?? ''}:${f.field ?? ''}`;
+  return f.kind;
+}
+
+/**
+ * Steps the shrinker may remove. For a failed expectation the workload stays: without its writes
+ * an expectation fails trivially (dbsize 0, not 10), which is not the failure being explained.
+ */
+function removable(step: Step, signature: string): boolean {
+  return !(signature.startsWith('expectation:') && (step.op === 'write' || step.op === 'command'));
 }
 
 export interface ShrinkResult {
@@ -55,7 +68,7 @@ export function shrink(original: Scenario, seed: Seed, mutant: MutantName | null
     // steps: halves first, then single steps, from the end
     for (let size = Math.max(1, Math.floor((best.steps?.length ?? 0) / 2)); size >= 1; size = Math.floor(size / 2)) {
       for (let i = (best.steps?.length ?? 0) - size; i >= 0; i -= size) {
-        if (attempt((sc) => (sc.steps!.splice(i, size), true))) progress = true;
+        if (attempt((sc) => sc.steps!.slice(i, i + size).every((st) => removable(st, signature)) && (sc.steps!.splice(i, size), true))) progress = true;
       }
       if (size === 1) break;
     }
@@ -69,9 +82,9 @@ export function shrink(original: Scenario, seed: Seed, mutant: MutantName | null
       if (attempt((sc) => ((sc.faults!.families[fam]!.everyMs *= 2), true))) progress = true;
     }
     if (best.workload?.writesPerSec && best.workload.writesPerSec > 1 && attempt((sc) => ((sc.workload!.writesPerSec = Math.floor(sc.workload!.writesPerSec! / 2)), true))) progress = true;
-    // write counts
+    // write counts (not under a failed expectation: fewer writes fail a count trivially)
     (best.steps ?? []).forEach((s, i) => {
-      if (s.op === 'write' && (s.count ?? 1) > 1 && attempt((sc) => {
+      if (s.op === 'write' && !signature.startsWith('expectation:') && (s.count ?? 1) > 1 && attempt((sc) => {
         const w = sc.steps![i] as { count?: number };
         w.count = Math.floor((w.count ?? 1) / 2);
         return true;

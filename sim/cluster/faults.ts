@@ -19,7 +19,8 @@ export class FaultPhase {
   private partitionActive = false;
   private readonly lossBefore: number;
   private readonly down = new Set<string>();
-  private readonly faults: RngStream;
+  /** One stream per family: removing a family (as shrink does) leaves the others' draws unchanged. */
+  private readonly faults = new Map<FaultFamilyName, RngStream>();
   private readonly workload: RngStream;
   writes = 0;
   writeErrors = 0;
@@ -31,7 +32,7 @@ export class FaultPhase {
     private readonly load: Workload | undefined,
     private readonly onWrite: (rec: WriteRecord, acked: boolean) => void,
   ) {
-    this.faults = w.rng.stream('faults');
+    for (const name of Object.keys(spec.families) as FaultFamilyName[]) this.faults.set(name, w.rng.stream(`faults.${name}`));
     this.workload = w.rng.stream('workload');
     this.lossBefore = w.net.links.defaultParams.loss;
   }
@@ -50,7 +51,7 @@ export class FaultPhase {
   }
 
   private scheduleNext(name: FaultFamilyName, fam: FaultFamily, end: number): void {
-    const at = this.w.sched.nowUs + 1 + this.faults.exponentialUs(fam.everyMs * 1000);
+    const at = this.w.sched.nowUs + 1 + this.faults.get(name)!.exponentialUs(fam.everyMs * 1000);
     if (at >= end) return;
     this.w.sched.at(at, () => {
       if (!this.active) return;
@@ -65,7 +66,7 @@ export class FaultPhase {
 
   private inject(name: FaultFamilyName, fam: FaultFamily): void {
     const w = this.w;
-    const f = this.faults;
+    const f = this.faults.get(name)!;
     const up = this.running();
     if (up.length === 0) return;
     const emit = (detail: Record<string, unknown>) => w.trace.emit({ t: w.sched.nowUs, type: 'x.fault', family: name, ...detail });
