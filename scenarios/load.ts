@@ -30,6 +30,13 @@ export function jsonPath(pointer: string): string {
   return out;
 }
 
+/** "integer,string" -> "an integer or a string" */
+function typeWords(types: string): string {
+  const word = (t: string) => (t === 'null' ? 'null' : `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`);
+  const ws = types.split(',').map(word);
+  return ws.length > 1 ? `${ws.slice(0, -1).join(', ')} or ${ws.at(-1)}` : ws[0]!;
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -80,7 +87,7 @@ function formatErrors(errors: ErrorObject[], source: string): string {
       return `${where}.op: unknown op ${JSON.stringify(tag)}; valid ops: ${ops.join(', ')}`;
     }
     case 'type':
-      return `${where}: expected ${(e.params as { type: string }).type}${hintOf(e) ? ` (${hintOf(e)})` : ''}, got ${describe(e.data)}`;
+      return `${where}: expected ${typeWords(String((e.params as { type: string | string[] }).type))}${hintOf(e) ? ` (${hintOf(e)})` : ''}, got ${describe(e.data)}`;
     case 'const':
       return `${where}: must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, got ${describe(e.data)}`;
     case 'enum':
@@ -273,6 +280,14 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
       if (cfg.replicaof === n) throw new UserError(`${source}: ${path}: node ${n} cannot replicate itself${own === undefined ? ` (override it there with "nodes": {"${n}": {"config": {"replicaof": null}}})` : ''}`);
     }
   }
+  for (const n of names) {
+    const seen = [n];
+    for (let m = sc.nodes[seen.at(-1)!]?.replicaof; typeof m === 'string'; m = sc.nodes[m]?.replicaof) {
+      if (m === n) throw new UserError(`${source}: nodes.${n}.replicaof: ${[...seen, n].join(' -> ')} is a cycle of replicas; at least one of them must start as a master (no "replicaof")`);
+      if (seen.includes(m)) break;
+      seen.push(m);
+    }
+  }
   for (const name of Object.keys(sc.properties ?? {})) {
     if (!(PROPERTY_NAMES as readonly string[]).includes(name)) throw new UserError(`${source}: properties.${name}: unknown property; properties: ${PROPERTY_NAMES.join(', ')}`);
   }
@@ -295,6 +310,9 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
       for (const fld of step.fields) {
         if (!EXPECTABLE_FIELDS.includes(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be compared: ${EXPECTABLE_FIELDS.join(', ')}`);
       }
+    }
+    if (step.op === 'network' && step.between && step.between[0] === step.between[1]) {
+      throw new UserError(`${source}: ${p}.between: name two different nodes, got "${step.between[0]}" twice`);
     }
     if (step.op === 'command') {
       const name = String(step.args[0]).toUpperCase();

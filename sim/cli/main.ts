@@ -140,12 +140,14 @@ program
   .action((path: string, o: { json?: boolean }) => {
     const a = readArtifact(path);
     const mutant = a.mutant === null ? null : mutantOption(a.mutant);
+    const t0 = performance.now();
     const r = simulate(a.scenario, { seed: a.seed, mutant, source: path });
+    const wallMs = Math.round(performance.now() - t0);
     const sameHash = r.trace_hash === a.trace_hash;
     const sameFailures = JSON.stringify(r.failures) === JSON.stringify(a.failures);
     if (o.json) process.stdout.write(JSON.stringify({ artifact: path, reproduced: sameHash && sameFailures, same_trace_hash: sameHash, same_failures: sameFailures, result: r }, null, 2) + '\n');
     else {
-      process.stdout.write(renderRun(r, a.scenario_ref, 0, true) + '\n');
+      process.stdout.write(renderRun(r, a.scenario_ref, wallMs, true) + '\n');
       process.stdout.write(sameHash && sameFailures ? chalk.green(`reproduced: same trace hash ${r.trace_hash} and the same ${r.failures.length} failure(s)\n`) : chalk.red(`NOT reproduced: trace hash ${r.trace_hash} (artifact: ${a.trace_hash}), failures ${sameFailures ? 'equal' : 'differ'}; was the artifact made by another replsim version (${a.tool_version})?\n`));
     }
     exitCode = sameHash && sameFailures ? exitFor(r.status) : EXIT.internal;
@@ -224,4 +226,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// output piped into a reader that stops early (replsim ... | head): stop quietly, as Unix tools do
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = await main(process.argv);

@@ -49,7 +49,11 @@ const cases: [string, (d: Doc) => unknown, string[]][] = [
   ['"version": 2', (d) => (d.version = 2), ['version: must be 1, got number 2']],
   ['a name with a space', (d) => (d.name = 'my test'), ['name: string "my test" is not valid', 'letters, digits']],
   ['a node name with a space', (d) => (d.nodes['node 1'] = {}), ['nodes["node 1"]: the name "node 1" is not valid', 'a node name (letters, digits']],
-  ['nodes as an array', (d) => ((d.nodes = ['p', 'r']), (d.steps = [])), ['nodes: expected object, got an array']],
+  ['replicas in a cycle', (d) => ((d.nodes = { a: { replicaof: 'c' }, b: { replicaof: 'a' }, c: { replicaof: 'b' } }), (d.steps = [])), ['nodes.a.replicaof: a -> c -> b -> a is a cycle of replicas; at least one of them must start as a master']],
+  ['a seed that is not whole', (d) => (d.seed = 1.5), ['seed: expected an integer or a string', 'got number 1.5']],
+  ['network between a node and itself', withStep({ op: 'network', between: ['p', 'p'], latency: '1ms' }), ['steps[2].between: name two different nodes, got "p" twice']],
+  ['an unknown command', withStep({ op: 'command', node: 'p', args: ['GETT', 'k'] }), ['steps[2].args[0]: unknown or unsupported command "GETT"; supported: APPEND,']],
+  ['nodes as an array', (d) => ((d.nodes = ['p', 'r']), (d.steps = [])), ['nodes: expected an object, got an array']],
   ['"replicaOf" (wrong case) in a node', (d) => ((d.nodes.r.replicaOf = 'p'), delete d.nodes.r.replicaof), ['unknown key "replicaOf" at nodes.r.replicaOf', 'valid keys here: replicaof']],
   // steps: op and required fields
   ['unknown op "sleeep"', withStep({ op: 'sleeep', ms: 5 }), ['steps[2].op: unknown op "sleeep"', 'valid ops: write, command, sleep, wait-sync']],
@@ -57,7 +61,7 @@ const cases: [string, (d: Doc) => unknown, string[]][] = [
   ['"write" without node', withStep({ op: 'write', count: 3 }), ['steps[2]: missing required field "node"']],
   ['"cout" instead of "count"', withStep({ op: 'write', node: 'p', cout: 3 }), ['unknown key "cout" at steps[2].cout', 'valid keys here: op, comment, node, count']],
   // wrong types and ranges
-  ['count: "ten"', withStep({ op: 'write', node: 'p', count: 'ten' }), ['steps[2].count: expected integer, got string "ten"']],
+  ['count: "ten"', withStep({ op: 'write', node: 'p', count: 'ten' }), ['steps[2].count: expected an integer, got string "ten"']],
   ['count: 0', withStep({ op: 'write', node: 'p', count: 0 }), ['steps[2].count: number 0 is out of range', 'must be >= 1']],
   ['loss: 2 in a network step', withStep({ op: 'network', loss: 2 }), ['steps[2].loss: number 2 is out of range', 'must be <= 0.9']],
   ['loss: 2 in the network block', (d) => (d.network = { loss: 2 }), ['network.loss: number 2 is out of range', 'must be <= 0.9']],
@@ -109,8 +113,8 @@ describe('scenario validation messages (in-process)', () => {
   }
 
   it('a scenario that is not an object', () => {
-    expect(problem([])).toBe('f.json: (top level): expected object, got an array');
-    expect(problem(null)).toBe('f.json: (top level): expected object, got null');
+    expect(problem([])).toBe('f.json: (top level): expected an object, got an array');
+    expect(problem(null)).toBe('f.json: (top level): expected an object, got null');
   });
 
   it('an unknown INFO field message lists every checkable field exactly once', () => {
@@ -194,7 +198,7 @@ describe('bad scenario files through the CLI', () => {
   });
 
   it('count: "ten": names steps[2].count and the expected type', () => {
-    expectUserError(cli('run', `${FIX}/bad/count-ten.json`), `${FIX}/bad/count-ten.json: steps[2].count: expected integer, got string "ten"`);
+    expectUserError(cli('run', `${FIX}/bad/count-ten.json`), `${FIX}/bad/count-ten.json: steps[2].count: expected an integer, got string "ten"`);
   });
 
   it('sweep checks the scenario before starting workers: unknown op lists the valid ops', () => {
