@@ -1,6 +1,7 @@
 // The lineage oracle: every replication history the run created, where it forked from (parent id
 // and offset) or that it has none, built from the events alone, independently of the nodes' own
-// replid2 bookkeeping. It answers "does position (id, offset) lie on history S?".
+// replid2 bookkeeping: a fork's parent is the id the oracle itself last saw the node with. It
+// answers "does position (id, offset) lie on history S?".
 
 import type { TraceEvent } from '../sim/trace-events.js';
 
@@ -18,21 +19,34 @@ const ROOTS = new Set(['first-replica', 'backlog-ttl']);
 
 export class Lineage {
   readonly histories = new Map<string, History>();
+  /** The id each node was last seen with, by the oracle itself (start, id changes, observations, links). */
+  private readonly lastId = new Map<string, string>();
 
   private add(h: History): void {
     if (!this.histories.has(h.id)) this.histories.set(h.id, h);
   }
 
   onEvent(e: TraceEvent): void {
+    this.track(e);
     if (e.type === 'redis.start') {
       // a master restarted from an RDB with replication info continues that history under a new id
       const parent = e.role === 'master' && e.rdb_repl_id !== null && e.rdb_repl_offset !== null ? { id: e.rdb_repl_id, offset: e.rdb_repl_offset } : null;
       this.add({ id: e.replid, parent, start: parent ? parent.offset : e.master_repl_offset });
     } else if (e.type === 'redis.replid') {
-      if (FORKS.has(e.reason)) this.add({ id: e.replid, parent: { id: e.prev_replid, offset: e.master_repl_offset }, start: e.master_repl_offset });
+      // the parent is the id the oracle last saw this node with, not what the node says it had
+      const prev = this.seenBefore ?? e.prev_replid;
+      if (FORKS.has(e.reason)) this.add({ id: e.replid, parent: { id: prev, offset: e.master_repl_offset }, start: e.master_repl_offset });
       else if (ROOTS.has(e.reason)) this.add({ id: e.replid, parent: null, start: e.master_repl_offset });
       // full-sync and continue-new-id adopt a history that already exists
     }
+  }
+
+  private seenBefore: string | undefined;
+
+  private track(e: TraceEvent): void {
+    this.seenBefore = undefined;
+    if (e.type === 'redis.replid') this.seenBefore = this.lastId.get(e.node);
+    if (e.type === 'redis.start' || e.type === 'redis.replid' || e.type === 'redis.obs' || e.type === 'redis.link' || e.type === 'redis.sync' || e.type === 'redis.stream' || e.type === 'redis.applied') this.lastId.set(e.node, e.replid);
   }
 
   /**
