@@ -1,8 +1,8 @@
 // Property 6: every write a client saw acknowledged is tracked. At the end, the final master must
 // hold the last acknowledged value of each key, unless after the write another node was promoted,
 // or the node that acknowledged it crashed, restarted without a save or was demoted: asynchronous
-// replication may lose those, and they are counted per event. A coordinated FAILOVER must lose nothing, and
-// neither may a run with no failover and no crash.
+// replication may lose those, and they are counted per event. A coordinated FAILOVER must lose
+// nothing, and neither may a run with no failover and no crash.
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { BaseProperty, type FinalView } from './types.js';
@@ -21,16 +21,16 @@ interface LossEvent {
   node: string;
 }
 
+function describe(ev: LossEvent): string {
+  return `${ev.kind} of ${ev.node} at ${(ev.t / 1000).toFixed(3)} ms`;
+}
+
 /**
  * Whether an event after a write may lose it under asynchronous replication: the acknowledging
  * node crashed, restarted without a save or was demoted (its unreplicated writes go with it), or
  * another node was promoted (it may not have had the write yet). A coordinated FAILOVER never may,
  * and neither may something that happened to an unrelated node.
  */
-function describe(ev: LossEvent): string {
-  return `${ev.kind} of ${ev.node} at ${(ev.t / 1000).toFixed(3)} ms`;
-}
-
 function canLose(ev: LossEvent, writer: string): boolean {
   if (ev.kind === 'coordinated-failover') return false;
   return ev.node === writer ? ev.kind !== 'failover' : ev.kind === 'failover';

@@ -27,25 +27,21 @@ export class Lineage {
   }
 
   onEvent(e: TraceEvent): void {
-    this.track(e);
     if (e.type === 'redis.start') {
       // a master restarted from an RDB with replication info continues that history under a new id
       const parent = e.role === 'master' && e.rdb_repl_id !== null && e.rdb_repl_offset !== null ? { id: e.rdb_repl_id, offset: e.rdb_repl_offset } : null;
       this.add({ id: e.replid, parent, start: parent ? parent.offset : e.master_repl_offset });
     } else if (e.type === 'redis.replid') {
       // the parent is the id the oracle last saw this node with, not what the node says it had
-      const prev = this.seenBefore ?? e.prev_replid;
+      const prev = this.lastId.get(e.node) ?? e.prev_replid;
       if (FORKS.has(e.reason)) this.add({ id: e.replid, parent: { id: prev, offset: e.master_repl_offset }, start: e.master_repl_offset });
       else if (ROOTS.has(e.reason)) this.add({ id: e.replid, parent: null, start: e.master_repl_offset });
       // full-sync and continue-new-id adopt a history that already exists
     }
+    this.track(e);
   }
 
-  private seenBefore: string | undefined;
-
   private track(e: TraceEvent): void {
-    this.seenBefore = undefined;
-    if (e.type === 'redis.replid') this.seenBefore = this.lastId.get(e.node);
     if (e.type === 'redis.start' || e.type === 'redis.replid' || e.type === 'redis.obs' || e.type === 'redis.link' || e.type === 'redis.sync' || e.type === 'redis.stream' || e.type === 'redis.applied') this.lastId.set(e.node, e.replid);
   }
 

@@ -1,6 +1,7 @@
 // replsim shrink: make a failing scenario small. Greedily removes steps (in halves, then one by
 // one), fault families and the monitor, and lowers counts, rates and the fault phase, keeping each
-// change only while the same failure (see failureSignature) still happens with the same seed. Deterministic: the same artifact always shrinks to the same scenario.
+// change only while the same failure (see failureSignature) still happens with the same seed.
+// Deterministic: the same artifact always shrinks to the same scenario.
 
 import type { Scenario, Step } from '../../scenarios/types.js';
 import { simulate, type RunResult } from '../run.js';
