@@ -1,6 +1,8 @@
 // Determinism is the product: one scenario and one seed give one trace hash, every time; another
 // seed gives another run.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fcParams } from '../support/fc.js';
 import { World } from '../../sim/cluster/world.js';
 import { MemorySink } from '../../sim/kernel/trace.js';
 
@@ -36,5 +38,17 @@ describe('trace hash', () => {
   it('differs between seeds in a run that draws randomness', () => {
     const hashes = new Set([1, 2, 3, 'x'].map((s) => run(s).hash));
     expect(hashes.size).toBe(4);
+  });
+
+  it('property: any seed twice gives one hash; two different seeds give two', () => {
+    const seed = fc.oneof(fc.nat(), fc.string({ minLength: 1, maxLength: 12 }));
+    fc.assert(
+      fc.property(seed, seed, (a, b) => {
+        const ra = run(a);
+        expect(run(a).hash).toBe(ra.hash);
+        if (String(a) !== String(b) && typeof a === typeof b) expect(run(b).hash).not.toBe(ra.hash);
+      }),
+      fcParams(15),
+    );
   });
 });
