@@ -301,6 +301,10 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
       const fields = Object.keys(s).filter((k) => !['op', 'node', 'comment', 'timeoutMs'].includes(k));
       if (fields.length === 0) throw new UserError(`${source}: ${p}: name at least one field to check, e.g. {"op": "${step.op}", "node": "${s.node}", "master_link_status": "up"}`);
       for (const fld of fields) {
+        const m = s[fld] as { changedSince?: number } | null;
+        if (m !== null && typeof m === 'object' && m.changedSince !== undefined && m.changedSince >= i) {
+          throw new UserError(`${source}: ${p}.${fld}.changedSince: ${m.changedSince} is not an earlier step; give the index of a step before this one (0..${i - 1})`);
+        }
         if (!EXPECTABLE_FIELDS.includes(fld) && !/^slave\d+$/.test(fld)) {
           throw new UserError(`${source}: ${p}.${fld}: unknown field; fields that can be checked: ${EXPECTABLE_FIELDS.join(', ')}`);
         }

@@ -26,12 +26,12 @@ const matcher = {
     { type: ['string', 'number'] },
     {
       type: 'object',
-      properties: { min: { type: 'number' }, max: { type: 'number' }, not: { type: ['string', 'number'] } },
+      properties: { min: { type: 'number' }, max: { type: 'number' }, not: { type: ['string', 'number'] }, changedSince: { type: 'integer', minimum: 0, description: 'differs from the value the field had right after that step (an index into steps)' } },
       additionalProperties: false,
       minProperties: 1,
     },
   ],
-  'x-hint': 'a value, or {"min": n}, {"max": n}, {"not": value}',
+  'x-hint': 'a value, or {"min": n}, {"max": n}, {"not": value}, {"changedSince": stepIndex}',
 };
 
 const expectError = {

@@ -3,7 +3,7 @@
 
 export type Duration = number | string;
 export type ConfigMap = Record<string, string | number | boolean | null>;
-export type Matcher = string | number | { min?: number; max?: number; not?: string | number };
+export type Matcher = string | number | { min?: number; max?: number; not?: string | number; changedSince?: number };
 
 export interface NodeEntry {
   replicaof?: string;

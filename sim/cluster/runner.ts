@@ -42,9 +42,11 @@ export function fieldValue(w: World, node: string, field: string): string | numb
   return v === undefined ? null : v;
 }
 
-export function matches(actual: string | number | null, m: Matcher): boolean {
+/** `earlier`: the field's value right after the step a `changedSince` matcher names. */
+export function matches(actual: string | number | null, m: Matcher, earlier?: string | number | null): boolean {
   if (actual === null) return false;
   if (typeof m === 'object') {
+    if (m.changedSince !== undefined && String(actual) === String(earlier)) return false;
     if (m.not !== undefined && String(actual) === String(m.not)) return false;
     if (m.min !== undefined && !(typeof actual === 'number' && actual >= m.min)) return false;
     if (m.max !== undefined && !(typeof actual === 'number' && actual <= m.max)) return false;
@@ -63,6 +65,9 @@ export class Runner {
   readonly failures: Failure[] = [];
   readonly writes: { rec: WriteRecord; acked: boolean }[] = [];
   private stepIndex = -1;
+  /** Values `changedSince` matchers compare with: step index -> "node\0field" -> value after that step. */
+  private readonly remembered = new Map<number, Map<string, string | number | null>>();
+  private readonly toRemember = new Map<number, [string, string][]>();
   private monitorUs: number | null;
 
   constructor(
@@ -70,6 +75,16 @@ export class Runner {
     readonly sc: Scenario,
   ) {
     this.orch = new Orchestrator(w);
+    for (const step of sc.steps ?? []) {
+      if (step.op !== 'expect' && step.op !== 'run-until') continue;
+      for (const [field, m] of conditions(step as unknown as Record<string, unknown>)) {
+        if (typeof m === 'object' && m.changedSince !== undefined) {
+          const list = this.toRemember.get(m.changedSince) ?? [];
+          list.push([step.node as string, field]);
+          this.toRemember.set(m.changedSince, list);
+        }
+      }
+    }
     this.monitorUs = sc.monitor ? sc.monitor['down-after-ms'] * 1000 : null;
     if (sc.monitor || sc.faults) this.scheduleMonitor();
   }
@@ -104,6 +119,8 @@ export class Runner {
         this.stepIndex = i;
         if (steps[i]!.op === 'faults') faultsDone = true;
         this.exec(steps[i]!);
+        const keep = this.toRemember.get(i);
+        if (keep) this.remembered.set(i, new Map(keep.map(([n, f]) => [`${n}\u0000${f}`, fieldValue(this.w, n, f)])));
       }
       this.stepIndex = -1;
       if (this.sc.faults && !faultsDone) this.faultPhase();
@@ -122,6 +139,10 @@ export class Runner {
     const r = this.w.call(node, args);
     this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.command', node, args: args.map(String), reply: r === PENDING ? '(blocked)' : replyText(r) });
     return r;
+  }
+
+  private earlier(node: string, field: string, m: Matcher): string | number | null | undefined {
+    return typeof m === 'object' && m.changedSince !== undefined ? this.remembered.get(m.changedSince)?.get(`${node}\u0000${field}`) : undefined;
   }
 
   /**
@@ -179,7 +200,7 @@ export class Runner {
       case 'run-until': {
         const conds = conditions(step as unknown as Record<string, unknown>);
         const timeoutUs = step.timeoutMs !== undefined ? step.timeoutMs * 1000 : DEFAULT_WAIT_US;
-        const ok = w.runUntil(() => conds.every(([f, m]) => matches(fieldValue(w, step.node, f), m)), timeoutUs);
+        const ok = w.runUntil(() => conds.every(([f, m]) => matches(fieldValue(w, step.node, f), m, this.earlier(step.node, f, m))), timeoutUs);
         if (!ok) {
           const now = conds.map(([f]) => `${f}=${JSON.stringify(fieldValue(w, step.node, f))}`).join(', ');
           this.liveness(`run-until on ${step.node}: ${conds.map(([f, m]) => `${f} ${describeMatcher(m)}`).join(', ')} did not hold within ${timeoutUs / 1000} ms (now ${now})`);
@@ -255,9 +276,10 @@ export class Runner {
       case 'expect': {
         for (const [field, m] of conditions(step as unknown as Record<string, unknown>)) {
           const actual = fieldValue(w, step.node, field);
-          if (!matches(actual, m)) {
+          const earlier = this.earlier(step.node, field, m);
+          if (!matches(actual, m, earlier)) {
             const why = actual === null && !w.isRunning(step.node) ? ` (node ${step.node} is not running)` : '';
-            this.fail({ kind: 'expectation', node: step.node, field, expected: m, actual, message: `step ${this.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}, actual ${JSON.stringify(actual)}${why}` });
+            this.fail({ kind: 'expectation', node: step.node, field, expected: m, actual, message: `step ${this.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}${typeof m === 'object' && m.changedSince !== undefined ? ` (it was ${JSON.stringify(earlier)})` : ''}, actual ${JSON.stringify(actual)}${why}` });
           }
         }
         return;

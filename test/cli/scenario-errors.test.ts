@@ -49,6 +49,7 @@ const cases: [string, (d: Doc) => unknown, string[]][] = [
   ['"version": 2', (d) => (d.version = 2), ['version: must be 1, got number 2']],
   ['a name with a space', (d) => (d.name = 'my test'), ['name: string "my test" is not valid', 'letters, digits']],
   ['a node name with a space', (d) => (d.nodes['node 1'] = {}), ['nodes["node 1"]: the name "node 1" is not valid', 'a node name (letters, digits']],
+  ['changedSince naming a later step', withStep({ op: 'expect', node: 'p', master_replid: { changedSince: 5 } }), ['steps[2].master_replid.changedSince: 5 is not an earlier step; give the index of a step before this one (0..1)']],
   ['replicas in a cycle', (d) => ((d.nodes = { a: { replicaof: 'c' }, b: { replicaof: 'a' }, c: { replicaof: 'b' } }), (d.steps = [])), ['nodes.a.replicaof: a -> c -> b -> a is a cycle of replicas; at least one of them must start as a master']],
   ['a seed that is not whole', (d) => (d.seed = 1.5), ['seed: expected an integer or a string', 'got number 1.5']],
   ['network between a node and itself', withStep({ op: 'network', between: ['p', 'p'], latency: '1ms' }), ['steps[2].between: name two different nodes, got "p" twice']],

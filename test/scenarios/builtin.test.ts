@@ -1,4 +1,5 @@
-// Every built-in scenario passes, under several seeds, and runs the same twice.
+// Every built-in scenario passes, under several seeds, and runs the same twice; the regression
+// scenarios fail under the protocol bugs they are there to catch.
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/run.js';
 import { builtinNames, loadBuiltin } from '../../sim/cli/scenarios.js';
@@ -23,4 +24,13 @@ describe('built-in scenarios', () => {
       expect(new Set(hashes).size).toBe(3);
     });
   }
+
+  it('each mutant the swarm misses fails a built-in scenario (backlog-ttl, backlog-ttl-demote: a replid that must change)', () => {
+    for (const name of ['backlog-ttl', 'backlog-ttl-demote']) {
+      const r = simulate(loadBuiltin(name, 1), { seed: 1, mutant: 'ttl-free-keeps-replid' });
+      expect(r.status, name).toBe('fail');
+    }
+    const r = simulate(loadBuiltin('backlog-ttl', 1), { seed: 1, mutant: 'ttl-free-keeps-replid' });
+    expect(r.failures[0]!.message).toMatch(/^step 6 \(expect\): m\.master_replid expected changedSince 2 \(it was "[0-9a-f]{40}"\), actual "[0-9a-f]{40}"$/);
+  });
 });
