@@ -315,6 +315,9 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
         if (!EXPECTABLE_FIELDS.includes(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be compared: ${EXPECTABLE_FIELDS.join(', ')}`);
       }
     }
+    if (step.op === 'network' && step.oneway && !step.between) {
+      throw new UserError(`${source}: ${p}.oneway: needs "between": [from, to] to say which direction`);
+    }
     if (step.op === 'network' && step.between && step.between[0] === step.between[1]) {
       throw new UserError(`${source}: ${p}.between: name two different nodes, got "${step.between[0]}" twice`);
     }

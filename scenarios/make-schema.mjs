@@ -69,7 +69,7 @@ const steps = [
   step('partition-oneway', { from: node, to: node }, ['from', 'to']),
   step('isolate', { node }, ['node']),
   step('heal', {}),
-  step('network', { latency: duration, jitter: duration, loss: { type: 'number', minimum: 0, maximum: 0.9 }, bandwidth: rate, between: { type: 'array', items: node, minItems: 2, maxItems: 2 } }),
+  step('network', { latency: duration, jitter: duration, loss: { type: 'number', minimum: 0, maximum: 0.9 }, bandwidth: rate, between: { type: 'array', items: node, minItems: 2, maxItems: 2 }, oneway: { type: 'boolean', description: 'with between: change only the direction from between[0] to between[1]' } }),
   step('pause', { node, ms: { type: 'number', minimum: 0 } }, ['node', 'ms']),
   step('crash', { node }, ['node']),
   step('shutdown', { node, save: { type: 'boolean' } }, ['node']),

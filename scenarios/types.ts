@@ -31,7 +31,7 @@ export type Step = Base &
     | { op: 'partition-oneway'; from: string; to: string }
     | { op: 'isolate'; node: string }
     | { op: 'heal' }
-    | { op: 'network'; latency?: Duration; jitter?: Duration; loss?: number; bandwidth?: number | string; between?: [string, string] }
+    | { op: 'network'; latency?: Duration; jitter?: Duration; loss?: number; bandwidth?: number | string; between?: [string, string]; oneway?: boolean }
     | { op: 'pause'; node: string; ms: number }
     | { op: 'crash'; node: string }
     | { op: 'shutdown'; node: string; save?: boolean }

@@ -9,7 +9,7 @@ export type NetEvent =
   | { t: number; type: 'net.close'; conn: number; host: string; peer: string; reason: NetCloseReason }
   | { t: number; type: 'net.partition'; blocked: [string, string][] }
   | { t: number; type: 'net.heal'; unblocked: [string, string][] }
-  | { t: number; type: 'net.link'; between: [string, string] | null; latencyUs: number; jitterUs: number; loss: number; bandwidthBytesPerSec: number }
+  | { t: number; type: 'net.link'; between: [string, string] | null; oneway?: boolean; latencyUs: number; jitterUs: number; loss: number; bandwidthBytesPerSec: number }
   | { t: number; type: 'host.crash'; host: string }
   | { t: number; type: 'host.restart'; host: string };
 

@@ -249,7 +249,7 @@ export class Runner {
           ...(step.loss !== undefined ? { loss: step.loss } : {}),
           ...(step.bandwidth !== undefined ? { bandwidthBytesPerSec: parseRateBytesPerSec(step.bandwidth, `${p}.bandwidth`) } : {}),
         };
-        w.net.setLink(change, step.between);
+        w.net.setLink(change, step.between, step.oneway === true);
         return;
       }
       case 'pause':

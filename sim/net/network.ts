@@ -265,16 +265,19 @@ export class Network {
     }
   }
 
-  /** Change link parameters for all links, or both directions between two hosts. */
-  setLink(change: Partial<LinkParams>, between?: [string, string]): void {
+  /**
+   * Change link parameters for all links, or both directions between two hosts, or (oneway) only
+   * from between[0] to between[1].
+   */
+  setLink(change: Partial<LinkParams>, between?: [string, string], oneway = false): void {
     if (between) {
       this.links.set(change, between[0], between[1]);
-      this.links.set(change, between[1], between[0]);
+      if (!oneway) this.links.set(change, between[1], between[0]);
     } else {
       this.links.set(change);
     }
     const p = between ? this.links.params(between[0], between[1]) : this.links.defaultParams;
-    this.trace.emit({ t: this.sched.nowUs, type: 'net.link', between: between ?? null, ...p });
+    this.trace.emit({ t: this.sched.nowUs, type: 'net.link', between: between ?? null, ...(oneway ? { oneway } : {}), ...p });
   }
 
   isBlocked(from: string, to: string): boolean {

@@ -52,6 +52,7 @@ const cases: [string, (d: Doc) => unknown, string[]][] = [
   ['changedSince naming a later step', withStep({ op: 'expect', node: 'p', master_replid: { changedSince: 5 } }), ['steps[2].master_replid.changedSince: 5 is not an earlier step; give the index of a step before this one (0..1)']],
   ['replicas in a cycle', (d) => ((d.nodes = { a: { replicaof: 'c' }, b: { replicaof: 'a' }, c: { replicaof: 'b' } }), (d.steps = [])), ['nodes.a.replicaof: a -> c -> b -> a is a cycle of replicas; at least one of them must start as a master']],
   ['a seed that is not whole', (d) => (d.seed = 1.5), ['seed: expected an integer or a string', 'got number 1.5']],
+  ['oneway without between', withStep({ op: 'network', loss: 0.1, oneway: true }), ['steps[2].oneway: needs "between": [from, to] to say which direction']],
   ['network between a node and itself', withStep({ op: 'network', between: ['p', 'p'], latency: '1ms' }), ['steps[2].between: name two different nodes, got "p" twice']],
   ['an unknown command', withStep({ op: 'command', node: 'p', args: ['GETT', 'k'] }), ['steps[2].args[0]: unknown or unsupported command "GETT"; supported: APPEND,']],
   ['nodes as an array', (d) => ((d.nodes = ['p', 'r']), (d.steps = [])), ['nodes: expected an object, got an array']],

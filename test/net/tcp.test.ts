@@ -184,6 +184,23 @@ describe('connections', () => {
     // with 30% loss some messages waited at least one 200 ms retransmission timeout
     expect(got[got.length - 1]!.t).toBeGreaterThan(200_000);
   });
+
+  it('loss and latency set for one direction leave the other direction as it was', () => {
+    const { sched, net, logOf, open } = setup({}, 3);
+    const { out, back } = open('a', 'b');
+    net.setLink({ loss: 0.5, latencyUs: 50_000 }, ['a', 'b'], true);
+    const t0 = sched.nowUs;
+    for (let i = 0; i < 50; i++) {
+      net.send(out, i, 1500);
+      net.send(back, i, 1500);
+    }
+    sched.runUntilIdle();
+    const slowest = (h: string) => Math.max(...logOf(h).got.map((g) => g.t)) - t0;
+    expect(logOf('b').got.map((g) => g.payload)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(logOf('a').got.map((g) => g.payload)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(slowest('b')).toBeGreaterThan(200_000); // 50 ms latency plus retransmissions
+    expect(slowest('a')).toBeLessThan(5_000); // b -> a: 1 ms latency, no loss
+  });
 });
 
 describe('disk', () => {
