@@ -121,6 +121,32 @@ describe('Scheduler', () => {
 });
 
 describe('Rng', () => {
+  it('helpers: exponential and uniform delays, chance, pick and shuffled have the right shape and spread', () => {
+    const r = new Rng(7).stream('helpers');
+    const n = 20_000;
+    const exp = Array.from({ length: n }, () => r.exponentialUs(1000));
+    expect(exp.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
+    const mean = exp.reduce((a, b) => a + b, 0) / n;
+    expect(mean).toBeGreaterThan(950);
+    expect(mean).toBeLessThan(1050);
+    expect(exp.filter((x) => x > 3000).length / n).toBeCloseTo(Math.exp(-3), 1.5); // the exponential tail
+    expect(r.exponentialUs(0)).toBe(0);
+    const uni = Array.from({ length: n }, () => r.uniformUs(10, 19));
+    expect(new Set(uni)).toEqual(new Set([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]));
+    expect(Math.abs(uni.filter((x) => x === 10).length / n - 0.1)).toBeLessThan(0.01);
+    expect(Math.abs(Array.from({ length: n }, () => r.chance(0.25)).filter(Boolean).length / n - 0.25)).toBeLessThan(0.015);
+    expect(r.chance(0)).toBe(false);
+    const picks = Array.from({ length: 3000 }, () => r.pick(['x', 'y', 'z']));
+    for (const v of ['x', 'y', 'z']) expect(picks.filter((p) => p === v).length).toBeGreaterThan(900);
+    expect(() => r.pick([])).toThrow(RangeError);
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    const sh = r.shuffled(items);
+    expect([...sh].sort((a, b) => a - b)).toEqual(items);
+    expect(sh).not.toEqual(items);
+    expect(items).toEqual(Array.from({ length: 20 }, (_, i) => i)); // the input is not touched
+    expect(r.hex(40)).toMatch(/^[0-9a-f]{40}$/);
+  });
+
   it('the same seed and name give the same sequence; names are independent', () => {
     const a = new Rng(42);
     const b = new Rng(42);
