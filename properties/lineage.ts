@@ -42,7 +42,8 @@ export class Lineage {
   }
 
   private track(e: TraceEvent): void {
-    if (e.type === 'redis.start' || e.type === 'redis.replid' || e.type === 'redis.obs' || e.type === 'redis.link' || e.type === 'redis.sync' || e.type === 'redis.stream' || e.type === 'redis.applied') this.lastId.set(e.node, e.replid);
+    // not the per-command stream/applied events: this runs for every trace event
+    if (e.type === 'redis.start' || e.type === 'redis.replid' || e.type === 'redis.obs' || e.type === 'redis.link' || e.type === 'redis.sync') this.lastId.set(e.node, e.replid);
   }
 
   /**

@@ -65,9 +65,10 @@ export class Runner {
   readonly failures: Failure[] = [];
   readonly writes: { rec: WriteRecord; acked: boolean }[] = [];
   private stepIndex = -1;
-  /** Values `changedSince` matchers compare with: step index -> "node\0field" -> value after that step. */
-  private readonly remembered = new Map<number, Map<string, string | number | null>>();
+  /** For `changedSince` matchers: step index -> the (node, field) pairs to read right after it. */
   private readonly toRemember = new Map<number, [string, string][]>();
+  /** "step\0node\0field" -> the value read then. */
+  private readonly remembered = new Map<string, string | number | null>();
   private monitorUs: number | null;
 
   constructor(
@@ -119,8 +120,7 @@ export class Runner {
         this.stepIndex = i;
         if (steps[i]!.op === 'faults') faultsDone = true;
         this.exec(steps[i]!);
-        const keep = this.toRemember.get(i);
-        if (keep) this.remembered.set(i, new Map(keep.map(([n, f]) => [`${n}\u0000${f}`, fieldValue(this.w, n, f)])));
+        for (const [n, f] of this.toRemember.get(i) ?? []) this.remembered.set(`${i}\u0000${n}\u0000${f}`, fieldValue(this.w, n, f));
       }
       this.stepIndex = -1;
       if (this.sc.faults && !faultsDone) this.faultPhase();
@@ -142,7 +142,7 @@ export class Runner {
   }
 
   private earlier(node: string, field: string, m: Matcher): string | number | null | undefined {
-    return typeof m === 'object' && m.changedSince !== undefined ? this.remembered.get(m.changedSince)?.get(`${node}\u0000${field}`) : undefined;
+    return typeof m === 'object' && m.changedSince !== undefined ? this.remembered.get(`${m.changedSince}\u0000${node}\u0000${field}`) : undefined;
   }
 
   /**

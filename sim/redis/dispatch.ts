@@ -17,10 +17,45 @@ export const PENDING: unique symbol = Symbol('pending');
 export type Pending = typeof PENDING;
 
 const TX_COMMANDS = new Set(['EXEC', 'DISCARD', 'MULTI']);
-const ADMIN_COMMANDS = ['PING', 'SELECT', 'MULTI', 'DISCARD', 'EXEC', 'REPLICAOF', 'SLAVEOF', 'FAILOVER', 'CONFIG', 'CLIENT', 'SHUTDOWN', 'SAVE', 'BGSAVE', 'DEBUG', 'WAIT', 'INFO', 'ROLE'];
+type AdminHandler = (node: RedisNode, client: Client, args: string[], cb: ReplyCallback) => Reply | Pending;
+
+/** The commands handled here rather than as data commands, by name. */
+const ADMIN: Record<string, AdminHandler> = {
+  PING: () => 'PONG',
+  SELECT: (_node, client, args) => {
+    const db = parseDb(args[1]);
+    if (args.length !== 2) return arity('SELECT');
+    if (db === null) return err('ERR DB index is out of range');
+    client.db = db;
+    return OK;
+  },
+  MULTI: (_node, client) => {
+    if (client.multi !== null) return err('ERR MULTI calls can not be nested');
+    client.multi = [];
+    return OK;
+  },
+  DISCARD: (_node, client) => {
+    if (client.multi === null) return err('ERR DISCARD without MULTI');
+    client.multi = null;
+    return OK;
+  },
+  EXEC: (node, client, args, cb) => execCommand(node, client, args, cb),
+  REPLICAOF: (node, _client, args) => replicaofCommand(node, args),
+  SLAVEOF: (node, _client, args) => replicaofCommand(node, args),
+  FAILOVER: (node, _client, args) => failoverCommand(node, args),
+  CONFIG: (node, _client, args) => configCommand(node, args),
+  CLIENT: (node, _client, args) => clientCommand(node, args),
+  SHUTDOWN: (node, _client, args, cb) => P.shutdownCommand(node, args, cb),
+  SAVE: (node) => P.saveNow(node),
+  BGSAVE: (node) => P.bgsaveCommand(node),
+  DEBUG: (node, _client, args) => debugCommand(node, args),
+  WAIT: (node, client, args, cb) => waitCommand(node, client, args, cb),
+  INFO: (node) => infoText(node),
+  ROLE: (node) => roleReply(node),
+};
 
 /** Every command name a scenario may send (upper case). */
-export const SUPPORTED_COMMANDS: readonly string[] = [...ADMIN_COMMANDS, ...DATA_COMMAND_NAMES].sort();
+export const SUPPORTED_COMMANDS: readonly string[] = [...Object.keys(ADMIN), ...DATA_COMMAND_NAMES].sort();
 
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
   const name = args[0]!.toUpperCase();
@@ -32,52 +67,8 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
     return 'QUEUED';
   }
   if (node.loading && name !== 'INFO' && name !== 'ROLE' && name !== 'SHUTDOWN') return err('LOADING Redis is loading the dataset in memory');
-  switch (name) {
-    case 'PING':
-      return 'PONG';
-    case 'SELECT': {
-      const db = parseDb(args[1]);
-      if (args.length !== 2) return arity(name);
-      if (db === null) return err('ERR DB index is out of range');
-      client.db = db;
-      return OK;
-    }
-    case 'MULTI':
-      if (client.multi !== null) return err('ERR MULTI calls can not be nested');
-      client.multi = [];
-      return OK;
-    case 'DISCARD':
-      if (client.multi === null) return err('ERR DISCARD without MULTI');
-      client.multi = null;
-      return OK;
-    case 'EXEC':
-      return execCommand(node, client, args, cb);
-    case 'REPLICAOF':
-    case 'SLAVEOF':
-      return replicaofCommand(node, args);
-    case 'FAILOVER':
-      return failoverCommand(node, args);
-    case 'CONFIG':
-      return configCommand(node, args);
-    case 'CLIENT':
-      return clientCommand(node, args);
-    case 'SHUTDOWN':
-      return P.shutdownCommand(node, args, cb);
-    case 'SAVE':
-      return P.saveNow(node);
-    case 'BGSAVE':
-      return P.bgsaveCommand(node);
-    case 'DEBUG':
-      return debugCommand(node, args);
-    case 'WAIT':
-      return waitCommand(node, client, args, cb);
-    case 'INFO':
-      return infoText(node);
-    case 'ROLE':
-      return roleReply(node);
-    default:
-      return dataCall(node, client, args, cb);
-  }
+  const admin = ADMIN[name];
+  return admin ? admin(node, client, args, cb) : dataCall(node, client, args, cb);
 }
 
 /** Refusals every write gets before it runs; null when the write may proceed now. */
