@@ -33,6 +33,12 @@ export interface SimulateOptions {
 
 export type RunStatus = 'pass' | 'fail' | 'liveness';
 
+/** Safety outranks liveness: any expectation or property failure makes the run `fail`, however many liveness failures it also had. */
+export function runStatus(failures: readonly Failure[]): RunStatus {
+  if (failures.some((f) => f.kind !== 'liveness')) return 'fail';
+  return failures.length > 0 ? 'liveness' : 'pass';
+}
+
 /**
  * A node at the end of the run: its INFO fields with Redis's names and values (`role`,
  * `master_host`, `master_repl_offset`, ...) side by side with `running`, `digest`, `dbsize` (keys in
@@ -129,10 +135,10 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
       : { running: false, digest: null, dbsize: null, keys: null };
   }
   for (const v of props.finish(finalView(w))) {
-    runner.failures.push({ kind: LIVENESS_PROPERTIES.has(v.property) ? 'liveness' : 'property', property: v.property, message: `${v.property}: ${v.message}`, time_us: v.time_us, node: v.nodes.join(',') });
+    runner.failures.push({ kind: LIVENESS_PROPERTIES.has(v.property) ? 'liveness' : 'property', property: v.property, message: `${v.property}: ${v.message}`, time_us: v.time_us, node: [...v.nodes] });
   }
-  const failures = runner.failures;
-  const status: RunStatus = failures.some((f) => f.kind === 'liveness') ? 'liveness' : failures.length > 0 ? 'fail' : 'pass';
+  const failures = runner.failures.map((f, i) => [f, i] as const).sort((a, b) => a[0].time_us - b[0].time_us || a[1] - b[1]).map(([f]) => f);
+  const status = runStatus(failures);
   return {
     format: RESULT_FORMAT,
     tool_version: TOOL_VERSION,

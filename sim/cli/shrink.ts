@@ -15,7 +15,7 @@ import type { Seed } from '../kernel/rng.js';
  */
 export function failureSignature(f: Failure): string {
   if (f.kind === 'property' || f.property) return `property:${f.property}`;
-  if (f.kind === 'expectation') return `expectation:${f.op ?? ''}:${f.node ?? ''}:${f.field ?? ''}`;
+  if (f.kind === 'expectation') return `expectation:${f.op ?? ''}:${(f.node ?? []).join(',')}:${f.field ?? ''}`;
   return f.kind;
 }
 

@@ -19,7 +19,8 @@ export interface Failure {
   time_us: number;
   step?: number;
   op?: string;
-  node?: string;
+  /** The nodes the failure is about (one for an expectation on a node; several for a property). */
+  node?: string[];
   field?: string;
   expected?: unknown;
   actual?: unknown;
@@ -156,9 +157,9 @@ export class Runner {
     const got = r === null ? `node ${step.node} is not running` : isError(r) ? r.message : null;
     const want = step.expectError;
     if (want === undefined) {
-      if (got !== null) this.fail({ kind: 'expectation', node: step.node, expected: 'a reply that is not an error', actual: got, message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
+      if (got !== null) this.fail({ kind: 'expectation', node: [step.node], expected: 'a reply that is not an error', actual: got, message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
     } else if (got === null || !got.startsWith(want)) {
-      this.fail({ kind: 'expectation', node: step.node, expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r!), message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r!)) : got}` });
+      this.fail({ kind: 'expectation', node: [step.node], expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r!), message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r!)) : got}` });
     }
   }
 
@@ -267,7 +268,7 @@ export class Runner {
         return;
       case 'restart':
         if (w.isRunning(step.node)) {
-          this.fail({ kind: 'expectation', node: step.node, message: `restart: node ${step.node} is still running; crash or shut it down first` });
+          this.fail({ kind: 'expectation', node: [step.node], message: `restart: node ${step.node} is still running; crash or shut it down first` });
           return;
         }
         w.restart(step.node, { ...(step.replicaof !== undefined ? { replicaof: step.replicaof } : {}), ...(step.wipe ? { wipe: true } : {}) });
@@ -279,7 +280,7 @@ export class Runner {
           const earlier = this.earlier(step.node, field, m);
           if (!matches(actual, m, earlier)) {
             const why = actual === null && !w.isRunning(step.node) ? ` (node ${step.node} is not running)` : '';
-            this.fail({ kind: 'expectation', node: step.node, field, expected: m, actual, message: `step ${this.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}${typeof m === 'object' && m.changedSince !== undefined ? ` (it was ${JSON.stringify(earlier)})` : ''}, actual ${JSON.stringify(actual)}${why}` });
+            this.fail({ kind: 'expectation', node: [step.node], field, expected: m, actual, message: `step ${this.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}${typeof m === 'object' && m.changedSince !== undefined ? ` (it was ${JSON.stringify(earlier)})` : ''}, actual ${JSON.stringify(actual)}${why}` });
           }
         }
         return;
@@ -288,7 +289,7 @@ export class Runner {
         for (const field of step.fields) {
           const values = step.nodes.map((n) => fieldValue(w, n, field));
           if (new Set(values.map((v) => JSON.stringify(v))).size > 1) {
-            this.fail({ kind: 'expectation', field, expected: 'equal', actual: Object.fromEntries(step.nodes.map((n, i) => [n, values[i]])), message: `step ${this.stepIndex} (expect-equal): ${field} differs: ${step.nodes.map((n, i) => `${n}=${JSON.stringify(values[i])}`).join(', ')}` });
+            this.fail({ kind: 'expectation', node: [...step.nodes], field, expected: 'equal', actual: Object.fromEntries(step.nodes.map((n, i) => [n, values[i]])), message: `step ${this.stepIndex} (expect-equal): ${field} differs: ${step.nodes.map((n, i) => `${n}=${JSON.stringify(values[i])}`).join(', ')}` });
           }
         }
         return;

@@ -10,7 +10,7 @@ interface RunOut {
   scenario: string;
   seed: number | string;
   status: string;
-  failures: { kind: string; step?: number; op?: string; node?: string; field?: string; expected?: unknown; actual?: unknown; message: string }[];
+  failures: { kind: string; step?: number; op?: string; node?: string[]; time_us: number; field?: string; expected?: unknown; actual?: unknown; message: string }[];
   nodes: Record<string, NodeOut>;
   stats: { events: number; trace_events: number; simulated_us: number; wall_ms: number };
   trace_hash: string;
@@ -80,9 +80,21 @@ describe('replsim run', () => {
     const out = json<RunOut>(r);
     expect(out.status).toBe('fail');
     expect(out.failures).toHaveLength(1);
-    expect(out.failures[0]).toMatchObject({ kind: 'expectation', step: 3, op: 'expect', node: 'r', field: 'dbsize', expected: 11, actual: 10 });
+    expect(out.failures[0]).toMatchObject({ kind: 'expectation', step: 3, op: 'expect', node: ['r'], field: 'dbsize', expected: 11, actual: 10 });
     expect(out.failures[0]!.message).toBe('step 3 (expect): r.dbsize expected 11, actual 10');
     expect(out.reproduce).toBe(`replsim run ${FIX}/fail-expect.json --seed 1`);
+  });
+
+  it('safety outranks liveness: a run with property violations and a liveness failure is FAIL, exit 1, failures in time order', () => {
+    const r = cli('run', 'swarm', '--seed', '78', '--mutant', 'promotion-keeps-replid', '--json');
+    expect(r.code, r.stderr).toBe(1);
+    const out = json<RunOut>(r);
+    expect(out.status).toBe('fail');
+    const kinds = new Set(out.failures.map((f) => f.kind));
+    expect(kinds.has('liveness') && kinds.has('property')).toBe(true);
+    const times = out.failures.map((f) => f.time_us);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    for (const f of out.failures.filter((x) => x.kind === 'property')) expect(Array.isArray(f.node) && f.node.length > 0).toBe(true);
   });
 
   it('a wait-sync that can never complete (the master is down): exit 3, liveness failure', () => {
