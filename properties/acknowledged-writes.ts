@@ -79,8 +79,10 @@ export class AcknowledgedWrites extends BaseProperty {
         else this.masters.delete(e.node);
         return;
       case 'redis.start':
+        // a master that comes back as a replica (its config names a master) is demoted: the full
+        // sync that follows replaces whatever it acknowledged that its new master never had
         if (e.role === 'master') this.masters.add(e.node);
-        else this.masters.delete(e.node);
+        else if (this.masters.delete(e.node)) this.events.push({ t: e.t, kind: 'demotion', node: e.node });
         return;
       case 'redis.stop':
         if (e.how === 'crash') this.events.push({ t: e.t, kind: 'crash', node: e.node });

@@ -4,7 +4,7 @@
 import { World } from './cluster/world.js';
 import { Runner, type Failure } from './cluster/runner.js';
 import { validateSeed, type Seed } from './kernel/rng.js';
-import type { TraceSink } from './kernel/trace.js';
+import type { TraceListener, TraceSink } from './kernel/trace.js';
 import { EventBudgetExceeded } from './errors.js';
 import { validateScenario } from '../scenarios/load.js';
 import type { Scenario } from '../scenarios/types.js';
@@ -29,6 +29,8 @@ export interface SimulateOptions {
   maxEvents?: number;
   /** Name of the scenario's source, for error messages. */
   source?: string;
+  /** Trace listeners attached before the first event (they see every node's start at t=0). */
+  observers?: TraceListener[];
 }
 
 export type RunStatus = 'pass' | 'fail' | 'liveness';
@@ -103,8 +105,13 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   const seed = validateSeed(opts.seed ?? sc.seed ?? 1);
   const network = networkParams(sc);
   const summary: SummaryEvent[] = [];
+  const props = new PropertySet(sc.properties ?? {});
+  const summarize = (e: TraceEvent) => {
+    if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
+  };
   const w = new World({
     seed,
+    observers: [summarize, (e) => props.onEvent(e), ...(opts.observers ?? [])],
     network,
     config: sc.config ?? {},
     nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, e]) => [n, { config: e.config ?? {}, ...(e.replicaof ? { replicaof: e.replicaof } : {}), ...(e.startAfterMs ? { startAfterMs: e.startAfterMs } : {}) }])),
@@ -112,11 +119,6 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     maxEvents: opts.maxEvents ?? 20_000_000,
     mutant: opts.mutant ?? null,
   });
-  w.trace.subscribe((e: TraceEvent) => {
-    if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
-  });
-  const props = new PropertySet(sc.properties ?? {});
-  w.trace.subscribe((e) => props.onEvent(e));
   const runner = new Runner(w, sc);
   try {
     runner.run();

@@ -4,7 +4,7 @@
 
 import { Scheduler, type EventId } from '../kernel/scheduler.js';
 import { Rng, type Seed } from '../kernel/rng.js';
-import { Trace, type TraceSink } from '../kernel/trace.js';
+import { Trace, type TraceListener, type TraceSink } from '../kernel/trace.js';
 import { Network, type Host } from '../net/network.js';
 import type { LinkParams } from '../net/faults.js';
 import type { NodeContext } from '../redis/context.js';
@@ -31,6 +31,11 @@ export interface WorldOptions {
   config?: Record<string, unknown>;
   network?: Partial<LinkParams>;
   sink?: TraceSink;
+  /**
+   * Listeners (properties, summaries) subscribed before the first node starts, so they see every
+   * t=0 `redis.start`; a listener subscribed after construction has missed those.
+   */
+  observers?: TraceListener[];
   maxEvents?: number;
   mutant?: MutantName | null;
 }
@@ -126,6 +131,7 @@ export class World {
     this.sched = new Scheduler({ maxEvents: opts.maxEvents ?? 50_000_000 });
     this.rng = new Rng(opts.seed);
     this.trace = new Trace(opts.sink);
+    for (const o of opts.observers ?? []) this.trace.subscribe(o);
     this.net = new Network(this.sched, this.rng.stream('net'), this.trace);
     if (opts.network) this.net.links.set(opts.network);
     this.commonConfig = opts.config ?? {};
