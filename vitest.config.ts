@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // fixed fast-check seeds under `npm test`; `npm run fuzz` explores with fresh ones
+    setupFiles: ['./test/support/fc-setup.ts'],
     testTimeout: 60_000,
   },
 });
