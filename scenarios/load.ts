@@ -315,6 +315,17 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
         if (!EXPECTABLE_FIELDS.includes(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be compared: ${EXPECTABLE_FIELDS.join(', ')}`);
       }
     }
+    if (step.op === 'partition') {
+      const groupOf = new Map<string, number>();
+      step.groups.forEach((g, j) => g.forEach((n, k) => {
+        const other = groupOf.get(n);
+        if (other !== undefined) throw new UserError(`${source}: ${p}.groups[${j}][${k}]: node "${n}" is already in groups[${other}]; a node belongs to one side of a partition (use partition-oneway for asymmetric cuts)`);
+        groupOf.set(n, j);
+      }));
+    }
+    if (step.op === 'partition-oneway' && step.from === step.to) {
+      throw new UserError(`${source}: ${p}.to: a node cannot be cut off from itself; name two different nodes in "from" and "to", got "${step.from}" twice`);
+    }
     if (step.op === 'network' && step.oneway && !step.between) {
       throw new UserError(`${source}: ${p}.oneway: needs "between": [from, to] to say which direction`);
     }

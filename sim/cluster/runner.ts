@@ -195,6 +195,9 @@ export class Runner {
         return;
       case 'wait-sync': {
         const timeoutUs = step.timeoutMs !== undefined ? step.timeoutMs * 1000 : DEFAULT_WAIT_US;
+        // without a monitor nothing can break a cycle of replicas: say so now rather than time out
+        const cycle = this.monitorUs === null ? w.replicaCycle() : null;
+        if (cycle) this.liveness(`wait-sync: ${cycle.join(' -> ')} is a cycle of replicas, so no node is their master and they can never be in sync; point one of them at a master or make it one with {"op": "replicaof", "node": "${cycle[0]}", "primary": null}`);
         if (!w.waitSync(timeoutUs)) this.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${this.syncReport()}`);
         return;
       }
@@ -381,6 +384,8 @@ export class Runner {
         parts.push(`${n} (replica of ${node.masterHost}): link ${node.replState}, offset ${node.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`);
       }
     }
+    const cycle = w.replicaCycle();
+    if (cycle) parts.push(`${cycle.join(' -> ')} is a cycle of replicas with no master`);
     return parts.join('; ') || 'topology not settled';
   }
 }

@@ -277,9 +277,29 @@ export class World {
     return this.sched.runUntilTrue(pred, this.sched.nowUs + timeoutUs);
   }
 
-  /** Every running replica of a known node has its link up and the same offset as its (running) master. */
+  /**
+   * A cycle of running replicas (a -> b -> a after REPLICAOF steps), as the list of its nodes, or
+   * null. Redis lets replicas of replicas sync from each other, so such a cycle can look "in sync"
+   * with no master anywhere.
+   */
+  replicaCycle(): string[] | null {
+    for (const start of this.nodeNames) {
+      const path: string[] = [];
+      for (let at: string | null = start; at !== null; ) {
+        const i = path.indexOf(at);
+        if (i >= 0) return [...path.slice(i), at];
+        path.push(at);
+        const n: RedisNode | null = this.slots.get(at)?.node ?? null;
+        at = n && n.masterHost !== null && this.slots.has(n.masterHost) ? n.masterHost : null;
+      }
+    }
+    return null;
+  }
+
+  /** Every running replica of a known node has its link up and the same offset as its (running) master, and no replicas form a cycle. */
   inSync(): boolean {
     if (this.pendingStart.size > 0) return false;
+    if (this.replicaCycle() !== null) return false;
     for (const name of this.nodeNames) {
       const n = this.slot(name).node;
       // a replica of an unknown host is parked (like REPLICAOF 127.0.0.1 1): never in sync, not waited for

@@ -137,8 +137,13 @@ export function parseConfigValue(name: string, value: unknown, what = name): [ke
   }
   const v = value as string | number;
   switch (key) {
-    case 'repl-backlog-size':
-      return [key, Math.max(1, parseMemory(v, what))];
+    case 'repl-backlog-size': {
+      // 7.0.15 refuses 0 at start and in CONFIG SET ("argument must be between 1 and ..."); 1 to
+      // 16kb are accepted and raised to the 16kb minimum when the backlog is resized
+      const bytes = parseMemory(v, what);
+      if (bytes < 1) throw new UserError(`${what}: must be at least 1 byte (Redis 7.0 refuses ${JSON.stringify(value)}: "argument must be between 1 and 9223372036854775807 inclusive"); give a size like 1mb`);
+      return [key, bytes];
+    }
     case 'repl-backlog-ttl':
     case 'min-replicas-to-write':
     case 'min-replicas-max-lag':

@@ -113,6 +113,12 @@ describe('backlog', () => {
     expect(w.command('m', ['CONFIG', 'SET', 'repl-backlog-size', '1000'])).toBe('OK');
     expect(w.command('m', ['CONFIG', 'GET', 'repl-backlog-size'])).toEqual(['repl-backlog-size', '16384']);
   });
+
+  it('CONFIG SET repl-backlog-size 0 is refused, as 7.0.15 refuses it, and the size stays', () => {
+    const w = world({ config: quiet, nodes: { m: {} } });
+    expect(String(w.command('m', ['CONFIG', 'SET', 'repl-backlog-size', '0']))).toMatch(/^-ERR CONFIG SET failed \(possibly related to argument 'repl-backlog-size'\) - .*argument must be between 1 and 9223372036854775807 inclusive/);
+    expect(w.command('m', ['CONFIG', 'GET', 'repl-backlog-size'])).toEqual(['repl-backlog-size', '1048576']);
+  });
 });
 
 describe('repl-timeout on the replica side', () => {

@@ -35,4 +35,12 @@ describe('steps Redis refuses', () => {
     expect(() => run([{ op: 'command', node: 'p', args: ['INCRR', 'x'] }])).toThrow(UserError);
     expect(() => run([{ op: 'command', node: 'p', args: ['INCRR', 'x'] }])).toThrow(/steps\[1\]\.args\[0\]: unknown or unsupported command "INCRR"; supported: APPEND, .*INCR, /);
   });
+
+  it('a cycle of replicas made at run time: wait-sync fails at once, naming the cycle, instead of passing with no master', () => {
+    const r = simulate(validateScenario({ name: 'cycle', nodes: { p: {}, a: { replicaof: 'p' }, b: { replicaof: 'a' } }, steps: [{ op: 'wait-sync' }, { op: 'replicaof', node: 'a', primary: 'b' }, { op: 'sleep', ms: 2000 }, { op: 'replicaof', node: 'p', primary: 'a' }, { op: 'wait-sync' }] }, 'test'), { seed: 1 });
+    expect(r.status).toBe('liveness');
+    expect(r.failures).toHaveLength(1);
+    expect(r.failures[0]!.message).toMatch(/^wait-sync: (a -> b -> a|b -> a -> b) is a cycle of replicas, so no node is their master and they can never be in sync/);
+    expect(r.failures[0]!.step).toBe(4);
+  });
 });
