@@ -108,7 +108,8 @@ export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: bool
   if (r.failures.length > 0) {
     out.push('', chalk.bold('failures'));
     for (const f of r.failures) out.push(`${chalk.red('  x')} ${chalk.dim(ms(f.time_us))}  ${f.kind}: ${f.message}`);
-    out.push('', `reproduce: ${reproduceCommand(ref, r.seed, r.parameters.mutant)}`);
   }
+  // on every run, passing or not: the line to paste into a bug report or a colleague's shell
+  out.push('', `reproduce: ${reproduceCommand(ref, r.seed, r.parameters.mutant)}`);
   return out.join('\n');
 }

@@ -65,6 +65,12 @@ describe('replsim run', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
+  it('the human output of a passing run ends with the command that reproduces it', () => {
+    const r = cli('run', `${FIX}/pass.json`, '--seed', '7');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`reproduce: replsim run ${FIX}/pass.json --seed 7`);
+  });
+
   it('the human output shows what the properties noted: writes lost to a failover, missed partial syncs', () => {
     const lost = cli('run', 'failover-diverged', '--seed', '1');
     expect(lost.code, lost.stderr).toBe(0);
