@@ -4,7 +4,7 @@
 import { World } from './cluster/world.js';
 import { Runner, type Failure } from './cluster/runner.js';
 import { validateSeed, type Seed } from './kernel/rng.js';
-import type { TraceListener, TraceSink } from './kernel/trace.js';
+import { hashText, TRACE_VERSION, type TraceListener, type TraceSink } from './kernel/trace.js';
 import { EventBudgetExceeded } from './errors.js';
 import { validateScenario } from '../scenarios/load.js';
 import type { Scenario } from '../scenarios/types.js';
@@ -22,7 +22,11 @@ export const RESULT_FORMAT = 1;
 
 export interface SimulateOptions {
   seed?: Seed;
-  /** Receives every trace line as the run goes (e.g. a JSONL file). */
+  /**
+   * Receives every trace line as the run goes (e.g. a JSONL file): a `trace.header` line first, then
+   * the events (the hashed stream), then unhashed `trace.failure` and `trace.verdict` lines and a
+   * `trace.footer` last (README, "Determinism and the trace").
+   */
   sink?: TraceSink;
   /** Switch on one named protocol bug for this run (see sim/redis/mutants.ts). */
   mutant?: MutantName | null;
@@ -105,6 +109,8 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   const seed = validateSeed(opts.seed ?? sc.seed ?? 1);
   const network = networkParams(sc);
   const summary: SummaryEvent[] = [];
+  // written before the first event; not part of the trace hash
+  opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null }));
   const props = new PropertySet(sc.properties ?? {});
   const summarize = (e: TraceEvent) => {
     if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
@@ -127,8 +133,9 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     runner.failures.push({ kind: 'liveness', message: e.message, time_us: w.sched.nowUs });
   }
   // a last observation of every running node, so that a divergence made since the last cron tick
-  // (a write to a writable replica just before the end) is still seen by the properties
-  for (const name of w.nodeNames) if (w.isRunning(name)) w.node(name).observe('end');
+  // (a write to a writable replica just before the end) is still seen by the properties; emitted
+  // even when unchanged, so every trace ends with the state of each node that is up
+  for (const name of w.nodeNames) if (w.isRunning(name)) w.node(name).observe('end', true);
   const nodes: Record<string, NodeReport> = {};
   for (const name of w.nodeNames) {
     const n = w.nodeOrNull(name);
@@ -141,7 +148,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   }
   const failures = runner.failures.map((f, i) => [f, i] as const).sort((a, b) => a[0].time_us - b[0].time_us || a[1] - b[1]).map(([f]) => f);
   const status = runStatus(failures);
-  return {
+  const result: RunResult = {
     format: RESULT_FORMAT,
     tool_version: TOOL_VERSION,
     scenario: sc.name,
@@ -161,4 +168,17 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     parameters: { network, mutant: opts.mutant ?? null },
     properties: props.report(),
   };
+  if (opts.sink) writeTraceTail(opts.sink, result);
+  return result;
+}
+
+/**
+ * The lines after the last event, none of them hashed (the trace hash covers events only): each
+ * failure, each property's verdict with its figures and notes, and a footer naming the status and
+ * the trace hash. A trace file without a footer is the trace of a run that did not finish.
+ */
+function writeTraceTail(sink: TraceSink, r: RunResult): void {
+  for (const f of r.failures) sink.write(JSON.stringify({ type: 'trace.failure', ...f }));
+  for (const [property, p] of Object.entries(r.properties)) sink.write(JSON.stringify({ type: 'trace.verdict', property, held: p.violations === 0, ...p }));
+  sink.write(JSON.stringify({ type: 'trace.footer', status: r.status, failures: r.failures.length, trace_hash: r.trace_hash, trace_events: r.stats.trace_events }));
 }

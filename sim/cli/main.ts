@@ -34,17 +34,6 @@ function positiveInt(flag: string) {
   };
 }
 
-/** Open the --trace file, naming the flag if the path cannot be written (a user's mistake, not ours). */
-function openTrace(path: string, header: Record<string, unknown>): JsonlFileSink {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`--trace: "${path}" is a folder; give a file name like run.jsonl`);
-  try {
-    return new JsonlFileSink(path, header);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`--trace: cannot create "${path}" (${code === 'ENOENT' ? 'its folder does not exist' : code ?? (e as Error).message}); give a file in an existing folder`);
-  }
-}
-
 let exitCode: number = EXIT.ok;
 
 const program = new Command();
@@ -75,7 +64,7 @@ program
   .argument('<scenario>', 'built-in scenario name (see "replsim list") or path to a scenario .json file')
   .option('--seed <seed>', 'the seed (a whole number or any text); default: the scenario\'s "seed", else 1', parseSeed)
   .option('--json', 'print the result as one JSON object')
-  .option('--trace <file>', 'write every trace event to this JSON Lines file')
+  .option('--trace <file>', 'write the trace as JSON Lines to this file (replaced whole at the end), a FIFO or device (written through), or - for stdout (the report then goes to stderr)')
   .option('--quiet', 'print only the status line and failures')
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string }) => {
@@ -84,7 +73,8 @@ program
     const seed = o.seed ?? resolved.scenario.seed ?? 1;
     const scenario = resolved.scenarioFor(seed);
     const source = resolved.source;
-    const sink = o.trace ? openTrace(o.trace, { scenario: scenario.name, seed }) : undefined;
+    if (o.trace === '-' && o.json) throw new UserError('--trace -: the trace takes stdout, so --json cannot print there too; write the trace to a file (--trace run.jsonl) or drop --json');
+    const sink = o.trace ? JsonlFileSink.open(o.trace) : undefined;
     const t0 = performance.now();
     let r: RunResult;
     try {
@@ -96,7 +86,7 @@ program
     sink?.close();
     const wallMs = Math.round(performance.now() - t0);
     if (o.json) process.stdout.write(JSON.stringify({ ...r, stats: { ...r.stats, wall_ms: wallMs }, reproduce: reproduceCommand(ref, r.seed, mutant) }, null, 2) + '\n');
-    else process.stdout.write(renderRun(r, ref, wallMs, !!o.quiet) + '\n');
+    else (sink?.toStdout ? process.stderr : process.stdout).write(renderRun(r, ref, wallMs, !!o.quiet) + '\n');
     exitCode = exitFor(r.status);
   });
 

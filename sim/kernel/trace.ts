@@ -37,6 +37,13 @@ export class RunningHash {
   }
 }
 
+/** The RunningHash of one text, as 16 hex digits (e.g. a scenario's JSON, for the trace header). */
+export function hashText(s: string): string {
+  const h = new RunningHash();
+  h.update(s);
+  return h.digest();
+}
+
 export class Trace {
   private readonly hash = new RunningHash();
   private readonly listeners: TraceListener[] = [];

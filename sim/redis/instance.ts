@@ -362,14 +362,15 @@ export class RedisNode {
   /**
    * What an outside observer would read from INFO and DEBUG DIGEST right now (redis.obs), emitted
    * when it differs from this node's previous observation. `meaningful`: the offset tracks the
-   * stream (the node has a backlog, a master link or a cached master).
+   * stream (the node has a backlog, a master link or a cached master). `always`: emit it even when
+   * unchanged (the end-of-run observation, so every trace ends with each live node's state).
    */
-  observe(why: string): void {
+  observe(why: string, always = false): void {
     if (!this.alive || this.loading) return;
     const meaningful = this.buffer !== null || this.master !== null || this.cachedMaster !== null;
     const digest = this.ds.digest();
     const key = `${this.replid}|${this.masterReplOffset}|${digest}|${meaningful}|${this.stats.syncFull}|${this.stats.syncPartialOk}|${this.stats.syncPartialErr}|${this.isMaster}`;
-    if (key === this.lastObs) return;
+    if (key === this.lastObs && !always) return;
     this.lastObs = key;
     this.ctx.trace.emit({
       t: this.ctx.nowUs(),

@@ -2,7 +2,7 @@
 // six properties. FC_NUM_RUNS sets the run count; a failure prints the fast-check seed and path
 // and the `replsim run` command for the shrunk scenario.
 import { describe, expect, it } from 'vitest';
-import { arbScenario, assertScenarios } from '../../properties/arbitraries.js';
+import { arbScenario, assertScenarios } from '../../testing/index.js';
 import { simulate } from '../../sim/run.js';
 import { fcParams } from '../support/fc.js';
 
