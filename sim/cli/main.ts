@@ -10,12 +10,12 @@ import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
 import { builtinNames, builtinDescription, parseSeed, parseSeeds, parseSeedBudget, resolveScenario, shardOf } from './scenarios.js';
 import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
-import { sweep, defaultWorkers } from './sweep.js';
+import { sweep, defaultWorkers, renderSweep, BATCH } from './sweep.js';
 import { readArtifact, writeJsonAtomic } from './artifact.js';
 import { shrink, failureSignature } from './shrink.js';
-import { runMutants } from './mutants.js';
+import { runMutants, mutantProgress, PROGRESS_EVERY } from './mutants.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4, interrupted: 130 } as const;
 
 function exitFor(status: RunResult['status']): number {
   return status === 'pass' ? EXIT.ok : status === 'fail' ? EXIT.failed : EXIT.liveness;
@@ -95,31 +95,46 @@ program
   .description('run one scenario over many seeds, in worker threads; write failing seeds as artifacts')
   .argument('<scenario>', 'built-in scenario name or path to a scenario .json file')
   .requiredOption('--seeds <range>', 'seeds to run: 7, 1..10000, or 1,5,9', parseSeeds)
-  .option('--workers <n>', `worker threads (default: ${defaultWorkers()}, the machine's parallelism)`, positiveInt('--workers'))
+  .option('--workers <n>', `worker threads (default: ${defaultWorkers()}, the machine's parallelism; more than that, or than the batches of ${BATCH} seeds, is capped)`, positiveInt('--workers'))
   .option('--shard <i/n>', 'run only the i-th of n interleaved parts of the seeds (for spreading a sweep over machines)')
-  .option('--out <dir>', 'write an artifact for every failing seed into this folder')
-  .option('--json', 'print one JSON object with the totals and every seed\'s result')
+  .option('--out <dir>', 'write an artifact for every failing seed into this folder, as soon as it is found')
+  .option('--fail-fast', 'stop at the first failing seed (the same as --max-failures 1)')
+  .option('--max-failures <n>', 'stop handing out seeds once n seeds have failed; report the seeds up to the n-th failing one in seed order', positiveInt('--max-failures'))
+  .option('--json', 'print one JSON object with the totals, the failure groups and every seed\'s result')
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
-  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string }) => {
+  .addHelpText('after', `
+Failing seeds are grouped by what failed (the property or check, and the message with numbers, ids
+and node names left out): one entry per group with its count, lowest seed and reproduce command.
+Ctrl-C stops the workers, prints the summary so far and exits ${EXIT.interrupted}; artifacts already
+written are complete (each is written under a temporary name, then renamed).
+Exit codes: 0 all passed, 1 an expectation or property failed, 3 only liveness failures,
+${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
+  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number }) => {
     const { scenario, generated } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
+    if (o.failFast && o.maxFailures !== undefined && o.maxFailures !== 1) throw new UserError(`--fail-fast means --max-failures 1; give either --fail-fast or --max-failures ${o.maxFailures}`);
+    const maxFailures = o.failFast ? 1 : o.maxFailures;
     // checked before the sweep, not after it has run every seed
     if (o.out && existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UserError(`--out: "${o.out}" is a file; give a folder for the artifacts (it is created if missing)`);
     const t0 = performance.now();
-    const s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), mutant, progress: !o.json && process.stderr.isTTY === true });
+    // Ctrl-C: stop the workers and report what was found; a second Ctrl-C exits at once
+    const interrupt = new AbortController();
+    const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT.interrupted) : interrupt.abort());
+    process.on('SIGINT', onSigint);
+    let s;
+    try {
+      s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, progress: !o.json && process.stderr.isTTY === true, signal: interrupt.signal });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     const wallMs = Math.round(performance.now() - t0);
     if (o.json) {
       process.stdout.write(JSON.stringify({ ...s, results: s.results.map(({ seed, status, trace_hash }) => ({ seed, status, trace_hash })), wall_ms: wallMs }, null, 2) + '\n');
     } else {
-      for (const r of s.results) {
-        if (r.status === 'pass') continue;
-        process.stdout.write(`${statusWord(r.status)} seed ${r.seed}: ${r.failures[0]?.message ?? ''}\n  reproduce: ${reproduceCommand(ref, r.seed, mutant)}\n`);
-      }
-      process.stdout.write(`${chalk.bold(`sweep ${s.scenario}`)}: ${s.seeds} seeds, ${chalk.green(`${s.passed} passed`)}, ${s.failed ? chalk.red(`${s.failed} failed`) : '0 failed'}, ${s.liveness ? chalk.yellow(`${s.liveness} liveness failures`) : '0 liveness failures'} (${wallMs} ms wall, ${o.workers ?? defaultWorkers()} workers)\n`);
-      if (s.artifacts.length) process.stdout.write(`artifacts: ${s.artifacts.length} written to ${o.out}\n`);
+      process.stdout.write(renderSweep(s, { wallMs, ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), statusWord, bold: chalk.bold }));
     }
-    exitCode = s.failed > 0 ? EXIT.failed : s.liveness > 0 ? EXIT.liveness : EXIT.ok;
+    exitCode = s.stopped === 'interrupted' ? EXIT.interrupted : s.failed > 0 ? EXIT.failed : s.liveness > 0 ? EXIT.liveness : EXIT.ok;
   });
 
 program
@@ -176,12 +191,21 @@ program
   .option('--out <dir>', 'where to write the shrunk scenario of each kill (default .replsim-out/mutants)')
   .option('--no-shrink', 'do not shrink the killing scenarios')
   .option('--json', 'print one JSON object')
+  .addHelpText('after', `
+Progress goes to stderr: a bar per stage on a terminal, otherwise a line such as
+"mutants: promotion-keeps-replid 100/300 seeds" every ${PROGRESS_EVERY} seeds or 10 s, and one when each stage ends.`)
   .action(async (o: { seeds?: number[]; workers?: number; mutant?: string[]; json?: boolean; out?: string; shrink: boolean }) => {
     const only = o.mutant?.map((m) => mutantOption(m)!);
     const seeds = o.seeds ?? parseSeeds('1..300');
     const t0 = performance.now();
     const outDir = o.shrink ? (o.out ?? '.replsim-out/mutants') : undefined;
-    const results = await runMutants({ seeds, workers: o.workers ?? defaultWorkers(), ...(only ? { only } : {}), ...(outDir ? { outDir } : {}) });
+    const progress = mutantProgress(process.stderr.isTTY === true);
+    let results;
+    try {
+      results = await runMutants({ seeds, workers: o.workers ?? defaultWorkers(), ...(only ? { only } : {}), ...(outDir ? { outDir } : {}), onProgress: progress.onProgress });
+    } finally {
+      progress.stop();
+    }
     const wallMs = Math.round(performance.now() - t0);
     const clean = results[0]!;
     const survivors = results.slice(1).filter((r) => !r.killed);

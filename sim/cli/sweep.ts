@@ -1,5 +1,8 @@
-// replsim sweep: one scenario over many seeds, in worker threads, with failing seeds written as
-// artifacts. Results are sorted by seed, so they are identical for any number of workers.
+// replsim sweep: one scenario over many seeds, in worker threads. Each failing seed's artifact is
+// written the moment its result arrives; failures are grouped by what failed. Results are sorted by
+// seed, and a sweep stopped by --max-failures is cut at the N-th failing seed in seed order, so the
+// results are identical for any number of workers. An abort signal (Ctrl-C) stops the workers and
+// returns what was found so far.
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -7,94 +10,205 @@ import cliProgress from 'cli-progress';
 import { Tinypool } from 'tinypool';
 import type { Scenario } from '../../scenarios/types.js';
 import type { MutantName } from '../redis/mutants.js';
-import runBatch, { scenarioOf, type SweepOutcome, type SweepTask } from './task.js';
+import { runTask, scenarioOf, type SweepOutcome, type SweepTask } from './task.js';
 import { makeArtifact, writeArtifact } from './artifact.js';
+import { groupFailures, type FailureGroup } from './groups.js';
+import { reproduceCommand } from './render.js';
+
+export interface SweepProgress {
+  done: number;
+  total: number;
+  failed: number;
+}
 
 export interface SweepOptions {
   ref: string;
   /** A scenario document, or 'swarm' to generate one per seed. */
   scenario: Scenario | 'swarm';
   seeds: number[];
+  /** Requested worker threads; capped by workerPlan. */
   workers: number;
   outDir?: string;
   mutant: MutantName | null;
   progress: boolean;
-  /** Stop handing out seeds after the first failure (used by the mutation self-test). */
-  stopOnFailure?: boolean;
+  /** Stop handing out seeds once this many seeds have failed (--fail-fast is 1). */
+  maxFailures?: number;
+  /** Aborting it (Ctrl-C) stops the workers; the sweep returns what it had, with stopped 'interrupted'. */
+  signal?: AbortSignal;
+  /** Called as results arrive (the mutation self-test's progress lines). */
+  onProgress?: (p: SweepProgress) => void;
+}
+
+/** A failing seed found by a batch already running when the --max-failures limit was reached. */
+export interface PastLimit {
+  seed: number;
+  status: SweepOutcome['status'];
+  artifact: string | null;
 }
 
 export interface SweepSummary {
   scenario: string;
+  /** Seeds reported in results (all of them, unless the sweep stopped early). */
   seeds: number;
+  seeds_planned: number;
   passed: number;
   failed: number;
   liveness: number;
+  /** The artifacts of the failing seeds in results, in seed order. */
   artifacts: string[];
+  /** One entry per failure signature, in the order of their first seed. */
+  groups: FailureGroup[];
+  /** null: every seed ran; 'max-failures': --fail-fast / --max-failures; 'interrupted': Ctrl-C. */
+  stopped: null | 'max-failures' | 'interrupted';
+  /** Failing seeds past the limit (see PastLimit): not in results or counts; their artifacts are kept. */
+  past_limit: PastLimit[];
+  workers: number;
+  workers_requested: number;
+  /** Why fewer workers ran than were requested, or null. */
+  workers_capped: string | null;
   results: SweepOutcome[];
 }
 
-const BATCH = 8;
+export const BATCH = 8;
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** More threads than cores only add start-up cost and memory; more than batches sit idle. */
+export function workerPlan(requested: number, seeds: number): { workers: number; capped: string | null } {
+  const cores = defaultWorkers();
+  const batches = Math.max(1, Math.ceil(seeds / BATCH));
+  if (requested > cores && cores <= batches) return { workers: cores, capped: `${requested} requested, capped at ${cores}: the machine's parallelism` };
+  if (requested > batches) return { workers: batches, capped: `${requested} requested, capped at ${batches}: ${seeds} seeds make ${batches} batch${batches === 1 ? '' : 'es'} of up to ${BATCH}` };
+  return { workers: requested, capped: null };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
+  const plan = workerPlan(o.workers, o.seeds.length);
+  const task = (seed: number): SweepTask => ({ scenario: o.scenario, seed, mutant: o.mutant });
   const batches: SweepTask[][] = [];
-  for (let i = 0; i < o.seeds.length; i += BATCH) {
-    batches.push(o.seeds.slice(i, i + BATCH).map((seed) => ({ scenario: o.scenario, seed, mutant: o.mutant })));
-  }
+  for (let i = 0; i < o.seeds.length; i += BATCH) batches.push(o.seeds.slice(i, i + BATCH).map(task));
   const bar = o.progress ? new cliProgress.SingleBar({ format: 'sweep {bar} {value}/{total} seeds | {failed} failing | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   bar?.start(o.seeds.length, 0, { failed: 0 });
-  const results: SweepOutcome[] = [];
+
+  const found: SweepOutcome[] = [];
+  const artifactOf = new Map<number, string>();
   let failed = 0;
-  let stop = false;
-  const collect = (rs: SweepOutcome[]) => {
+  let stopped: SweepSummary['stopped'] = null;
+  const record = (rs: SweepOutcome[]) => {
     for (const r of rs) {
-      results.push(r);
-      if (r.status !== 'pass') failed++;
+      found.push(r);
+      if (r.status === 'pass') continue;
+      failed++;
+      // written now, not at the end: a sweep that is stopped keeps what it found
+      if (o.outDir) artifactOf.set(r.seed, writeArtifact(o.outDir, makeArtifact(o.ref, scenarioOf(task(r.seed)), r.seed, o.mutant, r.status, r.failures, r.trace_hash)));
+      if (o.maxFailures !== undefined && failed >= o.maxFailures && stopped === null) stopped = 'max-failures';
     }
-    if (o.stopOnFailure && failed > 0) stop = true;
     bar?.increment(rs.length, { failed });
+    o.onProgress?.({ done: found.length, total: o.seeds.length, failed });
   };
+
+  let pool: Tinypool | null = null;
+  let destroyed: Promise<void> | null = null;
+  const destroyPool = () => (destroyed ??= pool ? pool.destroy() : Promise.resolve());
+  const onAbort = () => {
+    stopped = 'interrupted';
+    void destroyPool();
+  };
+  if (o.signal?.aborted) stopped = 'interrupted';
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (o.workers <= 1 || batches.length <= 1) {
-      for (const b of batches) {
-        if (stop) break;
-        collect(runBatch(b));
+    if (plan.workers <= 1 || batches.length <= 1) {
+      for (const seed of o.seeds) {
+        if (stopped) break;
+        record([runTask(task(seed))]);
+        await yieldToEventLoop(); // lets a Ctrl-C through between seeds
       }
     } else {
-      const pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: o.workers, maxThreads: o.workers });
-      try {
-        let next = 0;
-        const feed = async () => {
-          while (!stop && next < batches.length) collect((await pool.run(batches[next++]!)) as SweepOutcome[]);
-        };
-        await Promise.all(Array.from({ length: o.workers * 2 }, feed));
-      } finally {
-        await pool.destroy();
-      }
+      pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: plan.workers, maxThreads: plan.workers });
+      let next = 0;
+      const feed = async () => {
+        // batches are handed out in order and every batch handed out is waited for, so the finished
+        // batches are always a prefix of the seed list (what makes the cut below deterministic)
+        while (!stopped && next < batches.length) {
+          const b = batches[next++]!;
+          let rs: SweepOutcome[];
+          try {
+            rs = (await pool!.run(b)) as SweepOutcome[];
+          } catch (e) {
+            if (stopped === 'interrupted') return; // the pool was destroyed under it
+            throw e;
+          }
+          record(rs);
+        }
+      };
+      // one batch in flight per worker: a sweep stopped by --max-failures wastes at most that
+      await Promise.all(Array.from({ length: plan.workers }, feed));
     }
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await destroyPool();
     bar?.stop();
   }
+
+  const how = stopped as SweepSummary['stopped']; // set in callbacks, which narrowing does not see
   const order = new Map(o.seeds.map((s, i) => [s, i]));
-  results.sort((a, b) => order.get(a.seed)! - order.get(b.seed)!);
-  const artifacts: string[] = [];
-  if (o.outDir) {
-    for (const r of results) {
-      if (r.status === 'pass') continue;
-      const sc = scenarioOf({ scenario: o.scenario, seed: r.seed, mutant: o.mutant });
-      artifacts.push(writeArtifact(o.outDir, makeArtifact(o.ref, sc, r.seed, o.mutant, r.status, r.failures, r.trace_hash)));
-    }
+  found.sort((a, b) => order.get(a.seed)! - order.get(b.seed)!);
+  let results = found;
+  let pastLimit: PastLimit[] = [];
+  if (how === 'max-failures') {
+    // report exactly the seeds up to the N-th failing one: the same for any number of workers
+    let n = 0;
+    const cut = found.findIndex((r) => r.status !== 'pass' && ++n === o.maxFailures);
+    results = found.slice(0, cut + 1);
+    pastLimit = found.slice(cut + 1).filter((r) => r.status !== 'pass').map((r) => ({ seed: r.seed, status: r.status, artifact: artifactOf.get(r.seed) ?? null }));
   }
+  const nodeNames = (seed: number) => Object.keys(scenarioOf(task(seed)).nodes);
+  const failing = results.filter((r) => r.status !== 'pass');
   return {
     scenario: o.scenario === 'swarm' ? 'swarm' : o.scenario.name,
     seeds: results.length,
-    passed: results.filter((r) => r.status === 'pass').length,
-    failed: results.filter((r) => r.status === 'fail').length,
-    liveness: results.filter((r) => r.status === 'liveness').length,
-    artifacts,
+    seeds_planned: o.seeds.length,
+    passed: results.length - failing.length,
+    failed: failing.filter((r) => r.status === 'fail').length,
+    liveness: failing.filter((r) => r.status === 'liveness').length,
+    artifacts: failing.flatMap((r) => (artifactOf.has(r.seed) ? [artifactOf.get(r.seed)!] : [])),
+    groups: groupFailures(failing.map((r) => ({ seed: r.seed, status: r.status, failures: r.failures, nodeNames: nodeNames(r.seed), artifact: artifactOf.get(r.seed) ?? null })), (seed) => reproduceCommand(o.ref, seed, o.mutant)),
+    stopped: how,
+    past_limit: pastLimit,
+    workers: plan.workers,
+    workers_requested: o.workers,
+    workers_capped: plan.capped,
     results,
   };
+}
+
+const SHOW_SEEDS = 10;
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The human summary of a sweep: one entry per failure group (count, lowest seed and its message,
+ * the command that reproduces it), then the totals, the worker cap and why the sweep stopped.
+ */
+export function renderSweep(s: SweepSummary, o: { wallMs: number; outDir?: string; maxFailures?: number; statusWord: (st: SweepOutcome['status']) => string; bold: (x: string) => string }): string {
+  const lines: string[] = [];
+  for (const g of s.groups) {
+    lines.push(`${o.statusWord(g.status)} ${plural(g.count, 'seed')} (lowest ${g.lowest_seed}) ${g.label}: ${g.message}`);
+    lines.push(`  reproduce: ${g.reproduce}`);
+    if (g.count > 1) lines.push(`  seeds: ${g.seeds.slice(0, SHOW_SEEDS).join(', ')}${g.count > SHOW_SEEDS ? ` and ${g.count - SHOW_SEEDS} more` : ''}`);
+  }
+  const groups = s.groups.length ? ` in ${plural(s.groups.length, 'group')}` : '';
+  lines.push(`${o.bold(`sweep ${s.scenario}`)}: ${s.seeds} seeds, ${s.passed} passed, ${s.failed} failed, ${plural(s.liveness, 'liveness failure')}${groups} (${o.wallMs} ms wall, ${plural(s.workers, 'worker')})`);
+  if (s.workers_capped) lines.push(`workers: ${s.workers_capped}`);
+  if (s.stopped === 'max-failures') {
+    lines.push(`stopped at the ${ordinal(o.maxFailures ?? 1)} failing seed (${o.maxFailures === 1 ? '--fail-fast' : `--max-failures ${o.maxFailures}`}): ${s.seeds} of ${s.seeds_planned} seeds reported, the seeds up to it in seed order`);
+    if (s.past_limit.length) lines.push(`also failing, found by batches already running past the limit: seeds ${s.past_limit.map((p) => p.seed).join(', ')}${o.outDir ? ' (their artifacts are kept)' : ''}`);
+  }
+  if (s.stopped === 'interrupted') lines.push(`interrupted: ${s.seeds} of ${s.seeds_planned} seeds ran, ${s.failed + s.liveness} failing`);
+  if (o.outDir && (s.artifacts.length || s.stopped === 'interrupted')) lines.push(`artifacts: ${s.artifacts.length} written to ${o.outDir}`);
+  return lines.join('\n') + '\n';
 }
