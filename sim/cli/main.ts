@@ -11,7 +11,7 @@ import { builtinNames, builtinDescription, parseSeed, parseSeeds, parseSeedBudge
 import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
 import { sweep, defaultWorkers, renderSweep, BATCH } from './sweep.js';
-import { readArtifact, writeJsonAtomic } from './artifact.js';
+import { makeShrunkArtifact, readArtifact, shrunkPath, writeJsonAtomic } from './artifact.js';
 import { shrink, failureSignature } from './shrink.js';
 import { runMutants, mutantProgress, PROGRESS_EVERY } from './mutants.js';
 
@@ -69,8 +69,10 @@ program
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string }) => {
     const resolved = resolveScenario(ref);
-    const mutant = mutantOption(o.mutant);
-    const seed = o.seed ?? resolved.scenario.seed ?? 1;
+    // an artifact (sweep --out, shrink) brings its own seed and mutant; --seed and --mutant override them
+    const art = resolved.artifact;
+    const mutant = o.mutant !== undefined || !art ? mutantOption(o.mutant) : mutantOption(art.mutant ?? undefined);
+    const seed = o.seed ?? art?.seed ?? resolved.scenario.seed ?? 1;
     const scenario = resolved.scenarioFor(seed);
     const source = resolved.source;
     if (o.trace === '-' && o.json) throw new UserError('--trace -: the trace takes stdout, so --json cannot print there too; write the trace to a file (--trace run.jsonl) or drop --json');
@@ -160,25 +162,39 @@ program
 
 program
   .command('shrink')
-  .description('shrink a failure artifact to the smallest scenario that still fails the same way with the same seed')
-  .argument('<artifact>', 'an artifact JSON file written by "replsim sweep --out"')
-  .option('--out <file>', 'where to write the shrunk scenario (default: <artifact>.shrunk.json)')
+  .description('shrink a failure artifact to the smallest scenario that still fails the same way with the same seed (and, for a mutant, still passes without it)')
+  .argument('<artifact>', 'an artifact JSON file written by "replsim sweep --out" or "replsim shrink"')
+  .option('--out <file>', 'where to write the shrunk artifact (default: the artifact\'s name with .json replaced by .shrunk.json)')
   .option('--budget <n>', 'the most simulations to try (default 400)', positiveInt('--budget'))
   .action((path: string, o: { out?: string; budget?: number }) => {
     const a = readArtifact(path);
     const mutant = a.mutant === null ? null : mutantOption(a.mutant);
-    const target = a.failures.find((f) => f.kind === 'property') ?? a.failures[0];
+    const target = a.failures.find((f) => f.kind === 'property') ?? a.failures.find((f) => f.kind === 'expectation') ?? a.failures[0];
     if (!target) throw new UserError(`${path}: the artifact records no failure, so there is nothing to shrink`);
     const sig = failureSignature(target);
+    const budget = o.budget ?? 400;
     let res;
     try {
-      res = shrink(a.scenario, a.seed, mutant, sig, o.budget ?? 400);
+      res = shrink(a.scenario, a.seed, mutant, sig, budget);
     } catch (e) {
-      throw new UserError(`${path}: ${(e as Error).message} (the failure "${sig}" did not happen again with seed ${a.seed})`);
+      throw new UserError(`${path}: ${(e as Error).message} (failure "${sig}", seed ${a.seed}${mutant ? `, mutant ${mutant}` : ''})`);
     }
-    const out = o.out ?? path.replace(/\.json$/, '') + '.shrunk.json';
-    writeJsonAtomic(out, { ...res.scenario, name: `${res.scenario.name}-shrunk`, description: `Shrunk from ${path}: ${target.message}`.slice(0, 500) });
-    process.stdout.write(`shrunk ${sig} in ${res.runs} runs: ${res.steps[0]} -> ${res.steps[1]} steps${a.scenario.faults ? `, fault families ${Object.keys(a.scenario.faults.families).length} -> ${Object.keys(res.scenario.faults?.families ?? {}).length}` : ''}\nwrote ${out}\nreproduce: ${reproduceCommand(out, a.seed, mutant)}\n`);
+    const out = o.out ?? shrunkPath(path);
+    const name = res.scenario.name.endsWith('-shrunk') ? res.scenario.name : `${res.scenario.name}-shrunk`;
+    const scenario = { ...res.scenario, name, description: `Shrunk from ${path}: ${target.message}`.slice(0, 500) };
+    const run = res.result ?? { status: a.status, failures: a.failures, trace_hash: a.trace_hash };
+    const shrunk = makeShrunkArtifact(out, path, scenario, a.seed, mutant, run, { runs: res.runs, budget, exhausted: res.exhausted, before: { ...res.before }, after: { ...res.after } });
+    writeJsonAtomic(out, shrunk);
+    const { before: b, after: f } = res;
+    const lines = [
+      res.changed
+        ? `shrunk ${sig} in ${res.runs} runs: ${b.steps} -> ${f.steps} steps, ${b.nodes} -> ${f.nodes} nodes, fault families ${b.families} -> ${f.families}${res.explicit ? ' (the fault phase is now explicit steps)' : ''}`
+        : `not shrunk: ${res.exhausted ? 'the budget ran out before any change could be tried and kept' : 'no change kept the failure'} (${sig}, ${res.runs} run${res.runs === 1 ? '' : 's'})`,
+    ];
+    if (res.exhausted && res.changed) lines.push(`the budget of ${budget} run${budget === 1 ? '' : 's'} ran out: a larger --budget may shrink it further`);
+    if (res.exhausted && !res.changed) lines.push(`the budget of ${budget} run${budget === 1 ? '' : 's'} ran out; the scenario is unchanged`);
+    lines.push(`wrote ${out}`, `reproduce: ${shrunk.reproduce}`, `replay: ${shrunk.reproduce.replace(/^replsim run/, 'replsim replay')}`);
+    process.stdout.write(lines.join('\n') + '\n');
     exitCode = EXIT.ok;
   });
 

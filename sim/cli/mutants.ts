@@ -10,7 +10,7 @@ import { simulate } from '../run.js';
 import { builtinNames, loadBuiltin } from './scenarios.js';
 import { shrink, failureSignature } from './shrink.js';
 import { SWARM_NAME, swarmScenario } from '../../scenarios/swarm.js';
-import { writeJsonAtomic } from './artifact.js';
+import { makeShrunkArtifact, writeJsonAtomic } from './artifact.js';
 import { mkdirSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { join } from 'node:path';
@@ -65,13 +65,15 @@ function killByBuiltins(mutant: MutantName, onProgress?: OnProgress): { scenario
   return null;
 }
 
-/** Shrink a swarm kill to a small scenario and write it to outDir; returns its path. */
+/** Shrink a swarm kill and write it to outDir as a shrunk artifact (it runs with its own seed and mutant); returns its path. */
 function shrinkKill(mutant: MutantName, seed: number, signature: string, outDir: string): string | null {
   try {
     const res = shrink(swarmScenario(seed), seed, mutant, signature, 200);
+    if (!res.result) return null;
     mkdirSync(outDir, { recursive: true });
     const path = join(outDir, `${mutant}-seed-${seed}.json`);
-    writeJsonAtomic(path, { ...res.scenario, name: `${mutant}-killer`, description: `Shrunk swarm seed ${seed}: fails ${signature} with mutant ${mutant}.` });
+    const scenario = { ...res.scenario, name: `${mutant}-killer`, description: `Shrunk swarm seed ${seed}: fails ${signature} with mutant ${mutant}, passes without it.` };
+    writeJsonAtomic(path, makeShrunkArtifact(path, `swarm --seed ${seed}`, scenario, seed, mutant, res.result, { runs: res.runs, budget: 200, exhausted: res.exhausted, before: { ...res.before }, after: { ...res.after } }));
     return path;
   } catch {
     return null;

@@ -1,12 +1,13 @@
 // Finding scenarios for the CLI: a built-in name (scenarios/builtin/<name>.json) or a file path.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../../scenarios/load.js';
 import type { Scenario } from '../../scenarios/types.js';
 import { UserError } from '../errors.js';
 import { SWARM_DESCRIPTION, SWARM_NAME, swarmScenario } from '../../scenarios/swarm.js';
+import { isArtifactDocument, validateArtifact, type Artifact } from './artifact.js';
 
 export const BUILTIN_DIR = fileURLToPath(new URL('../../scenarios/builtin/', import.meta.url));
 
@@ -28,17 +29,32 @@ export function builtinDescription(name: string): string {
   return name === SWARM_NAME ? SWARM_DESCRIPTION : (loadBuiltin(name).description ?? '');
 }
 
+/** The artifact at path, or null when the file is not one (a JSON document without "artifact_format"). */
+function artifactAt(path: string): Artifact | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+  } catch {
+    return null; // unreadable or not JSON: the scenario loader says what is wrong
+  }
+  return isArtifactDocument(doc) ? validateArtifact(doc, path) : null;
+}
+
 /**
  * A built-in name or a path to a scenario file. `generated` is set for the swarm scenario, whose
- * document depends on the seed (scenarioFor(seed) gives it).
+ * document depends on the seed (scenarioFor(seed) gives it). A file whose top level has
+ * "artifact_format" is an artifact (sweep --out, shrink): its scenario is used, and `artifact`
+ * carries its seed and mutant.
  */
-export function resolveScenario(ref: string): { scenario: Scenario; source: string; builtin: boolean; generated: boolean; scenarioFor: (seed: number | string) => Scenario } {
+export function resolveScenario(ref: string): { scenario: Scenario; source: string; builtin: boolean; generated: boolean; scenarioFor: (seed: number | string) => Scenario; artifact?: Artifact } {
   const names = builtinNames();
   if (names.includes(ref) && !existsSync(ref)) {
     const generated = ref === SWARM_NAME;
     return { scenario: loadBuiltin(ref), source: ref, builtin: true, generated, scenarioFor: (seed) => loadBuiltin(ref, seed) };
   }
   if (existsSync(ref) || ref.endsWith('.json') || ref.includes('/')) {
+    const artifact = existsSync(ref) ? artifactAt(ref) : null;
+    if (artifact) return { scenario: artifact.scenario, source: ref, builtin: false, generated: false, scenarioFor: () => artifact.scenario, artifact };
     const scenario = loadScenarioFile(ref);
     return { scenario, source: ref, builtin: false, generated: false, scenarioFor: () => scenario };
   }
