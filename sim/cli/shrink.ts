@@ -321,10 +321,16 @@ export function shrink(original: Scenario, seed: Seed, mutant: MutantName | null
     // 5. smaller steps: fewer writes, no databases, whole-millisecond sleeps
     (best.steps ?? []).forEach((s, i) => {
       if (s.op === 'write' && (s.count ?? 1) > 1 && (guarded || !signature.startsWith('expectation:'))) {
-        step((sc) => {
-          const w = sc.steps![i] as { count?: number };
-          w.count = Math.floor((w.count ?? 1) / 2);
-        });
+        // halve; if that loses the failure, take a quarter off
+        for (const keep of [0.5, 0.75]) {
+          if (attempt((sc) => {
+            const w = sc.steps![i] as { count?: number };
+            w.count = Math.floor((w.count ?? 1) * keep);
+          })) {
+            progress = true;
+            break;
+          }
+        }
       }
     });
     if ((best.steps ?? []).some((s) => s.op === 'write' && s.db !== undefined)) {
