@@ -10,7 +10,7 @@ import cliProgress from 'cli-progress';
 import { Tinypool } from 'tinypool';
 import type { Scenario } from '../../scenarios/types.js';
 import type { MutantName } from '../redis/mutants.js';
-import { runTask, scenarioOf, type SweepOutcome, type SweepTask } from './task.js';
+import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
 import { makeArtifact, writeArtifact } from './artifact.js';
 import { groupFailures, type FailureGroup } from './groups.js';
 import { reproduceCommand } from './render.js';
@@ -30,6 +30,8 @@ export interface SweepOptions {
   workers: number;
   outDir?: string;
   mutant: MutantName | null;
+  /** --max-events, --max-sim-time, --timeout: each seed's run gets them. */
+  limits?: RunLimits;
   progress: boolean;
   /** Stop handing out seeds once this many seeds have failed (--fail-fast is 1). */
   maxFailures?: number;
@@ -79,8 +81,8 @@ export function defaultWorkers(): number {
 export function workerPlan(requested: number, seeds: number): { workers: number; capped: string | null } {
   const cores = defaultWorkers();
   const batches = Math.max(1, Math.ceil(seeds / BATCH));
-  if (requested > cores && cores <= batches) return { workers: cores, capped: `${requested} requested, capped at ${cores}: the machine's parallelism` };
-  if (requested > batches) return { workers: batches, capped: `${requested} requested, capped at ${batches}: ${seeds} seeds make ${batches} batch${batches === 1 ? '' : 'es'} of up to ${BATCH}` };
+  if (requested > cores && cores <= batches) return { workers: cores, capped: `${cores} of ${requested}: the machine's parallelism` };
+  if (requested > batches) return { workers: batches, capped: `${batches} of ${requested}: ${seeds} seeds make ${batches} batch${batches === 1 ? '' : 'es'} of up to ${BATCH}` };
   return { workers: requested, capped: null };
 }
 
@@ -88,7 +90,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const plan = workerPlan(o.workers, o.seeds.length);
-  const task = (seed: number): SweepTask => ({ scenario: o.scenario, seed, mutant: o.mutant });
+  const task = (seed: number): SweepTask => ({ scenario: o.scenario, seed, mutant: o.mutant, ...(o.limits ? { limits: o.limits } : {}) });
   const batches: SweepTask[][] = [];
   for (let i = 0; i < o.seeds.length; i += BATCH) batches.push(o.seeds.slice(i, i + BATCH).map(task));
   const bar = o.progress ? new cliProgress.SingleBar({ format: 'sweep {bar} {value}/{total} seeds | {failed} failing | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;

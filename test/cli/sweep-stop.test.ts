@@ -160,9 +160,9 @@ describe('--workers is capped', () => {
     const s = json<SweepOut>(r);
     const expected = Math.min(cores, 5); // 40 seeds are 5 batches of 8
     expect(s).toMatchObject({ workers: expected, workers_requested: 64 });
-    expect(s.workers_capped).toContain(`capped at ${expected}`);
+    expect(s.workers_capped).toContain(`${expected} of `);
     const human = cli('sweep', FLAKY, '--seeds', '1..8', '--workers', '3');
-    expect(human.stdout).toContain('workers: 3 requested, capped at 1: 8 seeds make 1 batch of up to 8');
+    expect(human.stdout).toContain('workers: 1 of 3: 8 seeds make 1 batch of up to 8');
     const help = cli('sweep', '--help').stdout;
     expect(help).toMatch(/--workers <n>[\s\S]*capped/);
     for (const o of ['--fail-fast', '--max-failures <n>', 'Ctrl-C', 'exits 130', '130 interrupted']) expect(help).toContain(o);
@@ -173,6 +173,6 @@ describe('--workers is capped', () => {
     expect(workerPlan(1, 1000)).toEqual({ workers: 1, capped: null });
     expect(workerPlan(cores + 1, 8 * (cores + 1)).workers).toBe(cores);
     expect(workerPlan(cores + 1, 8 * (cores + 1)).capped).toContain("the machine's parallelism");
-    expect(workerPlan(cores, 9)).toEqual(cores > 2 ? { workers: 2, capped: `${cores} requested, capped at 2: 9 seeds make 2 batches of up to 8` } : { workers: cores, capped: null });
+    expect(workerPlan(cores, 9)).toEqual(cores > 2 ? { workers: 2, capped: `2 of ${cores}: 9 seeds make 2 batches of up to 8` } : { workers: cores, capped: null });
   });
 });
