@@ -2,6 +2,7 @@
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { Lineage } from './lineage.js';
+import { Horizon } from './horizon.js';
 import { EqualIdOffsetEqualData } from './equal-id-offset-equal-data.js';
 import { PartialSyncWhenAncestor } from './partial-sync-when-ancestor.js';
 import { StreamPrefix } from './stream-prefix.js';
@@ -27,6 +28,8 @@ export interface PropertyReport {
 
 export class PropertySet {
   readonly lineage = new Lineage();
+  /** Where the properties may forget their ground truth (keeps their memory flat in run length). */
+  readonly horizon = new Horizon(this.lineage);
   readonly all: Property[];
   private readonly partial: PartialSyncWhenAncestor;
   private readonly writes: AcknowledgedWrites;
@@ -34,13 +37,14 @@ export class PropertySet {
   constructor(enabled: Partial<Record<string, boolean>> = {}) {
     this.partial = new PartialSyncWhenAncestor(this.lineage);
     this.writes = new AcknowledgedWrites();
-    const made: Property[] = [new EqualIdOffsetEqualData(), this.partial, new StreamPrefix(this.lineage), new Convergence(), new CounterSanity(), this.writes];
+    const made: Property[] = [new EqualIdOffsetEqualData(this.horizon), this.partial, new StreamPrefix(this.lineage, this.horizon), new Convergence(), new CounterSanity(), this.writes];
     this.all = made.filter((p) => enabled[p.name] !== false);
   }
 
   onEvent(e: TraceEvent): void {
     this.lineage.onEvent(e);
     for (const p of this.all) p.onEvent(e);
+    this.horizon.onEvent(e);
   }
 
   finish(view: FinalView): Violation[] {

@@ -5,7 +5,7 @@ import { World } from './cluster/world.js';
 import { Runner, type Failure } from './cluster/runner.js';
 import { validateSeed, type Seed } from './kernel/rng.js';
 import { hashText, TRACE_VERSION, type TraceListener, type TraceSink } from './kernel/trace.js';
-import { EventBudgetExceeded } from './errors.js';
+import { LimitExceeded } from './errors.js';
 import { validateScenario } from '../scenarios/load.js';
 import type { Scenario } from '../scenarios/types.js';
 import { parseDurationUs, parseRateBytesPerSec } from './units.js';
@@ -30,13 +30,35 @@ export interface SimulateOptions {
   sink?: TraceSink;
   /** Switch on one named protocol bug for this run (see sim/redis/mutants.ts). */
   mutant?: MutantName | null;
+  /** Stop the run after this many events (default DEFAULT_MAX_EVENTS): a liveness failure with `limit: "max-events"`. */
   maxEvents?: number;
+  /** Stop the run when its virtual clock would pass this (default DEFAULT_MAX_SIM_TIME_US): `limit: "max-sim-time"`. */
+  maxSimTimeUs?: number;
+  /**
+   * Called every CHECK_EVERY (16384) events with the events run so far. A harness (never simulated
+   * code) may throw a LimitExceeded from it, e.g. on a wall-clock timeout (`limit: "timeout"`); the
+   * run then ends like one stopped by its other limits.
+   */
+  budgetHook?: (eventsRun: number) => void;
   /** Name of the scenario's source, for error messages. */
   source?: string;
   /** Trace listeners attached before the first event (they see every node's start at t=0). */
   observers?: TraceListener[];
 }
 
+/** Default limits of a run: generous for any built-in or swarm scenario, short enough that a runaway run ends in seconds. */
+export const DEFAULT_MAX_EVENTS = 20_000_000;
+export const DEFAULT_MAX_SIM_TIME_US = 3_600_000_000;
+
+/** The summary keeps the first and the last this many events of a long run (so its size is bounded). */
+export const SUMMARY_HEAD = 5000;
+export const SUMMARY_TAIL = 5000;
+
+/**
+ * pass: everything held. fail: an expectation or a safety property failed (whatever else happened).
+ * liveness: no safety failure, but something did not happen in time: a wait, the convergence after
+ * the faults, or the run itself, stopped by a limit (its failure carries `limit`: the flag to raise).
+ */
 export type RunStatus = 'pass' | 'fail' | 'liveness';
 
 /** Safety outranks liveness: any expectation or property failure makes the run `fail`, however many liveness failures it also had. */
@@ -69,18 +91,23 @@ export interface RunResult {
   failures: Failure[];
   nodes: Record<string, NodeReport>;
   events: SummaryEvent[];
-  stats: { events: number; trace_events: number; simulated_us: number; writes: number; acked_writes: number };
+  /** `events_omitted`: summary events left out of the middle of a long run (present only when some were). */
+  stats: { events: number; trace_events: number; simulated_us: number; writes: number; acked_writes: number; events_omitted?: number };
   trace_hash: string;
   parameters: { network: LinkParams; mutant: MutantName | null };
   /** Each property checked: its violations count, figures and notes (e.g. missed partial syncs). */
   properties: Record<string, PropertyReport>;
 }
 
-/** What the properties may read at the end: the single running master, and GETs as a client. */
-function finalView(w: WorldT): FinalView {
+/**
+ * What the properties may read at the end: the single running master, and GETs as a client. A run
+ * cut short by a limit has no final master to check the end state against (its writes may still be
+ * on their way): only the checks made along the way count.
+ */
+function finalView(w: WorldT, cut: boolean): FinalView {
   const masters = w.nodeNames.filter((n) => w.isRunning(n) && w.node(n).isMaster);
   return {
-    master: masters.length === 1 ? masters[0]! : null,
+    master: masters.length === 1 && !cut ? masters[0]! : null,
     get(node, db, key) {
       if (!w.isRunning(node)) return null;
       const n = w.node(node);
@@ -108,7 +135,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   const sc = validateScenario(input, opts.source ?? 'scenario');
   const seed = validateSeed(opts.seed ?? sc.seed ?? 1);
   const network = networkParams(sc);
-  const summary: SummaryEvent[] = [];
+  const summary = new HeadTail<SummaryEvent>(SUMMARY_HEAD, SUMMARY_TAIL);
   // written before the first event; not part of the trace hash
   opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null }));
   const props = new PropertySet(sc.properties ?? {});
@@ -122,15 +149,19 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     config: sc.config ?? {},
     nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, e]) => [n, { config: e.config ?? {}, ...(e.replicaof ? { replicaof: e.replicaof } : {}), ...(e.startAfterMs ? { startAfterMs: e.startAfterMs } : {}) }])),
     ...(opts.sink ? { sink: opts.sink } : {}),
-    maxEvents: opts.maxEvents ?? 20_000_000,
+    maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
+    maxTimeUs: opts.maxSimTimeUs ?? DEFAULT_MAX_SIM_TIME_US,
+    ...(opts.budgetHook ? { budgetHook: opts.budgetHook } : {}),
     mutant: opts.mutant ?? null,
   });
   const runner = new Runner(w, sc);
+  let cut = false;
   try {
     runner.run();
   } catch (e) {
-    if (!(e instanceof EventBudgetExceeded)) throw e;
-    runner.failures.push({ kind: 'liveness', message: e.message, time_us: w.sched.nowUs });
+    if (!(e instanceof LimitExceeded)) throw e;
+    cut = true;
+    runner.failures.push({ kind: 'liveness', limit: e.limit, message: e.message, time_us: w.sched.nowUs });
   }
   // a last observation of every running node, so that a divergence made since the last cron tick
   // (a write to a writable replica just before the end) is still seen by the properties; emitted
@@ -143,7 +174,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
       ? { running: true, ...infoFields(n), digest: n.ds.digest(), dbsize: n.ds.dbsize(0), keys: n.ds.totalKeys() }
       : { running: false, digest: null, dbsize: null, keys: null };
   }
-  for (const v of props.finish(finalView(w))) {
+  for (const v of props.finish(finalView(w, cut))) {
     runner.failures.push({ kind: LIVENESS_PROPERTIES.has(v.property) ? 'liveness' : 'property', property: v.property, message: `${v.property}: ${v.message}`, time_us: v.time_us, node: [...v.nodes] });
   }
   const failures = runner.failures.map((f, i) => [f, i] as const).sort((a, b) => a[0].time_us - b[0].time_us || a[1] - b[1]).map(([f]) => f);
@@ -156,13 +187,14 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     status,
     failures,
     nodes,
-    events: summary,
+    events: summary.items(),
     stats: {
       events: w.sched.eventsRun,
       trace_events: w.trace.count,
       simulated_us: w.sched.nowUs,
-      writes: runner.writes.length,
-      acked_writes: runner.writes.filter((x) => x.acked).length,
+      writes: runner.writesTotal,
+      acked_writes: runner.writesAcked,
+      ...(summary.omitted > 0 ? { events_omitted: summary.omitted } : {}),
     },
     trace_hash: w.trace.digest(),
     parameters: { network, mutant: opts.mutant ?? null },
@@ -181,4 +213,44 @@ function writeTraceTail(sink: TraceSink, r: RunResult): void {
   for (const f of r.failures) sink.write(JSON.stringify({ type: 'trace.failure', ...f }));
   for (const [property, p] of Object.entries(r.properties)) sink.write(JSON.stringify({ type: 'trace.verdict', property, held: p.violations === 0, ...p }));
   sink.write(JSON.stringify({ type: 'trace.footer', status: r.status, failures: r.failures.length, trace_hash: r.trace_hash, trace_events: r.stats.trace_events }));
+}
+
+/** The first `head` and the last `tail` items pushed, and how many were left out between them. */
+export class HeadTail<T> {
+  private readonly first: T[] = [];
+  private readonly ring: T[] = [];
+  private next = 0;
+  omitted = 0;
+  constructor(
+    private readonly head: number,
+    private readonly tail: number,
+  ) {}
+
+  push(x: T): void {
+    if (this.first.length < this.head) {
+      this.first.push(x);
+      return;
+    }
+    if (this.ring.length < this.tail) {
+      this.ring.push(x);
+      return;
+    }
+    if (this.tail === 0) {
+      this.omitted++;
+      return;
+    }
+    this.ring[this.next] = x;
+    this.next = (this.next + 1) % this.tail;
+    this.omitted++;
+  }
+
+  /** How many items are kept. */
+  get size(): number {
+    return this.first.length + this.ring.length;
+  }
+
+  /** The kept items, in the order they were pushed. */
+  items(): T[] {
+    return [...this.first, ...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+  }
 }

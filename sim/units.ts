@@ -25,3 +25,13 @@ export function parseRateBytesPerSec(v: number | string, what: string): number {
   }
   throw new UserError(`${what}: expected a bandwidth like "1gbit", "100mbit" or "10MB", got ${JSON.stringify(v)}`);
 }
+
+const CLI_DURATION_US: Record<string, number> = { us: 1, ms: 1000, s: 1_000_000, m: 60_000_000, min: 60_000_000, h: 3_600_000_000 };
+
+/** A duration flag (--max-sim-time, --timeout): a number with a unit, "600s", "10min", "1h", "1.5h", "500ms". */
+export function parseFlagDurationUs(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(us|ms|s|m|min|h)$/.exec(v.trim());
+  const us = m ? Math.round(Number(m[1]) * CLI_DURATION_US[m[2]!]!) : NaN;
+  if (!(us > 0) || !Number.isSafeInteger(us)) throw new UserError(`${flag}: expected a positive duration with a unit like 600s, 10min or 1h (units: us, ms, s, min, h), got "${v}"`);
+  return us;
+}

@@ -10,6 +10,9 @@ import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
 import { builtinNames, builtinDescription, parseSeed, parseSeeds, parseSeedBudget, resolveScenario, shardOf } from './scenarios.js';
 import { renderRun, reproduceCommand, statusWord } from './render.js';
 import { JsonlFileSink } from './trace-file.js';
+import { limitOptions, type RunLimits } from './task.js';
+import { parseFlagDurationUs } from '../units.js';
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME_US } from '../run.js';
 import { sweep, defaultWorkers, renderSweep, BATCH } from './sweep.js';
 import { makeShrunkArtifact, readArtifact, shrunkPath, writeJsonAtomic } from './artifact.js';
 import { shrink, failureSignature } from './shrink.js';
@@ -32,6 +35,18 @@ function positiveInt(flag: string) {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag}: expected a whole number of at least 1, got "${v}"`);
     return Number(v);
   };
+}
+
+/** --max-events, --max-sim-time and --timeout, for run and sweep. */
+function limitFlags(cmd: Command, each = ''): Command {
+  return cmd
+    .option('--max-events <n>', `stop ${each}after n events, as a liveness failure (default ${DEFAULT_MAX_EVENTS})`, positiveInt('--max-events'))
+    .option('--max-sim-time <duration>', `stop ${each}when simulated time would pass this, like 10min, 600s or 2h, as a liveness failure (default ${DEFAULT_MAX_SIM_TIME_US / 3_600_000_000}h)`, (v: string) => parseFlagDurationUs(v, '--max-sim-time'))
+    .option('--timeout <duration>', `stop ${each}after this much wall-clock time, like 30s or 10min, as a liveness failure (default: none)`, (v: string) => Math.max(1, Math.round(parseFlagDurationUs(v, '--timeout') / 1000)));
+}
+
+function limitsOf(o: { maxEvents?: number; maxSimTime?: number; timeout?: number }): RunLimits {
+  return { ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}), ...(o.maxSimTime !== undefined ? { maxSimTimeUs: o.maxSimTime } : {}), ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}) };
 }
 
 let exitCode: number = EXIT.ok;
@@ -58,8 +73,8 @@ program
     }
   });
 
-program
-  .command('run')
+limitFlags(program
+  .command('run'))
   .description('run one scenario (a built-in name or a .json file) with one seed')
   .argument('<scenario>', 'built-in scenario name (see "replsim list") or path to a scenario .json file')
   .option('--seed <seed>', 'the seed (a whole number or any text); default: the scenario\'s "seed", else 1', parseSeed)
@@ -67,7 +82,7 @@ program
   .option('--trace <file>', 'write the trace as JSON Lines to this file (replaced whole at the end), a FIFO or device (written through), or - for stdout (the report then goes to stderr)')
   .option('--quiet', 'print only the status line and failures')
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
-  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string }) => {
+  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
     const resolved = resolveScenario(ref);
     // an artifact (sweep --out, shrink) brings its own seed and mutant; --seed and --mutant override them
     const art = resolved.artifact;
@@ -80,7 +95,7 @@ program
     const t0 = performance.now();
     let r: RunResult;
     try {
-      r = simulate(scenario, { seed, mutant, source, ...(sink ? { sink } : {}) });
+      r = simulate(scenario, { seed, mutant, source, ...limitOptions(limitsOf(o)), ...(sink ? { sink } : {}) });
     } catch (e) {
       sink?.abort();
       throw e;
@@ -92,8 +107,8 @@ program
     exitCode = exitFor(r.status);
   });
 
-program
-  .command('sweep')
+limitFlags(program
+  .command('sweep'), 'each seed ')
   .description('run one scenario over many seeds, in worker threads; write failing seeds as artifacts')
   .argument('<scenario>', 'built-in scenario name or path to a scenario .json file')
   .requiredOption('--seeds <range>', 'seeds to run: 7, 1..10000, or 1,5,9', parseSeeds)
@@ -111,7 +126,7 @@ Ctrl-C stops the workers, prints the summary so far and exits ${EXIT.interrupted
 written are complete (each is written under a temporary name, then renamed).
 Exit codes: 0 all passed, 1 an expectation or property failed, 3 only liveness failures,
 ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
-  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number }) => {
+  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
     const { scenario, generated } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
@@ -126,7 +141,7 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
     process.on('SIGINT', onSigint);
     let s;
     try {
-      s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, progress: !o.json && process.stderr.isTTY === true, signal: interrupt.signal });
+      s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), progress: !o.json && process.stderr.isTTY === true, signal: interrupt.signal });
     } finally {
       process.off('SIGINT', onSigint);
     }

@@ -71,6 +71,9 @@ export function parseSeeds(spec: string): number[] {
     if (!m) throw new UserError(`--seeds: "${part}" is not a seed or range; expected forms like 7, 1..100 or 1,5,9`);
     const a = Number(m[1]);
     const b = m[2] !== undefined ? Number(m[2]) : a;
+    for (const [text, n] of [[m[1]!, a], [m[2], b]] as const) {
+      if (text !== undefined && !Number.isSafeInteger(n)) throw new UserError(`--seeds: ${text.trim()} is beyond ${Number.MAX_SAFE_INTEGER}, the largest seed a sweep can count exactly; sweep smaller seeds, or run a big one alone with replsim run --seed ${text.trim()} (kept as text)`);
+    }
     if (b < a) throw new UserError(`--seeds: range ${part} is empty (the end is before the start)`);
     if (b - a > 10_000_000) throw new UserError(`--seeds: range ${part} has more than 10,000,000 seeds`);
     for (let s = a; s <= b; s++) if (!seen.has(s)) (seen.add(s), out.push(s));
@@ -89,7 +92,8 @@ export function parseSeedBudget(spec: string): number[] {
 /** --seed: a non-negative integer, or any other text as a string seed. */
 export function parseSeed(v: string): number | string {
   if (v === '') throw new UserError('--seed: expected a whole number or some text, got an empty string');
-  return /^\d+$/.test(v) ? Number(v) : v;
+  // a digit string a double cannot hold exactly (beyond 2^53 - 1) stays text, so it is never rounded
+  return /^\d+$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : v;
 }
 
 /** --shard i/n: the i-th of n interleaved parts (1-based); together the parts are the whole list. */

@@ -3,13 +3,14 @@
 
 import type { World } from './world.js';
 import { Orchestrator } from './orchestrator.js';
-import { FaultPhase, type WriteRecord } from './faults.js';
+import { FaultPhase } from './faults.js';
 import type { Matcher, Scenario, Step } from '../../scenarios/types.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { isError, type Reply } from '../redis/reply.js';
 import { infoFields } from '../redis/info.js';
 import { isWriteCommand } from '../redis/commands.js';
 import { PENDING } from '../redis/dispatch.js';
+import type { LimitName } from '../errors.js';
 
 export type FailureKind = 'expectation' | 'liveness' | 'property';
 
@@ -25,6 +26,8 @@ export interface Failure {
   expected?: unknown;
   actual?: unknown;
   property?: string;
+  /** Set when a limit stopped the run (a liveness failure): the flag that raises it. */
+  limit?: LimitName;
 }
 
 /** Thrown to end a run early on a liveness failure. */
@@ -64,7 +67,9 @@ function describeMatcher(m: Matcher): string {
 export class Runner {
   readonly orch: Orchestrator;
   readonly failures: Failure[] = [];
-  readonly writes: { rec: WriteRecord; acked: boolean }[] = [];
+  /** Client writes so far, and how many were acknowledged (counts only: a long run must not keep every write). */
+  writesTotal = 0;
+  writesAcked = 0;
   private stepIndex = -1;
   /** For `changedSince` matchers: step index -> the (node, field) pairs to read right after it. */
   private readonly toRemember = new Map<number, [string, string][]>();
@@ -313,7 +318,8 @@ export class Runner {
     const n = this.w.nodeOrNull(node);
     const db = n && this.w.isRunning(node) ? this.w.client(node).db : 0;
     const cmd = as ?? args[0]!.toUpperCase();
-    this.writes.push({ rec: { node, args, timeUs: this.w.sched.nowUs }, acked });
+    this.writesTotal++;
+    if (acked) this.writesAcked++;
     this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.write', node, db, cmd, key: args[1] ?? null, value: cmd === 'SET' ? args[2] : null, acked });
   }
 

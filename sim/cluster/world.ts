@@ -37,6 +37,10 @@ export interface WorldOptions {
    */
   observers?: TraceListener[];
   maxEvents?: number;
+  /** The simulated-time limit (see SchedulerOptions.maxTimeUs). */
+  maxTimeUs?: number;
+  /** See SchedulerOptions.budgetHook (a harness's wall-clock timeout). */
+  budgetHook?: (eventsRun: number) => void;
   mutant?: MutantName | null;
 }
 
@@ -128,7 +132,11 @@ export class World {
   readonly mutant: MutantName | null;
 
   constructor(opts: WorldOptions) {
-    this.sched = new Scheduler({ maxEvents: opts.maxEvents ?? 50_000_000 });
+    this.sched = new Scheduler({
+      maxEvents: opts.maxEvents ?? 50_000_000,
+      ...(opts.maxTimeUs !== undefined ? { maxTimeUs: opts.maxTimeUs } : {}),
+      ...(opts.budgetHook ? { budgetHook: opts.budgetHook } : {}),
+    });
     this.rng = new Rng(opts.seed);
     this.trace = new Trace(opts.sink);
     for (const o of opts.observers ?? []) this.trace.subscribe(o);

@@ -11,6 +11,7 @@ export type Seed = number | string;
 export function validateSeed(seed: unknown, what = 'seed'): Seed {
   if (typeof seed === 'number') {
     if (Number.isSafeInteger(seed) && seed >= 0) return seed;
+    if (Number.isInteger(seed) && seed > 0) throw new UserError(`${what} ${seed} is beyond ${Number.MAX_SAFE_INTEGER} and cannot be kept exactly as a number; write it as a string (e.g. "${seed}" in JSON), which is kept exactly`);
     throw new UserError(`${what} must be a non-negative integer or a non-empty string, got ${seed}`);
   }
   if (typeof seed === 'string' && seed.length > 0) return seed;

@@ -2,7 +2,7 @@
 // microseconds. Every delivery, timer, fault and client command of a run is an event here.
 // The heap is struct-of-arrays; cancelled events are dropped lazily when they reach the top.
 
-import { EventBudgetExceeded } from '../errors.js';
+import { EventBudgetExceeded, SimTimeLimitExceeded } from '../errors.js';
 
 /** A callback taking one argument; callers pass long-lived functions plus a record, not closures. */
 export type EventFn<A = unknown> = (arg: A) => void;
@@ -16,7 +16,17 @@ const NO_LIMIT = Number.POSITIVE_INFINITY;
 export interface SchedulerOptions {
   /** Hard limit on events run over the scheduler's life; exceeding it throws EventBudgetExceeded. */
   maxEvents?: number;
+  /** The clock never passes this time: an event later than it, or a wait beyond it, throws SimTimeLimitExceeded. */
+  maxTimeUs?: number;
+  /**
+   * Called after every CHECK_EVERY events with the events run so far, e.g. by a harness that stops a
+   * run on a wall-clock timeout by throwing. The calls themselves depend on the event count only.
+   */
+  budgetHook?: (eventsRun: number) => void;
 }
+
+/** How often (in events) budgetHook is called: rarely enough to cost nothing per event. */
+export const CHECK_EVERY = 1 << 14;
 
 export class Scheduler {
   /** Virtual time in integer microseconds. Only the scheduler moves it. */
@@ -24,6 +34,8 @@ export class Scheduler {
   /** Events executed so far (cancelled ones are not counted). */
   eventsRun = 0;
   maxEvents: number;
+  readonly maxTimeUs: number;
+  private readonly budgetHook: ((eventsRun: number) => void) | null;
 
   // heap, struct-of-arrays
   private hTime: Float64Array;
@@ -43,6 +55,8 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.maxEvents = options.maxEvents ?? NO_LIMIT;
+    this.maxTimeUs = options.maxTimeUs ?? NO_LIMIT;
+    this.budgetHook = options.budgetHook ?? null;
     const cap = 1024;
     this.hTime = new Float64Array(cap);
     this.hSeq = new Float64Array(cap);
@@ -110,8 +124,10 @@ export class Scheduler {
       this.freeSlot(slot);
       if (fn === null || fn === undefined) continue;
       this.live--;
+      if (t > this.maxTimeUs) this.passLimit();
       this.nowUs = t;
       if (++this.eventsRun > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, t);
+      if (this.budgetHook !== null && (this.eventsRun & (CHECK_EVERY - 1)) === 0) this.budgetHook(this.eventsRun);
       fn(arg);
       return true;
     }
@@ -121,7 +137,7 @@ export class Scheduler {
   /** Run every event due at or before timeUs, then set the clock to timeUs. */
   runUntil(timeUs: number): void {
     while (this.peekTimeUs() <= timeUs) this.step();
-    if (timeUs > this.nowUs) this.nowUs = timeUs;
+    if (timeUs > this.nowUs) this.setClock(timeUs);
   }
 
   /** Run until no event is left. */
@@ -142,8 +158,20 @@ export class Scheduler {
       this.step();
       if (pred()) return true;
     }
-    if (Number.isFinite(deadlineUs) && deadlineUs > this.nowUs) this.nowUs = deadlineUs;
+    if (Number.isFinite(deadlineUs) && deadlineUs > this.nowUs) this.setClock(deadlineUs);
     return false;
+  }
+
+  /** Move the idle clock forward, not past maxTimeUs. */
+  private setClock(timeUs: number): void {
+    if (timeUs > this.maxTimeUs) this.passLimit();
+    this.nowUs = timeUs;
+  }
+
+  /** The run wants to go past maxTimeUs: stop there. */
+  private passLimit(): never {
+    if (this.maxTimeUs > this.nowUs) this.nowUs = this.maxTimeUs;
+    throw new SimTimeLimitExceeded(this.maxTimeUs);
   }
 
   // ---- slots ----

@@ -79,7 +79,7 @@ describe('Scheduler', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(EventBudgetExceeded);
-    expect((err as Error).message).toMatch(/event budget exceeded: 1000 events ran .* Raise maxEvents/);
+    expect((err as Error).message).toMatch(/event budget exceeded: 1000 events ran .* Raise --max-events \(maxEvents in the library\)/);
     expect(s.eventsRun).toBe(1001);
   });
 

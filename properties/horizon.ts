@@ -1,0 +1,113 @@
+// The retention horizon: which histories and offsets a node may still apply, generate or be
+// observed at, derived from the events alone. Properties forget ground truth outside it, so a long
+// run keeps only a window of it (memory flat in run length) without deciding any check differently.
+
+import type { TraceEvent } from '../sim/trace-events.js';
+import type { Lineage } from './lineage.js';
+
+/** Bytes of stream kept below the lowest position that may still matter: slack, not a rule. */
+export const MARGIN_BYTES = 1 << 16;
+/** Redis's default repl-backlog-size: how far back a master may serve until a PSYNC shows a larger backlog. */
+const DEFAULT_BACKLOG_BYTES = 1 << 20;
+
+interface Position {
+  replid: string;
+  offset: number;
+}
+
+export class Horizon {
+  /** Each node's latest known position, while it is meaningful (a node that is down keeps its last one). */
+  private readonly pos = new Map<string, Position>();
+  /** A replica told to full sync: it will load an RDB at its master's position then or later. */
+  private readonly syncing = new Map<string, Position>();
+  /** Each node's RDB on disk: where it would come back from after a restart. */
+  readonly disk = new Map<string, { replid: string; offset: number }>();
+  /** The largest backlog a PSYNC reported: a replica may ask for that much behind a master. */
+  private maxBacklog = 0;
+
+  constructor(private readonly lineage: Lineage) {}
+
+  private at(node: string, replid: string, offset: number): void {
+    this.pos.set(node, { replid, offset });
+  }
+
+  onEvent(e: TraceEvent): void {
+    switch (e.type) {
+      case 'redis.start':
+        this.at(e.node, e.replid, Math.min(e.master_repl_offset, e.rdb_repl_offset ?? e.master_repl_offset));
+        this.syncing.delete(e.node);
+        if (e.rdb_repl_id !== null && e.rdb_repl_offset !== null) this.disk.set(e.node, { replid: e.rdb_repl_id, offset: e.rdb_repl_offset });
+        else this.disk.delete(e.node);
+        return;
+      case 'redis.save':
+        if (e.repl_id !== null && e.repl_offset !== null) this.disk.set(e.node, { replid: e.repl_id, offset: e.repl_offset });
+        return;
+      case 'redis.replid':
+      case 'redis.link':
+        this.at(e.node, e.replid, e.master_repl_offset);
+        if (e.type === 'redis.link' ? e.status === 'up' : e.reason === 'full-sync') this.syncing.delete(e.node);
+        return;
+      case 'redis.sync':
+        this.at(e.node, e.replid, e.offset);
+        return;
+      case 'redis.obs':
+        if (e.meaningful) this.at(e.node, e.replid, e.offset);
+        else this.pos.delete(e.node);
+        return;
+      case 'redis.stream':
+      case 'redis.applied':
+        this.at(e.node, e.replid, e.start + e.bytes - 1);
+        return;
+      case 'redis.psync':
+        if (e.repl_backlog_histlen > this.maxBacklog) this.maxBacklog = e.repl_backlog_histlen;
+        if (e.result === 'full') this.syncing.set(e.replica, { replid: e.master_replid, offset: e.master_repl_offset });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * For each history a node may still apply bytes of, or be observed on (the history of a node or
+   * of a full sync under way, and their ancestors), the offsets that may still matter: from the
+   * lowest such position (an RDB on disk counts while it is within a backlog of the furthest
+   * node: a replica restarted from it may still be served the bytes after it) minus a small margin,
+   * up to where a live descendant forked off (`high`; Infinity for a node's own history). A new
+   * history forks from a node's current one, or starts from nothing, so nothing outside these
+   * windows is needed again, except positions held by an RDB on disk (`diskPositions`), which the
+   * observation property keeps exactly.
+   */
+  windows(): Map<string, { low: number; high: number }> {
+    const margin = MARGIN_BYTES;
+    const out = new Map<string, { low: number; high: number }>();
+    const add = (p: Position) => {
+      const low = Math.max(0, p.offset - margin);
+      for (const a of this.lineage.ancestry(p.replid)) {
+        if (a.upTo < low) break; // further ancestors end even lower
+        const w = out.get(a.id);
+        if (!w) out.set(a.id, { low, high: a.upTo });
+        else {
+          if (low < w.low) w.low = low;
+          if (a.upTo > w.high) w.high = a.upTo;
+        }
+      }
+    };
+    let head = 0;
+    for (const v of this.pos.values()) if (v.offset > head) head = v.offset;
+    const reach = head - Math.max(this.maxBacklog, DEFAULT_BACKLOG_BYTES);
+    for (const v of this.pos.values()) add(v);
+    for (const v of this.syncing.values()) add(v);
+    for (const v of this.disk.values()) if (v.offset >= reach) add(v);
+    return out;
+  }
+
+  /** The (replid:offset) positions of the RDBs on disk. */
+  diskPositions(): Set<string> {
+    return new Set([...this.disk.values()].map((d) => `${d.replid}:${d.offset}`));
+  }
+}
+
+/** When to prune a growing map again: after it has doubled since the last prune (amortized O(1) per entry). */
+export function nextPruneAt(size: number): number {
+  return Math.max(4096, 2 * size);
+}
