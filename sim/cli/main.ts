@@ -57,6 +57,11 @@ program
   .description('Deterministic simulator of Redis 7.0 replication: seeded scenarios, faults, property checks.')
   .version(TOOL_VERSION)
   .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `
+Exit codes: 0 everything held, 1 an expectation or property failed (safety outranks liveness),
+2 bad input (one message, nothing written), 3 liveness failure only (did not converge or sync in
+time, or a --max-events / --max-sim-time / --timeout limit was hit), 4 internal error (or replay
+did not reproduce), 130 interrupted (Ctrl-C). Each command's --help lists its own.`)
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -78,6 +83,10 @@ limitFlags(program
   .description('run one scenario (a built-in name or a .json file) with one seed')
   .argument('<scenario>', 'built-in scenario name (see "replsim list") or path to a scenario .json file')
   .option('--seed <seed>', 'the seed (a whole number or any text); default: the scenario\'s "seed", else 1', parseSeed)
+  .addHelpText('after', `
+Exit codes: 0 pass, 1 an expectation or property failed (even if liveness failed too), 3 liveness
+failure only (including a limit hit), 2 bad input, 4 internal error; killed by Ctrl-C (SIGINT) or
+SIGTERM, it leaves no partial trace file.`)
   .option('--json', 'print the result as one JSON object')
   .option('--trace <file>', 'write the trace as JSON Lines to this file (replaced whole at the end), a FIFO or device (written through), or - for stdout (the report then goes to stderr)')
   .option('--quiet', 'print only the status line and failures')
@@ -159,6 +168,9 @@ program
   .description('re-run a failure artifact and confirm the same trace hash and failures')
   .argument('<artifact>', 'an artifact JSON file written by "replsim sweep --out"')
   .option('--json', 'print the result as one JSON object')
+  .addHelpText('after', `
+Exit codes: when the artifact reproduced (same trace hash, same failures), the run's own code
+(0 pass, 1 fail, 3 liveness); 4 when it did not reproduce; 2 for a file that is not an artifact.`)
   .action((path: string, o: { json?: boolean }) => {
     const a = readArtifact(path);
     const mutant = a.mutant === null ? null : mutantOption(a.mutant);
@@ -181,6 +193,9 @@ program
   .argument('<artifact>', 'an artifact JSON file written by "replsim sweep --out" or "replsim shrink"')
   .option('--out <file>', 'where to write the shrunk artifact (default: the artifact\'s name with .json replaced by .shrunk.json)')
   .option('--budget <n>', 'the most simulations to try (default 400)', positiveInt('--budget'))
+  .addHelpText('after', `
+Exit codes: 0 a shrunk artifact was written (also when nothing could be removed: it says "not
+shrunk"), 2 bad artifact, or the failure does not happen again with the artifact's seed.`)
   .action((path: string, o: { out?: string; budget?: number }) => {
     const a = readArtifact(path);
     const mutant = a.mutant === null ? null : mutantOption(a.mutant);
@@ -224,7 +239,8 @@ program
   .option('--json', 'print one JSON object')
   .addHelpText('after', `
 Progress goes to stderr: a bar per stage on a terminal, otherwise a line such as
-"mutants: promotion-keeps-replid 100/300 seeds" every ${PROGRESS_EVERY} seeds or 10 s, and one when each stage ends.`)
+"mutants: promotion-keeps-replid 100/300 seeds" every ${PROGRESS_EVERY} seeds or 10 s, and one when each stage ends.
+Exit codes: 0 the unmutated model is clean and every mutant is killed, 1 otherwise, 2 bad input.`)
   .action(async (o: { seeds?: number[]; workers?: number; mutant?: string[]; json?: boolean; out?: string; shrink: boolean }) => {
     const only = o.mutant?.map((m) => mutantOption(m)!);
     const seeds = o.seeds ?? parseSeeds('1..300');

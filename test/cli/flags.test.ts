@@ -70,6 +70,8 @@ describe('--help and --version', () => {
       expect(r.stdout).toContain(`Usage: replsim ${cmd} [options]`);
       for (const o of options) expect(r.stdout).toContain(o);
       if (cmd !== 'mutants') expect(r.stdout, 'hidden self-test flag').not.toContain('--mutant');
+      // every command that runs something says what its exit codes mean
+      if (cmd !== 'list') expect(r.stdout).toMatch(/Exit codes: 0 .+/);
     });
   }
 
@@ -77,6 +79,7 @@ describe('--help and --version', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--version');
+    for (const code of ['0 everything held', '1 an expectation or property failed', '2 bad input', '3 liveness failure', '4 internal error', '130 interrupted']) expect(r.stdout).toContain(code);
     const commands = [...r.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!);
     expect(commands.sort()).toEqual([...help.map(([c]) => c), 'help'].sort());
   });
