@@ -71,7 +71,7 @@ describe('--help and --version', () => {
       for (const o of options) expect(r.stdout).toContain(o);
       if (cmd !== 'mutants') expect(r.stdout, 'hidden self-test flag').not.toContain('--mutant');
       // every command that runs something says what its exit codes mean
-      if (cmd !== 'list') expect(r.stdout).toMatch(/Exit codes: 0 .+/);
+      if (cmd !== 'list') expect(r.stdout).toMatch(/Exit codes: [\s\S]*\b0 /);
     });
   }
 
