@@ -48,7 +48,7 @@ export interface SimulateOptions {
 
 /** Default limits of a run: generous for any built-in or swarm scenario, short enough that a runaway run ends in seconds. */
 export const DEFAULT_MAX_EVENTS = 20_000_000;
-export const DEFAULT_MAX_SIM_TIME_US = 3_600_000_000;
+export const DEFAULT_MAX_SIM_TIME_US = 86_400_000_000; // 24 h: room for day-long soak scenarios, and a runaway sleep still ends in seconds
 
 /** The summary keeps the first and the last this many events of a long run (so its size is bounded). */
 export const SUMMARY_HEAD = 5000;

@@ -9,15 +9,15 @@ type Failure = { kind: string; limit?: string; message: string; time_us: number 
 type Run = { status: string; failures: Failure[]; seed: unknown; reproduce: string; stats: { events: number; simulated_us: number } };
 
 describe('run limits', () => {
-  it('a sleep of 1e15 ms with the default limits ends quickly: liveness (exit 3), limit max-sim-time at 1 h, naming the flag', () => {
+  it('a sleep of 1e15 ms with the default limits ends quickly: liveness (exit 3), limit max-sim-time at 24 h, naming the flag', () => {
     const r = cli('run', SLEEP, '--json');
     expect(r.code).toBe(3);
     const out = json<Run>(r);
     expect(out.status).toBe('liveness');
     expect(out.failures).toHaveLength(1);
-    expect(out.failures[0]).toMatchObject({ kind: 'liveness', limit: 'max-sim-time', time_us: 3_600_000_000 });
+    expect(out.failures[0]).toMatchObject({ kind: 'liveness', limit: 'max-sim-time', time_us: 86_400_000_000 });
     expect(out.failures[0]!.message).toContain('--max-sim-time');
-    expect(out.stats.simulated_us).toBe(3_600_000_000);
+    expect(out.stats.simulated_us).toBe(86_400_000_000);
   });
 
   it('--max-sim-time 10min stops at 10 simulated minutes, the same way every time', () => {
