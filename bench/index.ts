@@ -4,6 +4,7 @@
 import { runKernelBench, type Measure } from './kernel.js';
 import { simulate } from '../sim/run.js';
 import { swarmScenario } from '../scenarios/swarm.js';
+import { runMemoryBench } from './memory.js';
 
 const fmt = (m: Measure) => `${(m.perSec / 1e6).toFixed(2)} M events/s (${m.events} events in ${m.ms.toFixed(0)} ms)`;
 
@@ -29,3 +30,5 @@ for (let seed = 1; seed <= seeds; seed++) {
 }
 const ms = performance.now() - t0;
 console.log(`swarm runs: ${seeds} seeds in ${ms.toFixed(0)} ms (${(ms / seeds).toFixed(1)} ms per seed), ${(events / (ms / 1000) / 1e6).toFixed(2)} M events/s, ${(simUs / 1e6 / (ms / 1000)).toFixed(0)}x real time`);
+
+for (const line of runMemoryBench()) console.log(line);

@@ -51,8 +51,8 @@ export const DEFAULT_MAX_EVENTS = 20_000_000;
 export const DEFAULT_MAX_SIM_TIME_US = 86_400_000_000; // 24 h: room for day-long soak scenarios, and a runaway sleep still ends in seconds
 
 /** The summary keeps the first and the last this many events of a long run (so its size is bounded). */
-export const SUMMARY_HEAD = 5000;
-export const SUMMARY_TAIL = 5000;
+export const SUMMARY_HEAD = 1000;
+export const SUMMARY_TAIL = 1000;
 
 /**
  * pass: everything held. fail: an expectation or a safety property failed (whatever else happened).
