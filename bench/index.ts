@@ -2,7 +2,7 @@
 // binary-heap loop measured in the same process, and whole-run throughput of the Redis model.
 
 import { runKernelBench, type Measure } from './kernel.js';
-import { simulate } from '../sim/run.js';
+import { simulate } from '../sim/harness/simulate.js';
 import { swarmScenario } from '../scenarios/swarm.js';
 import { runMemoryBench } from './memory.js';
 

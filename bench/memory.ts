@@ -2,7 +2,7 @@
 // trace, for a run and one 10x longer. Retained memory must stay flat; peak RSS is V8's choice of
 // heap size (it grows old space lazily), so it is reported separately by the README's recipe.
 
-import { simulate } from '../sim/run.js';
+import { simulate } from '../sim/harness/simulate.js';
 import type { Scenario } from '../scenarios/types.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

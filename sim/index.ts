@@ -1,6 +1,6 @@
 // The library entry point: simulate() and what a user's own suites need.
 
-export { simulate, networkParams, TOOL_VERSION, type RunResult, type SimulateOptions, type NodeReport, type RunStatus } from './run.js';
+export { simulate, networkParams, TOOL_VERSION, type RunResult, type SimulateOptions, type NodeReport, type RunStatus } from './harness/simulate.js';
 export { World, type WorldOptions, type NodeSpec } from './cluster/world.js';
 export { Scheduler } from './kernel/scheduler.js';
 export { Rng, RngStream, validateSeed, type Seed } from './kernel/rng.js';
@@ -11,14 +11,15 @@ export { validateScenario, parseScenarioText, loadScenarioFile } from '../scenar
 export type { Scenario, Step } from '../scenarios/types.js';
 export type { TraceEvent } from './trace-events.js';
 export { MUTANTS, MUTANT_NAMES, type MutantName } from './redis/mutants.js';
-export { runStatus, type SummaryEvent } from './run.js';
+export { runStatus, type SummaryEvent } from './harness/simulate.js';
 export type { Failure, FailureKind } from './cluster/runner.js';
 export { PROPERTY_NAMES, LIVENESS_PROPERTIES, type PropertyName, type PropertyReport, type Violation } from '../properties/index.js';
 // The built-in scenarios (`replsim list`), by name; `swarm` is generated from the seed.
-export { builtinNames, loadBuiltin, builtinDescription, parseSeeds } from './cli/scenarios.js';
+export { builtinNames, loadBuiltin, builtinDescription } from './harness/sources.js';
+export { parseSeeds } from './harness/seeds.js';
 export { swarmScenario } from '../scenarios/swarm.js';
 // What `replsim sweep`, `replay` and `shrink` do, for a user's own harness.
-export { sweep, defaultWorkers, type SweepOptions, type SweepSummary } from './cli/sweep.js';
-export type { SweepOutcome } from './cli/task.js';
-export { shrink, failureSignature, type ShrinkResult } from './cli/shrink.js';
-export { readArtifact, type Artifact } from './cli/artifact.js';
+export { sweep, defaultWorkers, type SweepOptions, type SweepSummary } from './harness/sweep.js';
+export type { SweepOutcome } from './harness/task.js';
+export { shrink, failureSignature, type ShrinkResult } from './harness/shrink.js';
+export { readArtifact, type Artifact } from './harness/artifacts.js';

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type RunResult } from '../sim/run.js';
+import { simulate, type RunResult } from '../sim/harness/simulate.js';
 import type { Failure } from '../sim/cluster/runner.js';
 import type { GeneratedCase } from './arbitraries.js';
 

@@ -4,19 +4,21 @@
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
-import { simulate, TOOL_VERSION, type RunResult } from '../run.js';
+import { simulate, TOOL_VERSION, type RunResult } from '../harness/simulate.js';
 import { UserError } from '../errors.js';
 import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
-import { builtinNames, builtinDescription, parseSeed, parseSeeds, parseSeedBudget, resolveScenario, shardOf } from './scenarios.js';
-import { renderRun, reproduceCommand, statusWord } from './render.js';
+import { builtinNames, builtinDescription, resolveScenario, scenarioFor } from '../harness/sources.js';
+import { parseSeed, parseSeeds, parseSeedBudget, shardOf } from '../harness/seeds.js';
+import { renderRun, renderSweep, statusWord } from './render.js';
+import { mutantProgress, PROGRESS_EVERY, sweepBar } from './progress.js';
 import { JsonlFileSink } from './trace-file.js';
-import { limitOptions, type RunLimits } from './task.js';
+import { limitOptions, type RunLimits } from '../harness/task.js';
 import { parseFlagDurationUs } from '../units.js';
-import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME_US } from '../run.js';
-import { sweep, defaultWorkers, renderSweep, BATCH } from './sweep.js';
-import { makeShrunkArtifact, readArtifact, shrunkPath, writeJsonAtomic } from './artifact.js';
-import { shrink, failureSignature } from './shrink.js';
-import { runMutants, mutantProgress, PROGRESS_EVERY } from './mutants.js';
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME_US } from '../harness/simulate.js';
+import { sweep, defaultWorkers, BATCH } from '../harness/sweep.js';
+import { makeShrunkArtifact, readArtifact, reproduceCommand, shrunkPath, writeJsonAtomic } from '../harness/artifacts.js';
+import { shrink, failureSignature } from '../harness/shrink.js';
+import { runMutants } from '../harness/mutants.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4, interrupted: 130 } as const;
 
@@ -92,19 +94,17 @@ SIGTERM, it leaves no partial trace file.`)
   .option('--quiet', 'print only the status line and failures')
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
-    const resolved = resolveScenario(ref);
+    const { source, artifact: art } = resolveScenario(ref);
     // an artifact (sweep --out, shrink) brings its own seed and mutant; --seed and --mutant override them
-    const art = resolved.artifact;
     const mutant = o.mutant !== undefined || !art ? mutantOption(o.mutant) : mutantOption(art.mutant ?? undefined);
-    const seed = o.seed ?? art?.seed ?? resolved.scenario.seed ?? 1;
-    const scenario = resolved.scenarioFor(seed);
-    const source = resolved.source;
+    const seed = o.seed ?? art?.seed ?? ('document' in source ? source.document.seed : undefined) ?? 1;
+    const scenario = scenarioFor(source, seed);
     if (o.trace === '-' && o.json) throw new UserError('--trace -: the trace takes stdout, so --json cannot print there too; write the trace to a file (--trace run.jsonl) or drop --json');
     const sink = o.trace ? JsonlFileSink.open(o.trace) : undefined;
     const t0 = performance.now();
     let r: RunResult;
     try {
-      r = simulate(scenario, { seed, mutant, source, ...limitOptions(limitsOf(o)), ...(sink ? { sink } : {}) });
+      r = simulate(scenario, { seed, mutant, source: ref, ...limitOptions(limitsOf(o)), ...(sink ? { sink } : {}) });
     } catch (e) {
       sink?.abort();
       throw e;
@@ -136,7 +136,7 @@ written are complete (each is written under a temporary name, then renamed).
 Exit codes: 0 all passed, 1 an expectation or property failed, 3 only liveness failures,
 ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
   .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
-    const { scenario, generated } = resolveScenario(ref);
+    const { source } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
     if (o.failFast && o.maxFailures !== undefined && o.maxFailures !== 1) throw new UserError(`--fail-fast means --max-failures 1; give either --fail-fast or --max-failures ${o.maxFailures}`);
@@ -148,10 +148,12 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
     const interrupt = new AbortController();
     const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT.interrupted) : interrupt.abort());
     process.on('SIGINT', onSigint);
+    const bar = !o.json && process.stderr.isTTY === true ? sweepBar(seeds.length) : null;
     let s;
     try {
-      s = await sweep({ ref, scenario: generated ? 'swarm' : scenario, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), progress: !o.json && process.stderr.isTTY === true, signal: interrupt.signal });
+      s = await sweep({ ref, source, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal });
     } finally {
+      bar?.stop();
       process.off('SIGINT', onSigint);
     }
     const wallMs = Math.round(performance.now() - t0);

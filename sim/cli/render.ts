@@ -2,7 +2,10 @@
 // order, failures, and the command that reproduces the run.
 
 import chalk from 'chalk';
-import type { RunResult, SummaryEvent } from '../run.js';
+import type { RunResult, SummaryEvent } from '../harness/simulate.js';
+import { reproduceCommand } from '../harness/artifacts.js';
+import type { SweepSummary } from '../harness/sweep.js';
+import type { SweepOutcome } from '../harness/task.js';
 
 const MAX_EVENTS = 40;
 
@@ -62,10 +65,6 @@ export function describeEvent(e: SummaryEvent): string {
   }
 }
 
-export function reproduceCommand(ref: string, seed: number | string, mutant?: string | null): string {
-  const q = (s: string) => (/^[\w./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return `replsim run ${q(ref)} --seed ${q(String(seed))}${mutant ? ` --mutant ${mutant}` : ''}`;
-}
 
 export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: boolean): string {
   const out: string[] = [];
@@ -112,4 +111,31 @@ export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: bool
   // on every run, passing or not: the line to paste into a bug report or a colleague's shell
   out.push('', `reproduce: ${reproduceCommand(ref, r.seed, r.parameters.mutant)}`);
   return out.join('\n');
+}
+
+const SHOW_SEEDS = 10;
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The human summary of a sweep: one entry per failure group (count, lowest seed and its message,
+ * the command that reproduces it), then the totals, the worker cap and why the sweep stopped.
+ */
+export function renderSweep(s: SweepSummary, o: { wallMs: number; outDir?: string; maxFailures?: number; statusWord: (st: SweepOutcome['status']) => string; bold: (x: string) => string }): string {
+  const lines: string[] = [];
+  for (const g of s.groups) {
+    lines.push(`${o.statusWord(g.status)} ${plural(g.count, 'seed')} (lowest ${g.lowest_seed}) ${g.label}: ${g.message}`);
+    lines.push(`  reproduce: ${g.reproduce}`);
+    if (g.count > 1) lines.push(`  seeds: ${g.seeds.slice(0, SHOW_SEEDS).join(', ')}${g.count > SHOW_SEEDS ? ` and ${g.count - SHOW_SEEDS} more` : ''}`);
+  }
+  const groups = s.groups.length ? ` in ${plural(s.groups.length, 'group')}` : '';
+  lines.push(`${o.bold(`sweep ${s.scenario}`)}: ${s.seeds} seeds, ${s.passed} passed, ${s.failed} failed, ${plural(s.liveness, 'liveness failure')}${groups} (${o.wallMs} ms wall, ${plural(s.workers, 'worker')})`);
+  if (s.workers_capped) lines.push(`workers: ${s.workers_capped}`);
+  if (s.stopped === 'max-failures') {
+    lines.push(`stopped at the ${ordinal(o.maxFailures ?? 1)} failing seed (${o.maxFailures === 1 ? '--fail-fast' : `--max-failures ${o.maxFailures}`}): ${s.seeds} of ${s.seeds_planned} seeds reported, the seeds up to it in seed order`);
+    if (s.past_limit.length) lines.push(`also failing, found by batches already running past the limit: seeds ${s.past_limit.map((p) => p.seed).join(', ')}${o.outDir ? ' (their artifacts are kept)' : ''}`);
+  }
+  if (s.stopped === 'interrupted') lines.push(`interrupted: ${s.seeds} of ${s.seeds_planned} seeds ran, ${s.failed + s.liveness} failing`);
+  if (o.outDir && (s.artifacts.length || s.stopped === 'interrupted')) lines.push(`artifacts: ${s.artifacts.length} written to ${o.outDir}`);
+  return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 // numbers, replication ids and node names in their messages; another property or check is another group.
 import { describe, expect, it } from 'vitest';
 import type { Failure } from '../../sim/cluster/runner.js';
-import { failureGroupKey, groupFailures, messageShape, primaryFailure } from '../../sim/cli/groups.js';
+import { failureGroupKey, groupFailures, messageShape, primaryFailure } from '../../sim/harness/groups.js';
 
 const prop = (property: string, message: string, node: string[] = []): Failure => ({ kind: 'property', property, message, time_us: 1, node });
 

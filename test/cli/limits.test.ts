@@ -1,7 +1,7 @@
 // --max-events, --max-sim-time and --timeout on run and sweep, and seeds kept exactly (issue 14).
 import { describe, expect, it } from 'vitest';
 import { cli, expectUserError, FIX, json } from './cli.js';
-import { parseSeed, parseSeeds } from '../../sim/cli/scenarios.js';
+import { parseSeed, parseSeeds } from '../../sim/harness/seeds.js';
 import { parseFlagDurationUs } from '../../sim/units.js';
 
 const SLEEP = `${FIX}/sleep-forever.json`;

@@ -2,7 +2,8 @@
 // seeds (or 10 s) of each stage and once when a stage ends, while stdout keeps the report.
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
-import { mutantProgress, type MutantProgress } from '../../sim/cli/mutants.js';
+import type { MutantProgress } from '../../sim/harness/mutants.js';
+import { mutantProgress } from '../../sim/cli/progress.js';
 
 describe('replsim mutants progress', () => {
   it('prints "mutants: <name> <done>/<total> seeds" lines on stderr when not on a terminal', () => {

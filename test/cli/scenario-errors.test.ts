@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { jsonErrorOffset, parseScenarioText, validateScenario } from '../../scenarios/load.js';
-import { builtinNames } from '../../sim/cli/scenarios.js';
+import { builtinNames } from '../../sim/harness/sources.js';
 import { UserError } from '../../sim/errors.js';
 import { fcParams } from '../support/fc.js';
 import { cli, expectUserError, FIX } from './cli.js';

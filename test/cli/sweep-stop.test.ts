@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SweepSummary } from '../../sim/cli/sweep.js';
-import { workerPlan } from '../../sim/cli/sweep.js';
-import type { FailureGroup } from '../../sim/cli/groups.js';
+import type { SweepSummary } from '../../sim/harness/sweep.js';
+import { workerPlan } from '../../sim/harness/sweep.js';
+import type { FailureGroup } from '../../sim/harness/groups.js';
 import { cli, expectUserError, FIX, json, ROOT, tempDir, type CliResult } from './cli.js';
 
 const FLAKY = `${FIX}/flaky.json`;

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SweepSummary } from '../../sim/cli/sweep.js';
+import type { SweepSummary } from '../../sim/harness/sweep.js';
 import { cli, expectUserError, FIX, json, tempDir, type CliResult } from './cli.js';
 
 // On a 30% lossy link the write reaches the replica in time for some seeds only.

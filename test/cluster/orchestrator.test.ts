@@ -1,7 +1,7 @@
 // The orchestrator picks as Sentinel does and re-points everyone; the monitor fails over a master
 // that stays unreachable.
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../sim/run.js';
+import { simulate } from '../../sim/harness/simulate.js';
 import type { Scenario } from '../../scenarios/types.js';
 
 function decision(r: ReturnType<typeof simulate>) {

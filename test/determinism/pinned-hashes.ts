@@ -4,8 +4,8 @@
 //   node --import tsx test/determinism/pinned-hashes.ts [--swarm N] [--update]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { simulate } from '../../sim/run.js';
-import { builtinNames, loadBuiltin } from '../../sim/cli/scenarios.js';
+import { simulate } from '../../sim/harness/simulate.js';
+import { builtinNames, loadBuiltin } from '../../sim/harness/sources.js';
 import { swarmScenario } from '../../scenarios/swarm.js';
 
 export const FIXTURE = fileURLToPath(new URL('../fixtures/trace-hashes.json', import.meta.url));

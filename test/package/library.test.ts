@@ -52,7 +52,7 @@ describe('package manifest', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files.filter((f) => /^(test|research|bench|\.ci)\/|^(tsconfig\.json|vitest\.config\.ts)$/.test(f))).toEqual([]);
-    for (const f of ['bin/replsim.js', 'sim/index.ts', 'testing/index.ts', 'scenarios/scenario.schema.json', 'scenarios/builtin/failover-clean.json', 'sim/cli/worker.mjs']) expect(files).toContain(f);
+    for (const f of ['bin/replsim.js', 'sim/index.ts', 'testing/index.ts', 'scenarios/scenario.schema.json', 'scenarios/builtin/failover-clean.json', 'sim/harness/worker.mjs']) expect(files).toContain(f);
   });
 
   it('README and engines agree on the Node version', () => {

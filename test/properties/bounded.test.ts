@@ -6,7 +6,7 @@ import { World } from '../../sim/cluster/world.js';
 import { Runner } from '../../sim/cluster/runner.js';
 import { PropertySet } from '../../properties/index.js';
 import { validateScenario } from '../../scenarios/load.js';
-import { HeadTail, simulate } from '../../sim/run.js';
+import { HeadTail, simulate } from '../../sim/harness/simulate.js';
 
 function longRun(phaseMs: number, families: Record<string, unknown>) {
   const sc = validateScenario({

@@ -2,7 +2,7 @@
 // seeds (or, failing that, by the built-in regression scenarios), and the real model passes the
 // same seeds.
 import { describe, expect, it } from 'vitest';
-import { runMutants } from '../../sim/cli/mutants.js';
+import { runMutants } from '../../sim/harness/mutants.js';
 import { MUTANT_NAMES } from '../../sim/redis/mutants.js';
 
 describe('mutation self-test', () => {

@@ -3,7 +3,7 @@
 // below are counterexamples fast-check found (FC_SEED 8 and 12345) when the properties were
 // subscribed after the world had started its nodes.
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../sim/run.js';
+import { simulate } from '../../sim/harness/simulate.js';
 import type { Scenario } from '../../scenarios/types.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
 

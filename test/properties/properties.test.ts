@@ -1,7 +1,7 @@
 // The six properties: each one catches what it is for and stays quiet on correct runs.
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../sim/run.js';
-import { loadBuiltin } from '../../sim/cli/scenarios.js';
+import { simulate } from '../../sim/harness/simulate.js';
+import { loadBuiltin } from '../../sim/harness/sources.js';
 import { Lineage } from '../../properties/lineage.js';
 import { StreamPrefix } from '../../properties/stream-prefix.js';
 import { CounterSanity } from '../../properties/counter-sanity.js';

@@ -3,7 +3,7 @@
 // and the `replsim run` command for the shrunk scenario.
 import { describe, expect, it } from 'vitest';
 import { arbScenario, assertScenarios } from '../../testing/index.js';
-import { simulate } from '../../sim/run.js';
+import { simulate } from '../../sim/harness/simulate.js';
 import { fcParams } from '../support/fc.js';
 
 describe('swarm of generated scenarios', () => {

@@ -1,8 +1,8 @@
 // Every built-in scenario passes, under several seeds, and runs the same twice; the regression
 // scenarios fail under the protocol bugs they are there to catch.
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../sim/run.js';
-import { builtinNames, loadBuiltin } from '../../sim/cli/scenarios.js';
+import { simulate } from '../../sim/harness/simulate.js';
+import { builtinNames, loadBuiltin } from '../../sim/harness/sources.js';
 
 const names = builtinNames();
 

@@ -1,7 +1,7 @@
 // A command, replicaof or failover step that Redis refuses fails the run, unless the step says which
 // error it expects; an unknown command is a user error when the scenario is loaded.
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../sim/run.js';
+import { simulate } from '../../sim/harness/simulate.js';
 import { validateScenario } from '../../scenarios/load.js';
 import { UserError } from '../../sim/errors.js';
 

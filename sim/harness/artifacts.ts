@@ -6,11 +6,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../../scenarios/types.js';
 import type { Failure } from '../cluster/runner.js';
-import { TOOL_VERSION, type RunStatus } from '../run.js';
+import { TOOL_VERSION, type RunStatus } from './simulate.js';
 import { UserError } from '../errors.js';
 import type { Seed } from '../kernel/rng.js';
 import { MUTANT_NAMES } from '../redis/mutants.js';
-import { reproduceCommand } from './render.js';
 import { parseJsonText, validateScenario } from '../../scenarios/load.js';
 
 export const ARTIFACT_FORMAT = 1;
@@ -134,4 +133,10 @@ export function makeShrunkArtifact(out: string, from: string, scenario: Scenario
     shrunk_from: from,
     ...(shrink ? { shrink } : {}),
   };
+}
+
+/** The command line that reruns a scenario with a seed (and a mutant): what artifacts and reports print. */
+export function reproduceCommand(ref: string, seed: number | string, mutant?: string | null): string {
+  const q = (s: string) => (/^[\w./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `replsim run ${q(ref)} --seed ${q(String(seed))}${mutant ? ` --mutant ${mutant}` : ''}`;
 }

@@ -1,15 +1,14 @@
 // One seed of a sweep, as run in a worker thread (or in-process with --workers 1).
 
-import { simulate, type SimulateOptions } from '../run.js';
+import { simulate, type SimulateOptions } from './simulate.js';
 import { LimitExceeded, formatSimTime } from '../errors.js';
 import type { Scenario } from '../../scenarios/types.js';
 import type { Failure } from '../cluster/runner.js';
 import type { MutantName } from '../redis/mutants.js';
-import { swarmScenario } from '../../scenarios/swarm.js';
+import { scenarioFor, type ScenarioSource } from './sources.js';
 
 export interface SweepTask {
-  /** A scenario document, or 'swarm' for the scenario generated from each seed. */
-  scenario: Scenario | 'swarm';
+  source: ScenarioSource;
   seed: number;
   mutant: MutantName | null;
   limits?: RunLimits;
@@ -54,7 +53,7 @@ export interface SweepOutcome {
 }
 
 export function scenarioOf(t: SweepTask): Scenario {
-  return t.scenario === 'swarm' ? swarmScenario(t.seed) : t.scenario;
+  return scenarioFor(t.source, t.seed);
 }
 
 export function runTask(t: SweepTask): SweepOutcome {

@@ -6,14 +6,13 @@
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import cliProgress from 'cli-progress';
 import { Tinypool } from 'tinypool';
-import type { Scenario } from '../../scenarios/types.js';
+import { sourceName, type ScenarioSource } from './sources.js';
 import type { MutantName } from '../redis/mutants.js';
 import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
-import { makeArtifact, writeArtifact } from './artifact.js';
+import { makeArtifact, writeArtifact } from './artifacts.js';
 import { groupFailures, type FailureGroup } from './groups.js';
-import { reproduceCommand } from './render.js';
+import { reproduceCommand } from './artifacts.js';
 
 export interface SweepProgress {
   done: number;
@@ -23,8 +22,7 @@ export interface SweepProgress {
 
 export interface SweepOptions {
   ref: string;
-  /** A scenario document, or 'swarm' to generate one per seed. */
-  scenario: Scenario | 'swarm';
+  source: ScenarioSource;
   seeds: number[];
   /** Requested worker threads; capped by workerPlan. */
   workers: number;
@@ -32,12 +30,11 @@ export interface SweepOptions {
   mutant: MutantName | null;
   /** --max-events, --max-sim-time, --timeout: each seed's run gets them. */
   limits?: RunLimits;
-  progress: boolean;
   /** Stop handing out seeds once this many seeds have failed (--fail-fast is 1). */
   maxFailures?: number;
   /** Aborting it (Ctrl-C) stops the workers; the sweep returns what it had, with stopped 'interrupted'. */
   signal?: AbortSignal;
-  /** Called as results arrive (the mutation self-test's progress lines). */
+  /** Called as results arrive (the CLI's progress bar, the mutation self-test's progress lines). */
   onProgress?: (p: SweepProgress) => void;
 }
 
@@ -90,11 +87,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const plan = workerPlan(o.workers, o.seeds.length);
-  const task = (seed: number): SweepTask => ({ scenario: o.scenario, seed, mutant: o.mutant, ...(o.limits ? { limits: o.limits } : {}) });
+  const task = (seed: number): SweepTask => ({ source: o.source, seed, mutant: o.mutant, ...(o.limits ? { limits: o.limits } : {}) });
   const batches: SweepTask[][] = [];
   for (let i = 0; i < o.seeds.length; i += BATCH) batches.push(o.seeds.slice(i, i + BATCH).map(task));
-  const bar = o.progress ? new cliProgress.SingleBar({ format: 'sweep {bar} {value}/{total} seeds | {failed} failing | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(o.seeds.length, 0, { failed: 0 });
 
   const found: SweepOutcome[] = [];
   const artifactOf = new Map<number, string>();
@@ -109,7 +104,6 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
       if (o.outDir) artifactOf.set(r.seed, writeArtifact(o.outDir, makeArtifact(o.ref, scenarioOf(task(r.seed)), r.seed, o.mutant, r.status, r.failures, r.trace_hash)));
       if (o.maxFailures !== undefined && failed >= o.maxFailures && stopped === null) stopped = 'max-failures';
     }
-    bar?.increment(rs.length, { failed });
     o.onProgress?.({ done: found.length, total: o.seeds.length, failed });
   };
 
@@ -153,7 +147,6 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await destroyPool();
-    bar?.stop();
   }
 
   const how = stopped as SweepSummary['stopped']; // set in callbacks, which narrowing does not see
@@ -171,7 +164,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const nodeNames = (seed: number) => Object.keys(scenarioOf(task(seed)).nodes);
   const failing = results.filter((r) => r.status !== 'pass');
   return {
-    scenario: o.scenario === 'swarm' ? 'swarm' : o.scenario.name,
+    scenario: sourceName(o.source),
     seeds: results.length,
     seeds_planned: o.seeds.length,
     passed: results.length - failing.length,
@@ -186,31 +179,4 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
     workers_capped: plan.capped,
     results,
   };
-}
-
-const SHOW_SEEDS = 10;
-const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-/**
- * The human summary of a sweep: one entry per failure group (count, lowest seed and its message,
- * the command that reproduces it), then the totals, the worker cap and why the sweep stopped.
- */
-export function renderSweep(s: SweepSummary, o: { wallMs: number; outDir?: string; maxFailures?: number; statusWord: (st: SweepOutcome['status']) => string; bold: (x: string) => string }): string {
-  const lines: string[] = [];
-  for (const g of s.groups) {
-    lines.push(`${o.statusWord(g.status)} ${plural(g.count, 'seed')} (lowest ${g.lowest_seed}) ${g.label}: ${g.message}`);
-    lines.push(`  reproduce: ${g.reproduce}`);
-    if (g.count > 1) lines.push(`  seeds: ${g.seeds.slice(0, SHOW_SEEDS).join(', ')}${g.count > SHOW_SEEDS ? ` and ${g.count - SHOW_SEEDS} more` : ''}`);
-  }
-  const groups = s.groups.length ? ` in ${plural(s.groups.length, 'group')}` : '';
-  lines.push(`${o.bold(`sweep ${s.scenario}`)}: ${s.seeds} seeds, ${s.passed} passed, ${s.failed} failed, ${plural(s.liveness, 'liveness failure')}${groups} (${o.wallMs} ms wall, ${plural(s.workers, 'worker')})`);
-  if (s.workers_capped) lines.push(`workers: ${s.workers_capped}`);
-  if (s.stopped === 'max-failures') {
-    lines.push(`stopped at the ${ordinal(o.maxFailures ?? 1)} failing seed (${o.maxFailures === 1 ? '--fail-fast' : `--max-failures ${o.maxFailures}`}): ${s.seeds} of ${s.seeds_planned} seeds reported, the seeds up to it in seed order`);
-    if (s.past_limit.length) lines.push(`also failing, found by batches already running past the limit: seeds ${s.past_limit.map((p) => p.seed).join(', ')}${o.outDir ? ' (their artifacts are kept)' : ''}`);
-  }
-  if (s.stopped === 'interrupted') lines.push(`interrupted: ${s.seeds} of ${s.seeds_planned} seeds ran, ${s.failed + s.liveness} failing`);
-  if (o.outDir && (s.artifacts.length || s.stopped === 'interrupted')) lines.push(`artifacts: ${s.artifacts.length} written to ${o.outDir}`);
-  return lines.join('\n') + '\n';
 }

@@ -1,21 +1,21 @@
 // simulate(): the library's front door. Validates a scenario, builds the world, runs the steps and
 // the fault phase, and returns the result that the CLI renders and writes as artifacts.
 
-import { World } from './cluster/world.js';
-import { Runner, type Failure } from './cluster/runner.js';
-import { validateSeed, type Seed } from './kernel/rng.js';
-import { hashText, TRACE_VERSION, type TraceListener, type TraceSink } from './kernel/trace.js';
-import { LimitExceeded } from './errors.js';
-import { validateScenario } from '../scenarios/load.js';
-import type { Scenario } from '../scenarios/types.js';
-import { parseDurationUs, parseRateBytesPerSec } from './units.js';
-import { DEFAULT_LINK, type LinkParams } from './net/faults.js';
-import { infoFields, type InfoValue } from './redis/info.js';
-import type { MutantName } from './redis/mutants.js';
-import type { TraceEvent } from './trace-events.js';
-import { PropertySet, LIVENESS_PROPERTIES, type PropertyReport, type FinalView } from '../properties/index.js';
-import type { World as WorldT } from './cluster/world.js';
-import { isError } from './redis/reply.js';
+import { World } from '../cluster/world.js';
+import { Runner, type Failure } from '../cluster/runner.js';
+import { validateSeed, type Seed } from '../kernel/rng.js';
+import { hashText, TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
+import { LimitExceeded } from '../errors.js';
+import { validateScenario } from '../../scenarios/load.js';
+import type { Scenario } from '../../scenarios/types.js';
+import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
+import { DEFAULT_LINK, type LinkParams } from '../net/faults.js';
+import { infoFields, type InfoValue } from '../redis/info.js';
+import type { MutantName } from '../redis/mutants.js';
+import type { TraceEvent } from '../trace-events.js';
+import { PropertySet, LIVENESS_PROPERTIES, type PropertyReport, type FinalView } from '../../properties/index.js';
+import type { World as WorldT } from '../cluster/world.js';
+import { isError } from '../redis/reply.js';
 
 export const TOOL_VERSION = '0.1.0';
 export const RESULT_FORMAT = 1;

@@ -6,13 +6,12 @@
 import { MUTANTS, MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
 import { sweep, type SweepProgress } from './sweep.js';
 import { primaryFailure } from './groups.js';
-import { simulate } from '../run.js';
-import { builtinNames, loadBuiltin } from './scenarios.js';
+import { simulate } from './simulate.js';
+import { builtinNames, GENERATORS, loadBuiltin } from './sources.js';
 import { shrink, failureSignature } from './shrink.js';
 import { SWARM_NAME, swarmScenario } from '../../scenarios/swarm.js';
-import { makeShrunkArtifact, writeJsonAtomic } from './artifact.js';
+import { makeShrunkArtifact, writeJsonAtomic } from './artifacts.js';
 import { mkdirSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { join } from 'node:path';
 
 export interface MutantOutcome {
@@ -40,13 +39,13 @@ export interface MutantProgress {
   /** The stage's last report, with how it ended. */
   result?: string;
 }
-type OnProgress = (p: MutantProgress) => void;
+export type OnProgress = (p: MutantProgress) => void;
 
 const REGRESSION_SEEDS = [1, 2, 3];
 
 /** Second stage: the built-in scenarios, each with seeds 1-3, until one fails. */
 function killByBuiltins(mutant: MutantName, onProgress?: OnProgress): { scenario: string; seed: number; property: string; message: string } | null {
-  const names = builtinNames().filter((n) => n !== SWARM_NAME);
+  const names = builtinNames().filter((n) => !Object.hasOwn(GENERATORS, n));
   const total = names.length * REGRESSION_SEEDS.length;
   let done = 0;
   for (const name of names) {
@@ -86,7 +85,7 @@ export async function runMutants(opts: { seeds: number[]; workers: number; only?
   for (const mutant of [null, ...(opts.only ?? MUTANT_NAMES)]) {
     const name = mutant ?? 'unmutated';
     // stops at the first failing seed; the sweep cuts its results there, so seeds_run is the same for any number of workers
-    const s = await sweep({ ref: 'swarm', scenario: 'swarm', seeds: opts.seeds, workers: opts.workers, mutant, progress: false, maxFailures: 1, ...(report ? { onProgress: (p: SweepProgress) => report({ name, stage: 'swarm', done: p.done, total: p.total }) } : {}) });
+    const s = await sweep({ ref: SWARM_NAME, source: { generator: SWARM_NAME }, seeds: opts.seeds, workers: opts.workers, mutant, maxFailures: 1, ...(report ? { onProgress: (p: SweepProgress) => report({ name, stage: 'swarm', done: p.done, total: p.total }) } : {}) });
     const first = s.results.find((r) => r.status !== 'pass');
     const f = first ? primaryFailure(first.failures) : undefined;
     report?.({ name, stage: 'swarm', done: s.results.length, total: opts.seeds.length, result: first && f ? `${mutant ? 'killed' : 'FAILED'} by ${f.property ?? f.kind} at seed ${first.seed}` : mutant ? 'not killed by the swarm' : 'clean' });
@@ -105,54 +104,4 @@ export async function runMutants(opts: { seeds: number[]; workers: number; only?
     out.push({ ...base, killed: k !== null, seed: k ? k.seed : null, property: k ? k.property : null, message: k ? k.message : null, scenario: k ? k.scenario : null, shrunk: null });
   }
   return out;
-}
-
-/** Lines on a pipe: one per stage's end, and one when 10 s have passed or another PROGRESS_EVERY seeds are done. */
-export const PROGRESS_EVERY = 50;
-const PROGRESS_MS = 10_000;
-
-/**
- * The self-test's progress on stderr: on a terminal one bar per stage (a mutant's swarm sweep, its
- * regression scenarios, its shrink); otherwise plain lines such as "mutants: promotion-keeps-replid
- * 100/300 seeds", so a CI log shows it is alive.
- */
-export function mutantProgress(tty: boolean, write: (s: string) => void = (s) => void process.stderr.write(s)): { onProgress: OnProgress; stop: () => void } {
-  const unit = (p: MutantProgress) => (p.stage === 'swarm' ? 'seeds' : p.stage === 'regression' ? 'regression runs' : 'shrink');
-  if (tty) {
-    let bar: cliProgress.SingleBar | null = null;
-    let current = '';
-    const stop = () => {
-      bar?.stop();
-      bar = null;
-    };
-    return {
-      stop,
-      onProgress: (p) => {
-        const id = `${p.name}/${p.stage}`;
-        if (id !== current || !bar) {
-          stop();
-          current = id;
-          bar = new cliProgress.SingleBar({ format: `mutants: ${p.name} ${p.stage} {bar} {value}/{total} ${unit(p)} {result}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-          bar.start(p.total, p.done, { result: '' });
-        }
-        bar.update(p.done, { result: p.result ?? '' });
-        if (p.result !== undefined) stop();
-      },
-    };
-  }
-  let last = Date.now();
-  const lastDone = new Map<string, number>();
-  return {
-    stop: () => {},
-    onProgress: (p) => {
-      const id = `${p.name}/${p.stage}`;
-      const before = lastDone.get(id) ?? 0;
-      lastDone.set(id, p.done);
-      const crossed = Math.floor(p.done / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY);
-      if (p.result === undefined && p.stage !== 'shrink' && !crossed && Date.now() - last < PROGRESS_MS) return;
-      last = Date.now();
-      const what = p.stage === 'shrink' ? (p.result === undefined ? 'shrinking the kill' : 'shrink') : `${p.done}/${p.total} ${unit(p)}`;
-      write(`mutants: ${p.name} ${what}${p.result !== undefined ? `: ${p.result}` : ''}\n`);
-    },
-  };
 }

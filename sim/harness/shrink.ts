@@ -7,7 +7,7 @@
 // always shrinks to the same scenario) and bounded by a budget of simulations.
 
 import type { FaultFamilyName, Scenario, Step } from '../../scenarios/types.js';
-import { simulate, type RunResult } from '../run.js';
+import { simulate, type RunResult } from './simulate.js';
 import type { Failure } from '../cluster/runner.js';
 import type { MutantName } from '../redis/mutants.js';
 import type { Seed } from '../kernel/rng.js';

@@ -2,7 +2,7 @@
 // message with numbers, hex ids and node names replaced, so 200 seeds that break one rule are one line.
 
 import type { Failure } from '../cluster/runner.js';
-import type { RunStatus } from '../run.js';
+import type { RunStatus } from './simulate.js';
 
 /** The failure a seed is known by: a property violation first, then any safety failure, then liveness. */
 export function primaryFailure(failures: readonly Failure[]): Failure | undefined {
