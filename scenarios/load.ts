@@ -1,4 +1,4 @@
-// Scenario files: parse, validate against scenarios/scenario.schema.json (ajv), then check what a
+// Scenario files: parse, validate against the scenario schema (scenarios/schema.ts, with ajv), then check what a
 // schema cannot (node references, redis.conf values, INFO field names). Every problem becomes one
 // UserError that names the JSON path and what would be valid.
 
@@ -8,12 +8,11 @@ import { UserError } from '../sim/errors.js';
 import { buildConfig, canonicalConfigName, parseConfigValue } from '../sim/redis/config.js';
 import { INFO_FIELD_NAMES } from '../sim/redis/info.js';
 import { SUPPORTED_COMMANDS } from '../sim/redis/dispatch.js';
-import type { Scenario, Step } from './types.js';
+import { ScenarioSchema, type Scenario, type Step } from './schema.js';
 import { PROPERTY_NAMES } from '../properties/index.js';
 
-const schema = JSON.parse(readFileSync(new URL('./scenario.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
-const validate = ajv.compile(schema);
+const validate = ajv.compile(ScenarioSchema);
 
 export const EXPECTABLE_FIELDS: readonly string[] = [...INFO_FIELD_NAMES, 'digest', 'dbsize'];
 

@@ -1,0 +1,205 @@
+// The scenario format, version 1, in one place: the TypeBox schema below is the JSON Schema the loader
+// validates with (ajv), the types the code uses (scenarios/types.ts derives them) and the file editors
+// read (scenario.schema.json, written by `npm run schema`; a test checks it is current).
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** A schema TypeBox has no builder for (JSON Schema `oneOf`, type arrays), with the TypeScript type it validates. */
+const raw = <T>(schema: Record<string, unknown>): TSchema & { static: T } => Type.Unsafe<T>(schema);
+/** An object whose keys are free and whose values follow `value` (JSON Schema additionalProperties). */
+const record = <V extends TSchema>(value: V, options: Record<string, unknown> = {}) => raw<Record<string, Static<V>>>({ type: 'object', ...options, additionalProperties: value });
+
+const node = Type.String({ pattern: '^[A-Za-z0-9_-]+$', 'x-hint': 'a node name (letters, digits, "-" and "_")' });
+const duration = raw<number | string>({
+  oneOf: [
+    { type: 'number', minimum: 0, 'x-hint': 'milliseconds' },
+    { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(us|ms|s|m)$' },
+  ],
+  'x-hint': 'a duration like 500, "500us", "200ms", "2s" or "1m" (a bare number is milliseconds)',
+});
+const rate = raw<number | string>({
+  oneOf: [
+    { type: 'number', exclusiveMinimum: 0 },
+    { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(bit|kbit|mbit|gbit|B|KB|MB|GB)$' },
+  ],
+  'x-hint': 'a bandwidth like "1gbit", "100mbit" or "10MB" per second (a bare number is bytes per second)',
+});
+const configValue = raw<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'] });
+const config = record(configValue, { 'x-hint': 'redis.conf settings by name, e.g. {"repl-backlog-size": "16kb"}' });
+export type ConfigMap = Static<typeof config>;
+const matcherObject = Type.Object(
+  {
+    min: Type.Optional(Type.Number()),
+    max: Type.Optional(Type.Number()),
+    not: Type.Optional(raw<string | number>({ type: ['string', 'number'] })),
+    changedSince: Type.Optional(Type.Integer({ minimum: 0, description: 'differs from the value the field had right after that step (an index into steps)' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const matcher = raw<string | number | Static<typeof matcherObject>>({
+  oneOf: [{ type: ['string', 'number'] }, matcherObject],
+  'x-hint': 'a value, or {"min": n}, {"max": n}, {"not": value}, {"changedSince": stepIndex}',
+});
+export type Matcher = Static<typeof matcher>;
+
+const expectError = Type.String({
+  minLength: 1,
+  description: 'the step is meant to be refused: the reply must be an error starting with this text (e.g. "READONLY"); without it any error reply fails the run',
+});
+const mayFail = Type.Boolean({ description: 'a refusal is tolerated (for generated fault schedules, where the node may be down or failing over)' });
+const nodeOrNull = raw<string | null>({ oneOf: [node, { type: 'null' }] });
+const opt = Type.Optional;
+
+/** One step: `op` and an optional comment, then the op's own fields (the `required` ones without Optional). */
+function step<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, extra: Record<string, unknown> = {}) {
+  return Type.Object({ op: Type.Literal(op), comment: opt(Type.String()), ...props }, { additionalProperties: false, ...extra });
+}
+
+const write = step('write', {
+  node,
+  count: opt(Type.Integer({ minimum: 1, maximum: 10000000, default: 1 })),
+  prefix: opt(Type.String({ default: 'key:' })),
+  valueSize: opt(Type.Integer({ minimum: 0, maximum: 536870912, default: 8 })),
+  intervalMs: opt(Type.Number({ minimum: 0, default: 0 })),
+  db: opt(Type.Integer({ minimum: 0, maximum: 15 })),
+});
+const command = step('command', { node, args: Type.Array(raw<string | number>({ type: ['string', 'number'] }), { minItems: 1 }), expectError: opt(expectError), mayFail: opt(mayFail) });
+const sleep = step('sleep', { ms: Type.Number({ minimum: 0 }) });
+const waitSync = step('wait-sync', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })) });
+/** expect and run-until take INFO fields (and "digest", "dbsize") as extra keys, each with a matcher. */
+const runUntil = step('run-until', { node, timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })) }, { additionalProperties: matcher });
+const replicaof = step('replicaof', { node, primary: nodeOrNull, expectError: opt(expectError), mayFail: opt(mayFail) });
+const failover = step('failover', { node, to: opt(node), timeoutMs: opt(Type.Integer({ minimum: 1 })), force: opt(Type.Boolean()), expectError: opt(expectError), mayFail: opt(mayFail) });
+const orchestratedFailover = step('orchestrated-failover', {});
+const killLink = step('kill-link', { node });
+const killReplicas = step('kill-replicas', { node });
+const partition = step('partition', { groups: Type.Array(Type.Array(node, { minItems: 1 }), { minItems: 2 }) });
+const partitionOneway = step('partition-oneway', { from: node, to: node });
+const isolate = step('isolate', { node });
+const heal = step('heal', {});
+const loss = Type.Number({ minimum: 0, maximum: 0.9 });
+const network = step('network', {
+  latency: opt(duration),
+  jitter: opt(duration),
+  loss: opt(loss),
+  bandwidth: opt(rate),
+  between: opt(raw<[string, string]>({ type: 'array', items: node, minItems: 2, maxItems: 2 })),
+  oneway: opt(Type.Boolean({ description: 'with between: change only the direction from between[0] to between[1]' })),
+});
+const pause = step('pause', { node, ms: Type.Number({ minimum: 0 }) });
+const crash = step('crash', { node });
+const shutdown = step('shutdown', { node, save: opt(Type.Boolean()) });
+const restart = step('restart', { node, replicaof: opt(nodeOrNull), wipe: opt(Type.Boolean()) });
+const expectStep = step('expect', { node }, { additionalProperties: matcher });
+const expectEqual = step('expect-equal', { nodes: Type.Array(node, { minItems: 2 }), fields: Type.Array(Type.String(), { minItems: 1 }) });
+const faultsStep = step('faults', {});
+const settle = step('settle', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })) });
+
+const STEPS = [write, command, sleep, waitSync, runUntil, replicaof, failover, orchestratedFailover, killLink, killReplicas, partition, partitionOneway, isolate, heal, network, pause, crash, shutdown, restart, expectStep, expectEqual, faultsStep, settle] as const;
+
+/** The fields an `expect` / `run-until` step checks, beside its own. */
+type Checks = { [field: string]: unknown };
+type StepOf<S extends TSchema> = Static<S>;
+export type Step =
+  | StepOf<typeof write>
+  | StepOf<typeof command>
+  | StepOf<typeof sleep>
+  | StepOf<typeof waitSync>
+  | (StepOf<typeof runUntil> & Checks)
+  | StepOf<typeof replicaof>
+  | StepOf<typeof failover>
+  | StepOf<typeof orchestratedFailover>
+  | StepOf<typeof killLink>
+  | StepOf<typeof killReplicas>
+  | StepOf<typeof partition>
+  | StepOf<typeof partitionOneway>
+  | StepOf<typeof isolate>
+  | StepOf<typeof heal>
+  | StepOf<typeof network>
+  | StepOf<typeof pause>
+  | StepOf<typeof crash>
+  | StepOf<typeof shutdown>
+  | StepOf<typeof restart>
+  | (StepOf<typeof expectStep> & Checks)
+  | StepOf<typeof expectEqual>
+  | StepOf<typeof faultsStep>
+  | StepOf<typeof settle>;
+export type StepOp = Step['op'];
+export const STEP_OPS: readonly StepOp[] = STEPS.map((s) => s.properties.op.const as StepOp);
+
+const steps = raw<Step>({ type: 'object', required: ['op'], discriminator: { propertyName: 'op' }, oneOf: STEPS });
+
+const everyMs = Type.Number({ exclusiveMinimum: 0, 'x-hint': 'mean milliseconds between two faults of this family' });
+const family = <P extends Record<string, TSchema>>(extra: P) => Type.Object({ everyMs, ...extra }, { additionalProperties: false });
+const durationMs = opt(Type.Number({ exclusiveMinimum: 0 }));
+const downMs = opt(Type.Number({ minimum: 0 }));
+const FAMILIES = {
+  'link-kill': family({}),
+  'replica-kill': family({}),
+  partition: family({ durationMs }),
+  'loss-burst': family({ durationMs, loss: opt(Type.Number({ exclusiveMinimum: 0, maximum: 0.9 })) }),
+  crash: family({ downMs }),
+  restart: family({ downMs, save: opt(Type.Boolean()) }),
+  promotion: family({}),
+  'orchestrated-failover': family({}),
+};
+export type FaultFamilyName = keyof typeof FAMILIES;
+export const FAULT_FAMILY_NAMES = Object.keys(FAMILIES) as FaultFamilyName[];
+/** Any family's settings (each family takes the fields it needs). */
+export interface FaultFamily {
+  everyMs: number;
+  durationMs?: number;
+  downMs?: number;
+  loss?: number;
+  save?: boolean;
+}
+
+const WORKLOAD_COMMANDS = ['SET', 'INCR', 'APPEND', 'RPUSH', 'DEL', 'EXPIRE', 'MULTI'] as const;
+const workload = Type.Object(
+  {
+    writesPerSec: opt(Type.Number({ minimum: 0, maximum: 100000 })),
+    burstMs: opt(Type.Number({ exclusiveMinimum: 0, 'x-hint': 'write only during bursts this long...' })),
+    idleMs: opt(Type.Number({ minimum: 0, 'x-hint': '...separated by idle gaps this long' })),
+    keys: opt(Type.Integer({ minimum: 1 })),
+    dbs: opt(Type.Integer({ minimum: 1, maximum: 16, 'x-hint': 'spread writes over databases 0..dbs-1' })),
+    valueSize: opt(Type.Integer({ minimum: 0, maximum: 1048576 })),
+    commands: opt(Type.Array(raw<(typeof WORKLOAD_COMMANDS)[number]>({ enum: WORKLOAD_COMMANDS }), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type Workload = Static<typeof workload>;
+
+const nodeEntry = Type.Object({ replicaof: opt(node), config: opt(config), startAfterMs: opt(Type.Number({ minimum: 0 })) }, { additionalProperties: false });
+export type NodeEntry = Static<typeof nodeEntry>;
+
+export const ScenarioSchema = Type.Object(
+  {
+    $schema: opt(Type.String()),
+    version: opt(Type.Literal(1)),
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', 'x-hint': 'a name of letters, digits, ".", "-" and "_"' }),
+    description: opt(Type.String()),
+    seed: opt(raw<number | string>({ type: ['integer', 'string'], 'x-hint': 'the default seed when none is given on the command line' })),
+    config: opt(config),
+    network: opt(Type.Object({ latency: opt(duration), jitter: opt(duration), loss: opt(loss), bandwidth: opt(rate) }, { additionalProperties: false })),
+    nodes: record(nodeEntry, { minProperties: 1, maxProperties: 64, propertyNames: node }),
+    steps: opt(Type.Array(steps)),
+    workload: opt(workload),
+    faults: opt(
+      Type.Object(
+        {
+          phaseMs: Type.Number({ exclusiveMinimum: 0 }),
+          settleMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })),
+          families: raw<Partial<Record<FaultFamilyName, FaultFamily>>>(Type.Object(Object.fromEntries(Object.entries(FAMILIES).map(([k, v]) => [k, opt(v)])), { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    monitor: opt(Type.Object({ 'down-after-ms': Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false })),
+    properties: opt(record(Type.Boolean(), { 'x-hint': 'properties to turn off, e.g. {"acknowledged-writes": false}' })),
+  },
+  { additionalProperties: false, $schema: 'http://json-schema.org/draft-07/schema#', $id: 'https://replsim.dev/scenario.schema.json', title: 'replsim scenario, format version 1' },
+);
+export type Scenario = Static<typeof ScenarioSchema>;
+
+/** The JSON Schema as editors and other tools read it (scenarios/scenario.schema.json). */
+export const schemaText = JSON.stringify(ScenarioSchema, null, 2) + '\n';
