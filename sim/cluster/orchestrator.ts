@@ -37,19 +37,11 @@ export class Orchestrator {
     if (m === null) return;
     const node = this.w.nodeOrNull(m);
     if (!node || node.isMaster) return;
-    const seen = new Set<string>();
-    let cur: string | null = m;
-    while (cur !== null && !seen.has(cur)) {
-      seen.add(cur);
-      const n = this.w.nodeOrNull(cur);
-      if (!n) return;
-      if (n.isMaster) {
-        this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.adopt', old_master: m, master: cur });
-        this.master = cur;
-        return;
-      }
-      cur = n.masterHost;
-    }
+    const { path, cycleAt } = this.w.masterChain(m);
+    const root = path[path.length - 1]!;
+    if (cycleAt >= 0 || !this.w.nodeOrNull(root)?.isMaster) return;
+    this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.adopt', old_master: m, master: root });
+    this.master = root;
   }
 
   /** A node came back after a crash or restart: re-point it at the master when reachable. */
@@ -116,17 +108,9 @@ export class Orchestrator {
     this.master = masters[0]!;
   }
 
-  /** Does n's chain of masters end at target (without a cycle)? */
+  /** Does n's chain of masters reach target (without a cycle)? */
   private leadsTo(n: string, target: string): boolean {
-    const seen = new Set<string>();
-    let cur: string | null = n;
-    while (cur !== null && !seen.has(cur)) {
-      if (cur === target) return true;
-      seen.add(cur);
-      const node = this.w.nodeOrNull(cur);
-      cur = node ? node.masterHost : null;
-    }
-    return false;
+    return this.w.masterChain(n).path.includes(target);
   }
 
   /** Promote a given replica and re-point everything else at it (a manual failover). */

@@ -3,7 +3,8 @@
 
 import type { World } from './world.js';
 import { Orchestrator } from './orchestrator.js';
-import { FaultPhase } from './faults.js';
+import { runFaultPhase } from '../faults/phase.js';
+import { settle } from '../faults/settle.js';
 import type { Matcher, Scenario, Step } from '../../scenarios/types.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { isError, type Reply } from '../redis/reply.js';
@@ -203,7 +204,7 @@ export class Runner {
         // without a monitor nothing can break a cycle of replicas: say so now rather than time out
         const cycle = this.monitorUs === null ? w.replicaCycle() : null;
         if (cycle) this.liveness(`wait-sync: ${cycle.join(' -> ')} is a cycle of replicas, so no node is their master and they can never be in sync; point one of them at a master or make it one with {"op": "replicaof", "node": "${cycle[0]}", "primary": null}`);
-        if (!w.waitSync(timeoutUs)) this.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${this.syncReport()}`);
+        if (!w.waitSync(timeoutUs)) this.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${w.syncReport()}`);
         return;
       }
       case 'run-until': {
@@ -330,69 +331,15 @@ export class Runner {
   /** The fault phase, then heal everything and give the run settleMs to converge. */
   private faultPhase(): void {
     const spec = this.sc.faults!;
-    const w = this.w;
-    const phase = new FaultPhase(w, this.orch, spec, this.sc.workload, (rec, acked) => this.recordWrite(rec.node, rec.args, acked));
-    w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-start', phase_ms: spec.phaseMs });
-    phase.start();
-    w.runFor(spec.phaseMs * 1000);
-    phase.stop();
+    runFaultPhase(this.w, this.orch, spec, this.sc.workload, (rec, acked) => this.recordWrite(rec.node, rec.args, acked));
     this.settle((spec.settleMs ?? DEFAULT_SETTLE_MS) * 1000);
   }
 
-  /**
-   * Heal the network, restart every node that is down, put the topology in order and give the run
-   * settleUs to converge (the convergence property reports it when it does not).
-   */
+  /** Settle (sim/faults/settle.ts); the run ends here when it does not converge in settleUs. */
   private settle(settleUs: number): void {
-    const w = this.w;
     this.scheduleMonitor(); // nodes that come back later are re-pointed by the orchestrator's ticks
-    if (w.net.links.anyBlocked) w.net.heal();
-    for (const n of w.nodeNames) if (!w.isRunning(n)) this.orch.restart(n);
-    const deadline = w.sched.nowUs + settleUs;
-    this.orch.restoreTopology();
-    const ok = w.runUntil(() => this.converged(), settleUs);
-    if (!ok) {
-      // the convergence property reports it (unless the scenario turned it off); the run ends here
-      const report = this.syncReport();
-      w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.not-converged', settle_us: settleUs, report, nodes: w.nodeNames });
-      throw new Stop(report);
-    }
-    w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.settled', after_us: settleUs - (deadline - w.sched.nowUs) });
-  }
-
-  /**
-   * Every node runs, the orchestrator's master is the only master, and every node has its replid,
-   * offset and data (as INFO and DEBUG DIGEST report them).
-   */
-  converged(): boolean {
-    const w = this.w;
-    const m = this.orch.master;
-    if (m === null || !w.isRunning(m) || !w.node(m).isMaster) return false;
-    for (const n of w.nodeNames) if (!w.isRunning(n) || (n !== m && w.node(n).isMaster)) return false;
-    if (!w.inSync()) return false;
-    const want = ['master_replid', 'master_repl_offset', 'digest'].map((f) => fieldValue(w, m, f));
-    return w.nodeNames.every((n) => ['master_replid', 'master_repl_offset', 'digest'].every((f, i) => fieldValue(w, n, f) === want[i]));
-  }
-
-  /** One line per replica that is not in sync, for failure messages. */
-  syncReport(): string {
-    const w = this.w;
-    const parts: string[] = [];
-    for (const n of w.nodeNames) {
-      const node = w.nodeOrNull(n);
-      if (!node) {
-        parts.push(`${n} is down`);
-        continue;
-      }
-      if (node.masterHost === null) continue;
-      const m = w.nodeOrNull(node.masterHost);
-      if (!m || node.replState !== 'connected' || node.masterReplOffset !== m.masterReplOffset) {
-        parts.push(`${n} (replica of ${node.masterHost}): link ${node.replState}, offset ${node.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`);
-      }
-    }
-    const cycle = w.replicaCycle();
-    if (cycle) parts.push(`${cycle.join(' -> ')} is a cycle of replicas with no master`);
-    return parts.join('; ') || 'topology not settled';
+    const report = settle(this.w, this.orch, settleUs);
+    if (report !== null) throw new Stop(report);
   }
 }
 

@@ -286,36 +286,69 @@ export class World {
   }
 
   /**
-   * A cycle of running replicas (a -> b -> a after REPLICAOF steps), as the list of its nodes, or
-   * null. Redis lets replicas of replicas sync from each other, so such a cycle can look "in sync"
-   * with no master anywhere.
+   * The chain of masters from `start`: start, its master, that one's master... while the node runs
+   * and names a known node as its master. `cycleAt` is the index in `path` of the node the chain
+   * came back to, or -1 when it ended (at a master, a node that is down, or a replica of an unknown
+   * host). Every walk over replica chains goes through here.
+   */
+  masterChain(start: string): { path: string[]; cycleAt: number } {
+    const path: string[] = [];
+    for (let at: string | null = start; at !== null; ) {
+      const i = path.indexOf(at);
+      if (i >= 0) return { path, cycleAt: i };
+      path.push(at);
+      const n: RedisNode | null = this.slots.get(at)?.node ?? null;
+      at = n && n.masterHost !== null && this.slots.has(n.masterHost) ? n.masterHost : null;
+    }
+    return { path, cycleAt: -1 };
+  }
+
+  /**
+   * A cycle of running replicas (a -> b -> a after REPLICAOF steps), as the list of its nodes with
+   * the first one again at the end, or null. Redis lets replicas of replicas sync from each other,
+   * so such a cycle can look "in sync" with no master anywhere.
    */
   replicaCycle(): string[] | null {
     for (const start of this.nodeNames) {
-      const path: string[] = [];
-      for (let at: string | null = start; at !== null; ) {
-        const i = path.indexOf(at);
-        if (i >= 0) return [...path.slice(i), at];
-        path.push(at);
-        const n: RedisNode | null = this.slots.get(at)?.node ?? null;
-        at = n && n.masterHost !== null && this.slots.has(n.masterHost) ? n.masterHost : null;
-      }
+      const { path, cycleAt } = this.masterChain(start);
+      if (cycleAt >= 0) return [...path.slice(cycleAt), path[cycleAt]!];
     }
     return null;
+  }
+
+  /**
+   * Why running replica `name` is not in sync with its master (link down, offsets differ, master
+   * down), or null when it is, or is a master, or is down. A replica of an unknown host is parked
+   * (like REPLICAOF 127.0.0.1 1): never in sync, not waited for.
+   */
+  private syncGap(name: string): string | null {
+    const n = this.slot(name).node;
+    if (!n || n.masterHost === null || !this.slots.has(n.masterHost)) return null;
+    const m = this.slots.get(n.masterHost)!.node;
+    if (m && n.replState === 'connected' && n.masterReplOffset === m.masterReplOffset) return null;
+    return `${name} (replica of ${n.masterHost}): link ${n.replState}, offset ${n.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`;
   }
 
   /** Every running replica of a known node has its link up and the same offset as its (running) master, and no replicas form a cycle. */
   inSync(): boolean {
     if (this.pendingStart.size > 0) return false;
     if (this.replicaCycle() !== null) return false;
-    for (const name of this.nodeNames) {
-      const n = this.slot(name).node;
-      // a replica of an unknown host is parked (like REPLICAOF 127.0.0.1 1): never in sync, not waited for
-      if (!n || n.masterHost === null || !this.slots.has(n.masterHost)) continue;
-      const m = this.slots.get(n.masterHost)?.node;
-      if (!m || n.replState !== 'connected' || n.masterReplOffset !== m.masterReplOffset) return false;
+    return this.nodeNames.every((n) => this.syncGap(n) === null);
+  }
+
+  /** What keeps the deployment from being in sync, for failure messages: nodes down, lagging replicas, a cycle. */
+  syncReport(): string {
+    const parts: string[] = [];
+    for (const n of this.nodeNames) {
+      if (!this.isRunning(n)) parts.push(`${n} is down`);
+      else {
+        const gap = this.syncGap(n);
+        if (gap !== null) parts.push(gap);
+      }
     }
-    return true;
+    const cycle = this.replicaCycle();
+    if (cycle) parts.push(`${cycle.join(' -> ')} is a cycle of replicas with no master`);
+    return parts.join('; ') || 'topology not settled';
   }
 
   waitSync(timeoutUs = 60_000_000): boolean {

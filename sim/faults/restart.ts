@@ -1,0 +1,13 @@
+// restart: SHUTDOWN NOW of a random node, with SAVE when `save` says so (else a coin toss), restarted
+// by the orchestrator after downMs (default 2 s).
+
+import type { FaultFamilyModule } from './family.js';
+
+export const restart: FaultFamilyModule = ({ w, rng, fam, emit, takeDown }) => ({
+  inject(up) {
+    const n = rng.pick(up);
+    const save = fam.save ?? rng.chance(0.5);
+    emit({ node: n, save });
+    takeDown(n, fam.downMs ?? 2000, () => w.call(n, ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE', 'NOW'], () => {}));
+  },
+});

@@ -1,0 +1,91 @@
+// The background writes of a fault phase: commands to the orchestrator's master at exponential
+// intervals (writesPerSec), drawn from the `workload` stream, only during bursts when burstMs is set.
+
+import type { World } from '../cluster/world.js';
+import type { Orchestrator } from '../cluster/orchestrator.js';
+import type { Workload } from '../../scenarios/types.js';
+import type { RngStream } from '../kernel/rng.js';
+import { isError } from '../redis/reply.js';
+
+export interface WriteRecord {
+  node: string;
+  args: string[];
+  timeUs: number;
+}
+
+export class WriteWorkload {
+  private active = false;
+  private phaseStartUs = 0;
+  private readonly r: RngStream;
+  writes = 0;
+  writeErrors = 0;
+
+  constructor(
+    private readonly w: World,
+    private readonly orch: Orchestrator,
+    private readonly load: Workload | undefined,
+    private readonly onWrite: (rec: WriteRecord, acked: boolean) => void,
+  ) {
+    this.r = w.rng.stream('workload');
+  }
+
+  /** Write until endUs (or stop()). */
+  start(endUs: number): void {
+    this.active = true;
+    this.phaseStartUs = this.w.sched.nowUs;
+    const rate = this.load?.writesPerSec ?? 0;
+    if (rate > 0) this.scheduleWrite(endUs, 1_000_000 / rate);
+  }
+
+  stop(): void {
+    this.active = false;
+  }
+
+  private scheduleWrite(endUs: number, meanGapUs: number): void {
+    const at = this.w.sched.nowUs + 1 + this.r.exponentialUs(meanGapUs);
+    if (at >= endUs) return;
+    this.w.sched.at(at, () => {
+      if (!this.active) return;
+      if (this.inBurst()) this.writeOnce();
+      this.scheduleWrite(endUs, meanGapUs);
+    }, null);
+  }
+
+  /** With burstMs/idleMs the workload writes only during bursts, leaving idle gaps. */
+  private inBurst(): boolean {
+    const burst = this.load?.burstMs;
+    if (!burst) return true;
+    const cycleUs = (burst + (this.load?.idleMs ?? 0)) * 1000;
+    return (this.w.sched.nowUs - this.phaseStartUs) % cycleUs < burst * 1000;
+  }
+
+  private writeOnce(): void {
+    const w = this.w;
+    this.orch.refresh();
+    const target = this.orch.master;
+    if (target === null || !w.isRunning(target)) return;
+    const r = this.r;
+    const keys = this.load?.keys ?? 100;
+    const dbs = this.load?.dbs ?? 1;
+    if (dbs > 1) w.call(target, ['SELECT', String(r.int(0, dbs - 1))]);
+    const kind = r.pick(this.load?.commands ?? ['SET']);
+    const key = `k${r.int(0, keys - 1)}`;
+    const value = `v${this.writes}`.padEnd(this.load?.valueSize ?? 8, '.');
+    const cmds: string[][] =
+      kind === 'SET' ? [['SET', key, value]]
+      : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]
+      : kind === 'APPEND' ? [['APPEND', `a${r.int(0, keys - 1)}`, value]]
+      : kind === 'RPUSH' ? [['RPUSH', `l${r.int(0, keys - 1)}`, value]]
+      : kind === 'DEL' ? [['DEL', key]]
+      : kind === 'EXPIRE' ? [['PEXPIRE', key, String(r.int(10, 2000))]]
+      : [['MULTI'], ['SET', key, value], ['INCR', `n${r.int(0, keys - 1)}`], ['EXEC']];
+    for (const args of cmds) {
+      const reply = w.call(target, args);
+      const ok = !isError(reply);
+      if (args[0] === 'MULTI' || args[0] === 'EXEC') continue;
+      this.writes++;
+      if (!ok) this.writeErrors++;
+      this.onWrite({ node: target, args, timeUs: w.sched.nowUs }, ok);
+    }
+  }
+}
