@@ -1,7 +1,7 @@
 // Every event a run can put in its trace, as one tagged union. Bump TRACE_VERSION (kernel/trace.ts)
 // when a field changes meaning. `t` is the simulated time in microseconds.
 
-export type NetCloseReason = 'closed' | 'reset' | 'refused' | 'timeout' | 'crash';
+export type NetCloseReason = 'closed' | 'reset' | 'refused' | 'timeout';
 
 export type NetEvent =
   | { t: number; type: 'net.connect'; conn: number; from: string; to: string }

@@ -6,7 +6,7 @@ import { Scheduler, type EventId } from '../kernel/scheduler.js';
 import { Rng, type Seed } from '../kernel/rng.js';
 import { Trace, type TraceListener, type TraceSink } from '../kernel/trace.js';
 import { Network, type Host } from '../net/network.js';
-import type { LinkParams } from '../net/faults.js';
+import type { LinkParams } from '../net/links.js';
 import type { NodeContext } from '../redis/context.js';
 import { RedisNode, type Client } from '../redis/instance.js';
 import { buildConfig, type RedisConfig } from '../redis/config.js';

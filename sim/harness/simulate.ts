@@ -4,12 +4,13 @@
 import { World } from '../cluster/world.js';
 import { Runner, type Failure } from '../cluster/runner.js';
 import { validateSeed, type Seed } from '../kernel/rng.js';
-import { hashText, TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
+import { TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
+import { hashText } from '../kernel/hash.js';
 import { LimitExceeded } from '../errors.js';
 import { validateScenario } from '../../scenarios/load.js';
 import type { Scenario } from '../../scenarios/types.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
-import { DEFAULT_LINK, type LinkParams } from '../net/faults.js';
+import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
 import { infoFields, type InfoValue } from '../redis/info.js';
 import type { MutantName } from '../redis/mutants.js';
 import type { TraceEvent } from '../trace-events.js';

@@ -3,6 +3,7 @@
 // Events are serialized once, only when a hash or a sink needs them.
 
 import type { TraceEvent } from '../trace-events.js';
+import { RunningHash } from './hash.js';
 
 export const TRACE_VERSION = 1;
 
@@ -12,37 +13,6 @@ export interface TraceSink {
 }
 
 export type TraceListener = (event: TraceEvent) => void;
-
-/** Two 32-bit FNV-1a lanes with different bases: a fast 64-bit running hash of text. */
-export class RunningHash {
-  private a = 0x811c9dc5;
-  private b = 0x01000193 ^ 0x5bd1e995;
-
-  update(s: string): void {
-    let a = this.a;
-    let b = this.b;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    // line separator, so ["ab","c"] and ["a","bc"] differ
-    this.a = Math.imul(a ^ 10, 0x01000193);
-    this.b = Math.imul(b ^ 10, 0x5bd1e995);
-  }
-
-  digest(): string {
-    return (this.a >>> 0).toString(16).padStart(8, '0') + (this.b >>> 0).toString(16).padStart(8, '0');
-  }
-}
-
-/** The RunningHash of one text, as 16 hex digits (e.g. a scenario's JSON, for the trace header). */
-export function hashText(s: string): string {
-  const h = new RunningHash();
-  h.update(s);
-  return h.digest();
-}
 
 export class Trace {
   private readonly hash = new RunningHash();

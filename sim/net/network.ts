@@ -7,7 +7,7 @@ import type { RngStream } from '../kernel/rng.js';
 import type { Trace } from '../kernel/trace.js';
 import type { NetCloseReason } from '../trace-events.js';
 import { Disk } from './disk.js';
-import { LinkTable, type LinkParams, type LinkState } from './faults.js';
+import { LinkTable, type LinkParams, type LinkState } from './links.js';
 
 /** What an application attaches to its side of a connection. */
 export interface SocketHandler {
@@ -220,11 +220,6 @@ export class Network {
     }
   }
 
-  /** Sockets of a host that are open, in creation order. */
-  openSockets(hostName: string): Socket[] {
-    return [...this.host(hostName).sockets].filter((s) => s.state === 'open');
-  }
-
   // ---- partitions and link changes ----
 
   /** Block traffic between every pair of groups, both ways. Hosts not named keep their links. */
@@ -255,14 +250,6 @@ export class Network {
     const unblocked = this.links.unblockAll();
     this.trace.emit({ t: this.sched.nowUs, type: 'net.heal', unblocked });
     this.flushStalls();
-  }
-
-  /** Remove one blocked direction. */
-  healOneway(from: string, to: string): void {
-    if (this.links.unblock(from, to)) {
-      this.trace.emit({ t: this.sched.nowUs, type: 'net.heal', unblocked: [[from, to]] });
-      this.flushStalls();
-    }
   }
 
   /**

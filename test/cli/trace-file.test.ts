@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RunningHash } from '../../sim/kernel/trace.js';
+import { RunningHash } from '../../sim/kernel/hash.js';
 import { cli, expectUserError, FIX, json, ROOT, tempDir } from './cli.js';
 
 type Line = Record<string, unknown>;

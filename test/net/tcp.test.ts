@@ -6,7 +6,7 @@ import { Scheduler } from '../../sim/kernel/scheduler.js';
 import { Rng } from '../../sim/kernel/rng.js';
 import { Trace, MemorySink } from '../../sim/kernel/trace.js';
 import { Network, type Socket, type SocketHandler } from '../../sim/net/network.js';
-import type { LinkParams } from '../../sim/net/faults.js';
+import type { LinkParams } from '../../sim/net/links.js';
 import { Disk } from '../../sim/net/disk.js';
 import { fcParams } from '../support/fc.js';
 

@@ -54,15 +54,8 @@ describe('PSYNC property over random topology changes', () => {
         w.waitSync();
         let writes = 0;
         const root = (name: string): string | null => {
-          const seen = new Set<string>();
-          let cur: string | null = name;
-          while (cur !== null && !seen.has(cur)) {
-            seen.add(cur);
-            const m: string | null = w.node(cur).masterHost;
-            if (m === null) return cur;
-            cur = m;
-          }
-          return null;
+          const { path, cycleAt } = w.masterChain(name);
+          return cycleAt >= 0 ? null : path[path.length - 1]!;
         };
         for (const op of c.ops) {
           if (op.op === 'write') {
@@ -74,15 +67,7 @@ describe('PSYNC property over random topology changes', () => {
           else if (op.op === 'repoint') {
             const [a, b] = [names[op.node]!, names[op.to]!];
             // never build a replication cycle: b's chain must not lead back to a
-            let cur: string | null = b;
-            let cycle = false;
-            const seen = new Set<string>();
-            while (cur !== null && !seen.has(cur)) {
-              if (cur === a) cycle = true;
-              seen.add(cur);
-              cur = w.node(cur).masterHost;
-            }
-            if (a !== b && !cycle) w.call(a, ['REPLICAOF', b]);
+            if (a !== b && !w.masterChain(b).path.includes(a)) w.call(a, ['REPLICAOF', b]);
           } else w.runFor(op.ms * MS);
         }
         w.runFor(2 * SEC);

@@ -1,4 +1,4 @@
-// The network's fault model: per-directed-link latency, jitter, packet loss (as TCP retransmission
+// Link parameters: per-directed-link latency, jitter, packet loss (as TCP retransmission
 // delay with exponential backoff) and bandwidth, plus the set of blocked directions (partitions).
 
 import type { RngStream } from '../kernel/rng.js';
@@ -96,10 +96,6 @@ export class LinkTable {
     const out = [...this.blocked].map((k) => k.split('\u0000') as [string, string]);
     this.blocked.clear();
     return out;
-  }
-
-  unblock(from: string, to: string): boolean {
-    return this.blocked.delete(linkKey(from, to));
   }
 
   get anyBlocked(): boolean {

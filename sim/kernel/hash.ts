@@ -1,0 +1,66 @@
+// The simulator's hashes, written once: FNV-1a 32-bit lanes, alone (short hashes of commands) or
+// paired with a multiply-xorshift lane (the running trace hash, dataset digests). Not cryptographic.
+
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+/** MurmurHash2's multiplier, for the second lane. */
+export const MURMUR_M = 0x5bd1e995;
+
+/** Fold the UTF-16 code units of s into an FNV-1a lane. */
+export function fnv1a(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/** FNV-1a of strings, each ended by a 0 (so ["ab","c"] and ["a","bc"] differ), as 8 hex digits. */
+export function hashStrings(parts: readonly string[]): string {
+  let h = FNV_OFFSET;
+  for (const s of parts) h = Math.imul(fnv1a(h, s) ^ 0, FNV_PRIME);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Two 32-bit lanes over text: FNV-1a (a) and a multiply-xorshift lane (b); each update ends with
+ * the separator `sep`, so the strings' boundaries count. The starting lanes and the shift pick the
+ * variant: RunningHash for traces; a dataset entry's digest starts from its db.
+ */
+export class TwoLaneHash {
+  constructor(
+    public a: number,
+    public b: number,
+    private readonly shift: number,
+    private readonly sep: number,
+  ) {}
+
+  update(s: string): void {
+    let a = this.a;
+    let b = this.b;
+    const shift = this.shift;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, FNV_PRIME);
+      b = Math.imul(b ^ c, MURMUR_M);
+      b ^= b >>> shift;
+    }
+    this.a = Math.imul(a ^ this.sep, FNV_PRIME);
+    this.b = Math.imul(b ^ this.sep, MURMUR_M);
+  }
+}
+
+/** The running hash of a trace: 64 bits over its lines (a newline ends each), as 16 hex digits. */
+export class RunningHash extends TwoLaneHash {
+  constructor() {
+    super(FNV_OFFSET, FNV_PRIME ^ MURMUR_M, 15, 10);
+  }
+
+  digest(): string {
+    return (this.a >>> 0).toString(16).padStart(8, '0') + (this.b >>> 0).toString(16).padStart(8, '0');
+  }
+}
+
+/** The RunningHash of one text, as 16 hex digits (e.g. a scenario's JSON, for the trace header). */
+export function hashText(s: string): string {
+  const h = new RunningHash();
+  h.update(s);
+  return h.digest();
+}
