@@ -1,4 +1,6 @@
-// Ported from Redis's tests/integration/failover.tcl (reference §6.10, §9.10): coordinated FAILOVER.
+// Ported from Redis's tests/integration/failover.tcl: coordinated FAILOVER. Roles swap, the state
+// returns to no-failover and the other nodes follow by partial sync; an aborted one leaves the old
+// master a master with a new replid.
 import { describe, expect, it } from 'vitest';
 import { world, f, counters, expectConverged, startWriter, SEC, MS } from '../support/redis.js';
 import { isError } from '../../sim/redis/reply.js';

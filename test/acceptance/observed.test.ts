@@ -1,4 +1,5 @@
-// What real redis-server 7.0.15 was seen to do where the naive rule fails (reference/redis-7.0-observed.md).
+// What real redis-server 7.0.15 was seen to do where the naive rule fails; each case's name states
+// the rule it pins.
 import { describe, expect, it } from 'vitest';
 import { world, f, counters, expectConverged, SEC } from '../support/redis.js';
 

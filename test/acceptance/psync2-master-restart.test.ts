@@ -1,5 +1,8 @@
-// Ported from Redis's tests/integration/psync2-master-restart.tcl (reference §6.4, §9.8) and the
-// observed no-persistence cases (observed §6, §7): master -> replica -> sub_replica, master restarted.
+// Ported from Redis's tests/integration/psync2-master-restart.tcl, and what a real 7.0.15 did without
+// persistence: master -> replica -> sub_replica, master restarted. From its RDB the master keeps its
+// old id only as replid2, with an empty backlog, and its replica continues by partial sync; "no
+// persistence" is not "no RDB": a disk-based sync leaves its RDB file behind (rdb-del-sync-files
+// no), even with save "", and a restart loads it.
 import { describe, expect, it } from 'vitest';
 import { world, f, expectConverged, SEC, MS } from '../support/redis.js';
 

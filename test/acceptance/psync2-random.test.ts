@@ -1,5 +1,5 @@
-// Ported from the main test of Redis's tests/integration/psync2.tcl (reference §6.1) and from
-// psync2-reg.tcl (§6.2): repeated failovers to a random node under INCR load with link kills; after
+// Ported from the main test of Redis's tests/integration/psync2.tcl and from psync2-reg.tcl (a
+// regression for partial commands in the backlog): repeated failovers to a random node under INCR load with link kills; after
 // the four initial full syncs every resync must be partial, and all offsets and data end equal.
 import { describe, expect, it } from 'vitest';
 import { world, f, SEC, MS } from '../support/redis.js';

@@ -1,6 +1,5 @@
-// Ported from Redis's tests/integration/psync2.tcl and psync2-pingoff.tcl (reference §6.1, §6.3,
-// §9.4-9.7): promotion and re-pointing by partial sync, trailing PINGs, chain stability, replica
-// restart from its RDB.
+// Ported from Redis's tests/integration/psync2.tcl and psync2-pingoff.tcl: promotion
+// and re-pointing by partial sync, trailing PINGs, chain stability, replica restart from its RDB.
 import { describe, expect, it } from 'vitest';
 import { world, f, counters, expectConverged, SEC } from '../support/redis.js';
 

@@ -1,4 +1,5 @@
-// Ported from Redis's tests/integration/replication-psync.tcl (reference §6.6, §9.1-9.3):
+// Ported from Redis's tests/integration/replication-psync.tcl (flaps resync partially while the
+// backlog covers the gap, fully once it does not):
 // link flaps with a large backlog, backlog overrun, backlog TTL expiry.
 import { describe, expect, it } from 'vitest';
 import { world, f, startWriter, expectConverged, SEC, MS } from '../support/redis.js';
