@@ -1,0 +1,247 @@
+// The replication buffer on its own (sim/redis/backlog.ts), against Redis 7.0's rules: blocks of
+// 20440 usable bytes (a 16KB request plus the 40-byte header in jemalloc's 20480 class, bigger
+// writes get their own bigger block), writes fill the tail block before a new one is made, trimming
+// drops whole head blocks only, never leaves fewer than repl-backlog-size bytes, and stops at a block
+// a replica still has to be sent (incrementalTrimReplicationBacklog()). Offsets number stream bytes
+// from 1; repl_backlog_first_byte_offset = master_repl_offset - histlen + 1.
+import { describe, expect, it } from 'vitest';
+import { ReplBuffer, jemallocSizeClass, replBlockSize, type StreamEntry } from '../../sim/redis/backlog.js';
+
+const BLOCK = 20440;
+const SIZE_16KB = 16384;
+const NONE = () => Number.POSITIVE_INFINITY;
+
+/** Feed `n` commands of `bytes` bytes each; returns the entries. */
+function feedN(buf: ReplBuffer, n: number, bytes: number, size: number, tag = 'c'): StreamEntry[] {
+  const out: StreamEntry[] = [];
+  for (let i = 0; i < n; i++) out.push(buf.feed([tag, String(i)], bytes, size));
+  return out;
+}
+
+describe('jemalloc size classes and block sizes', () => {
+  it('rounds a request above 16KB up to four classes per power of two', () => {
+    expect(jemallocSizeClass(16384)).toBe(16384);
+    expect(jemallocSizeClass(16385)).toBe(20480);
+    expect(jemallocSizeClass(16424)).toBe(20480); // PROTO_REPLY_CHUNK_BYTES + header
+    expect(jemallocSizeClass(20480)).toBe(20480);
+    expect(jemallocSizeClass(20481)).toBe(24576);
+    expect(jemallocSizeClass(28673)).toBe(32768);
+    expect(jemallocSizeClass(32769)).toBe(40960);
+    expect(jemallocSizeClass(50040)).toBe(57344);
+    expect(jemallocSizeClass(65536)).toBe(65536);
+    expect(jemallocSizeClass(65537)).toBe(81920);
+  });
+
+  it('small sizes: the 8-byte minimum and 8-byte steps', () => {
+    expect(jemallocSizeClass(1)).toBe(8);
+    expect(jemallocSizeClass(8)).toBe(8);
+    expect(jemallocSizeClass(9)).toBe(16);
+  });
+
+  it('a block for a small write is a 16KB request: 20440 usable bytes; a big write gets its own size', () => {
+    expect(replBlockSize(1)).toBe(BLOCK);
+    expect(replBlockSize(28)).toBe(BLOCK);
+    expect(replBlockSize(16384)).toBe(BLOCK);
+    expect(replBlockSize(20440)).toBe(BLOCK);
+    expect(replBlockSize(20441)).toBe(24576 - 40);
+    expect(replBlockSize(50000)).toBe(57344 - 40);
+  });
+});
+
+describe('offsets', () => {
+  it('numbers stream bytes from the offset the buffer was created at', () => {
+    const buf = new ReplBuffer(1000, NONE);
+    expect(buf.endOffset).toBe(1000);
+    expect(buf.histlen).toBe(0);
+    expect(buf.firstByte).toBe(1001);
+    const a = buf.feed(['SET', 'k1', 'v'], 28, SIZE_16KB);
+    const b = buf.feed(['SELECT', '0'], 23, SIZE_16KB);
+    expect(a).toEqual({ start: 1001, bytes: 28, args: ['SET', 'k1', 'v'] });
+    expect(b.start).toBe(1029);
+    expect(buf.endOffset).toBe(1051);
+    expect(buf.histlen).toBe(51);
+    expect(buf.firstByte).toBe(1001);
+  });
+});
+
+describe('trimming in whole blocks', () => {
+  it('keeps everything until dropping the head block still leaves more than repl-backlog-size', () => {
+    const buf = new ReplBuffer(0, NONE);
+    // 730 writes of 28 bytes fill the first block exactly; write 731 opens the second
+    feedN(buf, 730, 28, SIZE_16KB);
+    expect(buf.histlen).toBe(BLOCK);
+    feedN(buf, 1, 28, SIZE_16KB);
+    expect(buf.histlen).toBe(BLOCK + 28);
+    // the head block goes only once histlen - 20440 > 16384, i.e. histlen > 36824: at write 1316
+    feedN(buf, 1315 - 731, 28, SIZE_16KB);
+    expect(buf.histlen).toBe(1315 * 28);
+    expect(buf.firstByte).toBe(1);
+    feedN(buf, 1, 28, SIZE_16KB);
+    expect(buf.histlen).toBe(1316 * 28 - BLOCK);
+    expect(buf.firstByte).toBe(BLOCK + 1);
+    expect(buf.endOffset).toBe(1316 * 28);
+  });
+
+  it('never trims the only block, however much it holds over the size', () => {
+    const buf = new ReplBuffer(0, NONE);
+    buf.feed(['big'], 20000, SIZE_16KB); // one 20440-byte block with 20000 used
+    expect(buf.histlen).toBe(20000);
+    buf.trim(100);
+    expect(buf.histlen).toBe(20000);
+    expect(buf.firstByte).toBe(1);
+  });
+
+  it('a write that does not fit fills the tail block first; the head block it leaves is full', () => {
+    const buf = new ReplBuffer(0, NONE);
+    buf.feed(['a'], 20000, SIZE_16KB); // block 1: 20000 of 20440
+    buf.feed(['b'], 10000, SIZE_16KB); // 440 more into block 1, 9560 into block 2
+    expect(buf.histlen).toBe(30000);
+    // dropping block 1 (20440 bytes) would leave 9560 <= 9600: kept
+    buf.trim(9600);
+    expect(buf.histlen).toBe(30000);
+    // with a smaller size it goes, and exactly its 20440 bytes leave
+    buf.trim(9000);
+    expect(buf.histlen).toBe(30000 - BLOCK);
+    expect(buf.firstByte).toBe(BLOCK + 1);
+  });
+
+  it('a write bigger than a block gets one block of its own size', () => {
+    const buf = new ReplBuffer(0, NONE);
+    buf.feed(['huge'], 50000, 1); // one block of 57304 usable bytes, 50000 used
+    buf.feed(['x'], 7304, 1); // fills it exactly: no second block, nothing to trim
+    expect(buf.histlen).toBe(57304);
+    buf.feed(['y'], 10, 1); // second block: now the first (57304 bytes) can go
+    expect(buf.histlen).toBe(10);
+    expect(buf.firstByte).toBe(57305);
+  });
+
+  it('trims several blocks at once, down to the last that keeps at least the size', () => {
+    const buf = new ReplBuffer(0, NONE);
+    feedN(buf, 10, BLOCK, 10 * BLOCK); // ten full blocks, nothing trimmed yet
+    expect(buf.histlen).toBe(10 * BLOCK);
+    buf.trim(2 * BLOCK + 1);
+    // keeps three blocks: two would be below the size
+    expect(buf.histlen).toBe(3 * BLOCK);
+    expect(buf.firstByte).toBe(7 * BLOCK + 1);
+    // Redis keeps a head block whose removal would leave exactly the size (histlen - size <= limit)
+    buf.trim(2 * BLOCK);
+    expect(buf.histlen).toBe(3 * BLOCK);
+    buf.trim(2 * BLOCK - 1);
+    expect(buf.histlen).toBe(2 * BLOCK);
+  });
+
+  it('keeps trimming with the running size: a later CONFIG SET shrinks it on the next write', () => {
+    const buf = new ReplBuffer(0, NONE);
+    feedN(buf, 5, BLOCK, 1024 * 1024);
+    expect(buf.histlen).toBe(5 * BLOCK);
+    buf.feed(['SET'], 28, SIZE_16KB);
+    expect(buf.histlen).toBe(BLOCK + 28);
+  });
+});
+
+describe('a replica pins the blocks it still has to be sent', () => {
+  it('no head block that holds a byte the replica needs is dropped, however far past the size', () => {
+    let pinned = 100; // a replica waiting for its snapshot needs the stream from offset 100 on
+    const buf = new ReplBuffer(0, () => pinned);
+    feedN(buf, 20, 10_000, SIZE_16KB);
+    expect(buf.histlen).toBe(200_000);
+    expect(buf.firstByte).toBe(1);
+    // the replica received everything: the next command trims what nobody needs
+    pinned = Number.POSITIVE_INFINITY;
+    buf.feed(['SET'], 28, SIZE_16KB);
+    expect(buf.histlen).toBeGreaterThanOrEqual(SIZE_16KB);
+    expect(buf.histlen).toBeLessThan(SIZE_16KB + BLOCK);
+    expect(buf.firstByte).toBe(buf.endOffset - buf.histlen + 1);
+  });
+
+  it('the pin holds exactly the block with the replica\'s next byte; blocks before it go', () => {
+    let pinned = Number.POSITIVE_INFINITY;
+    const buf = new ReplBuffer(0, () => pinned);
+    feedN(buf, 4, BLOCK, 100 * BLOCK); // four full blocks: [1..20440] [20441..40880] ...
+    pinned = BLOCK; // still needs the last byte of block 1
+    buf.trim(1);
+    expect(buf.firstByte).toBe(1);
+    pinned = BLOCK + 1; // needs nothing of block 1
+    buf.trim(1);
+    expect(buf.firstByte).toBe(BLOCK + 1);
+    pinned = 3 * BLOCK; // last byte of block 3: blocks 2 go, 3 stays
+    buf.trim(1);
+    expect(buf.firstByte).toBe(2 * BLOCK + 1);
+    expect(buf.histlen).toBe(2 * BLOCK);
+  });
+
+  it('what the pinned replica will be sent stays readable even below the backlog\'s first byte', () => {
+    let pinned = Number.POSITIVE_INFINITY;
+    const buf = new ReplBuffer(0, () => pinned);
+    const first = feedN(buf, 4, BLOCK, 100 * BLOCK);
+    pinned = 2 * BLOCK + 5;
+    buf.trim(1);
+    expect(buf.firstByte).toBe(2 * BLOCK + 1);
+    const r = buf.readFrom(pinned);
+    expect(r.entries[0]).toBe(first[2]);
+    expect(r.skip).toBe(4);
+    // and the backlog's own first byte keeps its entries while a replica pins above it
+    feedN(buf, 1, 28, 100 * BLOCK);
+    expect(buf.readFrom(buf.firstByte).entries[0]).toBe(first[2]);
+  });
+});
+
+describe('reading the stream from an offset (what a partial resync sends)', () => {
+  it('returns the entries covering [from, end] and how much of the first to skip', () => {
+    const buf = new ReplBuffer(0, NONE);
+    const [a, b, c] = [buf.feed(['a'], 10, SIZE_16KB), buf.feed(['b'], 20, SIZE_16KB), buf.feed(['c'], 30, SIZE_16KB)];
+    expect(buf.readFrom(1)).toEqual({ entries: [a, b, c], skip: 0 });
+    expect(buf.readFrom(10)).toEqual({ entries: [a, b, c], skip: 9 });
+    expect(buf.readFrom(11)).toEqual({ entries: [b, c], skip: 0 });
+    expect(buf.readFrom(15)).toEqual({ entries: [b, c], skip: 4 });
+    expect(buf.readFrom(30)).toEqual({ entries: [b, c], skip: 19 });
+    expect(buf.readFrom(31)).toEqual({ entries: [c], skip: 0 });
+    expect(buf.readFrom(60)).toEqual({ entries: [c], skip: 29 });
+    expect(buf.readFrom(61)).toEqual({ entries: [], skip: 0 }); // the replica is up to date
+  });
+
+  it('finds the right entry among thousands, after the head has been trimmed many times', () => {
+    const buf = new ReplBuffer(0, NONE);
+    const all = feedN(buf, 6000, 28, SIZE_16KB);
+    expect(buf.endOffset).toBe(6000 * 28);
+    const first = buf.firstByte;
+    expect(first).toBeGreaterThan(1);
+    const idx = (first - 1) / 28;
+    expect(Number.isInteger(idx)).toBe(true); // blocks of 20440 = 730 commands of 28 bytes
+    const r = buf.readFrom(first);
+    expect(r.skip).toBe(0);
+    expect(r.entries.length).toBe(6000 - idx);
+    expect(r.entries[0]).toBe(all[idx]);
+    expect(r.entries[r.entries.length - 1]).toBe(all[5999]);
+    for (const k of [idx, idx + 1, idx + 17, 5500, 5998, 5999]) {
+      const got = buf.readFrom(k * 28 + 1 + 5);
+      expect(got.entries[0]).toBe(all[k]);
+      expect(got.skip).toBe(5);
+      expect(got.entries.length).toBe(6000 - k);
+    }
+  });
+});
+
+describe('rebase (a master restarting from its RDB continues at the old offset)', () => {
+  it('shifts every offset, keeps the length, and later trimming and reading use the new offsets', () => {
+    let pinned = Number.POSITIVE_INFINITY;
+    const buf = new ReplBuffer(0, () => pinned);
+    const before = feedN(buf, 2, BLOCK, 100 * BLOCK);
+    buf.rebase(1_000_000);
+    expect(buf.endOffset).toBe(1_000_000 + 2 * BLOCK);
+    expect(buf.histlen).toBe(2 * BLOCK);
+    expect(buf.firstByte).toBe(1_000_001);
+    const r = buf.readFrom(1_000_001 + BLOCK);
+    expect(r.entries.map((e) => e.start)).toEqual([1_000_001 + BLOCK]);
+    expect(r.entries[0]!.args).toEqual(before[1]!.args);
+    const next = buf.feed(['SET'], 28, 100 * BLOCK);
+    expect(next.start).toBe(1_000_001 + 2 * BLOCK);
+    // a pin on the rebased block 1's last byte holds it; one past it does not
+    pinned = 1_000_000 + BLOCK;
+    buf.trim(1);
+    expect(buf.firstByte).toBe(1_000_001);
+    pinned = 1_000_001 + BLOCK;
+    buf.trim(1);
+    expect(buf.firstByte).toBe(1_000_001 + BLOCK);
+  });
+});
