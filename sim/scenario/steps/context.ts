@@ -1,0 +1,38 @@
+// What a step handler may use: the world, the orchestrator, and the runner's bookkeeping (failures,
+// write records, remembered values). One handler per op, in the table of steps/index.ts.
+
+import type { World } from '../../cluster/world.js';
+import type { Orchestrator } from '../../cluster/orchestrator.js';
+import type { Failure } from '../../cluster/runner.js';
+import type { Matcher, Step, StepOp } from '../../../scenarios/types.js';
+import type { Reply } from '../../redis/reply.js';
+import type { PENDING } from '../../redis/dispatch.js';
+
+/** The default of `timeoutMs` for wait-sync and run-until, and of `settle`'s (the schema records the same). */
+export const DEFAULT_WAIT_US = 60_000_000;
+export const DEFAULT_SETTLE_MS = 60_000;
+
+export interface StepContext {
+  readonly w: World;
+  readonly orch: Orchestrator;
+  /** The index of the step being run (0-based, as in `steps[i]`). */
+  readonly stepIndex: number;
+  /** Whether the orchestrator monitors the master (a `monitor` block): it may repair what a step broke. */
+  readonly monitored: boolean;
+  fail(f: Omit<Failure, 'time_us' | 'step' | 'op'>): void;
+  /** Fail the run as a liveness failure and end it here. */
+  liveness(message: string): never;
+  /** A command from the node's scenario client, recorded in the trace; null when the node is down. */
+  call(node: string, args: (string | number)[]): Reply | typeof PENDING | null;
+  /** A command step's reply against its expectError / mayFail. */
+  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | null): void;
+  recordWrite(node: string, args: string[], acked: boolean, as?: string): void;
+  /** The value a `changedSince` matcher compares with (the field right after the step it names). */
+  earlier(node: string, field: string, m: Matcher): string | number | null | undefined;
+  faultPhase(): void;
+  settle(settleUs: number): void;
+}
+
+export type StepHandler<Op extends StepOp> = (ctx: StepContext, step: Extract<Step, { op: Op }>) => void;
+/** Exactly one handler for every op the schema has (a missing or extra op is a type error). */
+export type StepHandlers = { [Op in StepOp]: StepHandler<Op> };

@@ -1,0 +1,19 @@
+// Steps that let simulated time pass until something holds: `sleep`, `wait-sync` (every running
+// replica's link up and its offset equal to its master's), and the phases `faults` and `settle`.
+
+import { DEFAULT_SETTLE_MS, DEFAULT_WAIT_US, type StepHandler } from './context.js';
+
+export const sleep: StepHandler<'sleep'> = (ctx, step) => ctx.w.runFor(Math.round(step.ms * 1000));
+
+export const waitSync: StepHandler<'wait-sync'> = (ctx, step) => {
+  const { w } = ctx;
+  const timeoutUs = step.timeoutMs !== undefined ? step.timeoutMs * 1000 : DEFAULT_WAIT_US;
+  // without a monitor nothing can break a cycle of replicas: say so now rather than time out
+  const cycle = ctx.monitored ? null : w.replicaCycle();
+  if (cycle) ctx.liveness(`wait-sync: ${cycle.join(' -> ')} is a cycle of replicas, so no node is their master and they can never be in sync; point one of them at a master or make it one with {"op": "replicaof", "node": "${cycle[0]}", "primary": null}`);
+  if (!w.waitSync(timeoutUs)) ctx.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${w.syncReport()}`);
+};
+
+export const faults: StepHandler<'faults'> = (ctx) => ctx.faultPhase();
+
+export const settle: StepHandler<'settle'> = (ctx, step) => ctx.settle((step.timeoutMs ?? DEFAULT_SETTLE_MS) * 1000);
