@@ -50,6 +50,15 @@ const mayFail = Type.Boolean({ description: 'a refusal is tolerated (for generat
 const nodeOrNull = raw<string | null>({ oneOf: [node, { type: 'null' }] });
 const opt = Type.Optional;
 
+/** Defaults of optional fields, used by the schema (for editors) and by the code that runs steps. */
+export const DEFAULTS = {
+  write: { count: 1, prefix: 'key:', valueSize: 8, intervalMs: 0 },
+  /** wait-sync, run-until: how long to wait before a liveness failure. */
+  waitTimeoutMs: 60_000,
+  /** settle steps and the fault phase's settle: how long convergence may take. */
+  settleMs: 60_000,
+} as const;
+
 /** One step: `op` and an optional comment, then the op's own fields (the `required` ones without Optional). */
 function step<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P, extra: Record<string, unknown> = {}) {
   return Type.Object({ op: Type.Literal(op), comment: opt(Type.String()), ...props }, { additionalProperties: false, ...extra });
@@ -57,17 +66,18 @@ function step<Op extends string, P extends Record<string, TSchema>>(op: Op, prop
 
 const write = step('write', {
   node,
-  count: opt(Type.Integer({ minimum: 1, maximum: 10000000, default: 1 })),
-  prefix: opt(Type.String({ default: 'key:' })),
-  valueSize: opt(Type.Integer({ minimum: 0, maximum: 536870912, default: 8 })),
-  intervalMs: opt(Type.Number({ minimum: 0, default: 0 })),
+  count: opt(Type.Integer({ minimum: 1, maximum: 10000000, default: DEFAULTS.write.count })),
+  prefix: opt(Type.String({ default: DEFAULTS.write.prefix })),
+  valueSize: opt(Type.Integer({ minimum: 0, maximum: 536870912, default: DEFAULTS.write.valueSize })),
+  intervalMs: opt(Type.Number({ minimum: 0, default: DEFAULTS.write.intervalMs })),
   db: opt(Type.Integer({ minimum: 0, maximum: 15 })),
 });
 const command = step('command', { node, args: Type.Array(raw<string | number>({ type: ['string', 'number'] }), { minItems: 1 }), expectError: opt(expectError), mayFail: opt(mayFail) });
 const sleep = step('sleep', { ms: Type.Number({ minimum: 0 }) });
-const waitSync = step('wait-sync', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })) });
+const waitTimeoutMs = opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.waitTimeoutMs }));
+const waitSync = step('wait-sync', { timeoutMs: waitTimeoutMs });
 /** expect and run-until take INFO fields (and "digest", "dbsize") as extra keys, each with a matcher. */
-const runUntil = step('run-until', { node, timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })) }, { additionalProperties: matcher });
+const runUntil = step('run-until', { node, timeoutMs: waitTimeoutMs }, { additionalProperties: matcher });
 const replicaof = step('replicaof', { node, primary: nodeOrNull, expectError: opt(expectError), mayFail: opt(mayFail) });
 const failover = step('failover', { node, to: opt(node), timeoutMs: opt(Type.Integer({ minimum: 1 })), force: opt(Type.Boolean()), expectError: opt(expectError), mayFail: opt(mayFail) });
 const orchestratedFailover = step('orchestrated-failover', {});
@@ -93,7 +103,7 @@ const restart = step('restart', { node, replicaof: opt(nodeOrNull), wipe: opt(Ty
 const expectStep = step('expect', { node }, { additionalProperties: matcher });
 const expectEqual = step('expect-equal', { nodes: Type.Array(node, { minItems: 2 }), fields: Type.Array(Type.String(), { minItems: 1 }) });
 const faultsStep = step('faults', {});
-const settle = step('settle', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })) });
+const settle = step('settle', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.settleMs })) });
 
 const STEPS = [write, command, sleep, waitSync, runUntil, replicaof, failover, orchestratedFailover, killLink, killReplicas, partition, partitionOneway, isolate, heal, network, pause, crash, shutdown, restart, expectStep, expectEqual, faultsStep, settle] as const;
 
@@ -188,7 +198,7 @@ export const ScenarioSchema = Type.Object(
       Type.Object(
         {
           phaseMs: Type.Number({ exclusiveMinimum: 0 }),
-          settleMs: opt(Type.Number({ exclusiveMinimum: 0, default: 60000 })),
+          settleMs: opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.settleMs })),
           families: raw<Partial<Record<FaultFamilyName, FaultFamily>>>(Type.Object(Object.fromEntries(Object.entries(FAMILIES).map(([k, v]) => [k, opt(v)])), { additionalProperties: false })),
         },
         { additionalProperties: false },

@@ -7,10 +7,10 @@ import type { Failure } from '../../cluster/runner.js';
 import type { Matcher, Step, StepOp } from '../../../scenarios/types.js';
 import type { Reply } from '../../redis/reply.js';
 import type { PENDING } from '../../redis/dispatch.js';
+import { DEFAULTS } from '../../../scenarios/schema.js';
 
-/** The default of `timeoutMs` for wait-sync and run-until, and of `settle`'s (the schema records the same). */
-export const DEFAULT_WAIT_US = 60_000_000;
-export const DEFAULT_SETTLE_MS = 60_000;
+export const DEFAULT_WAIT_US = DEFAULTS.waitTimeoutMs * 1000;
+export const DEFAULT_SETTLE_MS = DEFAULTS.settleMs;
 
 export interface StepContext {
   readonly w: World;

@@ -4,14 +4,15 @@
 import { isError } from '../../redis/reply.js';
 import { isWriteCommand } from '../../redis/commands.js';
 import { PENDING } from '../../redis/dispatch.js';
+import { DEFAULTS } from '../../../scenarios/schema.js';
 import type { StepHandler } from './context.js';
 
 export const write: StepHandler<'write'> = (ctx, step) => {
   const { w } = ctx;
-  const count = step.count ?? 1;
-  const prefix = step.prefix ?? 'key:';
-  const size = step.valueSize ?? 8;
-  const gapUs = (step.intervalMs ?? 0) * 1000;
+  const count = step.count ?? DEFAULTS.write.count;
+  const prefix = step.prefix ?? DEFAULTS.write.prefix;
+  const size = step.valueSize ?? DEFAULTS.write.valueSize;
+  const gapUs = (step.intervalMs ?? DEFAULTS.write.intervalMs) * 1000;
   if (step.db !== undefined) ctx.call(step.node, ['SELECT', step.db]);
   for (let i = 1; i <= count; i++) {
     const args = ['SET', `${prefix}${i}`, `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
