@@ -48,7 +48,7 @@ export class AcknowledgedWrites extends BaseProperty {
   private readonly masters = new Set<string>();
   private lost = 0;
   private lostAllowed = 0;
-  private checked = 0;
+  private keysChecked = 0;
   readonly lossesByEvent: { event: LossEvent; writes: number }[] = [];
 
   onEvent(e: TraceEvent): void {
@@ -98,7 +98,7 @@ export class AcknowledgedWrites extends BaseProperty {
     const byEvent = new Map<LossEvent, number>();
     for (const [key, w] of this.last) {
       if (this.tainted.has(key) || w.t <= this.flushedAt) continue;
-      this.checked++;
+      this.keysChecked++;
       const now = view.get(view.master, w.db, w.key);
       if (now === w.value) continue;
       this.lost++;
@@ -116,7 +116,15 @@ export class AcknowledgedWrites extends BaseProperty {
     this.lossesByEvent.sort((a, b) => a.event.t - b.event.t);
   }
 
+  notes(): string[] {
+    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${(l.event.t / 1000).toFixed(3)} ms (allowed: asynchronous replication)`);
+  }
+
+  checked(): number {
+    return this.keysChecked;
+  }
+
   stats(): Record<string, number> {
-    return { acknowledged_sets: this.acked, keys_checked: this.checked, lost_writes: this.lost, lost_writes_allowed: this.lostAllowed };
+    return { acknowledged_sets: this.acked, keys_checked: this.keysChecked, lost_writes: this.lost, lost_writes_allowed: this.lostAllowed };
   }
 }

@@ -17,6 +17,7 @@ export class CounterSanity extends BaseProperty {
   readonly name = 'counter-sanity';
   private readonly expected = new Map<string, Counts>();
   private readonly lastPos = new Map<string, { replid: string; offset: number }>();
+  private readings = 0;
 
   private counts(node: string): Counts {
     let c = this.expected.get(node);
@@ -46,6 +47,7 @@ export class CounterSanity extends BaseProperty {
         return;
       }
       case 'redis.obs': {
+        this.readings++;
         const c = this.counts(e.node);
         if (e.sync_partial_ok !== c.ok || e.sync_full !== c.full || e.sync_partial_err !== c.err) {
           this.violate(e.t, [e.node], `${e.node} reports sync_partial_ok=${e.sync_partial_ok} sync_full=${e.sync_full} sync_partial_err=${e.sync_partial_err}, but it served ${c.ok} partial and ${c.full} full syncs (${c.err} of them after a failed PSYNC with an id): each PSYNC must move exactly one of sync_partial_ok / sync_full.`);
@@ -64,5 +66,13 @@ export class CounterSanity extends BaseProperty {
       default:
         return;
     }
+  }
+
+  checked(): number {
+    return this.readings;
+  }
+
+  stats(): Record<string, number> {
+    return { readings_checked: this.readings };
   }
 }

@@ -59,6 +59,10 @@ export class EqualIdOffsetEqualData extends BaseProperty {
     }
   }
 
+  checked(): number {
+    return this.compared;
+  }
+
   stats(): Record<string, number> {
     return { positions_compared: this.compared };
   }

@@ -1,7 +1,8 @@
-// The properties checked on every run (a scenario may turn one off with "properties": {name: false}).
+// The properties checked on every run, in one registry (a scenario may turn one off with
+// "properties": {name: false}), and the set that feeds them the shared observation model.
 
 import type { TraceEvent } from '../sim/trace-events.js';
-import { Lineage } from './lineage.js';
+import { ClusterView } from './view.js';
 import { Horizon } from './horizon.js';
 import { EqualIdOffsetEqualData } from './equal-id-offset-equal-data.js';
 import { PartialSyncWhenAncestor } from './partial-sync-when-ancestor.js';
@@ -13,36 +14,60 @@ import type { FinalView, Property, Violation } from './types.js';
 
 export type { FinalView, Property, Violation } from './types.js';
 export { Lineage } from './lineage.js';
+export { ClusterView } from './view.js';
 
-export const PROPERTY_NAMES = ['equal-id-offset-equal-data', 'partial-sync-when-ancestor', 'stream-prefix', 'convergence', 'counter-sanity', 'acknowledged-writes'] as const;
-export type PropertyName = (typeof PROPERTY_NAMES)[number];
+/** What a property is built from: the shared model and the retention horizon. */
+export interface PropertyContext {
+  view: ClusterView;
+  horizon: Horizon;
+}
+
+/** The one list of properties: name, kind (a liveness violation exits 3, a safety one 1), constructor. */
+export const PROPERTIES = [
+  { name: 'equal-id-offset-equal-data', kind: 'safety', make: (c: PropertyContext) => new EqualIdOffsetEqualData(c.horizon) },
+  { name: 'partial-sync-when-ancestor', kind: 'safety', make: (c: PropertyContext) => new PartialSyncWhenAncestor(c.view) },
+  { name: 'stream-prefix', kind: 'safety', make: (c: PropertyContext) => new StreamPrefix(c.view.lineage, c.horizon) },
+  { name: 'convergence', kind: 'liveness', make: (c: PropertyContext) => new Convergence(c.view) },
+  { name: 'counter-sanity', kind: 'safety', make: () => new CounterSanity() },
+  { name: 'acknowledged-writes', kind: 'safety', make: () => new AcknowledgedWrites() },
+] as const satisfies readonly { name: string; kind: 'safety' | 'liveness'; make: (c: PropertyContext) => Property }[];
+
+export type PropertyName = (typeof PROPERTIES)[number]['name'];
+export const PROPERTY_NAMES: readonly PropertyName[] = PROPERTIES.map((p) => p.name);
 
 /** Properties whose violation is a liveness failure (exit 3) rather than a safety one (exit 1). */
-export const LIVENESS_PROPERTIES: ReadonlySet<string> = new Set(['convergence']);
+export const LIVENESS_PROPERTIES: ReadonlySet<string> = new Set(PROPERTIES.filter((p) => p.kind === 'liveness').map((p) => p.name));
 
 export interface PropertyReport {
   violations: number;
+  /** How many things the property judged; 0 means it saw nothing to check (not a silent pass). */
+  checked: number;
   stats: Record<string, number>;
   notes: string[];
 }
 
 export class PropertySet {
-  readonly lineage = new Lineage();
+  readonly view = new ClusterView();
   /** Where the properties may forget their ground truth (keeps their memory flat in run length). */
-  readonly horizon = new Horizon(this.lineage);
+  readonly horizon = new Horizon(this.view.lineage);
   readonly all: Property[];
-  private readonly partial: PartialSyncWhenAncestor;
-  private readonly writes: AcknowledgedWrites;
 
   constructor(enabled: Partial<Record<string, boolean>> = {}) {
-    this.partial = new PartialSyncWhenAncestor(this.lineage);
-    this.writes = new AcknowledgedWrites();
-    const made: Property[] = [new EqualIdOffsetEqualData(this.horizon), this.partial, new StreamPrefix(this.lineage, this.horizon), new Convergence(), new CounterSanity(), this.writes];
-    this.all = made.filter((p) => enabled[p.name] !== false);
+    const ctx: PropertyContext = { view: this.view, horizon: this.horizon };
+    this.all = PROPERTIES.filter((p) => enabled[p.name] !== false).map((p) => p.make(ctx));
+  }
+
+  get lineage() {
+    return this.view.lineage;
+  }
+
+  /** A property of this set by name (undefined when the scenario turned it off). */
+  get(name: PropertyName): Property | undefined {
+    return this.all.find((p) => p.name === name);
   }
 
   onEvent(e: TraceEvent): void {
-    this.lineage.onEvent(e);
+    this.view.onEvent(e);
     for (const p of this.all) p.onEvent(e);
     this.horizon.onEvent(e);
   }
@@ -54,10 +79,7 @@ export class PropertySet {
 
   report(): Record<string, PropertyReport> {
     const out: Record<string, PropertyReport> = {};
-    for (const p of this.all) {
-      const notes = p === this.partial ? this.partial.missedDetails : p === this.writes ? this.writes.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${(l.event.t / 1000).toFixed(3)} ms (allowed: asynchronous replication)`) : [];
-      out[p.name] = { violations: p.violations.length, stats: p.stats(), notes };
-    }
+    for (const p of this.all) out[p.name] = { violations: p.violations.length, checked: p.checked(), stats: p.stats(), notes: p.notes() };
     return out;
   }
 }

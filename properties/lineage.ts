@@ -1,7 +1,8 @@
 // The lineage oracle: every replication history the run created, where it forked from (parent id
-// and offset) or that it has none, built from the events alone, independently of the nodes' own
-// replid2 bookkeeping: a fork's parent is the id the oracle itself last saw the node with. It
-// answers "does position (id, offset) lie on history S?".
+// and offset) or that it has none, built from facts alone: an id first seen on a node that keeps
+// its data is a fork of the id the oracle last saw that node with, at the offset it appears at; the
+// node's own replid2 bookkeeping and the reason it gives are not read. It answers "does position
+// (id, offset) lie on history S?".
 
 import type { TraceEvent } from '../sim/trace-events.js';
 
@@ -11,11 +12,6 @@ export interface History {
   /** Offset of the history's first own byte minus one (where it starts). */
   start: number;
 }
-
-/** replid changes that start a new history continuing an old one (a fork). */
-const FORKS = new Set(['replicaof-no-one', 'psync-failover', 'failover-aborted']);
-/** replid changes that start a new history with no usable past. */
-const ROOTS = new Set(['first-replica', 'backlog-ttl']);
 
 export class Lineage {
   readonly histories = new Map<string, History>();
@@ -32,11 +28,11 @@ export class Lineage {
       const parent = e.role === 'master' && e.rdb_repl_id !== null && e.rdb_repl_offset !== null ? { id: e.rdb_repl_id, offset: e.rdb_repl_offset } : null;
       this.add({ id: e.replid, parent, start: parent ? parent.offset : e.master_repl_offset });
     } else if (e.type === 'redis.replid') {
-      // the parent is the id the oracle last saw this node with, not what the node says it had
+      // An id nobody had before, taken by a node that keeps its data and offset, continues the
+      // history the oracle last saw that node on (not the one the node says it had). An id that
+      // exists already (a full sync, +CONTINUE with a new id) is adopted: no new history.
       const prev = this.lastId.get(e.node) ?? e.prev_replid;
-      if (FORKS.has(e.reason)) this.add({ id: e.replid, parent: { id: prev, offset: e.master_repl_offset }, start: e.master_repl_offset });
-      else if (ROOTS.has(e.reason)) this.add({ id: e.replid, parent: null, start: e.master_repl_offset });
-      // full-sync and continue-new-id adopt a history that already exists
+      if (!this.histories.has(e.replid)) this.add({ id: e.replid, parent: { id: prev, offset: e.master_repl_offset }, start: e.master_repl_offset });
     }
     this.track(e);
   }

@@ -19,7 +19,7 @@ export class StreamPrefix extends BaseProperty {
   private readonly canonical = new Map<string, Map<number, Gen>>();
   /** Next offset each node is expected to apply or generate, or undefined when unknown. */
   private readonly next = new Map<string, number>();
-  private checked = 0;
+  private entriesChecked = 0;
   /** Entries in `canonical`, and when to drop those below the horizon again. */
   private entries = 0;
   private pruneAt = nextPruneAt(0);
@@ -107,7 +107,7 @@ export class StreamPrefix extends BaseProperty {
         return;
       }
       case 'redis.applied': {
-        this.checked++;
+        this.entriesChecked++;
         const g = this.lookup(e.replid, e.start);
         if (!g && this.wasDropped(e.replid, e.start)) this.unverifiable++;
         else if (!g) {
@@ -132,7 +132,11 @@ export class StreamPrefix extends BaseProperty {
     this.next.set(node, start + bytes);
   }
 
+  checked(): number {
+    return this.entriesChecked;
+  }
+
   stats(): Record<string, number> {
-    return this.unverifiable > 0 ? { entries_checked: this.checked, entries_unverifiable: this.unverifiable } : { entries_checked: this.checked };
+    return this.unverifiable > 0 ? { entries_checked: this.entriesChecked, entries_unverifiable: this.unverifiable } : { entries_checked: this.entriesChecked };
   }
 }

@@ -26,6 +26,13 @@ export interface Property {
   readonly violations: Violation[];
   /** Figures worth showing even when nothing was violated (e.g. missed partial syncs, lost writes). */
   stats(): Record<string, number>;
+  /** Lines worth showing even when nothing was violated (e.g. each missed partial sync). */
+  notes(): string[];
+  /**
+   * How many things the property judged (PSYNCs, applied entries, compared positions, keys...).
+   * 0 means it saw nothing to check: a pass that says nothing, reported as `checked: 0`.
+   */
+  checked(): number;
 }
 
 /** At most this many violations are kept per property: the first ones explain the rest. */
@@ -39,6 +46,10 @@ export abstract class BaseProperty implements Property {
   stats(): Record<string, number> {
     return {};
   }
+  notes(): string[] {
+    return [];
+  }
+  abstract checked(): number;
   protected violate(time_us: number, nodes: string[], message: string): void {
     if (this.violations.length < MAX_VIOLATIONS) this.violations.push({ property: this.name, time_us, nodes, message });
   }

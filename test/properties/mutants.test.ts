@@ -10,7 +10,6 @@ describe('mutation self-test', () => {
     const seeds = Array.from({ length: 150 }, (_, i) => i + 1);
     const results = await runMutants({ seeds, workers: 1 });
     expect(results.length).toBe(MUTANT_NAMES.length + 1);
-    expect(MUTANT_NAMES.length).toBeGreaterThanOrEqual(8);
     const clean = results[0]!;
     expect({ clean: !clean.killed, message: clean.message }).toEqual({ clean: true, message: null });
     for (const r of results.slice(1)) {
