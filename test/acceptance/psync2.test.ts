@@ -102,6 +102,7 @@ describe('psync2', () => {
     expect(w.runUntil(() => (f(w, 'r1', 'master_repl_offset') as number) > o && (f(w, 'r2', 'master_repl_offset') as number) > o, 5 * SEC)).toBe(true);
     w.call('r0', ['CONFIG', 'SET', 'repl-ping-replica-period', '100']);
     const before = counters(w, ['r0', 'r1']);
+    const killedAt = w.sched.nowUs;
     w.call('r0', ['CLIENT', 'KILL', 'TYPE', 'replica']);
     expect(w.runUntil(() => f(w, 'r0', 'sync_partial_ok') !== before.r0!.ok, 5 * SEC)).toBe(true);
     expect(w.waitSync()).toBe(true);
@@ -112,6 +113,11 @@ describe('psync2', () => {
     w.call('r0', ['INCR', 'counter2']);
     expect(w.waitSync()).toBe(true);
     expectConverged(w, ['r0', 'r1', 'r2']);
+    // the behaviour named: r1 never dropped r2, and r2's link never went down (a dropped r2 would
+    // come back by a partial sync a second later, which the counters above may not see yet)
+    const after2 = w.events().filter((e) => e.t >= killedAt);
+    expect(after2.filter((e) => (e.type === 'redis.replica-drop' && e.node === 'r1') || (e.type === 'redis.link' && e.node === 'r2' && e.status === 'down'))).toEqual([]);
+    expect(counters(w, ['r1']).r1!.ok).toBe(before.r1!.ok);
   });
 
   it('chained replicas share replid and offsets; a full sync of the middle node cascades (observed k2)', () => {
