@@ -97,11 +97,6 @@ export class ReplBuffer {
     this.entries = this.entries.map((e) => ({ ...e, start: e.start + delta }));
   }
 
-  /** Is the range [from, endOffset] in the backlog? (from == endOffset + 1 means nothing is missing.) */
-  holds(from: number): boolean {
-    return from >= this.firstByte && from <= this.endOffset + 1;
-  }
-
   /**
    * The entries covering [from, endOffset]. `from` must be >= the lowest offset still kept (backlog
    * start or a pinned replica). The first entry may start before `from` when `from` falls inside it;

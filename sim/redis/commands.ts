@@ -21,7 +21,7 @@ export interface ExecContext {
   onExpired(): void;
 }
 
-interface CommandSpec {
+export interface CommandSpec {
   /** Writes are refused on read-only replicas, paused during failover, checked for min-replicas. */
   write: boolean;
   /** Exact argument count including the name (positive), or minimum (negative), as in Redis's table. */

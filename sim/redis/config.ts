@@ -48,7 +48,7 @@ const DEFAULTS: RedisConfig = {
   'repl-diskless-sync': false,
   appendonly: false,
 };
-export const CONFIG_DEFAULTS: Readonly<RedisConfig> = Object.freeze(DEFAULTS);
+const CONFIG_DEFAULTS: Readonly<RedisConfig> = Object.freeze(DEFAULTS);
 
 /** Minimum backlog size enforced when the size is changed at runtime (CONFIG_REPL_BACKLOG_MIN_SIZE). */
 export const REPL_BACKLOG_MIN_SIZE = 16 * 1024;
@@ -64,7 +64,7 @@ const ALIASES: Record<string, keyof RedisConfig> = {
   'client-output-buffer-limit': 'client-output-buffer-limit-replica',
 };
 
-export const CONFIG_NAMES: readonly string[] = Object.keys(CONFIG_DEFAULTS).concat(Object.keys(ALIASES)).sort();
+const CONFIG_NAMES: readonly string[] = Object.keys(CONFIG_DEFAULTS).concat(Object.keys(ALIASES)).sort();
 
 export function canonicalConfigName(name: string): keyof RedisConfig | undefined {
   const n = name.toLowerCase();
@@ -84,7 +84,7 @@ const MEMORY_UNITS: Record<string, number> = {
 };
 
 /** "16kb" -> 16384, "1mb" -> 1048576, 100 -> 100 (redis.conf memory units). */
-export function parseMemory(value: string | number, what: string): number {
+function parseMemory(value: string | number, what: string): number {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value) && value >= 0) return value;
     throw new UserError(`${what}: expected a non-negative whole number of bytes or a size like "16kb", got ${value}`);

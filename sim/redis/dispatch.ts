@@ -9,8 +9,6 @@ import { parseConfigValue, formatConfigValue, canonicalConfigName, REPL_BACKLOG_
 import { failoverCommand } from './failover.js';
 import { infoText, roleReply } from './info.js';
 import * as P from './persistence.js';
-import * as R from './replica.js';
-import { disconnectReplicas } from './master.js';
 import { UserError } from '../errors.js';
 
 export const PENDING: unique symbol = Symbol('pending');
@@ -77,8 +75,8 @@ function writeGate(node: RedisNode): Reply | 'pause' | null {
   if (node.writesPaused) return 'pause';
   const min = node.cfg['min-replicas-to-write'];
   if (node.isMaster && min > 0 && node.cfg['min-replicas-max-lag'] > 0) {
-    node.refreshGoodReplicas();
-    if (node.goodReplicas < min) return err('NOREPLICAS Not enough good replicas to write.');
+    node.masterSide.refreshGoodReplicas();
+    if (node.masterSide.goodReplicas < min) return err('NOREPLICAS Not enough good replicas to write.');
   }
   return null;
 }
@@ -169,8 +167,8 @@ function configCommand(node: RedisNode, args: string[]): Reply {
       }
     }
     for (const [key, value] of changes) (node.cfg as unknown as Record<string, unknown>)[key] = value;
-    node.buffer?.trim(node.cfg['repl-backlog-size']);
-    node.refreshGoodReplicas();
+    node.masterSide.backlog?.trim(node.cfg['repl-backlog-size']);
+    node.masterSide.refreshGoodReplicas();
     return OK;
   }
   return err(`ERR unknown subcommand or wrong number of arguments for 'CONFIG ${args[1] ?? ''}'`);
@@ -182,13 +180,13 @@ function clientCommand(node: RedisNode, args: string[]): Reply {
   }
   const type = args[3]!.toLowerCase();
   if (type === 'master') {
-    if (!node.master) return 0;
-    R.handleMasterLinkLost(node, true, true);
+    if (!node.replicaSide.link) return 0;
+    node.replicaSide.handleMasterLinkLost(true, true);
     return 1;
   }
   if (type === 'replica' || type === 'slave') {
-    const n = node.replicas.length;
-    disconnectReplicas(node, 'CLIENT KILL TYPE replica');
+    const n = node.masterSide.replicas.length;
+    node.masterSide.disconnectReplicas('CLIENT KILL TYPE replica');
     return n;
   }
   if (type === 'normal' || type === 'pubsub') return 0;
@@ -212,7 +210,7 @@ function waitCommand(node: RedisNode, client: Client, args: string[], cb: ReplyC
   }
   if (!/^\d+$/.test(args[1]!) || !/^\d+$/.test(args[2]!)) return err('ERR value is not an integer or out of range');
   const want = Number(args[1]);
-  const acked = node.countAcked(client.woff);
+  const acked = node.masterSide.countAcked(client.woff);
   if (acked >= want || client.multi !== null) return acked;
   return node.blockForWait(client, want, Number(args[2]), cb);
 }

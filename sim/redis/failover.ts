@@ -42,11 +42,11 @@ export function failoverCommand(node: RedisNode, args: string[]): Reply {
     else return err('ERR syntax error');
   }
   if (node.masterHost !== null) return err('ERR FAILOVER is not valid when server is a replica.');
-  if (node.replicas.length === 0) return err('ERR FAILOVER requires connected replicas.');
+  if (node.masterSide.replicas.length === 0) return err('ERR FAILOVER requires connected replicas.');
   if (force && (target === null || timeoutMs === 0)) return err('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
   if (node.failover.state !== 'no-failover') return err('ERR FAILOVER already in progress.');
   if (target !== null) {
-    const r = node.replicas.find((x) => x.peer === target);
+    const r = node.masterSide.replicas.find((x) => x.peer === target);
     if (!r) return err('ERR FAILOVER target HOST and PORT is not a replica.');
     if (r.replState !== 'online') return err('ERR FAILOVER target replica is not online.');
   }
@@ -74,7 +74,7 @@ export function updateFailoverStatus(node: RedisNode): void {
     return abortFailover(node, 'Replica never caught up before timeout');
   }
   // the target, or the first replica (in attach order) whose ACK matches our offset exactly
-  const synced = node.replicas.find((r) => (f.target === null || r.peer === f.target) && r.ackOff === node.masterReplOffset);
+  const synced = node.masterSide.replicas.find((r) => (f.target === null || r.peer === f.target) && r.ackOff === node.masterReplOffset);
   if (synced) beginFailover(node, synced.peer);
 }
 
@@ -93,7 +93,7 @@ export function abortFailover(node: RedisNode, reason: string): void {
   clearFailoverState(node);
 }
 
-export function clearFailoverState(node: RedisNode): void {
+function clearFailoverState(node: RedisNode): void {
   node.failover = noFailover();
   emit(node);
   node.resumePausedClients();

@@ -16,8 +16,9 @@ const ROLE_LINK_STATE: Record<string, string> = {
 };
 
 function replicaOffset(node: RedisNode): number {
-  if (node.master) return node.master.reploff;
-  if (node.cachedMaster) return node.cachedMaster.reploff;
+  const { link, cachedMaster } = node.replicaSide;
+  if (link) return link.reploff;
+  if (cachedMaster) return cachedMaster.reploff;
   return 1;
 }
 
@@ -34,35 +35,37 @@ export const INFO_FIELD_NAMES: readonly string[] = [
 
 export function infoFields(node: RedisNode): InfoFields {
   const now = node.ctx.nowUs();
+  const link = node.replicaSide.link;
+  const { replicas, backlog } = node.masterSide;
   const f: InfoFields = { role: node.isMaster ? 'master' : 'slave' };
   if (!node.isMaster) {
     f.master_host = node.masterHost!;
     f.master_port = 6379;
     f.master_link_status = node.replState === 'connected' ? 'up' : 'down';
-    f.master_last_io_seconds_ago = node.master ? Math.floor((now - node.master.lastInteractionUs) / 1_000_000) : -1;
+    f.master_last_io_seconds_ago = link ? Math.floor((now - link.lastInteractionUs) / 1_000_000) : -1;
     f.master_sync_in_progress = node.replState === 'transfer' ? 1 : 0;
-    f.slave_read_repl_offset = node.master ? node.master.readReploff : replicaOffset(node);
+    f.slave_read_repl_offset = link ? link.readReploff : replicaOffset(node);
     f.slave_repl_offset = replicaOffset(node);
     f.slave_priority = node.cfg['replica-priority'];
     f.slave_read_only = node.cfg['replica-read-only'] ? 1 : 0;
     f.replica_announced = 1;
   }
-  f.connected_slaves = node.replicas.length;
-  node.replicas.forEach((r, i) => {
+  f.connected_slaves = replicas.length;
+  replicas.forEach((r, i) => {
     const state = r.replState === 'online' ? 'online' : r.replState === 'send_bulk' ? 'send_bulk' : 'wait_bgsave';
     const lag = r.replState === 'online' ? Math.floor((now - r.ackTimeUs) / 1_000_000) : 0;
     f[`slave${i}`] = `ip=${r.peer},port=6379,state=${state},offset=${r.ackOff},lag=${lag}`;
   });
-  if (node.cfg['min-replicas-to-write'] > 0 && node.cfg['min-replicas-max-lag'] > 0) f.min_slaves_good_slaves = node.goodReplicas;
+  if (node.cfg['min-replicas-to-write'] > 0 && node.cfg['min-replicas-max-lag'] > 0) f.min_slaves_good_slaves = node.masterSide.goodReplicas;
   f.master_failover_state = node.failover.state;
   f.master_replid = node.replid;
-  f.master_replid2 = node.replid2;
+  f.master_replid2 = node.identity.replid2;
   f.master_repl_offset = node.masterReplOffset;
-  f.second_repl_offset = node.secondReplOffset;
-  f.repl_backlog_active = node.buffer ? 1 : 0;
+  f.second_repl_offset = node.identity.secondReplOffset;
+  f.repl_backlog_active = backlog ? 1 : 0;
   f.repl_backlog_size = node.cfg['repl-backlog-size'];
-  f.repl_backlog_first_byte_offset = node.buffer ? node.buffer.firstByte : 0;
-  f.repl_backlog_histlen = node.buffer ? node.buffer.histlen : 0;
+  f.repl_backlog_first_byte_offset = backlog ? backlog.firstByte : 0;
+  f.repl_backlog_histlen = backlog ? backlog.histlen : 0;
   // stats
   f.sync_full = node.stats.syncFull;
   f.sync_partial_ok = node.stats.syncPartialOk;
@@ -86,9 +89,10 @@ export function infoText(node: RedisNode): string {
 
 export function roleReply(node: RedisNode): Reply {
   if (node.isMaster) {
-    const replicas = node.replicas.filter((r) => r.replState === 'online').map((r) => [r.peer, '6379', String(r.ackOff)]);
+    const replicas = node.masterSide.replicas.filter((r) => r.replState === 'online').map((r) => [r.peer, '6379', String(r.ackOff)]);
     return ['master', node.masterReplOffset, replicas];
   }
-  const off = node.master ? node.master.reploff : -1; // 7.0: -1 without a link, even with a cached master
+  const link = node.replicaSide.link;
+  const off = link ? link.reploff : -1; // 7.0: -1 without a link, even with a cached master
   return ['slave', node.masterHost!, 6379, ROLE_LINK_STATE[node.replState] ?? node.replState, off];
 }

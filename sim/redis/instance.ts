@@ -1,37 +1,22 @@
-// One Redis 7.0 process: its replication state, dataset, clients, command dispatch, cron and role
-// changes. The master and replica halves of replication live in master.ts and replica.ts;
-// persistence in persistence.ts; INFO and ROLE in info.ts; FAILOVER in failover.ts.
+// One Redis 7.0 process: composes its replication identity (identity.ts), master side (master.ts) and
+// replica side (replica.ts), and owns the dataset, clients, WAIT, loading, cron and role changes.
+// Persistence lives in persistence.ts; INFO and ROLE in info.ts; FAILOVER in failover.ts.
 
-import type { Socket } from '../net/network.js';
 import type { NodeContext } from './context.js';
 import type { RedisConfig } from './config.js';
 import { Dataset, EPOCH_MS } from './dataset.js';
-import type { ReplBuffer, StreamEntry } from './backlog.js';
-import { ZERO_REPLID } from './link.js';
-import * as M from './master.js';
-import * as R from './replica.js';
+import type { StreamEntry } from './backlog.js';
+import { ReplicationIdentity } from './identity.js';
+import { MasterSide, emitStream } from './master.js';
+import { ReplicaSide, type ReplState } from './replica.js';
+import type { RedisHooks } from './hooks.js';
 import { type FailoverState, noFailover, updateFailoverStatus, abortFailover } from './failover.js';
 import { dataCommand, checkArity, type ExecContext } from './commands.js';
 import { type Reply, err } from './reply.js';
 import { dispatch, PENDING, type Pending } from './dispatch.js';
 import * as P from './persistence.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
-import type { MutantName } from './mutants.js';
-
-export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
-
-/** A connection accepted by this node; a replica once it sent PSYNC (replState set). */
-export interface ServerConn {
-  sock: Socket;
-  peer: string;
-  replState: ReplicaLinkState | null;
-  psyncInitialOffset: number;
-  ackOff: number;
-  ackTimeUs: number;
-  /** First offset still to send while the replica waits for its snapshot; Infinity once streaming. */
-  sendFrom: number;
-  cobSoftSinceUs: number;
-}
+import { hooksFor, type MutantName } from './mutants.js';
 
 /** A scenario or test client connected to this node. */
 export interface Client {
@@ -71,36 +56,18 @@ export interface NodeOptions {
   mutant?: MutantName | null;
 }
 
-export type ReplState = 'none' | 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
-
 export class RedisNode {
   readonly name: string;
   alive = true;
-  readonly mutant: MutantName | null;
+  readonly hooks: Readonly<RedisHooks>;
   ds = new Dataset();
+  readonly identity: ReplicationIdentity;
+  readonly masterSide: MasterSide;
+  readonly replicaSide: ReplicaSide;
 
-  // identity and stream
-  replid = ZERO_REPLID;
-  replid2 = ZERO_REPLID;
-  secondReplOffset = -1;
-  masterReplOffset = 0;
-  buffer: ReplBuffer | null = null;
-  slaveseldb = -1;
-  replNoSlavesSinceUs: number;
-
-  // master side
-  replicas: ServerConn[] = [];
-  goodReplicas = 0;
   bgsave: BgsaveState | null = null;
   failover: FailoverState = noFailover();
   readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, expiredKeys: 0, rdbLastLoadKeysExpired: 0, rdbLastLoadKeysLoaded: 0 };
-
-  // replica side
-  masterHost: string | null = null;
-  replState: ReplState = 'none';
-  master: R.MasterLink | null = null;
-  cachedMaster: R.CachedMaster | null = null;
-  handshake: R.Handshake | null = null;
   loading = false;
   private loadTimer: number | null = null;
 
@@ -110,8 +77,6 @@ export class RedisNode {
   activeExpire = true;
   dirty = 0;
   dirtyAtBgsave = 0;
-  /** Set while a restarting master feeds DELs before its offsets are rebased (no stream events). */
-  quietStream = false;
   /** The RDB replication info loaded at boot, if any (for the start event). */
   loadedRepl: ReplInfo | null = null;
   /** DELs a restarting master fed at load, reported as generated stream after the start event. */
@@ -130,13 +95,14 @@ export class RedisNode {
     private readonly options: NodeOptions = {},
   ) {
     this.name = ctx.name;
-    this.mutant = options.mutant ?? null;
-    this.replNoSlavesSinceUs = ctx.nowUs();
+    this.hooks = hooksFor(options.mutant ?? null);
+    this.masterSide = new MasterSide(this);
+    this.replicaSide = new ReplicaSide(this);
     this.lastSaveUs = ctx.nowUs();
-    this.replid = ctx.rng.hex(40);
+    this.identity = new ReplicationIdentity(ctx, () => this.masterSide.offset);
     if (cfg.replicaof !== null) {
-      this.masterHost = cfg.replicaof;
-      this.replState = 'connect';
+      this.replicaSide.masterHost = cfg.replicaof;
+      this.replicaSide.replState = 'connect';
     }
     P.loadDataFromDisk(this);
     ctx.trace.emit({
@@ -146,16 +112,16 @@ export class RedisNode {
       role: this.masterHost === null ? 'master' : 'slave',
       master_host: this.masterHost,
       replid: this.replid,
-      replid2: this.replid2,
+      replid2: this.identity.replid2,
       master_repl_offset: this.masterReplOffset,
       keys: this.ds.totalKeys(),
       rdb_repl_id: this.loadedRepl ? this.loadedRepl.replId : null,
       rdb_repl_offset: this.loadedRepl ? this.loadedRepl.replOffset : null,
     });
-    for (const e of this.startupStream) M.emitStream(this, 'redis.stream', this.replid, e);
+    for (const e of this.startupStream) emitStream(ctx, 'redis.stream', this.replid, e);
     this.startupStream = [];
     this.observe('start');
-    ctx.listen((sock) => M.acceptConnection(this, sock));
+    ctx.listen((sock) => this.masterSide.accept(sock));
     // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start; the
     // next one comes after a random part of the 100 ms period, so that processes, which in a real
     // deployment start at different moments, do not run their crons in lockstep
@@ -167,7 +133,32 @@ export class RedisNode {
   }
 
   get isMaster(): boolean {
-    return this.masterHost === null;
+    return this.replicaSide.masterHost === null;
+  }
+
+  /** The master this node replicates, or null (REPLICAOF). */
+  get masterHost(): string | null {
+    return this.replicaSide.masterHost;
+  }
+
+  get replState(): ReplState {
+    return this.replicaSide.replState;
+  }
+
+  get replid(): string {
+    return this.identity.replid;
+  }
+
+  get masterReplOffset(): number {
+    return this.masterSide.offset;
+  }
+
+  get linkUp(): boolean {
+    return this.replicaSide.replState === 'connected';
+  }
+
+  get bgsaveForReplication(): boolean | null {
+    return this.bgsave ? this.bgsave.forReplication : null;
   }
 
   // ---- clients and commands ----
@@ -236,7 +227,7 @@ export class RedisNode {
   propagateUnit(client: Client | null, unit: { db: number; args: string[] }[]): void {
     if (unit.length === 0) return;
     this.dirty += unit.length;
-    M.feedUnit(this, unit);
+    this.masterSide.feedUnit(unit);
     if (client) client.woff = this.masterReplOffset;
   }
 
@@ -253,30 +244,24 @@ export class RedisNode {
     return PENDING;
   }
 
-  countAcked(woff: number): number {
-    let n = 0;
-    for (const r of this.replicas) if (r.replState === 'online' && r.ackOff >= woff) n++;
-    return n;
-  }
-
   private readonly waitTimeoutFn = (w: Waiter) => {
     const i = this.waiters.indexOf(w);
     if (i < 0 || !this.alive) return;
     this.waiters.splice(i, 1);
-    w.cb(this.countAcked(w.client.woff));
+    w.cb(this.masterSide.countAcked(w.client.woff));
   };
 
   private readonly beforeSleepFn = (self: RedisNode) => {
     // while writes are paused the GETACK waits; resumePausedClients() sends it
     if (!self.alive || self.writesPaused) return;
     self.ackRequested = false;
-    if (self.waiters.length > 0) M.requestAcks(self);
+    if (self.waiters.length > 0) self.masterSide.requestAcks();
   };
 
   onReplicaAck(): void {
     if (this.waiters.length > 0) {
       for (const w of this.waiters.slice()) {
-        const n = this.countAcked(w.client.woff);
+        const n = this.masterSide.countAcked(w.client.woff);
         if (n >= w.numReplicas) {
           this.waiters.splice(this.waiters.indexOf(w), 1);
           if (w.timer !== null) this.ctx.cancelTimer(w.timer);
@@ -288,56 +273,31 @@ export class RedisNode {
     if (this.shuttingDown) P.checkShutdownReady(this);
   }
 
-  refreshGoodReplicas(): void {
-    const lagS = this.cfg['min-replicas-max-lag'];
-    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
-    let n = 0;
-    for (const r of this.replicas) if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) <= lagS) n++;
-    this.goodReplicas = n;
-  }
-
   // ---- role changes ----
 
   /** replicationUnsetMaster(): REPLICAOF NO ONE, a FAILOVER target, or an aborted failover. */
   promote(reason: string): void {
-    if (this.masterHost === null) return;
-    this.masterHost = null; // first, so that dropping the link does not reconnect
-    if (this.master) R.handleMasterLinkLost(this, false, true);
-    this.cachedMaster = null;
-    R.cancelHandshake(this, true);
-    M.shiftReplicationId(this, reason);
-    M.disconnectReplicas(this, 'promoted to master');
-    this.replState = 'none';
-    this.slaveseldb = -1;
-    this.replNoSlavesSinceUs = this.ctx.nowUs();
-    this.emitRole();
+    if (this.isMaster) return;
+    this.replicaSide.unsetMaster();
+    if (this.hooks.shiftIdOnPromotion()) this.identity.shiftReplicationId(reason);
+    this.masterSide.disconnectReplicas('promoted to master');
+    this.masterSide.slaveseldb = -1;
+    this.masterSide.replNoSlavesSinceUs = this.ctx.nowUs();
+    this.replicaSide.emitRole();
     this.observe('promoted');
   }
 
   /** replicationSetMaster(): REPLICAOF host, switching masters, or the demotion of a FAILOVER. */
   setMaster(host: string): void {
-    const wasMaster = this.masterHost === null;
-    this.masterHost = host;
-    if (this.master) {
-      const link = this.master;
-      this.master = null;
-      this.ctx.close(link.sock);
-      const off = this.mutant === 'cached-master-read-offset' ? link.readReploff : link.reploff;
-      this.cachedMaster = { replid: link.replid, reploff: off, db: link.db };
-      this.emitLink('down');
-    }
-    R.cancelHandshake(this, true);
+    const wasMaster = this.isMaster;
+    this.replicaSide.setMaster(host, wasMaster);
     if (wasMaster) {
-      // replicationCacheMasterUsingMyself(): our current id and offset are what we ask for
-      this.cachedMaster = { replid: this.replid, reploff: this.masterReplOffset, db: this.slaveseldb === -1 ? 0 : this.slaveseldb };
       for (const w of this.waiters.splice(0)) {
         if (w.timer !== null) this.ctx.cancelTimer(w.timer);
         w.cb(err('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
       }
     }
-    this.replState = 'connect';
-    this.emitRole();
-    R.connectWithMaster(this);
+    this.replicaSide.startConnecting();
   }
 
   /** Reply of the failover target to our PSYNC ... FAILOVER (or to any PSYNC when none is running). */
@@ -350,15 +310,6 @@ export class RedisNode {
     } else abortFailover(this, 'Failover target rejected psync request');
   }
 
-  emitRole(): void {
-    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.role', node: this.name, role: this.masterHost === null ? 'master' : 'slave', master_host: this.masterHost });
-  }
-
-  emitLink(status: 'up' | 'down'): void {
-    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.link', node: this.name, master_host: this.masterHost, status, master_repl_offset: this.masterReplOffset, replid: this.replid });
-    if (status === 'up') this.observe('link-up');
-  }
-
   /**
    * What an outside observer would read from INFO and DEBUG DIGEST right now (redis.obs), emitted
    * when it differs from this node's previous observation. `meaningful`: the offset tracks the
@@ -367,7 +318,7 @@ export class RedisNode {
    */
   observe(why: string, always = false): void {
     if (!this.alive || this.loading) return;
-    const meaningful = this.buffer !== null || this.master !== null || this.cachedMaster !== null;
+    const meaningful = this.masterSide.backlog !== null || this.replicaSide.link !== null || this.replicaSide.cachedMaster !== null;
     const digest = this.ds.digest();
     const key = `${this.replid}|${this.masterReplOffset}|${digest}|${meaningful}|${this.stats.syncFull}|${this.stats.syncPartialOk}|${this.stats.syncPartialErr}|${this.isMaster}`;
     if (key === this.lastObs && !always) return;
@@ -411,6 +362,16 @@ export class RedisNode {
     this.loading = false;
   }
 
+  /** The replication info an RDB made now would carry (rdbPopulateSaveInfo()), or null. */
+  replInfoForSave(): ReplInfo | null {
+    if (this.isMaster) return this.masterSide.replInfoForSave();
+    const link = this.replicaSide.link;
+    const cm = this.replicaSide.cachedMaster;
+    const db = link ? link.db : cm ? cm.db : -1;
+    if (db === -1) return null;
+    return { replId: this.replid, replOffset: this.masterReplOffset, replStreamDb: db };
+  }
+
   startBgsave(forReplication: boolean, rsi: ReplInfo | null): void {
     P.startBgsave(this, forReplication, rsi);
   }
@@ -436,8 +397,8 @@ export class RedisNode {
 
   private replicationCron(): void {
     updateFailoverStatus(this); // first, as in Redis; it only reads the ACKs replicas sent
-    R.replicaCron(this);
-    M.masterCron(this);
+    this.replicaSide.cron();
+    this.masterSide.cron();
     this.cronLoops++;
     this.observe('cron');
   }
@@ -447,9 +408,8 @@ export class RedisNode {
     if (!this.alive) return;
     this.alive = false;
     if (closeSockets) {
-      for (const r of this.replicas) this.ctx.close(r.sock);
-      if (this.master) this.ctx.close(this.master.sock);
-      if (this.handshake) this.ctx.close(this.handshake.sock);
+      for (const r of this.masterSide.replicas) this.ctx.close(r.sock);
+      for (const s of this.replicaSide.sockets()) this.ctx.close(s);
       this.ctx.listen(null);
     }
     this.options.onExit?.();

@@ -26,6 +26,3 @@ export function toMasterBytes(m: ToMaster): number {
   if (m.k === 'ack') return respCommandBytes(['REPLCONF', 'ACK', String(m.offset)]);
   return 1;
 }
-
-/** 40 zeros: the replid2 of an instance that remembers no past history. */
-export const ZERO_REPLID = '0'.repeat(40);

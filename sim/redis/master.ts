@@ -1,91 +1,71 @@
-// The master side of replication (also used by a replica serving its own sub-replicas): replication
-// ids and the backlog, feeding the stream, the PSYNC decision of masterTryPartialResynchronization(),
-// full sync through a disk BGSAVE, replica output-buffer limits, and the master half of the cron.
+// The master side of replication (also a replica serving its own sub-replicas): the stream (offset,
+// backlog, selected db) and its feeding, connected replicas, the PSYNC decision of
+// masterTryPartialResynchronization(), full sync through a disk BGSAVE, output-buffer limits, the cron.
 
 import type { Socket, SocketHandler } from '../net/network.js';
-import type { RedisNode, ServerConn } from './instance.js';
-import { ReplBuffer, replBlockSize, type StreamEntry } from './backlog.js';
-import { RDB_CHUNK_BYTES, ZERO_REPLID, replyBytes, type ToMaster, type ToReplica } from './link.js';
-import { EXEC_ARGS, MULTI_ARGS, PING_ARGS, respCommandBytes, selectArgs } from './resp.js';
-import { makeSnapshot, saveDurationUs, RDB_FILENAME, type ReplInfo } from './rdb.js';
+import type { NodeContext } from './context.js';
+import type { RedisConfig } from './config.js';
+import type { ReplicationIdentity } from './identity.js';
+import type { PingStream, RedisHooks } from './hooks.js';
+import type { FailoverState } from './failover.js';
+import { ReplBuffer, type StreamEntry } from './backlog.js';
+import { RDB_CHUNK_BYTES, replyBytes, type ToMaster, type ToReplica } from './link.js';
+import { EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
+import { RDB_FILENAME, type RdbSnapshot, type ReplInfo } from './rdb.js';
 
 /** Socket send buffer the kernel absorbs before Redis's own output buffer for a replica grows. */
 const SOCKET_BUFFER_BYTES = 512 * 1024;
 
-// ---- replication ids ----
+export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
 
-export function changeReplicationId(node: RedisNode, reason: string): void {
-  const prev = node.replid;
-  node.replid = node.ctx.rng.hex(40);
-  emitReplid(node, reason, prev);
+/** A connection accepted by this node; a replica once it sent PSYNC (replState set). */
+export interface ServerConn {
+  sock: Socket;
+  peer: string;
+  replState: ReplicaLinkState | null;
+  psyncInitialOffset: number;
+  ackOff: number;
+  ackTimeUs: number;
+  /** First offset still to send while the replica waits for its snapshot; Infinity once streaming. */
+  sendFrom: number;
+  cobSoftSinceUs: number;
 }
 
-export function clearReplicationId2(node: RedisNode): void {
-  node.replid2 = ZERO_REPLID;
-  node.secondReplOffset = -1;
+export interface SyncStats {
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
 }
 
-/** Promotion: the current history becomes the secondary one, valid up to our offset + 1. */
-export function shiftReplicationId(node: RedisNode, reason: string): void {
-  if (node.mutant === 'promotion-keeps-replid') return;
-  node.replid2 = node.replid;
-  node.secondReplOffset = node.masterReplOffset + 1;
-  node.replid = node.ctx.rng.hex(40);
-  emitReplid(node, reason, node.replid2);
-}
-
-/** The node's replid changed from prevReplid (a fact the lineage oracle builds on). */
-export function emitReplid(node: RedisNode, reason: string, prevReplid: string): void {
-  node.ctx.trace.emit({
-    t: node.ctx.nowUs(),
-    type: 'redis.replid',
-    node: node.name,
-    reason,
-    prev_replid: prevReplid,
-    replid: node.replid,
-    replid2: node.replid2,
-    second_repl_offset: node.secondReplOffset,
-    master_repl_offset: node.masterReplOffset,
-  });
-}
-
-// ---- backlog ----
-
-export function createBacklog(node: RedisNode): void {
-  node.buffer = new ReplBuffer(node.masterReplOffset, () => pinnedFrom(node));
-}
-
-export function freeBacklog(node: RedisNode): void {
-  node.buffer = null;
-}
-
-/** Lowest offset a replica that has not been sent its bytes yet still needs. */
-function pinnedFrom(node: RedisNode): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (const r of node.replicas) if (r.sendFrom < min) min = r.sendFrom;
-  return min;
-}
-
-// ---- feeding the stream ----
-
-function append(node: RedisNode, args: readonly string[]): StreamEntry {
-  const buf = node.buffer!;
-  const entry = buf.feed(args, respCommandBytes(args), node.cfg['repl-backlog-size']);
-  node.masterReplOffset = buf.endOffset;
-  if (node.masterHost === null && !node.quietStream) emitStream(node, 'redis.stream', node.replid, entry);
-  for (const r of node.replicas) {
-    if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) sendToReplica(node, r, { k: 'entry', entry, skip: 0 });
-  }
-  return entry;
+/** What the master side needs of the node it is part of. */
+export interface MasterHost {
+  readonly ctx: NodeContext;
+  readonly cfg: RedisConfig;
+  readonly identity: ReplicationIdentity;
+  readonly hooks: Readonly<RedisHooks>;
+  readonly stats: SyncStats;
+  readonly alive: boolean;
+  readonly isMaster: boolean;
+  readonly loading: boolean;
+  /** The replica side is connected to its master (a chained replica may serve PSYNC). */
+  readonly linkUp: boolean;
+  readonly failover: FailoverState;
+  readonly bgsaveForReplication: boolean | null;
+  readonly cronLoops: number;
+  promote(reason: string): void;
+  onReplicaAck(): void;
+  replInfoForSave(): ReplInfo | null;
+  startBgsave(forReplication: boolean, rsi: ReplInfo): void;
+  killBgsave(): void;
 }
 
 /** A stream entry generated (redis.stream) or applied (redis.applied) by a node, for the properties. */
-export function emitStream(node: RedisNode, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
-  node.ctx.trace.emit({ t: node.ctx.nowUs(), type, node: node.name, replid, start: e.start, bytes: e.bytes, h: hashArgs(e.args) });
+export function emitStream(ctx: NodeContext, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
+  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: hashArgs(e.args) });
 }
 
 /** A short hash of a command's arguments (FNV-1a, 8 hex digits). */
-export function hashArgs(args: readonly string[]): string {
+function hashArgs(args: readonly string[]): string {
   let h = 0x811c9dc5;
   for (const a of args) {
     for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
@@ -94,354 +74,419 @@ export function hashArgs(args: readonly string[]): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/**
- * replicationFeedSlaves(): a top-level master appends one command in db `db` (-1 for none), first
- * inserting SELECT when the stream's selected db differs. Without a backlog nothing is appended
- * and the offset does not move (7.0).
- */
-export function feedCommand(node: RedisNode, db: number, args: readonly string[]): void {
-  if (node.masterHost !== null || node.buffer === null) return;
-  if (db >= 0 && node.slaveseldb !== db) {
-    append(node, selectArgs(db));
-    node.slaveseldb = db;
+export class MasterSide implements PingStream {
+  /** master_repl_offset. */
+  offset = 0;
+  backlog: ReplBuffer | null = null;
+  /** The db the stream currently addresses (-1: a SELECT must come first). */
+  slaveseldb = -1;
+  replNoSlavesSinceUs: number;
+  replicas: ServerConn[] = [];
+  goodReplicas = 0;
+  /** Set while a restarting master feeds DELs before its offsets are rebased (no stream events). */
+  quietStream = false;
+  private readonly ctx: NodeContext;
+
+  constructor(private readonly node: MasterHost) {
+    this.ctx = node.ctx;
+    this.replNoSlavesSinceUs = node.ctx.nowUs();
   }
-  append(node, args);
-  checkOutputBuffers(node);
-}
 
-/** propagatePendingCommands(): one execution unit; more than one command is wrapped in MULTI/EXEC. */
-export function feedUnit(node: RedisNode, unit: { db: number; args: string[] }[]): void {
-  if (unit.length === 0) return;
-  if (unit.length === 1) {
-    feedCommand(node, unit[0]!.db, unit[0]!.args);
-    return;
+  // ---- backlog ----
+
+  createBacklog(): void {
+    this.backlog = new ReplBuffer(this.offset, () => this.pinnedFrom());
   }
-  const db = unit[0]!.db;
-  feedCommand(node, db, MULTI_ARGS);
-  for (const op of unit) feedCommand(node, op.db, op.args);
-  feedCommand(node, node.slaveseldb, EXEC_ARGS);
-}
 
-/** replicationFeedStreamFromMasterStream(): a replica proxies exactly the bytes it applied. */
-export function proxyApplied(node: RedisNode, entries: readonly StreamEntry[]): void {
-  if (node.buffer === null) return;
-  for (const e of entries) append(node, e.args);
-  checkOutputBuffers(node);
-}
-
-function sendToReplica(node: RedisNode, r: ServerConn, msg: ToReplica): void {
-  if (!r.sock.alive || r.sock.state !== 'open') return;
-  const size = msg.k === 'entry' ? msg.entry.bytes - msg.skip : msg.k === 'reply' ? replyBytes(msg.text) : 1;
-  node.ctx.send(r.sock, msg, size);
-}
-
-// ---- accepting connections ----
-
-/** Handler for a connection accepted by this node: handshake commands, PSYNC, ACKs. */
-export function acceptConnection(node: RedisNode, sock: Socket): SocketHandler {
-  const conn: ServerConn = {
-    sock,
-    peer: sock.remote,
-    replState: null,
-    psyncInitialOffset: -1,
-    ackOff: 0,
-    ackTimeUs: node.ctx.nowUs(),
-    sendFrom: Number.POSITIVE_INFINITY,
-    cobSoftSinceUs: -1,
-  };
-  return {
-    onMessage: (_s, payload) => {
-      if (!node.alive) return;
-      const m = payload as ToMaster;
-      if (m.k === 'ack') onAck(node, conn, m.offset);
-      else if (m.k === 'cmd') onHandshakeCommand(node, conn, m.args);
-    },
-    onClose: (_s, reason) => {
-      if (node.alive && conn.replState !== null) freeReplica(node, conn, reason === 'closed' ? 'closed by replica' : `connection ${reason}`, false);
-    },
-  };
-}
-
-function reply(node: RedisNode, conn: ServerConn, text: string): void {
-  sendToReplica(node, conn, { k: 'reply', text });
-}
-
-function onHandshakeCommand(node: RedisNode, conn: ServerConn, args: string[]): void {
-  if (conn.replState !== null) return; // a replica's link carries no commands to answer
-  const name = args[0]!.toUpperCase();
-  if (name === 'PING') reply(node, conn, '+PONG');
-  else if (name === 'REPLCONF') reply(node, conn, '+OK');
-  else if (name === 'PSYNC' || name === 'SYNC') syncCommand(node, conn, args);
-  else reply(node, conn, `-ERR unknown command '${args[0]}'`);
-}
-
-function onAck(node: RedisNode, conn: ServerConn, offset: number): void {
-  if (conn.replState === null) return;
-  if (offset > conn.ackOff) conn.ackOff = offset;
-  conn.ackTimeUs = node.ctx.nowUs();
-  node.onReplicaAck();
-}
-
-// ---- PSYNC ----
-
-/** syncCommand(): the checks before the decision, the decision, and the counters. */
-function syncCommand(node: RedisNode, conn: ServerConn, args: string[]): void {
-  const now = node.ctx.nowUs();
-  const reqId = args[1] ?? '?';
-  const reqOffsetRaw = args[2] ?? '-1';
-  const failoverFlag = (args[3] ?? '').toUpperCase() === 'FAILOVER';
-
-  if (failoverFlag) {
-    if (node.masterHost === null) return reply(node, conn, "-ERR PSYNC FAILOVER can't be sent to a master.");
-    if (reqId.toLowerCase() !== node.replid) return reply(node, conn, '-ERR PSYNC FAILOVER replid must match my replid.');
-    node.promote('psync-failover');
+  freeBacklog(): void {
+    this.backlog = null;
   }
-  if (node.failover.state !== 'no-failover') return reply(node, conn, "-NOMASTERLINK Can't SYNC while failing over");
-  if (node.masterHost !== null && node.replState !== 'connected') {
-    return reply(node, conn, "-NOMASTERLINK Can't SYNC while not connected with my master");
-  }
-  if (node.loading) return reply(node, conn, '-LOADING Redis is loading the dataset in memory');
-  if (!/^-?\d+$/.test(reqOffsetRaw)) return reply(node, conn, '-ERR value is not an integer or out of range');
-  const psyncOffset = Number(reqOffsetRaw);
 
-  const decision = decidePartial(node, reqId, psyncOffset);
-  const base = {
-    t: now,
-    type: 'redis.psync' as const,
-    node: node.name,
-    replica: conn.peer,
-    requested_replid: reqId,
-    requested_offset: psyncOffset,
-    master_replid: node.replid,
-    master_replid2: node.replid2,
-    second_repl_offset: node.secondReplOffset,
-    master_repl_offset: node.masterReplOffset,
-    repl_backlog_first_byte_offset: node.buffer ? node.buffer.firstByte : 0,
-    repl_backlog_histlen: node.buffer ? node.buffer.histlen : 0,
-  };
-  if (decision.ok) {
-    node.stats.syncPartialOk++;
-    node.ctx.trace.emit({ ...base, result: 'continue', reason: decision.reason });
-    conn.replState = 'online';
-    conn.ackTimeUs = now;
-    node.replicas.push(conn);
-    reply(node, conn, `+CONTINUE ${node.replid}`);
-    const { entries, skip } = node.buffer!.readFrom(psyncOffset);
-    for (let i = 0; i < entries.length; i++) sendToReplica(node, conn, { k: 'entry', entry: entries[i]!, skip: i === 0 ? skip : 0 });
-    node.refreshGoodReplicas();
-    return;
+  /** Lowest offset a replica that has not been sent its bytes yet still needs. */
+  private pinnedFrom(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const r of this.replicas) if (r.sendFrom < min) min = r.sendFrom;
+    return min;
   }
-  if (!reqId.startsWith('?')) node.stats.syncPartialErr++;
-  node.stats.syncFull++;
-  node.ctx.trace.emit({ ...base, result: 'full', reason: decision.reason });
-  conn.replState = 'wait_bgsave_start';
-  node.replicas.push(conn);
-  if (node.replicas.length === 1 && node.buffer === null) {
-    changeReplicationId(node, 'first-replica');
-    clearReplicationId2(node);
-    createBacklog(node);
-  }
-  const bg = node.bgsave;
-  if (bg) {
-    const other = bg.forReplication ? node.replicas.find((r) => r !== conn && r.replState === 'wait_bgsave_end') : undefined;
-    if (other) {
-      conn.sendFrom = other.sendFrom;
-      setupForFullResync(node, conn, other.psyncInitialOffset);
+
+  // ---- feeding the stream ----
+
+  private append(args: readonly string[]): StreamEntry {
+    const buf = this.backlog!;
+    const entry = buf.feed(args, respCommandBytes(args), this.node.cfg['repl-backlog-size']);
+    this.offset = buf.endOffset;
+    if (this.node.isMaster && !this.quietStream) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
+    for (const r of this.replicas) {
+      if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) this.send(r, { k: 'entry', entry, skip: 0 });
     }
-    // otherwise wait for the next BGSAVE (started when this one ends)
-    return;
+    return entry;
   }
-  startBgsaveForReplication(node);
-}
 
-/** masterTryPartialResynchronization(): id check, then backlog range check (both bounds inclusive). */
-export function decidePartial(node: RedisNode, reqId: string, psyncOffset: number): { ok: boolean; reason: string } {
-  const id = reqId.toLowerCase();
-  const secondOk = node.mutant === 'psync-ignores-second-offset' || psyncOffset <= node.secondReplOffset;
-  if (id !== node.replid && !(id === node.replid2 && secondOk)) {
-    if (reqId.startsWith('?')) return { ok: false, reason: 'full resync requested by replica' };
-    if (id === node.replid2) return { ok: false, reason: `requested offset for second ID was ${psyncOffset}, but I can reply up to ${node.secondReplOffset}` };
-    return { ok: false, reason: 'replication ID mismatch' };
-  }
-  const buf = node.buffer;
-  if (buf === null) return { ok: false, reason: 'lack of backlog (no backlog)' };
-  // the mutant believes the backlog still starts one block earlier than it does
-  const lower = node.mutant === 'backlog-range-off-by-one-block' ? buf.firstByte - replBlockSize(0) : buf.firstByte;
-  if (psyncOffset < lower || psyncOffset > buf.endOffset + 1) {
-    return { ok: false, reason: `lack of backlog (wanted ${psyncOffset}, have ${buf.firstByte}..${buf.endOffset})` };
-  }
-  return { ok: true, reason: id === node.replid ? 'replid match' : 'replid2 match' };
-}
-
-// ---- full sync ----
-
-function setupForFullResync(node: RedisNode, conn: ServerConn, offset: number): void {
-  conn.replState = 'wait_bgsave_end';
-  conn.psyncInitialOffset = offset;
-  if (conn.sendFrom === Number.POSITIVE_INFINITY) conn.sendFrom = offset + 1;
-  if (node.mutant !== 'no-select-after-full-sync') node.slaveseldb = -1;
-  reply(node, conn, `+FULLRESYNC ${node.replid} ${offset}`);
-}
-
-/** The replication info an RDB made now would carry (rdbPopulateSaveInfo()), or null. */
-export function replInfoForSave(node: RedisNode): ReplInfo | null {
-  if (node.masterHost === null) {
-    if (node.buffer === null) return null;
-    const db = node.slaveseldb === -1 || node.mutant === 'no-select-after-full-sync' ? 0 : node.slaveseldb;
-    return { replId: node.replid, replOffset: node.masterReplOffset, replStreamDb: db };
-  }
-  const db = node.master ? node.master.db : node.cachedMaster ? node.cachedMaster.db : -1;
-  if (db === -1) return null;
-  return { replId: node.replid, replOffset: node.masterReplOffset, replStreamDb: db };
-}
-
-export function startBgsaveForReplication(node: RedisNode): void {
-  const rsi = replInfoForSave(node);
-  const waiting = node.replicas.filter((r) => r.replState === 'wait_bgsave_start');
-  if (waiting.length === 0) return;
-  if (rsi === null) {
-    for (const r of waiting) {
-      reply(node, r, "-ERR BGSAVE failed, replication can't continue");
-      freeReplica(node, r, 'bgsave failed', true);
+  /**
+   * replicationFeedSlaves(): a top-level master appends one command in db `db` (-1 for none), first
+   * inserting SELECT when the stream's selected db differs. Without a backlog nothing is appended
+   * and the offset does not move (7.0).
+   */
+  feedCommand(db: number, args: readonly string[]): void {
+    if (!this.node.isMaster || this.backlog === null) return;
+    if (db >= 0 && this.slaveseldb !== db) {
+      this.append(selectArgs(db));
+      this.slaveseldb = db;
     }
-    return;
+    this.append(args);
+    this.checkOutputBuffers();
   }
-  node.startBgsave(true, rsi);
-  for (const r of waiting) setupForFullResync(node, r, node.masterReplOffset);
-}
 
-/** updateSlavesWaitingBgsave(): the child finished; ship the file to each waiting replica. */
-export function bgsaveFinished(node: RedisNode, snapshotOk: boolean): void {
-  for (const r of node.replicas.slice()) {
-    if (r.replState !== 'wait_bgsave_end') continue;
-    if (!snapshotOk) {
-      freeReplica(node, r, 'bgsave failed', true);
-      continue;
+  /** propagatePendingCommands(): one execution unit; more than one command is wrapped in MULTI/EXEC. */
+  feedUnit(unit: { db: number; args: string[] }[]): void {
+    if (unit.length === 0) return;
+    if (unit.length === 1) {
+      this.feedCommand(unit[0]!.db, unit[0]!.args);
+      return;
     }
-    sendBulk(node, r);
+    this.feedCommand(unit[0]!.db, MULTI_ARGS);
+    for (const op of unit) this.feedCommand(op.db, op.args);
+    this.feedCommand(this.slaveseldb, EXEC_ARGS);
   }
-  if (snapshotOk && node.cfg['rdb-del-sync-files'] && node.cfg.save.length === 0) node.ctx.disk.delete(RDB_FILENAME);
-  if (node.replicas.some((r) => r.replState === 'wait_bgsave_start')) startBgsaveForReplication(node);
-}
 
-function sendBulk(node: RedisNode, r: ServerConn): void {
-  const file = node.ctx.disk.read<ReturnType<typeof makeSnapshot>>(RDB_FILENAME);
-  if (!file) return freeReplica(node, r, 'rdb file missing', true);
-  r.replState = 'send_bulk';
-  const snapshot = file.data;
-  let left = snapshot.sizeBytes;
-  while (left > RDB_CHUNK_BYTES) {
-    node.ctx.send(r.sock, { k: 'rdb', snapshot: null } satisfies ToReplica, RDB_CHUNK_BYTES);
-    left -= RDB_CHUNK_BYTES;
+  /** replicationFeedStreamFromMasterStream(): a replica proxies exactly the bytes it applied. */
+  proxyApplied(entries: readonly StreamEntry[]): void {
+    if (this.backlog === null) return;
+    for (const e of entries) this.append(e.args);
+    this.checkOutputBuffers();
   }
-  node.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, left + String(snapshot.sizeBytes).length + 3, () => putOnline(node, r));
-}
 
-/**
- * replicaPutOnline(): the whole payload has been written; the stream buffered since the snapshot
- * follows it. (Redis does this when the last byte enters the socket; the model, when it arrives.)
- */
-function putOnline(node: RedisNode, r: ServerConn): void {
-  if (!node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
-  r.replState = 'online';
-  r.ackTimeUs = node.ctx.nowUs();
-  const from = r.sendFrom;
-  r.sendFrom = Number.POSITIVE_INFINITY;
-  const { entries, skip } = node.buffer!.readFrom(from);
-  for (let i = 0; i < entries.length; i++) sendToReplica(node, r, { k: 'entry', entry: entries[i]!, skip: i === 0 ? skip : 0 });
-  node.buffer!.trim(node.cfg['repl-backlog-size']);
-  node.refreshGoodReplicas();
-}
-
-// ---- dropping replicas ----
-
-/** freeClient() of a replica: forget it, close its socket, start the no-replicas clock. */
-export function freeReplica(node: RedisNode, conn: ServerConn, reason: string, closeSocket: boolean): void {
-  const i = node.replicas.indexOf(conn);
-  if (i < 0) return;
-  node.replicas.splice(i, 1);
-  conn.replState = null;
-  conn.sendFrom = Number.POSITIVE_INFINITY;
-  if (closeSocket) node.ctx.close(conn.sock);
-  node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.replica-drop', node: node.name, replica: conn.peer, reason });
-  if (node.replicas.length === 0) node.replNoSlavesSinceUs = node.ctx.nowUs();
-  // a disk child nobody waits for is killed when no save points are configured
-  const bg = node.bgsave;
-  if (bg?.forReplication && node.cfg.save.length === 0 && !node.replicas.some((r) => r.replState === 'wait_bgsave_end')) node.killBgsave();
-  node.buffer?.trim(node.cfg['repl-backlog-size']);
-  node.refreshGoodReplicas();
-}
-
-export function disconnectReplicas(node: RedisNode, reason: string): void {
-  for (const r of node.replicas.slice()) freeReplica(node, r, reason, true);
-}
-
-/** Output-buffer limits: hard (at least the backlog size) and soft (for softSeconds). */
-function checkOutputBuffers(node: RedisNode): void {
-  const lim = node.cfg['client-output-buffer-limit-replica'];
-  if (lim.hardBytes === 0 && lim.softBytes === 0) return;
-  const hard = lim.hardBytes === 0 ? 0 : Math.max(lim.hardBytes, node.cfg['repl-backlog-size']);
-  const now = node.ctx.nowUs();
-  let victims: ServerConn[] | null = null;
-  for (const r of node.replicas) {
-    const used = outputBufferBytes(node, r);
-    let over = hard > 0 && used > hard;
-    if (!over && lim.softBytes > 0 && used > lim.softBytes) {
-      if (r.cobSoftSinceUs < 0) r.cobSoftSinceUs = now;
-      else if (now - r.cobSoftSinceUs > lim.softSeconds * 1_000_000) over = true;
-    } else if (used <= lim.softBytes) r.cobSoftSinceUs = -1;
-    if (over) (victims ??= []).push(r);
+  sendToOnline(entry: StreamEntry): void {
+    for (const r of this.replicas) if (r.replState === 'online') this.send(r, { k: 'entry', entry, skip: 0 });
   }
-  if (victims) for (const r of victims) freeReplica(node, r, 'output buffer limit reached', true);
-}
 
-function outputBufferBytes(node: RedisNode, r: ServerConn): number {
-  if (r.replState === 'wait_bgsave_end' || r.replState === 'send_bulk') return Math.max(0, node.masterReplOffset - r.sendFrom + 1);
-  if (r.replState === 'online') return Math.max(0, r.sock.unsentBytes - SOCKET_BUFFER_BYTES);
-  return 0;
-}
+  private send(r: ServerConn, msg: ToReplica): void {
+    if (!r.sock.alive || r.sock.state !== 'open') return;
+    const size = msg.k === 'entry' ? msg.entry.bytes - msg.skip : msg.k === 'reply' ? replyBytes(msg.text) : 1;
+    this.ctx.send(r.sock, msg, size);
+  }
 
-// ---- cron ----
+  private reply(conn: ServerConn, text: string): void {
+    this.send(conn, { k: 'reply', text });
+  }
 
-/** The master half of replicationCron(). */
-export function masterCron(node: RedisNode): void {
-  const now = node.ctx.nowUs();
-  const nowS = Math.floor(now / 1_000_000);
-  const period = node.cfg['repl-ping-replica-period'];
-  const pausedForFailover = node.failover.endTimeUs > 0;
-  if (node.cronLoops % period === 0 && node.replicas.length > 0 && !pausedForFailover && node.masterHost === null) {
-    if (node.mutant === 'pings-not-counted') {
-      // the bug: replicas get the PING, but the master's own offset and backlog do not count it
-      const entry = { start: node.masterReplOffset + 1, bytes: 14, args: PING_ARGS };
-      for (const r of node.replicas) if (r.replState === 'online') sendToReplica(node, r, { k: 'entry', entry, skip: 0 });
-    } else feedCommand(node, node.slaveseldb, PING_ARGS);
+  /** Send the backlog from `from` on (the first entry may be cut: `skip` of its bytes are not sent). */
+  private sendFrom(conn: ServerConn, from: number): void {
+    const { entries, skip } = this.backlog!.readFrom(from);
+    for (let i = 0; i < entries.length; i++) this.send(conn, { k: 'entry', entry: entries[i]!, skip: i === 0 ? skip : 0 });
   }
-  for (const r of node.replicas) {
-    if (r.replState === 'wait_bgsave_start' || r.replState === 'wait_bgsave_end') sendToReplica(node, r, { k: 'nl' });
+
+  // ---- accepting connections ----
+
+  /** Handler for a connection accepted by this node: handshake commands, PSYNC, ACKs. */
+  accept(sock: Socket): SocketHandler {
+    const conn: ServerConn = {
+      sock,
+      peer: sock.remote,
+      replState: null,
+      psyncInitialOffset: -1,
+      ackOff: 0,
+      ackTimeUs: this.ctx.nowUs(),
+      sendFrom: Number.POSITIVE_INFINITY,
+      cobSoftSinceUs: -1,
+    };
+    return {
+      onMessage: (_s, payload) => {
+        if (!this.node.alive) return;
+        const m = payload as ToMaster;
+        if (m.k === 'ack') this.onAck(conn, m.offset);
+        else if (m.k === 'cmd') this.onHandshakeCommand(conn, m.args);
+      },
+      onClose: (_s, reason) => {
+        if (this.node.alive && conn.replState !== null) this.freeReplica(conn, reason === 'closed' ? 'closed by replica' : `connection ${reason}`, false);
+      },
+    };
   }
-  const timeoutS = node.cfg['repl-timeout'];
-  for (const r of node.replicas.slice()) {
-    if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) > timeoutS) freeReplica(node, r, 'timeout', true);
+
+  private onHandshakeCommand(conn: ServerConn, args: string[]): void {
+    if (conn.replState !== null) return; // a replica's link carries no commands to answer
+    const name = args[0]!.toUpperCase();
+    if (name === 'PING') this.reply(conn, '+PONG');
+    else if (name === 'REPLCONF') this.reply(conn, '+OK');
+    else if (name === 'PSYNC' || name === 'SYNC') this.syncCommand(conn, args);
+    else this.reply(conn, `-ERR unknown command '${args[0]}'`);
   }
-  const ttl = node.cfg['repl-backlog-ttl'];
-  if (node.masterHost === null && node.replicas.length === 0 && ttl > 0 && node.buffer !== null) {
-    if (nowS - Math.floor(node.replNoSlavesSinceUs / 1_000_000) > ttl) {
-      if (node.mutant !== 'ttl-free-keeps-replid') {
-        changeReplicationId(node, 'backlog-ttl');
-        clearReplicationId2(node);
+
+  private onAck(conn: ServerConn, offset: number): void {
+    if (conn.replState === null) return;
+    if (offset > conn.ackOff) conn.ackOff = offset;
+    conn.ackTimeUs = this.ctx.nowUs();
+    this.node.onReplicaAck();
+  }
+
+  // ---- PSYNC ----
+
+  /** syncCommand(): the checks before the decision, the decision, and the counters. */
+  private syncCommand(conn: ServerConn, args: string[]): void {
+    const node = this.node;
+    const id = node.identity;
+    const now = this.ctx.nowUs();
+    const reqId = args[1] ?? '?';
+    const reqOffsetRaw = args[2] ?? '-1';
+    const failoverFlag = (args[3] ?? '').toUpperCase() === 'FAILOVER';
+
+    if (failoverFlag) {
+      if (node.isMaster) return this.reply(conn, "-ERR PSYNC FAILOVER can't be sent to a master.");
+      if (reqId.toLowerCase() !== id.replid) return this.reply(conn, '-ERR PSYNC FAILOVER replid must match my replid.');
+      node.promote('psync-failover');
+    }
+    if (node.failover.state !== 'no-failover') return this.reply(conn, "-NOMASTERLINK Can't SYNC while failing over");
+    if (!node.isMaster && !node.linkUp) return this.reply(conn, "-NOMASTERLINK Can't SYNC while not connected with my master");
+    if (node.loading) return this.reply(conn, '-LOADING Redis is loading the dataset in memory');
+    if (!/^-?\d+$/.test(reqOffsetRaw)) return this.reply(conn, '-ERR value is not an integer or out of range');
+    const psyncOffset = Number(reqOffsetRaw);
+
+    const decision = this.decidePartial(reqId, psyncOffset);
+    const base = {
+      t: now,
+      type: 'redis.psync' as const,
+      node: this.ctx.name,
+      replica: conn.peer,
+      requested_replid: reqId,
+      requested_offset: psyncOffset,
+      master_replid: id.replid,
+      master_replid2: id.replid2,
+      second_repl_offset: id.secondReplOffset,
+      master_repl_offset: this.offset,
+      repl_backlog_first_byte_offset: this.backlog ? this.backlog.firstByte : 0,
+      repl_backlog_histlen: this.backlog ? this.backlog.histlen : 0,
+    };
+    if (decision.ok) {
+      node.stats.syncPartialOk++;
+      this.ctx.trace.emit({ ...base, result: 'continue', reason: decision.reason });
+      conn.replState = 'online';
+      conn.ackTimeUs = now;
+      this.replicas.push(conn);
+      this.reply(conn, `+CONTINUE ${id.replid}`);
+      this.sendFrom(conn, psyncOffset);
+      this.refreshGoodReplicas();
+      return;
+    }
+    if (!reqId.startsWith('?')) node.stats.syncPartialErr++;
+    node.stats.syncFull++;
+    this.ctx.trace.emit({ ...base, result: 'full', reason: decision.reason });
+    conn.replState = 'wait_bgsave_start';
+    this.replicas.push(conn);
+    if (this.replicas.length === 1 && this.backlog === null) {
+      id.changeReplicationId('first-replica');
+      id.clearReplicationId2();
+      this.createBacklog();
+    }
+    const forReplication = node.bgsaveForReplication;
+    if (forReplication !== null) {
+      const other = forReplication ? this.replicas.find((r) => r !== conn && r.replState === 'wait_bgsave_end') : undefined;
+      if (other) {
+        conn.sendFrom = other.sendFrom;
+        this.setupForFullResync(conn, other.psyncInitialOffset);
       }
-      freeBacklog(node);
+      // otherwise wait for the next BGSAVE (started when this one ends)
+      return;
     }
+    this.startBgsaveForReplication();
   }
-  node.refreshGoodReplicas();
-}
 
-/** Send REPLCONF GETACK * to every replica (37 bytes of stream). */
-export function requestAcks(node: RedisNode): void {
-  if (node.masterHost !== null || node.buffer === null || node.replicas.length === 0) return;
-  feedCommand(node, node.slaveseldb, ['REPLCONF', 'GETACK', '*']);
-}
+  /** masterTryPartialResynchronization(): id check, then backlog range check (both bounds inclusive). */
+  private decidePartial(reqId: string, psyncOffset: number): { ok: boolean; reason: string } {
+    const { replid, replid2, secondReplOffset } = this.node.identity;
+    const hooks = this.node.hooks;
+    const id = reqId.toLowerCase();
+    if (id !== replid && !(id === replid2 && hooks.secondIdServes(psyncOffset, secondReplOffset))) {
+      if (reqId.startsWith('?')) return { ok: false, reason: 'full resync requested by replica' };
+      if (id === replid2) return { ok: false, reason: `requested offset for second ID was ${psyncOffset}, but I can reply up to ${secondReplOffset}` };
+      return { ok: false, reason: 'replication ID mismatch' };
+    }
+    const buf = this.backlog;
+    if (buf === null) return { ok: false, reason: 'lack of backlog (no backlog)' };
+    if (psyncOffset < hooks.backlogLowerBound(buf) || psyncOffset > buf.endOffset + 1) {
+      return { ok: false, reason: `lack of backlog (wanted ${psyncOffset}, have ${buf.firstByte}..${buf.endOffset})` };
+    }
+    return { ok: true, reason: id === replid ? 'replid match' : 'replid2 match' };
+  }
 
-export function onlineReplicas(node: RedisNode): ServerConn[] {
-  return node.replicas.filter((r) => r.replState === 'online');
+  // ---- full sync ----
+
+  private setupForFullResync(conn: ServerConn, offset: number): void {
+    conn.replState = 'wait_bgsave_end';
+    conn.psyncInitialOffset = offset;
+    if (conn.sendFrom === Number.POSITIVE_INFINITY) conn.sendFrom = offset + 1;
+    if (this.node.hooks.selectAfterFullSync()) this.slaveseldb = -1;
+    this.reply(conn, `+FULLRESYNC ${this.node.identity.replid} ${offset}`);
+  }
+
+  /** The replication info of a top-level master's RDB (rdbPopulateSaveInfo()), or null without a backlog. */
+  replInfoForSave(): ReplInfo | null {
+    if (this.backlog === null) return null;
+    const db = this.slaveseldb === -1 || !this.node.hooks.selectAfterFullSync() ? 0 : this.slaveseldb;
+    return { replId: this.node.identity.replid, replOffset: this.offset, replStreamDb: db };
+  }
+
+  startBgsaveForReplication(): void {
+    const rsi = this.node.replInfoForSave();
+    const waiting = this.replicas.filter((r) => r.replState === 'wait_bgsave_start');
+    if (waiting.length === 0) return;
+    if (rsi === null) {
+      for (const r of waiting) {
+        this.reply(r, "-ERR BGSAVE failed, replication can't continue");
+        this.freeReplica(r, 'bgsave failed', true);
+      }
+      return;
+    }
+    this.node.startBgsave(true, rsi);
+    for (const r of waiting) this.setupForFullResync(r, this.offset);
+  }
+
+  /** updateSlavesWaitingBgsave(): the child finished; ship the file to each waiting replica. */
+  bgsaveFinished(snapshotOk: boolean): void {
+    for (const r of this.replicas.slice()) {
+      if (r.replState !== 'wait_bgsave_end') continue;
+      if (!snapshotOk) {
+        this.freeReplica(r, 'bgsave failed', true);
+        continue;
+      }
+      this.sendBulk(r);
+    }
+    const cfg = this.node.cfg;
+    if (snapshotOk && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
+    if (this.replicas.some((r) => r.replState === 'wait_bgsave_start')) this.startBgsaveForReplication();
+  }
+
+  private sendBulk(r: ServerConn): void {
+    const file = this.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
+    if (!file) return this.freeReplica(r, 'rdb file missing', true);
+    r.replState = 'send_bulk';
+    const snapshot = file.data;
+    let left = snapshot.sizeBytes;
+    while (left > RDB_CHUNK_BYTES) {
+      this.ctx.send(r.sock, { k: 'rdb', snapshot: null } satisfies ToReplica, RDB_CHUNK_BYTES);
+      left -= RDB_CHUNK_BYTES;
+    }
+    this.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, left + String(snapshot.sizeBytes).length + 3, () => this.putOnline(r));
+  }
+
+  /**
+   * replicaPutOnline(): the whole payload has been written; the stream buffered since the snapshot
+   * follows it. (Redis does this when the last byte enters the socket; the model, when it arrives.)
+   */
+  private putOnline(r: ServerConn): void {
+    if (!this.node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
+    r.replState = 'online';
+    r.ackTimeUs = this.ctx.nowUs();
+    const from = r.sendFrom;
+    r.sendFrom = Number.POSITIVE_INFINITY;
+    this.sendFrom(r, from);
+    this.backlog!.trim(this.node.cfg['repl-backlog-size']);
+    this.refreshGoodReplicas();
+  }
+
+  // ---- dropping replicas ----
+
+  /** freeClient() of a replica: forget it, close its socket, start the no-replicas clock. */
+  freeReplica(conn: ServerConn, reason: string, closeSocket: boolean): void {
+    const i = this.replicas.indexOf(conn);
+    if (i < 0) return;
+    this.replicas.splice(i, 1);
+    conn.replState = null;
+    conn.sendFrom = Number.POSITIVE_INFINITY;
+    if (closeSocket) this.ctx.close(conn.sock);
+    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.replica-drop', node: this.ctx.name, replica: conn.peer, reason });
+    if (this.replicas.length === 0) this.replNoSlavesSinceUs = this.ctx.nowUs();
+    // a disk child nobody waits for is killed when no save points are configured
+    if (this.node.bgsaveForReplication === true && this.node.cfg.save.length === 0 && !this.replicas.some((r) => r.replState === 'wait_bgsave_end')) this.node.killBgsave();
+    this.backlog?.trim(this.node.cfg['repl-backlog-size']);
+    this.refreshGoodReplicas();
+  }
+
+  disconnectReplicas(reason: string): void {
+    for (const r of this.replicas.slice()) this.freeReplica(r, reason, true);
+  }
+
+  /** Output-buffer limits: hard (at least the backlog size) and soft (for softSeconds). */
+  private checkOutputBuffers(): void {
+    const cfg = this.node.cfg;
+    const lim = cfg['client-output-buffer-limit-replica'];
+    if (lim.hardBytes === 0 && lim.softBytes === 0) return;
+    const hard = lim.hardBytes === 0 ? 0 : Math.max(lim.hardBytes, cfg['repl-backlog-size']);
+    const now = this.ctx.nowUs();
+    let victims: ServerConn[] | null = null;
+    for (const r of this.replicas) {
+      const used = this.outputBufferBytes(r);
+      let over = hard > 0 && used > hard;
+      if (!over && lim.softBytes > 0 && used > lim.softBytes) {
+        if (r.cobSoftSinceUs < 0) r.cobSoftSinceUs = now;
+        else if (now - r.cobSoftSinceUs > lim.softSeconds * 1_000_000) over = true;
+      } else if (used <= lim.softBytes) r.cobSoftSinceUs = -1;
+      if (over) (victims ??= []).push(r);
+    }
+    if (victims) for (const r of victims) this.freeReplica(r, 'output buffer limit reached', true);
+  }
+
+  private outputBufferBytes(r: ServerConn): number {
+    if (r.replState === 'wait_bgsave_end' || r.replState === 'send_bulk') return Math.max(0, this.offset - r.sendFrom + 1);
+    if (r.replState === 'online') return Math.max(0, r.sock.unsentBytes - SOCKET_BUFFER_BYTES);
+    return 0;
+  }
+
+  // ---- ACKs: WAIT, min-replicas-to-write ----
+
+  /** Online replicas that acknowledged at least `offset`. */
+  countAcked(offset: number): number {
+    let n = 0;
+    for (const r of this.replicas) if (r.replState === 'online' && r.ackOff >= offset) n++;
+    return n;
+  }
+
+  /** Whether an online replica has not acknowledged the whole stream yet. */
+  anyLagging(): boolean {
+    return this.replicas.some((r) => r.replState === 'online' && r.ackOff !== this.offset);
+  }
+
+  refreshGoodReplicas(): void {
+    const lagS = this.node.cfg['min-replicas-max-lag'];
+    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
+    let n = 0;
+    for (const r of this.replicas) if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) <= lagS) n++;
+    this.goodReplicas = n;
+  }
+
+  /** Send REPLCONF GETACK * to every replica (37 bytes of stream). */
+  requestAcks(): void {
+    if (!this.node.isMaster || this.backlog === null || this.replicas.length === 0) return;
+    this.feedCommand(this.slaveseldb, GETACK_ARGS);
+  }
+
+  // ---- cron ----
+
+  /** The master half of replicationCron(). */
+  cron(): void {
+    const node = this.node;
+    const cfg = node.cfg;
+    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
+    const pausedForFailover = node.failover.endTimeUs > 0;
+    if (node.cronLoops % cfg['repl-ping-replica-period'] === 0 && this.replicas.length > 0 && !pausedForFailover && node.isMaster) {
+      node.hooks.replicationPing(this);
+    }
+    for (const r of this.replicas) {
+      if (r.replState === 'wait_bgsave_start' || r.replState === 'wait_bgsave_end') this.send(r, { k: 'nl' });
+    }
+    const timeoutS = cfg['repl-timeout'];
+    for (const r of this.replicas.slice()) {
+      if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) > timeoutS) this.freeReplica(r, 'timeout', true);
+    }
+    const ttl = cfg['repl-backlog-ttl'];
+    if (node.isMaster && this.replicas.length === 0 && ttl > 0 && this.backlog !== null) {
+      if (nowS - Math.floor(this.replNoSlavesSinceUs / 1_000_000) > ttl) {
+        if (node.hooks.newIdOnBacklogTtl()) {
+          node.identity.changeReplicationId('backlog-ttl');
+          node.identity.clearReplicationId2();
+        }
+        this.freeBacklog();
+      }
+    }
+    this.refreshGoodReplicas();
+  }
 }

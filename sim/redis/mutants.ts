@@ -1,5 +1,9 @@
 // Named protocol bugs that a run can switch on, one at a time, to prove the properties catch them.
-// A mutant is reachable only when a run names it; the default model never consults this list.
+// Each is an override of one hook (hooks.ts); the model only ever sees the hooks object.
+
+import { replBlockSize } from './backlog.js';
+import { DEFAULT_HOOKS, type RedisHooks } from './hooks.js';
+import { PING_ARGS } from './resp.js';
 
 export const MUTANTS = {
   'psync-ignores-second-offset': 'PSYNC accepts replid2 without the second_repl_offset bound',
@@ -15,3 +19,20 @@ export const MUTANTS = {
 export type MutantName = keyof typeof MUTANTS;
 
 export const MUTANT_NAMES = Object.keys(MUTANTS).sort() as MutantName[];
+
+const OVERRIDES: { readonly [M in MutantName]: Partial<RedisHooks> } = {
+  'psync-ignores-second-offset': { secondIdServes: () => true },
+  'promotion-keeps-replid': { shiftIdOnPromotion: () => false },
+  'backlog-range-off-by-one-block': { backlogLowerBound: (backlog) => backlog.firstByte - replBlockSize(0) },
+  'no-select-after-full-sync': { selectAfterFullSync: () => false },
+  'cached-master-read-offset': { cachedMasterOffset: (link) => link.readReploff },
+  'sub-replicas-kept-on-new-id': { dropSubReplicasOnNewId: () => false },
+  // replicas get the PING, but the master's own offset and backlog do not count it
+  'pings-not-counted': { replicationPing: (stream) => stream.sendToOnline({ start: stream.offset + 1, bytes: 14, args: PING_ARGS }) },
+  'ttl-free-keeps-replid': { newIdOnBacklogTtl: () => false },
+};
+
+/** The hooks a run's model uses: Redis's own, with the named mutant's one override. */
+export function hooksFor(mutant: MutantName | null): Readonly<RedisHooks> {
+  return mutant === null ? DEFAULT_HOOKS : { ...DEFAULT_HOOKS, ...OVERRIDES[mutant] };
+}

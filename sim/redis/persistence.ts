@@ -4,7 +4,6 @@
 
 import type { RedisNode, ReplyCallback } from './instance.js';
 import { makeSnapshot, replInfoValid, saveDurationUs, RDB_FILENAME, type RdbSnapshot, type ReplInfo } from './rdb.js';
-import * as M from './master.js';
 import { DB_COUNT } from './dataset.js';
 import { type Reply, OK, err } from './reply.js';
 import { PENDING, type Pending } from './dispatch.js';
@@ -17,28 +16,29 @@ export function loadDataFromDisk(node: RedisNode): void {
   if (!file) return;
   const snap = file.data;
   const nowMs = node.nowMs();
+  const m = node.masterSide;
   if (replInfoValid(snap.repl)) node.loadedRepl = snap.repl;
-  if (node.masterHost !== null) {
+  if (!node.isMaster) {
     node.ds = snap.data.clone();
     node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
     if (replInfoValid(snap.repl)) {
-      node.replid = snap.repl.replId;
-      node.masterReplOffset = snap.repl.replOffset;
-      node.cachedMaster = { replid: snap.repl.replId, reploff: snap.repl.replOffset, db: snap.repl.replStreamDb };
+      node.identity.restoreReplid(snap.repl.replId);
+      m.offset = snap.repl.replOffset;
+      node.replicaSide.restoreFromRdb(snap.repl);
     }
     return;
   }
   // a master creates its backlog before loading, so DELs of keys found expired go into it
-  M.createBacklog(node);
+  m.createBacklog();
   node.ds = snap.data.clone();
-  node.quietStream = true; // offsets are rebased below; the DELs are reported after that
+  m.quietStream = true; // offsets are rebased below; the DELs are reported after that
   let expired = 0;
   for (let db = 0; db < DB_COUNT; db++) {
     for (const key of [...node.ds.volatile[db]!]) {
       const e = node.ds.entry(db, key)!;
       if (e.expireAtMs <= nowMs) {
         node.ds.delete(db, key);
-        M.feedCommand(node, db, ['DEL', key]);
+        m.feedCommand(db, ['DEL', key]);
         expired++;
       }
     }
@@ -47,21 +47,20 @@ export function loadDataFromDisk(node: RedisNode): void {
   node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
   const valid = replInfoValid(snap.repl);
   if (valid) {
-    node.replid2 = snap.repl.replId;
-    node.secondReplOffset = snap.repl.replOffset + 1;
+    node.identity.restoreAsSecondary(snap.repl.replId, snap.repl.replOffset);
     // rebase the DELs just fed onto the restored offset
-    node.masterReplOffset += snap.repl.replOffset;
-    node.buffer!.rebase(snap.repl.replOffset);
+    m.offset += snap.repl.replOffset;
+    m.backlog!.rebase(snap.repl.replOffset);
   }
   // without replication info the backlog is freed while the offset is still 0; with expired keys
   // fed as DELs it stays (under the fresh replid). Valid info at offset 0 keeps it: 7.0.15 (measured)
   // has the fix of redis/redis#12088, which 7.0.4's source lacks
-  if (!valid && node.masterReplOffset === 0) M.freeBacklog(node);
-  node.quietStream = false;
+  if (!valid && m.offset === 0) m.freeBacklog();
+  m.quietStream = false;
   // reported once the start event is out (see RedisNode's constructor)
-  if (node.buffer) node.startupStream = node.buffer.readFrom(node.buffer.firstByte).entries;
-  node.slaveseldb = -1;
-  node.replNoSlavesSinceUs = node.ctx.nowUs();
+  if (m.backlog) node.startupStream = m.backlog.readFrom(m.backlog.firstByte).entries;
+  m.slaveseldb = -1;
+  m.replNoSlavesSinceUs = node.ctx.nowUs();
 }
 
 /** Fork: the child sees the dataset as it is now; the file appears under its name when it is done. */
@@ -83,7 +82,7 @@ function bgsaveDone(node: RedisNode): void {
   node.dirty -= node.dirtyAtBgsave;
   node.lastSaveUs = node.ctx.nowUs();
   node.ctx.trace.emit(saveEvent(node, bg.snapshot, bg.forReplication ? 'bgsave-replication' : 'bgsave'));
-  M.bgsaveFinished(node, true);
+  node.masterSide.bgsaveFinished(true);
 }
 
 export function killBgsave(node: RedisNode): void {
@@ -110,7 +109,7 @@ function saveEvent(node: RedisNode, snap: RdbSnapshot, how: string) {
 /** SAVE: write the snapshot now (the server blocks; virtual time does not move). */
 export function saveNow(node: RedisNode, how = 'save'): Reply {
   if (node.bgsave && !node.bgsave.forReplication) return err('ERR Background save already in progress');
-  const snap = makeSnapshot(node.ds.clone(), M.replInfoForSave(node));
+  const snap = makeSnapshot(node.ds.clone(), node.replInfoForSave());
   node.ctx.disk.write(RDB_FILENAME, snap, snap.sizeBytes);
   node.dirty = 0;
   node.lastSaveUs = node.ctx.nowUs();
@@ -120,7 +119,7 @@ export function saveNow(node: RedisNode, how = 'save'): Reply {
 
 export function bgsaveCommand(node: RedisNode): Reply {
   if (node.bgsave) return err('ERR Background save already in progress');
-  startBgsave(node, false, M.replInfoForSave(node));
+  startBgsave(node, false, node.replInfoForSave());
   return 'Background saving started';
 }
 
@@ -130,7 +129,7 @@ export function checkSavePoints(node: RedisNode): void {
   const elapsedS = (node.ctx.nowUs() - node.lastSaveUs) / 1_000_000;
   for (const [seconds, changes] of node.cfg.save) {
     if (node.dirty >= changes && elapsedS >= seconds) {
-      startBgsave(node, false, M.replInfoForSave(node));
+      startBgsave(node, false, node.replInfoForSave());
       return;
     }
   }
@@ -176,9 +175,9 @@ export function shutdownCommand(node: RedisNode, args: string[], cb: ReplyCallba
   if (node.shuttingDown) return err('ERR shutdown already in progress');
   const doSave = save ?? node.cfg.save.length > 0;
   const timeoutS = node.cfg['shutdown-timeout'];
-  const lagging = node.isMaster && node.replicas.some((r) => r.replState === 'online' && r.ackOff !== node.masterReplOffset);
+  const lagging = node.isMaster && node.masterSide.anyLagging();
   if (!now && timeoutS > 0 && lagging) {
-    M.requestAcks(node);
+    node.masterSide.requestAcks();
     const deadlineTimer = node.ctx.timer(timeoutS * 1_000_000, finishShutdown, node);
     node.shuttingDown = { save: doSave, pausing: true, deadlineTimer, cb };
     return PENDING;
@@ -191,7 +190,7 @@ export function shutdownCommand(node: RedisNode, args: string[], cb: ReplyCallba
 export function checkShutdownReady(node: RedisNode): void {
   const s = node.shuttingDown;
   if (!s || !s.pausing) return;
-  if (node.replicas.every((r) => r.replState !== 'online' || r.ackOff === node.masterReplOffset)) finishShutdown(node);
+  if (!node.masterSide.anyLagging()) finishShutdown(node);
 }
 
 function finishShutdown(node: RedisNode): void {

@@ -26,7 +26,7 @@ const FORK_US = 500;
 const SAVE_BYTES_PER_SEC = 200 * 1024 * 1024;
 const LOAD_BYTES_PER_SEC = 400 * 1024 * 1024;
 
-export function rdbSizeBytes(data: Dataset, repl: ReplInfo | null): number {
+function rdbSizeBytes(data: Dataset, repl: ReplInfo | null): number {
   return RDB_BASE_BYTES + (repl ? RDB_REPL_AUX_BYTES : 0) + data.payloadBytes();
 }
 

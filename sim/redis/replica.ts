@@ -1,14 +1,20 @@
-// The replica side of replication: connecting and the handshake, the PSYNC request and what each
-// answer does (+FULLRESYNC, +CONTINUE with or without a new id, -NOMASTERLINK), loading the
-// snapshot, applying and proxying the stream, ACKs, the cached master, and the replica half of the cron.
+// The replica side of replication: the master it follows, connecting and the handshake, the PSYNC
+// request and what each answer does (+FULLRESYNC, +CONTINUE with or without a new id, errors),
+// loading the snapshot, applying and proxying the stream, ACKs, the cached master, and the cron.
 
 import type { Socket, SocketHandler } from '../net/network.js';
-import type { RedisNode } from './instance.js';
+import type { NodeContext } from './context.js';
+import type { RedisConfig } from './config.js';
+import type { ReplicationIdentity } from './identity.js';
+import type { RedisHooks } from './hooks.js';
+import type { FailoverState } from './failover.js';
 import type { StreamEntry } from './backlog.js';
+import { type MasterSide, emitStream } from './master.js';
 import { type ToMaster, type ToReplica, toMasterBytes } from './link.js';
-import { clearReplicationId2, createBacklog, disconnectReplicas, emitReplid, emitStream, freeBacklog, proxyApplied } from './master.js';
-import { loadDurationUs, RDB_FILENAME, type RdbSnapshot } from './rdb.js';
-import { dataCommand, parseDb } from './commands.js';
+import { loadDurationUs, RDB_FILENAME, type RdbSnapshot, type ReplInfo } from './rdb.js';
+import { dataCommand, parseDb, type CommandSpec } from './commands.js';
+
+export type ReplState = 'none' | 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
 
 export interface MasterLink {
   sock: Socket;
@@ -24,6 +30,7 @@ export interface MasterLink {
   multi: StreamEntry[] | null;
 }
 
+/** What the next PSYNC asks for: the history this node has, up to reploff. */
 export interface CachedMaster {
   replid: string;
   reploff: number;
@@ -42,267 +49,364 @@ export interface Handshake {
   queued: ToReplica[];
 }
 
-function send(node: RedisNode, sock: Socket, m: ToMaster): void {
-  if (sock.state === 'open' && sock.alive) node.ctx.send(sock, m, toMasterBytes(m));
+/** What the replica side needs of the node it is part of. */
+export interface ReplicaHost {
+  readonly ctx: NodeContext;
+  readonly cfg: RedisConfig;
+  readonly identity: ReplicationIdentity;
+  readonly hooks: Readonly<RedisHooks>;
+  readonly masterSide: MasterSide;
+  readonly alive: boolean;
+  readonly loading: boolean;
+  readonly failover: FailoverState;
+  startLoad(snapshot: RdbSnapshot, durationUs: number, done: () => void): void;
+  abortLoad(): void;
+  execData(spec: CommandSpec, args: string[], db: number, fromMaster: boolean): unknown;
+  failoverPsyncAnswered(accepted: boolean): void;
+  observe(why: string): void;
 }
 
-function sendCmd(node: RedisNode, sock: Socket, ...args: string[]): void {
-  send(node, sock, { k: 'cmd', args });
-}
+export class ReplicaSide {
+  /** The master this node replicates, or null for a master. */
+  masterHost: string | null = null;
+  replState: ReplState = 'none';
+  link: MasterLink | null = null;
+  cachedMaster: CachedMaster | null = null;
+  handshake: Handshake | null = null;
+  private readonly ctx: NodeContext;
 
-/** connectWithMaster(). An unknown host behaves like a closed port: the attempt fails, retried each second. */
-export function connectWithMaster(node: RedisNode): void {
-  const host = node.masterHost;
-  if (host === null || !node.ctx.hostExists(host)) return;
-  node.replState = 'connecting';
-  const handler: SocketHandler = {
-    onOpen: (s) => onOpen(node, s),
-    onMessage: (s, payload) => onMessage(node, s, payload as ToReplica),
-    onClose: (s) => onClose(node, s),
-  };
-  const sock = node.ctx.connect(host, handler, node.cfg['repl-timeout'] * 1_000_000);
-  node.handshake = { sock, step: 'connecting', pendingReplies: 0, lastIoUs: node.ctx.nowUs(), full: null, queued: [] };
-}
-
-function current(node: RedisNode, sock: Socket): boolean {
-  return node.alive && ((node.handshake !== null && node.handshake.sock === sock) || (node.master !== null && node.master.sock === sock));
-}
-
-function onOpen(node: RedisNode, sock: Socket): void {
-  if (!current(node, sock)) return;
-  const hs = node.handshake!;
-  hs.step = 'ping';
-  hs.lastIoUs = node.ctx.nowUs();
-  node.replState = 'handshake';
-  sendCmd(node, sock, 'PING');
-}
-
-function onClose(node: RedisNode, sock: Socket): void {
-  if (!current(node, sock)) return;
-  if (node.master !== null && node.master.sock === sock) handleMasterLinkLost(node, true, false);
-  else cancelHandshake(node, false);
-}
-
-/** Abort a handshake or transfer in progress; the cron retries within a second. */
-export function cancelHandshake(node: RedisNode, closeSocket: boolean): void {
-  const hs = node.handshake;
-  if (!hs) return;
-  node.handshake = null;
-  if (closeSocket) node.ctx.close(hs.sock);
-  if (node.masterHost !== null) node.replState = 'connect';
-  if (node.loading) node.abortLoad();
-}
-
-function onMessage(node: RedisNode, sock: Socket, m: ToReplica): void {
-  if (!current(node, sock)) return;
-  const now = node.ctx.nowUs();
-  const hs = node.handshake;
-  if (hs !== null && node.loading) {
-    hs.queued.push(m);
-    return;
+  constructor(private readonly node: ReplicaHost) {
+    this.ctx = node.ctx;
   }
-  if (node.master !== null) {
-    node.master.lastInteractionUs = now;
-    if (m.k === 'entry') applyEntry(node, m.entry, m.skip);
-    return;
+
+  // ---- role changes ----
+
+  /** replicationUnsetMaster(), replica half: drop the link, the cached master and any handshake. */
+  unsetMaster(): void {
+    this.masterHost = null; // first, so that dropping the link does not reconnect
+    this.dropLink(false, true);
+    this.cachedMaster = null;
+    this.cancelHandshake(true);
+    this.replState = 'none';
   }
-  if (hs === null) return;
-  hs.lastIoUs = now;
-  if (m.k === 'nl') return;
-  if (m.k === 'rdb') {
-    if (hs.step === 'transfer' && m.snapshot) loadSnapshot(node, m.snapshot);
-    return;
+
+  /** replicationSetMaster(), up to connecting: a master caches itself, a replica its old link. */
+  setMaster(host: string, wasMaster: boolean): void {
+    this.masterHost = host;
+    this.dropLink(true, true);
+    this.cancelHandshake(true);
+    if (wasMaster) this.cacheMaster('myself');
   }
-  if (m.k !== 'reply') return;
-  const text = m.text;
-  switch (hs.step) {
-    case 'ping':
-      if (!text.startsWith('+') && !text.startsWith('-NOAUTH') && !text.startsWith('-NOPERM')) return cancelHandshake(node, true);
-      hs.step = 'replconf';
-      hs.pendingReplies = 2;
-      sendCmd(node, sock, 'REPLCONF', 'listening-port', '6379');
-      sendCmd(node, sock, 'REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+
+  /** Boot from an RDB with replication info: its id and offset are what we ask for. */
+  restoreFromRdb(repl: ReplInfo): void {
+    this.cacheMaster(repl);
+  }
+
+  /**
+   * The cached master, built here only: from the lost link (its applied offset), from ourselves on
+   * demotion (replicationCacheMasterUsingMyself(): our own id and offset), or from an RDB at boot.
+   */
+  private cacheMaster(from: MasterLink | 'myself' | ReplInfo): void {
+    if (from === 'myself') {
+      const m = this.node.masterSide;
+      this.cachedMaster = { replid: this.node.identity.replid, reploff: m.offset, db: m.slaveseldb === -1 ? 0 : m.slaveseldb };
+    } else if ('sock' in from) {
+      this.cachedMaster = { replid: from.replid, reploff: this.node.hooks.cachedMasterOffset(from), db: from.db };
+    } else this.cachedMaster = { replid: from.replId, reploff: from.replOffset, db: from.replStreamDb };
+  }
+
+  emitRole(): void {
+    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.role', node: this.ctx.name, role: this.masterHost === null ? 'master' : 'slave', master_host: this.masterHost });
+  }
+
+  private emitLink(status: 'up' | 'down'): void {
+    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.link', node: this.ctx.name, master_host: this.masterHost, status, master_repl_offset: this.node.masterSide.offset, replid: this.node.identity.replid });
+    if (status === 'up') this.node.observe('link-up');
+  }
+
+  // ---- connecting and the handshake ----
+
+  private send(sock: Socket, m: ToMaster): void {
+    if (sock.state === 'open' && sock.alive) this.ctx.send(sock, m, toMasterBytes(m));
+  }
+
+  private sendCmd(sock: Socket, ...args: string[]): void {
+    this.send(sock, { k: 'cmd', args });
+  }
+
+  /** REPLICAOF took effect: connect now, and tell the trace the role. */
+  startConnecting(): void {
+    this.replState = 'connect';
+    this.emitRole();
+    this.connectWithMaster();
+  }
+
+  /** connectWithMaster(). An unknown host behaves like a closed port: the attempt fails, retried each second. */
+  private connectWithMaster(): void {
+    const host = this.masterHost;
+    if (host === null || !this.ctx.hostExists(host)) return;
+    this.replState = 'connecting';
+    const handler: SocketHandler = {
+      onOpen: (s) => this.onOpen(s),
+      onMessage: (s, payload) => this.onMessage(s, payload as ToReplica),
+      onClose: (s) => this.onClose(s),
+    };
+    const sock = this.ctx.connect(host, handler, this.node.cfg['repl-timeout'] * 1_000_000);
+    this.handshake = { sock, step: 'connecting', pendingReplies: 0, lastIoUs: this.ctx.nowUs(), full: null, queued: [] };
+  }
+
+  private current(sock: Socket): boolean {
+    return this.node.alive && ((this.handshake !== null && this.handshake.sock === sock) || (this.link !== null && this.link.sock === sock));
+  }
+
+  private onOpen(sock: Socket): void {
+    if (!this.current(sock)) return;
+    const hs = this.handshake!;
+    hs.step = 'ping';
+    hs.lastIoUs = this.ctx.nowUs();
+    this.replState = 'handshake';
+    this.sendCmd(sock, 'PING');
+  }
+
+  private onClose(sock: Socket): void {
+    if (!this.current(sock)) return;
+    if (this.link !== null && this.link.sock === sock) this.handleMasterLinkLost(true, false);
+    else this.cancelHandshake(false);
+  }
+
+  /** Abort a handshake or transfer in progress; the cron retries within a second. */
+  private cancelHandshake(closeSocket: boolean): void {
+    const hs = this.handshake;
+    if (!hs) return;
+    this.handshake = null;
+    if (closeSocket) this.ctx.close(hs.sock);
+    if (this.masterHost !== null) this.replState = 'connect';
+    if (this.node.loading) this.node.abortLoad();
+  }
+
+  private onMessage(sock: Socket, m: ToReplica): void {
+    if (!this.current(sock)) return;
+    const now = this.ctx.nowUs();
+    const hs = this.handshake;
+    if (hs !== null && this.node.loading) {
+      hs.queued.push(m);
       return;
-    case 'replconf':
-      if (--hs.pendingReplies > 0) return;
-      hs.step = 'psync';
-      sendPsync(node, sock);
-      return;
-    case 'psync':
-      onPsyncReply(node, sock, text);
-      return;
-    default:
-      return;
-  }
-}
-
-function sendPsync(node: RedisNode, sock: Socket): void {
-  const cm = node.cachedMaster;
-  const args = cm ? ['PSYNC', cm.replid, String(cm.reploff + 1)] : ['PSYNC', '?', '-1'];
-  if (node.failover.state === 'failover-in-progress') args.push('FAILOVER');
-  sendCmd(node, sock, ...args);
-}
-
-function onPsyncReply(node: RedisNode, sock: Socket, text: string): void {
-  const hs = node.handshake!;
-  const parts = text.slice(1).split(' ');
-  if (text.startsWith('+FULLRESYNC')) {
-    const offset = Number(parts[2]);
-    hs.full = { replid: parts[1] ?? '', offset: Number.isFinite(offset) ? offset : -1 };
-    hs.step = 'transfer';
-    node.replState = 'transfer';
-    node.failoverPsyncAnswered(true);
-    return;
-  }
-  if (text.startsWith('+CONTINUE')) {
-    const cm = node.cachedMaster!;
-    const newId = parts[1];
-    if (newId && newId.length === 40 && newId !== cm.replid) {
-      const prev = cm.replid;
-      node.replid2 = cm.replid;
-      node.secondReplOffset = node.masterReplOffset + 1;
-      node.replid = newId;
-      cm.replid = newId;
-      emitReplid(node, 'continue-new-id', prev);
-      if (node.mutant !== 'sub-replicas-kept-on-new-id') disconnectReplicas(node, 'master changed replication id');
     }
-    node.handshake = null;
-    node.cachedMaster = null;
-    node.master = { sock, replid: cm.replid, reploff: cm.reploff, readReploff: cm.reploff, db: cm.db, lastInteractionUs: node.ctx.nowUs(), multi: null };
-    node.replState = 'connected';
-    if (node.buffer === null) createBacklog(node);
-    node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.sync', node: node.name, master: sock.remote, kind: 'continue', replid: node.replid, offset: node.masterReplOffset });
-    node.emitLink('up');
-    node.failoverPsyncAnswered(true);
-    return;
-  }
-  // -NOMASTERLINK, -LOADING, or an error: try again later, keeping the cached master
-  node.failoverPsyncAnswered(false);
-  cancelHandshake(node, true);
-}
-
-/** The snapshot arrived: replicationAttachToNewMaster(), then a load that takes time. */
-function loadSnapshot(node: RedisNode, snapshot: RdbSnapshot): void {
-  node.cachedMaster = null;
-  disconnectReplicas(node, 'full sync from master');
-  freeBacklog(node);
-  node.ctx.disk.write(RDB_FILENAME, snapshot, snapshot.sizeBytes);
-  node.startLoad(snapshot, loadDurationUs(snapshot.sizeBytes), () => finishFullSync(node, snapshot));
-}
-
-function finishFullSync(node: RedisNode, snapshot: RdbSnapshot): void {
-  const hs = node.handshake!;
-  const full = hs.full!;
-  node.handshake = null;
-  node.master = {
-    sock: hs.sock,
-    replid: full.replid,
-    reploff: full.offset,
-    readReploff: full.offset,
-    db: snapshot.repl ? snapshot.repl.replStreamDb : 0,
-    lastInteractionUs: node.ctx.nowUs(),
-    multi: null,
-  };
-  const prev = node.replid;
-  node.replid = full.replid;
-  node.masterReplOffset = full.offset;
-  clearReplicationId2(node);
-  createBacklog(node);
-  node.replState = 'connected';
-  emitReplid(node, 'full-sync', prev);
-  node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.sync', node: node.name, master: hs.sock.remote, kind: 'full', replid: node.replid, offset: node.masterReplOffset });
-  node.emitLink('up');
-  if (node.cfg['rdb-del-sync-files'] && node.cfg.save.length === 0) node.ctx.disk.delete(RDB_FILENAME);
-  for (const m of hs.queued) {
-    if (node.master === null || node.master.sock !== hs.sock) break;
-    onMessage(node, hs.sock, m);
-  }
-}
-
-/** Apply one stream entry from the master; only applied bytes move the offset and are proxied. */
-function applyEntry(node: RedisNode, entry: StreamEntry, skip: number): void {
-  const link = node.master!;
-  link.readReploff += entry.bytes - skip;
-  if (skip > 0) {
-    // a stream that starts inside a command is a protocol error: the link is dropped, not cached
-    handleMasterLinkLost(node, false, true);
-    return;
-  }
-  const name = entry.args[0]!.toUpperCase();
-  if (link.multi !== null) {
-    link.multi.push(entry);
-    if (name !== 'EXEC') return;
-    const tx = link.multi;
-    link.multi = null;
-    for (let i = 1; i < tx.length - 1; i++) execFromMaster(node, link, tx[i]!);
-    for (const e of tx) {
-      link.reploff += e.bytes;
-      emitStream(node, 'redis.applied', link.replid, e);
+    if (this.link !== null) {
+      this.link.lastInteractionUs = now;
+      if (m.k === 'entry') this.applyEntry(m.entry, m.skip);
+      return;
     }
-    proxyApplied(node, tx);
-    return;
+    if (hs === null) return;
+    hs.lastIoUs = now;
+    if (m.k === 'nl') return;
+    if (m.k === 'rdb') {
+      if (hs.step === 'transfer' && m.snapshot) this.loadSnapshot(m.snapshot);
+      return;
+    }
+    if (m.k !== 'reply') return;
+    const text = m.text;
+    switch (hs.step) {
+      case 'ping':
+        if (!text.startsWith('+') && !text.startsWith('-NOAUTH') && !text.startsWith('-NOPERM')) return this.cancelHandshake(true);
+        hs.step = 'replconf';
+        hs.pendingReplies = 2;
+        this.sendCmd(sock, 'REPLCONF', 'listening-port', '6379');
+        this.sendCmd(sock, 'REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+        return;
+      case 'replconf':
+        if (--hs.pendingReplies > 0) return;
+        hs.step = 'psync';
+        this.sendPsync(sock);
+        return;
+      case 'psync':
+        this.onPsyncReply(sock, text);
+        return;
+      default:
+        return;
+    }
   }
-  if (name === 'MULTI') {
-    link.multi = [entry];
-    return;
-  }
-  execFromMaster(node, link, entry);
-  link.reploff += entry.bytes;
-  emitStream(node, 'redis.applied', link.replid, entry);
-  proxyApplied(node, [entry]);
-}
 
-function execFromMaster(node: RedisNode, link: MasterLink, entry: StreamEntry): void {
-  const args = entry.args as string[];
-  const name = args[0]!.toUpperCase();
-  if (name === 'SELECT') {
-    const db = parseDb(args[1]);
-    if (db !== null) link.db = db;
-    return;
-  }
-  if (name === 'PING') return;
-  if (name === 'REPLCONF') {
-    // GETACK: the ACK reports the offset from before these bytes
-    if ((args[1] ?? '').toUpperCase() === 'GETACK') send(node, link.sock, { k: 'ack', offset: link.reploff });
-    return;
-  }
-  const spec = dataCommand(name);
-  if (!spec) return; // an unknown command from the master is ignored, as propagation-error-behavior ignore does
-  node.execData(spec, args, link.db, true);
-}
+  // ---- PSYNC and its answers ----
 
-/** The master link died. cache: keep a cached master for PSYNC (not after a protocol error). */
-export function handleMasterLinkLost(node: RedisNode, cache: boolean, closeSocket: boolean): void {
-  const link = node.master;
-  if (!link) return;
-  node.master = null;
-  if (closeSocket) node.ctx.close(link.sock);
-  if (cache) {
-    const off = node.mutant === 'cached-master-read-offset' ? link.readReploff : link.reploff;
-    node.cachedMaster = { replid: link.replid, reploff: off, db: link.db };
+  private sendPsync(sock: Socket): void {
+    const cm = this.cachedMaster;
+    const args = cm ? ['PSYNC', cm.replid, String(cm.reploff + 1)] : ['PSYNC', '?', '-1'];
+    if (this.node.failover.state === 'failover-in-progress') args.push('FAILOVER');
+    this.sendCmd(sock, ...args);
   }
-  node.emitLink('down');
-  if (node.masterHost !== null) {
-    node.replState = 'connect';
-    connectWithMaster(node);
-  }
-}
 
-/** The replica half of replicationCron(). */
-export function replicaCron(node: RedisNode): void {
-  if (node.masterHost === null || node.loading) return;
-  const nowS = Math.floor(node.ctx.nowUs() / 1_000_000);
-  const timeoutS = node.cfg['repl-timeout'];
-  const hs = node.handshake;
-  if (hs && nowS - Math.floor(hs.lastIoUs / 1_000_000) > timeoutS) {
-    node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.timeout', node: node.name, what: hs.step === 'transfer' ? 'receiving bulk data from master' : 'connecting to master' });
-    cancelHandshake(node, true);
+  private onPsyncReply(sock: Socket, text: string): void {
+    const node = this.node;
+    const hs = this.handshake!;
+    const parts = text.slice(1).split(' ');
+    if (text.startsWith('+FULLRESYNC')) {
+      const offset = Number(parts[2]);
+      hs.full = { replid: parts[1] ?? '', offset: Number.isFinite(offset) ? offset : -1 };
+      hs.step = 'transfer';
+      this.replState = 'transfer';
+      node.failoverPsyncAnswered(true);
+      return;
+    }
+    if (text.startsWith('+CONTINUE')) {
+      const cm = this.cachedMaster!;
+      const newId = parts[1];
+      if (newId && newId.length === 40 && newId !== cm.replid) {
+        node.identity.continueWithNewId(cm.replid, newId);
+        cm.replid = newId;
+        if (node.hooks.dropSubReplicasOnNewId()) node.masterSide.disconnectReplicas('master changed replication id');
+      }
+      this.handshake = null;
+      this.cachedMaster = null;
+      this.link = { sock, replid: cm.replid, reploff: cm.reploff, readReploff: cm.reploff, db: cm.db, lastInteractionUs: this.ctx.nowUs(), multi: null };
+      this.replState = 'connected';
+      if (node.masterSide.backlog === null) node.masterSide.createBacklog();
+      this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.sync', node: this.ctx.name, master: sock.remote, kind: 'continue', replid: node.identity.replid, offset: node.masterSide.offset });
+      this.emitLink('up');
+      node.failoverPsyncAnswered(true);
+      return;
+    }
+    // -NOMASTERLINK, -LOADING, or an error: try again later, keeping the cached master
+    node.failoverPsyncAnswered(false);
+    this.cancelHandshake(true);
   }
-  const link = node.master;
-  if (link && nowS - Math.floor(link.lastInteractionUs / 1_000_000) > timeoutS) {
-    node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.timeout', node: node.name, what: 'master: no data nor PING received' });
-    handleMasterLinkLost(node, true, true);
+
+  /** The snapshot arrived: replicationAttachToNewMaster(), then a load that takes time. */
+  private loadSnapshot(snapshot: RdbSnapshot): void {
+    this.cachedMaster = null;
+    this.node.masterSide.disconnectReplicas('full sync from master');
+    this.node.masterSide.freeBacklog();
+    this.ctx.disk.write(RDB_FILENAME, snapshot, snapshot.sizeBytes);
+    this.node.startLoad(snapshot, loadDurationUs(snapshot.sizeBytes), () => this.finishFullSync(snapshot));
   }
-  if (node.replState === 'connect') connectWithMaster(node);
-  if (node.master) send(node, node.master.sock, { k: 'ack', offset: node.master.reploff });
+
+  private finishFullSync(snapshot: RdbSnapshot): void {
+    const m = this.node.masterSide;
+    const hs = this.handshake!;
+    const full = hs.full!;
+    this.handshake = null;
+    this.link = {
+      sock: hs.sock,
+      replid: full.replid,
+      reploff: full.offset,
+      readReploff: full.offset,
+      db: snapshot.repl ? snapshot.repl.replStreamDb : 0,
+      lastInteractionUs: this.ctx.nowUs(),
+      multi: null,
+    };
+    m.offset = full.offset;
+    m.createBacklog();
+    this.replState = 'connected';
+    this.node.identity.adoptAfterFullSync(full.replid);
+    this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.sync', node: this.ctx.name, master: hs.sock.remote, kind: 'full', replid: this.node.identity.replid, offset: m.offset });
+    this.emitLink('up');
+    const cfg = this.node.cfg;
+    if (cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
+    for (const msg of hs.queued) {
+      if (this.link === null || this.link.sock !== hs.sock) break;
+      this.onMessage(hs.sock, msg);
+    }
+  }
+
+  // ---- the stream ----
+
+  /** Apply one stream entry from the master; only applied bytes move the offset and are proxied. */
+  private applyEntry(entry: StreamEntry, skip: number): void {
+    const link = this.link!;
+    link.readReploff += entry.bytes - skip;
+    if (skip > 0) {
+      // a stream that starts inside a command is a protocol error: the link is dropped, not cached
+      this.handleMasterLinkLost(false, true);
+      return;
+    }
+    const name = entry.args[0]!.toUpperCase();
+    if (link.multi !== null) {
+      link.multi.push(entry);
+      if (name !== 'EXEC') return;
+      const tx = link.multi;
+      link.multi = null;
+      for (let i = 1; i < tx.length - 1; i++) this.execFromMaster(link, tx[i]!);
+      for (const e of tx) {
+        link.reploff += e.bytes;
+        emitStream(this.ctx, 'redis.applied', link.replid, e);
+      }
+      this.node.masterSide.proxyApplied(tx);
+      return;
+    }
+    if (name === 'MULTI') {
+      link.multi = [entry];
+      return;
+    }
+    this.execFromMaster(link, entry);
+    link.reploff += entry.bytes;
+    emitStream(this.ctx, 'redis.applied', link.replid, entry);
+    this.node.masterSide.proxyApplied([entry]);
+  }
+
+  private execFromMaster(link: MasterLink, entry: StreamEntry): void {
+    const args = entry.args as string[];
+    const name = args[0]!.toUpperCase();
+    if (name === 'SELECT') {
+      const db = parseDb(args[1]);
+      if (db !== null) link.db = db;
+      return;
+    }
+    if (name === 'PING') return;
+    if (name === 'REPLCONF') {
+      // GETACK: the ACK reports the offset from before these bytes
+      if ((args[1] ?? '').toUpperCase() === 'GETACK') this.send(link.sock, { k: 'ack', offset: link.reploff });
+      return;
+    }
+    const spec = dataCommand(name);
+    if (!spec) return; // an unknown command from the master is ignored, as propagation-error-behavior ignore does
+    this.node.execData(spec, args, link.db, true);
+  }
+
+  /** Drop the master link; cache: keep a cached master for PSYNC (not after a protocol error). */
+  private dropLink(cache: boolean, closeSocket: boolean): boolean {
+    const link = this.link;
+    if (!link) return false;
+    this.link = null;
+    if (closeSocket) this.ctx.close(link.sock);
+    if (cache) this.cacheMaster(link);
+    this.emitLink('down');
+    return true;
+  }
+
+  /** The master link died: drop it, and reconnect unless we are no longer a replica. */
+  handleMasterLinkLost(cache: boolean, closeSocket: boolean): void {
+    if (!this.dropLink(cache, closeSocket)) return;
+    if (this.masterHost !== null) {
+      this.replState = 'connect';
+      this.connectWithMaster();
+    }
+  }
+
+  /** The replica half of replicationCron(). */
+  cron(): void {
+    if (this.masterHost === null || this.node.loading) return;
+    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
+    const timeoutS = this.node.cfg['repl-timeout'];
+    const hs = this.handshake;
+    if (hs && nowS - Math.floor(hs.lastIoUs / 1_000_000) > timeoutS) {
+      this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.timeout', node: this.ctx.name, what: hs.step === 'transfer' ? 'receiving bulk data from master' : 'connecting to master' });
+      this.cancelHandshake(true);
+    }
+    const link = this.link;
+    if (link && nowS - Math.floor(link.lastInteractionUs / 1_000_000) > timeoutS) {
+      this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.timeout', node: this.ctx.name, what: 'master: no data nor PING received' });
+      this.handleMasterLinkLost(true, true);
+    }
+    if (this.replState === 'connect') this.connectWithMaster();
+    if (this.link) this.send(this.link.sock, { k: 'ack', offset: this.link.reploff });
+  }
+
+  /** The sockets this side holds, for a process that exits. */
+  sockets(): Socket[] {
+    const out: Socket[] = [];
+    if (this.link) out.push(this.link.sock);
+    if (this.handshake) out.push(this.handshake.sock);
+    return out;
+  }
 }
