@@ -270,6 +270,8 @@ describe('sending and closing', () => {
     net.close(s);
     sched.runUntilIdle();
     expect(logOf('c').closed.filter((c) => c.reason === 'closed')).toEqual([]);
+    expect(events().filter((e) => e.type === 'net.close' && e.host === 'c')).toEqual([]);
+    expect(net.host('c').sockets.size).toBe(0);
   });
 
   it('data and FIN reaching a crashed-and-restarted host are answered with a reset', () => {
@@ -453,5 +455,50 @@ describe('retransmission delay', () => {
   it('a lossy link adds the delay to the arrival time', () => {
     const t = new LinkTable({ latencyUs: 100, jitterUs: 0, loss: 0.2, bandwidthBytesPerSec: 0 });
     expect(t.arrivalUs(t.state('x', 'y'), 0, 10, scripted([true, false]))).toBe(200_100);
+  });
+});
+
+describe('connections in the trace', () => {
+  it('numbers connections from 1, records who connected to whom, and marks the initiating side', () => {
+    const { net, open, events } = setup();
+    const ab = open('a', 'b');
+    const cb = open('c', 'b');
+    expect([ab.out.conn, cb.out.conn]).toEqual([1, 2]);
+    expect(ab.back.conn).toBe(1);
+    expect([ab.out.initiator, ab.back.initiator]).toEqual([true, false]);
+    expect([ab.out.remote, ab.back.remote]).toEqual(['b', 'a']);
+    expect(events().filter((e) => e.type === 'net.connect')).toEqual([
+      { t: 0, type: 'net.connect', conn: 1, from: 'a', to: 'b' },
+      { t: 2000, type: 'net.connect', conn: 2, from: 'c', to: 'b' },
+    ]);
+  });
+
+  it('a handler without onOpen is fine', () => {
+    const { net, sched, logOf } = setup();
+    const got: unknown[] = [];
+    const s = net.connect('a', 'b', { onMessage: (_s, p) => got.push(p), onClose() {} }, 60_000_000);
+    sched.runUntil(5000);
+    expect(s.state).toBe('open');
+    net.send(s, 'hi', 2);
+    sched.runUntil(10_000);
+    expect(logOf('b').got.map((g) => g.payload)).toEqual(['hi']);
+  });
+
+  it('isolate cuts one host from every other, and from nobody else', () => {
+    const { net, events } = setup();
+    net.isolate('b');
+    expect(events().filter((e) => e.type === 'net.partition')).toEqual([
+      { t: 0, type: 'net.partition', blocked: [['b', 'a'], ['b', 'c'], ['a', 'b'], ['c', 'b']] },
+    ]);
+    expect(net.isBlocked('a', 'c')).toBe(false);
+  });
+
+  it('hosts in the same group of a partition still reach each other', () => {
+    const { net, open, sched, logOf } = setup();
+    const ab = open('a', 'b');
+    net.partition([['a', 'b'], ['c']]);
+    net.send(ab.out, 'same side', 1);
+    sched.runUntil(sched.nowUs + 10_000);
+    expect(logOf('b').got.map((g) => g.payload)).toEqual(['same side']);
   });
 });
