@@ -245,3 +245,23 @@ describe('rebase (a master restarting from its RDB continues at the old offset)'
     expect(buf.firstByte).toBe(1_000_001 + BLOCK);
   });
 });
+
+describe('a long-running master', () => {
+  it('after thousands of trimmed blocks, a pin still holds the block it points into', () => {
+    let pinned = Number.POSITIVE_INFINITY;
+    const buf = new ReplBuffer(0, () => pinned);
+    const all = feedN(buf, 2100, BLOCK, 2 * BLOCK); // one full block per write
+    // dropping a block must leave more than the size: three blocks stay
+    expect(buf.histlen).toBe(3 * BLOCK);
+    expect(buf.firstByte).toBe(2097 * BLOCK + 1);
+    expect(buf.readFrom(buf.firstByte).entries).toEqual(all.slice(2097));
+    pinned = buf.firstByte; // a replica now needs the whole backlog
+    feedN(buf, 5, BLOCK, 2 * BLOCK);
+    expect(buf.firstByte).toBe(2097 * BLOCK + 1);
+    expect(buf.histlen).toBe(8 * BLOCK);
+    pinned = Number.POSITIVE_INFINITY;
+    buf.feed(['SET'], 28, 2 * BLOCK);
+    expect(buf.histlen).toBe(2 * BLOCK + 28);
+    expect(buf.endOffset).toBe(2105 * BLOCK + 28);
+  });
+});
