@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/cluster/world.js';
 import { Runner } from '../../sim/cluster/runner.js';
 import { PropertySet } from '../../properties/index.js';
+import type { TraceEvent } from '../../sim/trace-events.js';
 import { validateScenario } from '../../scenarios/load.js';
 import { HeadTail, simulate } from '../../sim/harness/simulate.js';
 
@@ -16,20 +17,23 @@ function longRun(phaseMs: number, families: Record<string, unknown>) {
     workload: { writesPerSec: 50, keys: 100, valueSize: 1000 },
     faults: { phaseMs, families },
   }, 'long');
-  const w = new World({ seed: 3, config: sc.config!, nodes: { p: {}, r1: { replicaof: 'p' }, r2: { replicaof: 'p' } } });
   const props = new PropertySet({});
   let streamEntries = 0;
   let observations = 0;
   let maxStreamKept = 0;
   let maxPositionsKept = 0;
-  const [equal, , stream] = props.all as unknown as { kept: number }[];
-  w.trace.subscribe((e) => {
+  const kept = (name: string) => props.all.find((p) => p.name === name) as unknown as { kept: number };
+  const equal = kept('equal-id-offset-equal-data');
+  const stream = kept('stream-prefix');
+  // the properties see every event from the first on, as simulate() attaches them
+  const observe = (e: TraceEvent) => {
     props.onEvent(e);
     if (e.type === 'redis.stream') streamEntries++;
     if (e.type === 'redis.obs') observations++;
-    maxStreamKept = Math.max(maxStreamKept, stream!.kept);
-    maxPositionsKept = Math.max(maxPositionsKept, equal!.kept);
-  });
+    maxStreamKept = Math.max(maxStreamKept, stream.kept);
+    maxPositionsKept = Math.max(maxPositionsKept, equal.kept);
+  };
+  const w = new World({ seed: 3, config: sc.config!, nodes: { p: {}, r1: { replicaof: 'p' }, r2: { replicaof: 'p' } }, observers: [observe] });
   const runner = new Runner(w, sc);
   runner.run();
   return { streamEntries, observations, maxStreamKept, maxPositionsKept, violations: props.finish({ master: null, get: () => null }), report: props.report() };
