@@ -105,6 +105,22 @@ describe('trimming in whole blocks', () => {
     expect(buf.firstByte).toBe(BLOCK + 1);
   });
 
+  it('a block opened by a write that overflowed the tail starts at the overflow\'s first byte', () => {
+    let pinned = Number.POSITIVE_INFINITY;
+    const buf = new ReplBuffer(0, () => pinned);
+    buf.feed(['a'], 20000, 1e9);
+    buf.feed(['b'], 10000, 1e9); // block 2 starts at 20441
+    buf.feed(['c'], 10880, 1e9); // fills block 2 exactly: bytes 20441..40880
+    buf.feed(['d'], 10, 1e9); // block 3
+    pinned = 40880; // the replica still needs the last byte of block 2
+    buf.trim(1);
+    expect(buf.firstByte).toBe(BLOCK + 1);
+    pinned = 40881;
+    buf.trim(1);
+    expect(buf.firstByte).toBe(2 * BLOCK + 1);
+    expect(buf.histlen).toBe(10);
+  });
+
   it('a write bigger than a block gets one block of its own size', () => {
     const buf = new ReplBuffer(0, NONE);
     buf.feed(['huge'], 50000, 1); // one block of 57304 usable bytes, 50000 used
