@@ -1,6 +1,8 @@
 // A Redis dataset: databases 0-15 of string and list keys with millisecond expiry, and an
 // order-independent digest (like DEBUG DIGEST) kept up to date on every change.
 
+import { FNV_OFFSET, MURMUR_M, TwoLaneHash } from '../kernel/hash.js';
+
 export const DB_COUNT = 16;
 /** Unix time in ms at simulated time 0, so absolute expiry timestamps have real Redis's 13 digits. */
 export const EPOCH_MS = 1_700_000_000_000;
@@ -16,27 +18,17 @@ export interface Entry {
 }
 
 function entryHash(db: number, key: string, e: { value: Value; expireAtMs: number }): [number, number] {
-  let a = 0x811c9dc5 ^ db;
-  let b = 0x9747b28c ^ Math.imul(db + 1, 0x5bd1e995);
-  const mix = (s: string) => {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    a = Math.imul(a ^ 0xff, 0x01000193);
-    b = Math.imul(b ^ 0xff, 0x5bd1e995);
-  };
-  mix(key);
+  const h = new TwoLaneHash(FNV_OFFSET ^ db, 0x9747b28c ^ Math.imul(db + 1, MURMUR_M), 13, 0xff);
+  h.update(key);
   if (typeof e.value === 'string') {
-    mix('s');
-    mix(e.value);
+    h.update('s');
+    h.update(e.value);
   } else {
-    mix('l');
-    for (const item of e.value) mix(item);
+    h.update('l');
+    for (const item of e.value) h.update(item);
   }
-  if (e.expireAtMs) mix(String(e.expireAtMs));
+  if (e.expireAtMs) h.update(String(e.expireAtMs));
+  let { a, b } = h;
   // final avalanche so that XOR-combining per-key hashes does not cancel structure
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);

@@ -2,6 +2,7 @@
 // backlog, selected db) and its feeding, connected replicas, the PSYNC decision of
 // masterTryPartialResynchronization(), full sync through a disk BGSAVE, output-buffer limits, the cron.
 
+import { hashStrings } from '../kernel/hash.js';
 import type { Socket, SocketHandler } from '../net/network.js';
 import type { NodeContext } from './context.js';
 import type { RedisConfig } from './config.js';
@@ -61,17 +62,7 @@ export interface MasterHost {
 
 /** A stream entry generated (redis.stream) or applied (redis.applied) by a node, for the properties. */
 export function emitStream(ctx: NodeContext, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
-  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: hashArgs(e.args) });
-}
-
-/** A short hash of a command's arguments (FNV-1a, 8 hex digits). */
-function hashArgs(args: readonly string[]): string {
-  let h = 0x811c9dc5;
-  for (const a of args) {
-    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
+  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: hashStrings(e.args) });
 }
 
 export class MasterSide implements PingStream {
