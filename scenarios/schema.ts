@@ -57,6 +57,7 @@ export const DEFAULTS = {
   waitTimeoutMs: 60_000,
   /** settle steps and the fault phase's settle: how long convergence may take. */
   settleMs: 60_000,
+  workload: { keys: 100, dbs: 1, valueSize: 8, commands: ['SET'] as ('SET' | 'INCR' | 'APPEND' | 'RPUSH' | 'DEL' | 'EXPIRE' | 'MULTI')[] },
 } as const;
 
 /** One step: `op` and an optional comment, then the op's own fields (the `required` ones without Optional). */
@@ -170,10 +171,10 @@ const workload = Type.Object(
     writesPerSec: opt(Type.Number({ minimum: 0, maximum: 100000 })),
     burstMs: opt(Type.Number({ exclusiveMinimum: 0, 'x-hint': 'write only during bursts this long...' })),
     idleMs: opt(Type.Number({ minimum: 0, 'x-hint': '...separated by idle gaps this long' })),
-    keys: opt(Type.Integer({ minimum: 1 })),
-    dbs: opt(Type.Integer({ minimum: 1, maximum: 16, 'x-hint': 'spread writes over databases 0..dbs-1' })),
-    valueSize: opt(Type.Integer({ minimum: 0, maximum: 1048576 })),
-    commands: opt(Type.Array(raw<(typeof WORKLOAD_COMMANDS)[number]>({ enum: WORKLOAD_COMMANDS }), { minItems: 1 })),
+    keys: opt(Type.Integer({ minimum: 1, default: DEFAULTS.workload.keys })),
+    dbs: opt(Type.Integer({ minimum: 1, maximum: 16, default: DEFAULTS.workload.dbs, 'x-hint': 'spread writes over databases 0..dbs-1' })),
+    valueSize: opt(Type.Integer({ minimum: 0, maximum: 1048576, default: DEFAULTS.workload.valueSize })),
+    commands: opt(Type.Array(raw<(typeof WORKLOAD_COMMANDS)[number]>({ enum: WORKLOAD_COMMANDS }), { minItems: 1, default: DEFAULTS.workload.commands })),
   },
   { additionalProperties: false },
 );

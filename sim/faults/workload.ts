@@ -1,6 +1,7 @@
 // The background writes of a fault phase: commands to the orchestrator's master at exponential
 // intervals (writesPerSec), drawn from the `workload` stream, only during bursts when burstMs is set.
 
+import { DEFAULTS } from '../../scenarios/schema.js';
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
 import type { Workload } from '../../scenarios/types.js';
@@ -65,12 +66,12 @@ export class WriteWorkload {
     const target = this.orch.master;
     if (target === null || !w.isRunning(target)) return;
     const r = this.r;
-    const keys = this.load?.keys ?? 100;
-    const dbs = this.load?.dbs ?? 1;
+    const keys = this.load?.keys ?? DEFAULTS.workload.keys;
+    const dbs = this.load?.dbs ?? DEFAULTS.workload.dbs;
     if (dbs > 1) w.call(target, ['SELECT', String(r.int(0, dbs - 1))]);
-    const kind = r.pick(this.load?.commands ?? ['SET']);
+    const kind = r.pick(this.load?.commands ?? DEFAULTS.workload.commands);
     const key = `k${r.int(0, keys - 1)}`;
-    const value = `v${this.writes}`.padEnd(this.load?.valueSize ?? 8, '.');
+    const value = `v${this.writes}`.padEnd(this.load?.valueSize ?? DEFAULTS.workload.valueSize, '.');
     const cmds: string[][] =
       kind === 'SET' ? [['SET', key, value]]
       : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]

@@ -3,6 +3,7 @@
 // writes, partitions, crashes, restarts, REPLICAOFs ... and a final `settle`, so that a shrunk
 // failure reads like a hand-written scenario and its events can be removed one by one.
 
+import { DEFAULTS } from '../../scenarios/schema.js';
 import type { Scenario, Step } from '../../scenarios/types.js';
 import type { TraceSink } from '../kernel/trace.js';
 
@@ -133,7 +134,7 @@ export function explicitFaultPhase(sc: Scenario, events: readonly PhaseEvent[], 
     }
   }
 
-  const valueSize = sc.workload?.valueSize ?? 8;
+  const valueSize = sc.workload?.valueSize ?? DEFAULTS.workload.valueSize;
   const timeline: Step[] = [];
   let now = t0;
   const sleepUntil = (t: number) => {
@@ -159,7 +160,7 @@ export function explicitFaultPhase(sc: Scenario, events: readonly PhaseEvent[], 
       sleepUntil(a.t);
       const w = a.write;
       const command = (args: string[]): Step => ({ op: 'command', node: w.node, args, mayFail: true });
-      if ((sc.workload?.dbs ?? 1) > 1) timeline.push(command(['SELECT', String(w.db)]));
+      if ((sc.workload?.dbs ?? DEFAULTS.workload.dbs) > 1) timeline.push(command(['SELECT', String(w.db)]));
       const group = acts.slice(i, j).map((x) => (x as Extract<Action, { write: unknown }>).write);
       const argsOf = (x: typeof w): string[] => {
         const value = x.value ?? `v${x.n}`.padEnd(valueSize, '.');
@@ -188,7 +189,7 @@ export function explicitFaultPhase(sc: Scenario, events: readonly PhaseEvent[], 
     timeline.push({
       op: 'write', node: a.write.node, count, prefix: 'k', valueSize,
       ...(intervalMs > 0 ? { intervalMs } : {}),
-      ...((sc.workload?.dbs ?? 1) > 1 ? { db: a.write.db } : {}),
+      ...((sc.workload?.dbs ?? DEFAULTS.workload.dbs) > 1 ? { db: a.write.db } : {}),
     });
     now += intervalMs * 1000 * (count - 1);
     i = j;
