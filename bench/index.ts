@@ -3,7 +3,7 @@
 
 import { runKernelBench, type Measure } from './kernel.js';
 import { simulate } from '../sim/harness/simulate.js';
-import { swarmScenario } from '../scenarios/swarm.js';
+import { swarmScenario } from '../sim/scenario/swarm.js';
 import { runMemoryBench } from './memory.js';
 
 const fmt = (m: Measure) => `${(m.perSec / 1e6).toFixed(2)} M events/s (${m.events} events in ${m.ms.toFixed(0)} ms)`;

@@ -3,7 +3,7 @@
 // heap size (it grows old space lazily), so it is reported separately by the README's recipe.
 
 import { simulate } from '../sim/harness/simulate.js';
-import type { Scenario } from '../scenarios/types.js';
+import type { Scenario } from '../sim/scenario/types.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

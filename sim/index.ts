@@ -7,17 +7,17 @@ export { Rng, RngStream, validateSeed, type Seed } from './kernel/rng.js';
 export { Trace, MemorySink, TRACE_VERSION, type TraceSink } from './kernel/trace.js';
 export { Network } from './net/network.js';
 export { UserError, EventBudgetExceeded } from './errors.js';
-export { validateScenario, parseScenarioText, loadScenarioFile } from '../scenarios/load.js';
-export type { Scenario, Step } from '../scenarios/types.js';
+export { validateScenario, parseScenarioText, loadScenarioFile } from './scenario/load.js';
+export type { Scenario, Step } from './scenario/types.js';
 export type { TraceEvent } from './trace-events.js';
 export { MUTANTS, MUTANT_NAMES, type MutantName } from './redis/mutants.js';
 export { runStatus, type SummaryEvent } from './harness/simulate.js';
-export type { Failure, FailureKind } from './cluster/runner.js';
+export type { Failure, FailureKind } from './scenario/runner.js';
 export { PROPERTY_NAMES, LIVENESS_PROPERTIES, type PropertyName, type PropertyReport, type Violation } from '../properties/index.js';
 // The built-in scenarios (`replsim list`), by name; `swarm` is generated from the seed.
 export { builtinNames, loadBuiltin, builtinDescription } from './harness/sources.js';
 export { parseSeeds } from './harness/seeds.js';
-export { swarmScenario } from '../scenarios/swarm.js';
+export { swarmScenario } from './scenario/swarm.js';
 // What `replsim sweep`, `replay` and `shrink` do, for a user's own harness.
 export { sweep, defaultWorkers, type SweepOptions, type SweepSummary } from './harness/sweep.js';
 export type { SweepOutcome } from './harness/task.js';

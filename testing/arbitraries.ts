@@ -3,7 +3,7 @@
 // explicit steps, so that a failure shrinks step by step.
 
 import fc from 'fast-check';
-import type { ConfigMap, FaultFamily, FaultFamilyName, Scenario, Step } from '../scenarios/types.js';
+import type { ConfigMap, FaultFamily, FaultFamilyName, Scenario, Step } from '../sim/scenario/types.js';
 
 export interface ArbTopologyOptions {
   /** Number of nodes (default 3 to 5). */

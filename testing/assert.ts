@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate, type RunResult } from '../sim/harness/simulate.js';
-import type { Failure } from '../sim/cluster/runner.js';
+import type { Failure } from '../sim/scenario/runner.js';
 import type { GeneratedCase } from './arbitraries.js';
 
 /** One line per failure: `property stream-prefix at 12.345 ms [p, r1]: <message>`. */

@@ -1,6 +1,6 @@
 // The fault families by name, as scenarios name them in faults.families.
 
-import type { FaultFamilyName } from '../../scenarios/types.js';
+import type { FaultFamilyName } from '../scenario/types.js';
 import type { FaultFamilyModule } from './family.js';
 import { linkKill } from './link-kill.js';
 import { replicaKill } from './replica-kill.js';

@@ -3,7 +3,7 @@
 
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
-import type { FaultFamily } from '../../scenarios/types.js';
+import type { FaultFamily } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 
 /** What the fault phase gives a family. */

@@ -4,7 +4,7 @@
 
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
-import type { FaultFamily, FaultFamilyName, Scenario, Workload } from '../../scenarios/types.js';
+import type { FaultFamily, FaultFamilyName, Scenario, Workload } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 import { FAULT_FAMILIES } from './families.js';
 import type { Fault, FaultEnv } from './family.js';

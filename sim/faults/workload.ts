@@ -1,10 +1,10 @@
 // The background writes of a fault phase: commands to the orchestrator's master at exponential
 // intervals (writesPerSec), drawn from the `workload` stream, only during bursts when burstMs is set.
 
-import { DEFAULTS } from '../../scenarios/schema.js';
+import { DEFAULTS } from '../scenario/schema.js';
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
-import type { Workload } from '../../scenarios/types.js';
+import type { Workload } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 import { isError } from '../redis/reply.js';
 

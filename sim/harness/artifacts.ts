@@ -4,13 +4,13 @@
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Scenario } from '../../scenarios/types.js';
-import type { Failure } from '../cluster/runner.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Failure } from '../scenario/runner.js';
 import { TOOL_VERSION, type RunStatus } from './simulate.js';
 import { UserError } from '../errors.js';
 import type { Seed } from '../kernel/rng.js';
 import { MUTANT_NAMES } from '../redis/mutants.js';
-import { parseJsonText, validateScenario } from '../../scenarios/load.js';
+import { parseJsonText, validateScenario } from '../scenario/load.js';
 
 export const ARTIFACT_FORMAT = 1;
 

@@ -3,8 +3,8 @@
 // writes, partitions, crashes, restarts, REPLICAOFs ... and a final `settle`, so that a shrunk
 // failure reads like a hand-written scenario and its events can be removed one by one.
 
-import { DEFAULTS } from '../../scenarios/schema.js';
-import type { Scenario, Step } from '../../scenarios/types.js';
+import { DEFAULTS } from '../scenario/schema.js';
+import type { Scenario, Step } from '../scenario/types.js';
 import type { TraceSink } from '../kernel/trace.js';
 
 /** A trace event as the sink keeps it (only the types below). */

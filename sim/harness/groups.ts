@@ -1,7 +1,7 @@
 // Grouping a sweep's failing seeds by what failed: the property or check, and the shape of the
 // message with numbers, hex ids and node names replaced, so 200 seeds that break one rule are one line.
 
-import type { Failure } from '../cluster/runner.js';
+import type { Failure } from '../scenario/runner.js';
 import type { RunStatus } from './simulate.js';
 
 /** The failure a seed is known by: a property violation first, then any safety failure, then liveness. */

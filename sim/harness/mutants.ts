@@ -9,7 +9,7 @@ import { primaryFailure } from './groups.js';
 import { simulate } from './simulate.js';
 import { builtinNames, GENERATORS, loadBuiltin } from './sources.js';
 import { shrink, failureSignature } from './shrink.js';
-import { SWARM_NAME, swarmScenario } from '../../scenarios/swarm.js';
+import { SWARM_NAME, swarmScenario } from '../scenario/swarm.js';
 import { makeShrunkArtifact, writeJsonAtomic } from './artifacts.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,9 +6,9 @@
 // databases, config and network settings are removed one by one. Deterministic (the same input
 // always shrinks to the same scenario) and bounded by a budget of simulations.
 
-import type { FaultFamilyName, Scenario, Step } from '../../scenarios/types.js';
+import type { FaultFamilyName, Scenario, Step } from '../scenario/types.js';
 import { simulate, type RunResult } from './simulate.js';
-import type { Failure } from '../cluster/runner.js';
+import type { Failure } from '../scenario/runner.js';
 import type { MutantName } from '../redis/mutants.js';
 import type { Seed } from '../kernel/rng.js';
 import { explicitFaultPhase, PhaseEventSink, renumberChangedSince, type WriteForm } from './fault-steps.js';

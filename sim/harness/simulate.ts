@@ -2,13 +2,13 @@
 // the fault phase, and returns the result that the CLI renders and writes as artifacts.
 
 import { World } from '../cluster/world.js';
-import { Runner, type Failure } from '../cluster/runner.js';
+import { Runner, type Failure } from '../scenario/runner.js';
 import { validateSeed, type Seed } from '../kernel/rng.js';
 import { TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
 import { hashText } from '../kernel/hash.js';
 import { LimitExceeded } from '../errors.js';
-import { validateScenario } from '../../scenarios/load.js';
-import type { Scenario } from '../../scenarios/types.js';
+import { validateScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
 import { infoFields, type InfoValue } from '../redis/info.js';

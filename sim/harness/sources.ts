@@ -4,10 +4,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { loadScenarioFile } from '../../scenarios/load.js';
-import type { Scenario } from '../../scenarios/types.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
 import { UserError } from '../errors.js';
-import { SWARM_DESCRIPTION, SWARM_NAME, swarmScenario } from '../../scenarios/swarm.js';
+import { SWARM_DESCRIPTION, SWARM_NAME, swarmScenario } from '../scenario/swarm.js';
 import type { Seed } from '../kernel/rng.js';
 import { isArtifactDocument, validateArtifact, type Artifact } from './artifacts.js';
 

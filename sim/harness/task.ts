@@ -2,8 +2,8 @@
 
 import { simulate, type SimulateOptions } from './simulate.js';
 import { LimitExceeded, formatSimTime } from '../errors.js';
-import type { Scenario } from '../../scenarios/types.js';
-import type { Failure } from '../cluster/runner.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Failure } from '../scenario/runner.js';
 import type { MutantName } from '../redis/mutants.js';
 import { scenarioFor, type ScenarioSource } from './sources.js';
 

@@ -1,7 +1,7 @@
 // Failure groups: seeds that break the same rule in the same way are one group, whatever the
 // numbers, replication ids and node names in their messages; another property or check is another group.
 import { describe, expect, it } from 'vitest';
-import type { Failure } from '../../sim/cluster/runner.js';
+import type { Failure } from '../../sim/scenario/runner.js';
 import { failureGroupKey, groupFailures, messageShape, primaryFailure } from '../../sim/harness/groups.js';
 
 const prop = (property: string, message: string, node: string[] = []): Failure => ({ kind: 'property', property, message, time_us: 1, node });

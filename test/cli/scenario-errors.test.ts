@@ -2,7 +2,7 @@
 // what would be valid. The validator is checked in-process (cheap); a few files go through the CLI.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { jsonErrorOffset, parseScenarioText, validateScenario } from '../../scenarios/load.js';
+import { jsonErrorOffset, parseScenarioText, validateScenario } from '../../sim/scenario/load.js';
 import { builtinNames } from '../../sim/harness/sources.js';
 import { UserError } from '../../sim/errors.js';
 import { fcParams } from '../support/fc.js';

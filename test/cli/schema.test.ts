@@ -1,13 +1,13 @@
-// scenarios/scenario.schema.json is generated from scenarios/schema.ts (`npm run schema`); the
+// scenarios/scenario.schema.json is generated from sim/scenario/schema.ts (`npm run schema`); the
 // checked-in file must be what the schema gives now, and it must be the schema the loader enforces.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { schemaText } from '../../scenarios/schema.js';
-import { validateScenario } from '../../scenarios/load.js';
+import { schemaText } from '../../sim/scenario/schema.js';
+import { validateScenario } from '../../sim/scenario/load.js';
 import { UserError } from '../../sim/errors.js';
 
 describe('scenario.schema.json', () => {
-  it('is up to date with scenarios/schema.ts', () => {
+  it('is up to date with sim/scenario/schema.ts', () => {
     const onDisk = readFileSync(new URL('../../scenarios/scenario.schema.json', import.meta.url), 'utf8');
     expect(JSON.parse(schemaText)).toEqual(JSON.parse(onDisk)); // readable diff first
     expect(onDisk).toBe(schemaText);

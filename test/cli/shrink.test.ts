@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shrink, failureSignature } from '../../sim/harness/shrink.js';
 import { simulate } from '../../sim/harness/simulate.js';
-import { swarmScenario } from '../../scenarios/swarm.js';
-import { loadScenarioFile } from '../../scenarios/load.js';
+import { swarmScenario } from '../../sim/scenario/swarm.js';
+import { loadScenarioFile } from '../../sim/scenario/load.js';
 import { loadBuiltin } from '../../sim/harness/sources.js';
-import type { Scenario } from '../../scenarios/types.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 import type { MutantName } from '../../sim/redis/mutants.js';
 import { cli, expectUserError, FIX, json, tempDir } from './cli.js';
 

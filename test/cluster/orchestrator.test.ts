@@ -2,7 +2,7 @@
 // that stays unreachable.
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/harness/simulate.js';
-import type { Scenario } from '../../scenarios/types.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 
 function decision(r: ReturnType<typeof simulate>) {
   return r.events.find((e) => e.type === 'x.orch.decision') as { chosen: string; candidates: { node: string }[] } | undefined;

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { simulate } from '../../sim/harness/simulate.js';
 import { builtinNames, loadBuiltin } from '../../sim/harness/sources.js';
-import { swarmScenario } from '../../scenarios/swarm.js';
+import { swarmScenario } from '../../sim/scenario/swarm.js';
 
 export const FIXTURE = fileURLToPath(new URL('../fixtures/trace-hashes.json', import.meta.url));
 

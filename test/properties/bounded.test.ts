@@ -3,10 +3,10 @@
 // size of the structures (RSS is measured in bench/, never asserted).
 import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/cluster/world.js';
-import { Runner } from '../../sim/cluster/runner.js';
+import { Runner } from '../../sim/scenario/runner.js';
 import { PropertySet } from '../../properties/index.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
-import { validateScenario } from '../../scenarios/load.js';
+import { validateScenario } from '../../sim/scenario/load.js';
 import { HeadTail, simulate } from '../../sim/harness/simulate.js';
 
 function longRun(phaseMs: number, families: Record<string, unknown>) {

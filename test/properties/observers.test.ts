@@ -4,7 +4,7 @@
 // subscribed after the world had started its nodes.
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/harness/simulate.js';
-import type { Scenario } from '../../scenarios/types.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
 
 const BASE = {

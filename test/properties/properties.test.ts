@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/harness/simulate.js';
 import { loadBuiltin } from '../../sim/harness/sources.js';
 import { Lineage } from '../../properties/lineage.js';
-import type { Scenario } from '../../scenarios/types.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
 
 const ID_A = 'a'.repeat(40);

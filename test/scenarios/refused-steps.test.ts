@@ -2,7 +2,7 @@
 // error it expects; an unknown command is a user error when the scenario is loaded.
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/harness/simulate.js';
-import { validateScenario } from '../../scenarios/load.js';
+import { validateScenario } from '../../sim/scenario/load.js';
 import { UserError } from '../../sim/errors.js';
 
 const base = { name: 'refused', nodes: { p: {}, r: { replicaof: 'p' } } };

@@ -3,7 +3,7 @@
 // changedSince.
 
 import type { World } from '../../cluster/world.js';
-import type { Matcher } from '../../../scenarios/types.js';
+import type { Matcher } from '../types.js';
 import { infoFields } from '../../redis/info.js';
 import { DEFAULT_WAIT_US, type StepHandler } from './context.js';
 

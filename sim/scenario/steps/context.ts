@@ -3,11 +3,11 @@
 
 import type { World } from '../../cluster/world.js';
 import type { Orchestrator } from '../../cluster/orchestrator.js';
-import type { Failure } from '../../cluster/runner.js';
-import type { Matcher, Step, StepOp } from '../../../scenarios/types.js';
+import type { Failure } from '../runner.js';
+import type { Matcher, Step, StepOp } from '../types.js';
 import type { Reply } from '../../redis/reply.js';
 import type { PENDING } from '../../redis/dispatch.js';
-import { DEFAULTS } from '../../../scenarios/schema.js';
+import { DEFAULTS } from '../schema.js';
 
 export const DEFAULT_WAIT_US = DEFAULTS.waitTimeoutMs * 1000;
 export const DEFAULT_SETTLE_MS = DEFAULTS.settleMs;

@@ -1,6 +1,6 @@
 // The step-handler table: every op of the scenario format and the one function that runs it.
 
-import type { Step } from '../../../scenarios/types.js';
+import type { Step } from '../types.js';
 import type { StepContext, StepHandlers } from './context.js';
 import { command, write } from './writes.js';
 import { expect, expectEqual, runUntil } from './checks.js';

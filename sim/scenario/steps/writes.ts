@@ -4,7 +4,7 @@
 import { isError } from '../../redis/reply.js';
 import { isWriteCommand } from '../../redis/commands.js';
 import { PENDING } from '../../redis/dispatch.js';
-import { DEFAULTS } from '../../../scenarios/schema.js';
+import { DEFAULTS } from '../schema.js';
 import type { StepHandler } from './context.js';
 
 export const write: StepHandler<'write'> = (ctx, step) => {

@@ -1,5 +1,5 @@
 // The scenario format, version 1, in one place: the TypeBox schema below is the JSON Schema the loader
-// validates with (ajv), the types the code uses (scenarios/types.ts derives them) and the file editors
+// validates with (ajv), the types the code uses (sim/scenario/types.ts derives them) and the file editors
 // read (scenario.schema.json, written by `npm run schema`; a test checks it is current).
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';

@@ -2,15 +2,15 @@
 // settle phase, and the orchestrator; each step by its handler (sim/scenario/steps/). Collects
 // failures; the result is assembled by sim/harness/simulate.ts.
 
-import type { World } from './world.js';
-import { Orchestrator } from './orchestrator.js';
+import type { World } from '../cluster/world.js';
+import { Orchestrator } from '../cluster/orchestrator.js';
 import { runFaultPhase } from '../faults/phase.js';
 import { settle } from '../faults/settle.js';
-import type { Matcher, Scenario, Step } from '../../scenarios/types.js';
+import type { Matcher, Scenario, Step } from './types.js';
 import { isError, type Reply } from '../redis/reply.js';
-import { runStep } from '../scenario/steps/index.js';
-import { conditions, fieldValue } from '../scenario/steps/checks.js';
-import { DEFAULT_SETTLE_MS, type StepContext } from '../scenario/steps/context.js';
+import { runStep } from './steps/index.js';
+import { conditions, fieldValue } from './steps/checks.js';
+import { DEFAULT_SETTLE_MS, type StepContext } from './steps/context.js';
 import { PENDING } from '../redis/dispatch.js';
 import type { LimitName } from '../errors.js';
 

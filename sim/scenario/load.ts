@@ -1,15 +1,15 @@
-// Scenario files: parse, validate against the scenario schema (scenarios/schema.ts, with ajv), then check what a
+// Scenario files: parse, validate against the scenario schema (sim/scenario/schema.ts, with ajv), then check what a
 // schema cannot (node references, redis.conf values, INFO field names). Every problem becomes one
 // UserError that names the JSON path and what would be valid.
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { UserError } from '../sim/errors.js';
-import { buildConfig, canonicalConfigName, parseConfigValue } from '../sim/redis/config.js';
-import { INFO_FIELD_NAMES } from '../sim/redis/info.js';
-import { SUPPORTED_COMMANDS } from '../sim/redis/dispatch.js';
+import { UserError } from '../errors.js';
+import { buildConfig, canonicalConfigName, parseConfigValue } from '../redis/config.js';
+import { INFO_FIELD_NAMES } from '../redis/info.js';
+import { SUPPORTED_COMMANDS } from '../redis/dispatch.js';
 import { ScenarioSchema, type Scenario, type Step } from './schema.js';
-import { PROPERTY_NAMES } from '../properties/index.js';
+import { PROPERTY_NAMES } from '../../properties/index.js';
 
 const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
 const validate = ajv.compile(ScenarioSchema);

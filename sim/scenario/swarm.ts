@@ -1,7 +1,7 @@
 // The randomized `swarm` scenario: topology (with chains), config, network, workload and fault
 // families are all drawn from the seed (swarm testing: each seed enables a different mix).
 
-import { Rng, type Seed } from '../sim/kernel/rng.js';
+import { Rng, type Seed } from '../kernel/rng.js';
 import type { FaultFamily, FaultFamilyName, Scenario } from './types.js';
 
 export const SWARM_NAME = 'swarm';
