@@ -30,7 +30,7 @@ function run(name: PropertyName, events: Ev[], view: FinalView = NOBODY) {
   for (const e of events) set.onEvent(e as unknown as TraceEvent);
   set.finish(view);
   const p = set.get(name)!;
-  return { messages: p.violations.map((v) => v.message), report: set.report()[name]! };
+  return { messages: p.violations.map((v) => v.message), nodes: p.violations.map((v) => v.nodes), report: set.report()[name]! };
 }
 
 /** m generated 100 bytes on A; r applied them. */
@@ -114,6 +114,25 @@ describe('partial-sync-when-ancestor, judged against the model', () => {
     expect(r.messages).toEqual([]);
     expect(r.report.stats.missed_partial_syncs).toBe(1);
     expect(r.report.notes[0]).toMatch(/common ancestor existed and the backlog held the bytes, but replid2 remembers one step only/);
+  });
+  it('a violation names the server and the replica, in that order', () => {
+    expect(run('partial-sync-when-ancestor', [...forked, psync('r2', 'r', A, 61, 'continue', 80)]).nodes).toEqual([['r2', 'r']]);
+    expect(run('partial-sync-when-ancestor', [...forked, psync('r2', 'r', A, 101, 'full', 1)]).nodes).toEqual([['r2', 'r']]);
+  });
+  it('counts partial and full syncs; a PSYNC ? -1 is a full sync that is never judged', () => {
+    const r = run('partial-sync-when-ancestor', [...forked, psync('r2', 'r', A, 101, 'continue', 1), psync('r2', 'r', B, 110, 'continue', 1), psync('r2', 'r', '?', -1, 'full', 1)]);
+    expect(r.messages).toEqual([]);
+    expect(r.report.stats).toMatchObject({ partial_syncs: 2, full_syncs: 1, missed_partial_syncs: 0 });
+    expect(r.report.checked).toBe(3);
+  });
+  it('shows the first five missed partial syncs, each with its time in ms, and counts them all', () => {
+    const twice: Ev[] = [...forked, ...promote('r2', B, C, 120, 800)];
+    const missed = [1, 2, 3, 4, 5, 6].map((i) => psync('r2', 'r', A, 101, 'full', 1, 1000 * i + 500));
+    const r = run('partial-sync-when-ancestor', [...twice, ...missed]);
+    expect(r.report.stats.missed_partial_syncs).toBe(6);
+    expect(r.report.notes).toHaveLength(5);
+    expect(r.report.notes[0]).toMatch(/^1\.500 ms: r asked r2 for aaaaaaaa:101: a common ancestor existed/);
+    expect(r.report.notes[4]).toMatch(/^5\.500 ms: /);
   });
   it('decides forks from facts: a new id a node takes is a fork, whatever reason the node gives', () => {
     const odd = [...forked.slice(0, -2), { ...promote('r2', A, B, 100)[0]!, reason: 'anything' }, promote('r2', A, B, 100)[1]!, gen('r2', B, 101, 20, 'h3', 600)];
