@@ -3,40 +3,13 @@
 // pauses, the connection handshake's corner cases (a connector that gave up, a listener that went
 // away, a crashed host), the trace events a run's hash is made of, and link parameter overrides.
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from '../../sim/kernel/scheduler.js';
-import { Rng, type RngStream } from '../../sim/kernel/rng.js';
-import { Trace, MemorySink } from '../../sim/kernel/trace.js';
-import { Network, type Socket, type SocketHandler } from '../../sim/net/network.js';
+import { netHarness } from '../support/net.js';
+import type { RngStream } from '../../sim/kernel/rng.js';
+import type { Socket } from '../../sim/net/network.js';
 import { DEFAULT_LINK, LinkTable, MIN_RTO_US, MSS_BYTES, linkKey, retransmitDelayUs, type LinkParams } from '../../sim/net/links.js';
 
-type Log = { got: { t: number; payload: unknown; size: number }[]; closed: { t: number; reason: string }[]; opened: number[] };
-
 function setup(link: Partial<LinkParams> = {}, hosts = ['a', 'b', 'c']) {
-  const sched = new Scheduler();
-  const sink = new MemorySink();
-  const trace = new Trace(sink);
-  const net = new Network(sched, new Rng(7).stream('net'), trace, { latencyUs: 1000, jitterUs: 0, loss: 0, bandwidthBytesPerSec: 0, ...link });
-  for (const h of hosts) net.addHost(h);
-  const logs = new Map<string, Log>();
-  const logOf = (h: string) => {
-    if (!logs.has(h)) logs.set(h, { got: [], closed: [], opened: [] });
-    return logs.get(h)!;
-  };
-  const handler = (h: string): SocketHandler => ({
-    onOpen: () => logOf(h).opened.push(sched.nowUs),
-    onMessage: (_s, p, size) => logOf(h).got.push({ t: sched.nowUs, payload: p, size }),
-    onClose: (_s, r) => logOf(h).closed.push({ t: sched.nowUs, reason: r }),
-  });
-  const accepted = new Map<string, Socket>();
-  for (const h of hosts) net.listen(h, (s) => (accepted.set(`${h}<-${s.remote}`, s), handler(h)));
-  const open = (from: string, to: string) => {
-    const s = net.connect(from, to, handler(from), 60_000_000);
-    sched.runUntilTrue(() => s.state === 'open', sched.nowUs + 60_000_000);
-    if (s.state !== 'open') throw new Error(`connection ${from}->${to} did not open`);
-    return { out: s, back: accepted.get(`${to}<-${from}`)! };
-  };
-  const events = () => sink.lines.map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
-  return { sched, net, logOf, open, handler, events };
+  return netHarness({ link: { latencyUs: 1000, jitterUs: 0, loss: 0, bandwidthBytesPerSec: 0, ...link }, seed: 7, hosts, openTimeoutUs: 60_000_000 });
 }
 
 /** A stand-in random stream: chance() answers from a script, int() returns its lower bound. */

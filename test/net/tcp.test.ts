@@ -1,41 +1,14 @@
 // The virtual network behaves like TCP: per-connection FIFO, no duplication, latency and bandwidth,
 // loss as retransmission delay, partitions that stall, resets, crashes that peers learn of late.
 import { describe, expect, it } from 'vitest';
+import { netHarness } from '../support/net.js';
 import fc from 'fast-check';
-import { Scheduler } from '../../sim/kernel/scheduler.js';
-import { Rng } from '../../sim/kernel/rng.js';
-import { Trace, MemorySink } from '../../sim/kernel/trace.js';
-import { Network, type Socket, type SocketHandler } from '../../sim/net/network.js';
 import type { LinkParams } from '../../sim/net/links.js';
 import { Disk } from '../../sim/net/disk.js';
 import { fcParams } from '../support/fc.js';
 
-type Log = { got: { t: number; from: string; payload: unknown }[]; closed: { t: number; reason: string }[]; opened: number[] };
-
 function setup(link: Partial<LinkParams> = {}, seed = 1, hosts = ['a', 'b', 'c']) {
-  const sched = new Scheduler();
-  const trace = new Trace(new MemorySink());
-  const net = new Network(sched, new Rng(seed).stream('net'), trace, { latencyUs: 1000, jitterUs: 0, loss: 0, bandwidthBytesPerSec: 125_000_000, ...link });
-  for (const h of hosts) net.addHost(h);
-  const logs = new Map<string, Log>();
-  const logOf = (h: string) => {
-    if (!logs.has(h)) logs.set(h, { got: [], closed: [], opened: [] });
-    return logs.get(h)!;
-  };
-  const handler = (h: string): SocketHandler => ({
-    onOpen: () => logOf(h).opened.push(sched.nowUs),
-    onMessage: (s, p) => logOf(h).got.push({ t: sched.nowUs, from: s.remote, payload: p }),
-    onClose: (_s, r) => logOf(h).closed.push({ t: sched.nowUs, reason: r }),
-  });
-  const accepted = new Map<string, Socket>();
-  for (const h of hosts) net.listen(h, (s) => (accepted.set(`${h}<-${s.remote}`, s), handler(h)));
-  const open = (from: string, to: string) => {
-    const s = net.connect(from, to, handler(from), 120_000_000);
-    sched.runUntilTrue(() => s.state === 'open', sched.nowUs + 120_000_000);
-    if (s.state !== 'open') throw new Error(`connection ${from}->${to} did not open`);
-    return { out: s, back: accepted.get(`${to}<-${from}`)! };
-  };
-  return { sched, net, trace, logOf, open, handler };
+  return netHarness({ link: { latencyUs: 1000, jitterUs: 0, loss: 0, bandwidthBytesPerSec: 125_000_000, ...link }, seed, hosts, openTimeoutUs: 120_000_000 });
 }
 
 describe('connections', () => {
