@@ -15,7 +15,7 @@ export { runStatus, type SummaryEvent } from './harness/simulate.js';
 export type { Failure, FailureKind } from './scenario/runner.js';
 export { PROPERTY_NAMES, LIVENESS_PROPERTIES, type PropertyName, type PropertyReport, type Violation } from '../properties/index.js';
 // The built-in scenarios (`replsim list`), by name; `swarm` is generated from the seed.
-export { builtinNames, loadBuiltin, builtinDescription } from './harness/sources.js';
+export { builtinNames, loadBuiltin, builtinDescription, builtinSource, resolveScenario, scenarioFor, type ScenarioSource } from './harness/sources.js';
 export { parseSeeds } from './harness/seeds.js';
 export { swarmScenario } from './scenario/swarm.js';
 // What `replsim sweep`, `replay` and `shrink` do, for a user's own harness.
