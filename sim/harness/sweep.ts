@@ -12,6 +12,7 @@ import type { MutantName } from '../redis/mutants.js';
 import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
 import { makeArtifact, writeArtifact } from './artifacts.js';
 import { groupFailures, type FailureGroup } from './groups.js';
+import { yieldToEventLoop } from './wall-clock.js';
 import { reproduceCommand } from './artifacts.js';
 
 export interface SweepProgress {
@@ -83,7 +84,6 @@ export function workerPlan(requested: number, seeds: number): { workers: number;
   return { workers: requested, capped: null };
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const plan = workerPlan(o.workers, o.seeds.length);

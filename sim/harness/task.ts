@@ -1,7 +1,7 @@
 // One seed of a sweep, as run in a worker thread (or in-process with --workers 1).
 
 import { simulate, type SimulateOptions } from './simulate.js';
-import { LimitExceeded, formatSimTime } from '../errors.js';
+import { wallClockTimeout } from './wall-clock.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Failure } from '../scenario/runner.js';
 import type { MutantName } from '../redis/mutants.js';
@@ -23,24 +23,16 @@ export interface RunLimits {
 }
 
 /**
- * simulate() options for the limits. The wall-clock timeout lives here, in the harness: the
- * scheduler calls the hook every few thousand events and only the fact of stopping depends on
- * real time, never what the run did before.
+ * simulate() options for the limits. The wall-clock timeout (wall-clock.ts) is a hook the
+ * scheduler calls every few thousand events: only the fact of stopping depends on real time,
+ * never what the run did before.
  */
 export function limitOptions(l: RunLimits | undefined): Pick<SimulateOptions, 'maxEvents' | 'maxSimTimeUs' | 'budgetHook'> {
   if (!l) return {};
   const out: Pick<SimulateOptions, 'maxEvents' | 'maxSimTimeUs' | 'budgetHook'> = {};
   if (l.maxEvents !== undefined) out.maxEvents = l.maxEvents;
   if (l.maxSimTimeUs !== undefined) out.maxSimTimeUs = l.maxSimTimeUs;
-  if (l.timeoutMs !== undefined) {
-    const timeoutMs = l.timeoutMs;
-    const deadline = performance.now() + timeoutMs;
-    out.budgetHook = (events) => {
-      if (performance.now() > deadline) {
-        throw new LimitExceeded('timeout', 0, `wall-clock timeout: the run took longer than ${formatSimTime(timeoutMs * 1000)} of real time and was stopped after ${events} events. Raise --timeout if it is making progress.`);
-      }
-    };
-  }
+  if (l.timeoutMs !== undefined) out.budgetHook = wallClockTimeout(l.timeoutMs);
   return out;
 }
 
