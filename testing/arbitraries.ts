@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import type { ConfigMap, FaultFamily, FaultFamilyName, Scenario, Step } from '../sim/scenario/types.js';
+import { FAULT_FAMILY_NAMES } from '../sim/scenario/schema.js';
 
 export interface ArbTopologyOptions {
   /** Number of nodes (default 3 to 5). */
@@ -108,14 +109,13 @@ function configFrom(r: { backlog: string; ping: number; timeout: number; ttl: nu
   return { save: '', 'repl-backlog-size': r.backlog, 'repl-ping-replica-period': r.ping, 'repl-timeout': r.timeout, 'repl-backlog-ttl': r.ttl };
 }
 
-const FAMILY_NAMES: FaultFamilyName[] = ['link-kill', 'replica-kill', 'partition', 'loss-burst', 'crash', 'restart', 'promotion', 'orchestrated-failover'];
 
 /**
  * A random fault phase (the scenario's `faults` block): one or more fault families with their
  * rates, for scenarios that use a `faults` step and a `workload` instead of an explicit schedule.
  */
 export function arbFaultFamilies(o: ArbStepOptions & { maxPhaseMs?: number } = {}): fc.Arbitrary<NonNullable<Scenario['faults']>> {
-  const names = o.crashes === false ? FAMILY_NAMES.filter((f) => f !== 'crash' && f !== 'restart') : FAMILY_NAMES;
+  const names = o.crashes === false ? FAULT_FAMILY_NAMES.filter((f) => f !== 'crash' && f !== 'restart') : FAULT_FAMILY_NAMES;
   const family = (f: FaultFamilyName): fc.Arbitrary<FaultFamily> => {
     const everyMs = fc.integer({ min: 1500, max: 8000 });
     if (f === 'partition') return fc.record({ everyMs, durationMs: fc.integer({ min: 300, max: 15000 }) });

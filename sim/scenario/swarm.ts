@@ -3,11 +3,11 @@
 
 import { Rng, type Seed } from '../kernel/rng.js';
 import type { FaultFamily, FaultFamilyName, Scenario } from './types.js';
+import { FAULT_FAMILY_NAMES } from './schema.js';
 
 export const SWARM_NAME = 'swarm';
 export const SWARM_DESCRIPTION = 'Randomized: topology (with chains), config, network, workload and fault families drawn from the seed; must converge after the faults.';
 
-const FAMILIES: FaultFamilyName[] = ['link-kill', 'replica-kill', 'partition', 'loss-burst', 'crash', 'restart', 'promotion', 'orchestrated-failover'];
 
 export function swarmScenario(seed: Seed): Scenario {
   const r = new Rng(seed).stream('swarm');
@@ -20,7 +20,7 @@ export function swarmScenario(seed: Seed): Scenario {
     nodes[names[i]!] = { replicaof: parent, ...(r.chance(0.2) ? { config: { 'replica-priority': r.pick([0, 10, 50, 100]) } } : {}) };
   }
   const families: Partial<Record<FaultFamilyName, FaultFamily>> = {};
-  for (const f of r.shuffled(FAMILIES).slice(0, r.int(1, 5))) {
+  for (const f of r.shuffled(FAULT_FAMILY_NAMES).slice(0, r.int(1, 5))) {
     const everyMs = r.int(1500, 8000);
     if (f === 'partition') families[f] = { everyMs, durationMs: r.pick([r.int(300, 3000), r.int(3000, 15000)]) };
     else if (f === 'loss-burst') families[f] = { everyMs, durationMs: r.int(300, 4000), loss: r.pick([0.05, 0.2, 0.5]) };
