@@ -104,6 +104,10 @@ class ProcessContext implements NodeContext {
   close(sock: Parameters<Network['close']>[0]) {
     this.world.net.close(sock);
   }
+  closeAll() {
+    // one process per host: the host's sockets are the process's (in the order they were opened)
+    for (const s of [...this.host.sockets]) this.world.net.close(s);
+  }
   listen(accept: Parameters<Network['listen']>[1]) {
     this.world.net.listen(this.host.name, accept);
   }

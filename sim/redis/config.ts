@@ -24,6 +24,10 @@ export interface RedisConfig {
   'replica-priority': number;
   'shutdown-timeout': number;
   'repl-diskless-sync': boolean;
+  'repl-diskless-sync-delay': number;
+  'repl-diskless-sync-max-replicas': number;
+  'repl-diskless-load': DisklessLoad;
+  'rdb-key-save-delay': number;
   appendonly: boolean;
 }
 
@@ -31,6 +35,14 @@ const DEFAULTS: RedisConfig = {
   'repl-backlog-size': 1024 * 1024,
   'repl-backlog-ttl': 3600,
   'repl-ping-replica-period': 10,
+/** appendfsync: fsync the AOF before every reply, in the background about once a second, or leave it to the OS. */
+export type AppendFsync = 'always' | 'everysec' | 'no';
+const APPENDFSYNC_VALUES: readonly AppendFsync[] = ['always', 'everysec', 'no'];
+
+/** repl-diskless-load: to disk then load, from the socket when the dataset is empty, or into a temporary db. */
+export type DisklessLoad = 'disabled' | 'on-empty-db' | 'swapdb';
+const DISKLESS_LOAD_VALUES: readonly DisklessLoad[] = ['disabled', 'on-empty-db', 'swapdb'];
+
   'repl-timeout': 60,
   save: [
     [3600, 1],
@@ -45,7 +57,11 @@ const DEFAULTS: RedisConfig = {
   'rdb-del-sync-files': false,
   'replica-priority': 100,
   'shutdown-timeout': 10,
-  'repl-diskless-sync': false,
+  'repl-diskless-sync': true,
+  'repl-diskless-sync-delay': 5,
+  'repl-diskless-sync-max-replicas': 0,
+  'repl-diskless-load': 'disabled',
+  'rdb-key-save-delay': 0,
   appendonly: false,
 };
 const CONFIG_DEFAULTS: Readonly<RedisConfig> = Object.freeze(DEFAULTS);
@@ -157,7 +173,15 @@ export function parseConfigValue(name: string, value: unknown, what = name): [ke
       return [key, parseSave(v, what)];
     case 'replica-read-only':
     case 'rdb-del-sync-files':
+    case 'repl-diskless-sync-delay':
+    case 'repl-diskless-sync-max-replicas':
+    case 'rdb-key-save-delay':
     case 'repl-diskless-sync':
+    case 'repl-diskless-load': {
+      const s = String(value).toLowerCase();
+      if (!(DISKLESS_LOAD_VALUES as readonly string[]).includes(s)) throw new UserError(`${what}: expected one of ${DISKLESS_LOAD_VALUES.join(', ')}, got ${JSON.stringify(value)}`);
+      return [key, s as DisklessLoad];
+    }
     case 'appendonly':
       return [key, parseBool(value as string, what)];
     case 'client-output-buffer-limit-replica':
@@ -174,8 +198,6 @@ export function buildConfig(overrides: Record<string, unknown> = {}, what = 'con
     const [key, val] = parseConfigValue(name, overrides[name], `${what}.${name}`);
     (cfg as unknown as Record<string, unknown>)[key] = val;
   }
-  if (cfg['repl-diskless-sync']) throw new UserError(`${what}.repl-diskless-sync: only "no" (disk-based full sync) is modelled so far`);
-  if (cfg.appendonly) throw new UserError(`${what}.appendonly: only "no" is modelled so far (RDB persistence only)`);
   return cfg;
 }
 

@@ -20,6 +20,8 @@ export interface NodeContext {
   /** `delivered` is called once the peer received the message (if both ends are still alive). */
   send(sock: Socket, payload: unknown, sizeBytes: number, delivered?: (sock: Socket) => void): void;
   close(sock: Socket): void;
+  /** Close every socket this process holds (a process exit: the kernel closes each descriptor). */
+  closeAll(): void;
   listen(accept: AcceptFn | null): void;
   /** Whether a host by that name exists in the world (REPLICAOF to an unknown name still "works"). */
   hostExists(name: string): boolean;

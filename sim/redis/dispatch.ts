@@ -35,9 +35,10 @@ const ADMIN: Record<string, AdminHandler> = {
   DISCARD: (_node, client) => {
     if (client.multi === null) return err('ERR DISCARD without MULTI');
     client.multi = null;
+    client.multiDirty = false;
     return OK;
   },
-  EXEC: (node, client, args, cb) => execCommand(node, client, args, cb),
+  EXEC: (node, client) => execCommand(node, client),
   REPLICAOF: (node, _client, args) => replicaofCommand(node, args),
   SLAVEOF: (node, _client, args) => replicaofCommand(node, args),
   FAILOVER: (node, _client, args) => failoverCommand(node, args),
@@ -55,57 +56,86 @@ const ADMIN: Record<string, AdminHandler> = {
 /** Every command name a scenario may send (upper case). */
 export const SUPPORTED_COMMANDS: readonly string[] = [...Object.keys(ADMIN), ...DATA_COMMAND_NAMES].sort();
 
+/** Commands that run while the dataset loads (they carry Redis's LOADING flag). */
+const LOADING_OK = new Set(['INFO', 'ROLE', 'SHUTDOWN', 'CONFIG', 'MULTI', 'DISCARD', 'SELECT']);
+
+/**
+ * processCommand()'s order at 7.0.15: existence and arity, NOREPLICAS, READONLY, LOADING, then a
+ * paused write waits, and only then is a command inside MULTI queued. Every refusal before queueing
+ * flags the transaction (flagTransaction()), so its EXEC aborts with EXECABORT; refusing EXEC itself
+ * discards the transaction with the reason (execCommandAbort()).
+ */
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
   const name = args[0]!.toUpperCase();
-  if (client.multi !== null && !TX_COMMANDS.has(name)) {
-    const spec = dataCommand(name);
-    if (!spec && name !== 'SELECT' && name !== 'PING') return err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`);
-    if (spec && !checkArity(spec, args)) return arity(name);
-    client.multi.push(args);
+  const queueing = client.multi !== null && !TX_COMMANDS.has(name);
+  const spec = dataCommand(name);
+  if (queueing) {
+    if (!spec && !ADMIN[name]) return reject(client, unknownCommand(args));
+    if (!spec && name !== 'SELECT' && name !== 'PING') return reject(client, err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`));
+    if (spec && !checkArity(spec, args)) return reject(client, arity(name));
+  }
+  const writes = spec ? spec.write : name === 'EXEC' && client.multi !== null && client.multi.some((a) => isWriteCommand(a[0]!.toUpperCase()));
+  if (writes) {
+    const refusal = writeRefusal(node);
+    if (refusal !== null) return reject(client, refusal, name === 'EXEC');
+  }
+  if (node.loading && !loadingAllowed(name, client)) return reject(client, err('LOADING Redis is loading the dataset in memory'), name === 'EXEC');
+  if (writes && node.writesPaused) return node.pauseCall(client, args, cb);
+  if (queueing) {
+    client.multi!.push(args);
     return 'QUEUED';
   }
-  if (node.loading && name !== 'INFO' && name !== 'ROLE' && name !== 'SHUTDOWN') return err('LOADING Redis is loading the dataset in memory');
   const admin = ADMIN[name];
-  return admin ? admin(node, client, args, cb) : dataCall(node, client, args, cb);
+  return admin ? admin(node, client, args, cb) : dataCall(node, client, args);
 }
 
-/** Refusals every write gets before it runs; null when the write may proceed now. */
-function writeGate(node: RedisNode): Reply | 'pause' | null {
-  if (!node.isMaster && node.cfg['replica-read-only']) return err("READONLY You can't write against a read only replica.");
-  if (node.writesPaused) return 'pause';
+function loadingAllowed(name: string, client: Client): boolean {
+  if (name === 'EXEC') return client.multi === null || client.multi.every((a) => a[0]!.toUpperCase() === 'SELECT');
+  return LOADING_OK.has(name);
+}
+
+/** rejectCommand(): the error, and a transaction in progress is flagged (or, for EXEC, discarded). */
+function reject(client: Client, reply: Reply, isExec = false): Reply {
+  if (isExec && client.multi !== null) {
+    client.multi = null;
+    client.multiDirty = false;
+    return err(`EXECABORT Transaction discarded because of: ${(reply as { message: string }).message}`);
+  }
+  if (client.multi !== null) client.multiDirty = true;
+  return reply;
+}
+
+function unknownCommand(args: string[]): Reply {
+  return err(`ERR unknown command '${args[0]}', with args beginning with: ${args.slice(1).map((a) => `'${a}' `).join('')}`);
+}
+
+/** The refusals processCommand() gives a write before it runs or is queued; null when it may proceed. */
+function writeRefusal(node: RedisNode): Reply | null {
   const min = node.cfg['min-replicas-to-write'];
   if (node.isMaster && min > 0 && node.cfg['min-replicas-max-lag'] > 0) {
     node.masterSide.refreshGoodReplicas();
     if (node.masterSide.goodReplicas < min) return err('NOREPLICAS Not enough good replicas to write.');
   }
+  if (!node.isMaster && node.cfg['replica-read-only']) return err("READONLY You can't write against a read only replica.");
   return null;
 }
 
-function dataCall(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
-  const name = args[0]!.toUpperCase();
-  const spec = dataCommand(name);
-  if (!spec) return err(`ERR unknown command '${args[0]}', with args beginning with: ${args.slice(1).map((a) => `'${a}' `).join('')}`);
-  if (spec.write) {
-    const gate = writeGate(node);
-    if (gate === 'pause') return node.pauseCall(client, args, cb);
-    if (gate !== null) return gate;
-  }
+function dataCall(node: RedisNode, client: Client, args: string[]): Reply {
+  const spec = dataCommand(args[0]!.toUpperCase());
+  if (!spec) return unknownCommand(args);
   const unit: { db: number; args: string[] }[] = [];
   const reply = node.execData(spec, args, client.db, false, unit);
   node.propagateUnit(client, unit);
   return reply;
 }
 
-function execCommand(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
+function execCommand(node: RedisNode, client: Client): Reply {
   if (client.multi === null) return err('ERR EXEC without MULTI');
   const queued = client.multi;
-  if (queued.some((a) => isWriteCommand(a[0]!.toUpperCase()))) {
-    const gate = writeGate(node);
-    if (gate === 'pause') return node.pauseCall(client, args, cb);
-    if (gate !== null) {
-      client.multi = null;
-      return err(`EXECABORT Transaction discarded because of: ${(gate as { message: string }).message}`);
-    }
+  if (client.multiDirty) {
+    client.multi = null;
+    client.multiDirty = false;
+    return err('EXECABORT Transaction discarded because of previous errors.');
   }
   client.multi = null;
   const unit: { db: number; args: string[] }[] = [];

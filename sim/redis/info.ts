@@ -29,7 +29,7 @@ export const INFO_FIELD_NAMES: readonly string[] = [
   'connected_slaves', 'min_slaves_good_slaves', 'master_failover_state', 'master_replid', 'master_replid2',
   'master_repl_offset', 'second_repl_offset', 'repl_backlog_active', 'repl_backlog_size',
   'repl_backlog_first_byte_offset', 'repl_backlog_histlen', 'sync_full', 'sync_partial_ok', 'sync_partial_err',
-  'expired_keys', 'loading', 'rdb_changes_since_last_save', 'rdb_bgsave_in_progress',
+  'expired_keys', 'loading', 'async_loading', 'rdb_changes_since_last_save', 'rdb_bgsave_in_progress',
   'rdb_last_load_keys_expired', 'rdb_last_load_keys_loaded',
 ];
 
@@ -73,6 +73,7 @@ export function infoFields(node: RedisNode): InfoFields {
   f.expired_keys = node.stats.expiredKeys;
   // persistence
   f.loading = node.loading ? 1 : 0;
+  f.async_loading = node.asyncLoading ? 1 : 0;
   f.rdb_changes_since_last_save = node.dirty;
   f.rdb_bgsave_in_progress = node.bgsave ? 1 : 0;
   f.rdb_last_load_keys_expired = node.stats.rdbLastLoadKeysExpired;

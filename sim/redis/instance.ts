@@ -24,6 +24,8 @@ export interface Client {
   db: number;
   /** Commands queued by MULTI, or null. */
   multi: string[][] | null;
+  /** A command was refused while queueing (flagTransaction()): EXEC will abort. */
+  multiDirty: boolean;
   /** master_repl_offset after this client's last propagated write (for WAIT). */
   woff: number;
 }
@@ -48,6 +50,8 @@ export interface BgsaveState {
   snapshot: RdbSnapshot;
   timer: number;
   startedUs: number;
+  /** A diskless child writing to replicas' sockets (its `timer` is unused: the transfer paces it). */
+  socket: boolean;
 }
 
 export interface NodeOptions {
@@ -74,6 +78,8 @@ export class RedisNode {
   // clients, cron, persistence
   cronLoops = 0;
   private serverCronLoops = 0;
+  /** A swapdb diskless load that keeps serving the old dataset (INFO async_loading). */
+  asyncLoading = false;
   activeExpire = true;
   dirty = 0;
   dirtyAtBgsave = 0;
@@ -164,11 +170,15 @@ export class RedisNode {
   // ---- clients and commands ----
 
   createClient(): Client {
-    return { id: this.nextClientId++, db: 0, multi: null, woff: 0 };
+    return { id: this.nextClientId++, db: 0, multi: null, multiDirty: false, woff: 0 };
   }
 
   /**
    * Run a command for a client. Returns the reply, or PENDING when the command blocks (WAIT, a
+  get bgsaveToSockets(): boolean {
+    return this.bgsave !== null && this.bgsave.socket;
+  }
+
    * write paused by FAILOVER, SHUTDOWN waiting for replicas): `cb` then receives the reply later.
    */
   call(client: Client, args: string[], cb: ReplyCallback = () => {}): Reply | Pending {
@@ -358,8 +368,25 @@ export class RedisNode {
 
   abortLoad(): void {
     if (this.loadTimer !== null) this.ctx.cancelTimer(this.loadTimer);
+  get keyCount(): number {
+    return this.ds.totalKeys();
+  }
+
+  /** A diskless load starts at the payload's first bytes: `flush` empties the dataset first. */
+  beginSocketLoad(flush: boolean, async: boolean): void {
+    if (flush) this.ds = new Dataset();
+    this.loading = !async;
+    this.asyncLoading = async;
+  }
+
+  /** The last bytes arrived; the new dataset replaces the old one after `durationUs`. */
+  finishSocketLoad(snapshot: RdbSnapshot, durationUs: number, done: () => void): void {
+    this.loadTimer = this.ctx.timer(durationUs, this.loadDoneFn, { snapshot, done });
+  }
+
     this.loadTimer = null;
     this.loading = false;
+    this.asyncLoading = false;
   }
 
   /** The replication info an RDB made now would carry (rdbPopulateSaveInfo()), or null. */
@@ -372,6 +399,7 @@ export class RedisNode {
     return { replId: this.replid, replOffset: this.masterReplOffset, replStreamDb: db };
   }
 
+    this.asyncLoading = false;
   startBgsave(forReplication: boolean, rsi: ReplInfo | null): void {
     P.startBgsave(this, forReplication, rsi);
   }
@@ -388,8 +416,18 @@ export class RedisNode {
   private serverCron(): void {
     if (!this.alive) return;
     const loop = this.serverCronLoops++;
+  /** A diskless child forked (its snapshot) or exited (null): it counts as the node's RDB child. */
+  setSocketChild(snapshot: RdbSnapshot | null): void {
+    if (snapshot !== null) this.observe('bgsave');
+    this.bgsave = snapshot === null ? null : { forReplication: true, socket: true, snapshot, timer: -1, startedUs: this.ctx.nowUs() };
+  }
+
     this.ctx.timer(loop === 0 ? this.ctx.rng.int(1, 100_000) : 100_000, this.serverCronFn, this);
-    if (this.loading) return;
+    if (this.loading || this.asyncLoading) {
+      // a diskless load still reads the socket, with repl-timeout as its read timeout
+      if (loop % 10 === 0) this.replicaSide.cron();
+      return;
+    }
     if (this.activeExpire && this.isMaster) P.activeExpireCycle(this);
     if (loop % 10 === 0 || this.failover.state !== 'no-failover') this.replicationCron();
     P.checkSavePoints(this);
@@ -410,6 +448,9 @@ export class RedisNode {
     if (closeSockets) {
       for (const r of this.masterSide.replicas) this.ctx.close(r.sock);
       for (const s of this.replicaSide.sockets()) this.ctx.close(s);
+      // and every other descriptor: connections accepted that are not replicas (yet), which a peer
+      // in handshake would otherwise keep talking to until its repl-timeout
+      this.ctx.closeAll();
       this.ctx.listen(null);
     }
     this.options.onExit?.();

@@ -8,7 +8,8 @@ import { respCommandBytes } from './resp.js';
 
 export type ToReplica =
   | { k: 'reply'; text: string }
-  | { k: 'rdb'; snapshot: RdbSnapshot | null }
+  /** A chunk of the RDB payload; the last one carries the snapshot. `eof`: a diskless transfer's EOF-marked format. */
+  | { k: 'rdb'; snapshot: RdbSnapshot | null; eof?: boolean }
   | { k: 'entry'; entry: StreamEntry; skip: number }
   | { k: 'nl' };
 

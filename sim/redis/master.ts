@@ -1,6 +1,7 @@
 // The master side of replication (also a replica serving its own sub-replicas): the stream (offset,
 // backlog, selected db) and its feeding, connected replicas, the PSYNC decision of
-// masterTryPartialResynchronization(), full sync through a disk BGSAVE, output-buffer limits, the cron.
+// masterTryPartialResynchronization(), full sync through a disk BGSAVE or a diskless child (diskless.ts),
+// output-buffer limits, the cron.
 
 import { hashStrings } from '../kernel/hash.js';
 import type { Socket, SocketHandler } from '../net/network.js';
@@ -11,8 +12,10 @@ import type { PingStream, RedisHooks } from './hooks.js';
 import type { FailoverState } from './failover.js';
 import { ReplBuffer, type StreamEntry } from './backlog.js';
 import { RDB_CHUNK_BYTES, replyBytes, type ToMaster, type ToReplica } from './link.js';
-import { EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
-import { RDB_FILENAME, type RdbSnapshot, type ReplInfo } from './rdb.js';
+import { byteLength, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
+import { makeSnapshot, RDB_FILENAME, saveDurationUs, type RdbSnapshot, type ReplInfo } from './rdb.js';
+import { SocketTransfer } from './diskless.js';
+import type { Dataset } from './dataset.js';
 
 /** Socket send buffer the kernel absorbs before Redis's own output buffer for a replica grows. */
 const SOCKET_BUFFER_BYTES = 512 * 1024;
@@ -30,6 +33,20 @@ export interface ServerConn {
   /** First offset still to send while the replica waits for its snapshot; Infinity once streaming. */
   sendFrom: number;
   cobSoftSinceUs: number;
+  /** Last time the connection sent anything (lastinteraction: the diskless delay counts from it). */
+  lastInteractionUs: number;
+  /** Online after a diskless transfer; the buffered stream follows its first REPLCONF ACK. */
+  streamOnAck: boolean;
+}
+
+/** What the output-buffer limit did to one replica, for explaining a sync loop. */
+export interface OutputBufferStats {
+  /** Times it was dropped for overcoming the limit. */
+  drops: number;
+  /** The largest output-buffer usage seen at a check (bytes, as Redis counts it). */
+  peakBytes: number;
+  /** The usage at the last drop. */
+  lastUsedBytes: number;
 }
 
 export interface SyncStats {
@@ -52,11 +69,15 @@ export interface MasterHost {
   readonly linkUp: boolean;
   readonly failover: FailoverState;
   readonly bgsaveForReplication: boolean | null;
+  /** The running RDB child writes to replicas' sockets (a diskless transfer). */
+  readonly bgsaveToSockets: boolean;
+  readonly ds: Dataset;
   readonly cronLoops: number;
   promote(reason: string): void;
   onReplicaAck(): void;
   replInfoForSave(): ReplInfo | null;
   startBgsave(forReplication: boolean, rsi: ReplInfo): void;
+  setSocketChild(snapshot: RdbSnapshot | null): void;
   killBgsave(): void;
 }
 
@@ -76,6 +97,14 @@ export class MasterSide implements PingStream {
   goodReplicas = 0;
   /** Set while a restarting master feeds DELs before its offsets are rebased (no stream events). */
   quietStream = false;
+  /** Entries appended while quietStream was on, for the caller to report (takeQuietEntries()). */
+  private quietEntries: StreamEntry[] = [];
+  /** Replicas an output-buffer check scheduled to be closed (CLIENT_CLOSE_ASAP): not written to, freed after the command. */
+  private closing: ServerConn[] = [];
+  /** Per replica (by peer name), across its reconnections: output-buffer drops and the largest usage seen. */
+  readonly obufStats = new Map<string, OutputBufferStats>();
+  /** The diskless child's transfer while it runs. */
+  transfer: SocketTransfer | null = null;
   private readonly ctx: NodeContext;
 
   constructor(private readonly node: MasterHost) {
@@ -111,6 +140,20 @@ export class MasterSide implements PingStream {
       if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) this.send(r, { k: 'entry', entry, skip: 0 });
     }
     return entry;
+  /**
+   * An offset in the block a replica references in the shared buffer (ref_repl_buf_node), or null
+   * while it is not fed (wait_bgsave_start). Waiting for its snapshot: the first byte it will be
+   * sent. Streaming: the next byte not yet handed to the kernel (the socket absorbs
+   * SOCKET_BUFFER_BYTES), or, with everything handed over, the last byte it was given (Redis moves
+   * to the next block only when writing into it).
+   */
+  private refOffset(r: ServerConn): number | null {
+    if (r.replState === null || r.replState === 'wait_bgsave_start') return null;
+    if (r.sendFrom !== Number.POSITIVE_INFINITY) return r.sendFrom;
+    const notInKernel = Math.max(0, r.sock.unsentBytes - SOCKET_BUFFER_BYTES);
+    return notInKernel > 0 ? this.offset - notInKernel + 1 : this.offset;
+  }
+
   }
 
   /**
@@ -194,10 +237,13 @@ export class MasterSide implements PingStream {
     };
   }
 
+      lastInteractionUs: this.ctx.nowUs(),
+      streamOnAck: false,
   private onHandshakeCommand(conn: ServerConn, args: string[]): void {
     if (conn.replState !== null) return; // a replica's link carries no commands to answer
     const name = args[0]!.toUpperCase();
     if (name === 'PING') this.reply(conn, '+PONG');
+        conn.lastInteractionUs = this.ctx.nowUs();
     else if (name === 'REPLCONF') this.reply(conn, '+OK');
     else if (name === 'PSYNC' || name === 'SYNC') this.syncCommand(conn, args);
     else this.reply(conn, `-ERR unknown command '${args[0]}'`);
@@ -221,6 +267,7 @@ export class MasterSide implements PingStream {
     const reqOffsetRaw = args[2] ?? '-1';
     const failoverFlag = (args[3] ?? '').toUpperCase() === 'FAILOVER';
 
+    if (conn.streamOnAck && conn.replState === 'online') this.startCommandStream(conn);
     if (failoverFlag) {
       if (node.isMaster) return this.reply(conn, "-ERR PSYNC FAILOVER can't be sent to a master.");
       if (reqId.toLowerCase() !== id.replid) return this.reply(conn, '-ERR PSYNC FAILOVER replid must match my replid.');
@@ -270,7 +317,9 @@ export class MasterSide implements PingStream {
     }
     const forReplication = node.bgsaveForReplication;
     if (forReplication !== null) {
-      const other = forReplication ? this.replicas.find((r) => r !== conn && r.replState === 'wait_bgsave_end') : undefined;
+      // a disk child for replication: attach to it; a socket child: wait for the next one
+      const attach = forReplication && (!node.bgsaveToSockets || node.hooks.joinSocketTransfer());
+      const other = attach ? this.replicas.find((r) => r !== conn && r.replState === 'wait_bgsave_end') : undefined;
       if (other) {
         conn.sendFrom = other.sendFrom;
         this.setupForFullResync(conn, other.psyncInitialOffset);
@@ -288,10 +337,13 @@ export class MasterSide implements PingStream {
     const id = reqId.toLowerCase();
     if (id !== replid && !(id === replid2 && hooks.secondIdServes(psyncOffset, secondReplOffset))) {
       if (reqId.startsWith('?')) return { ok: false, reason: 'full resync requested by replica' };
+        this.transfer?.join(conn);
       if (id === replid2) return { ok: false, reason: `requested offset for second ID was ${psyncOffset}, but I can reply up to ${secondReplOffset}` };
       return { ok: false, reason: 'replication ID mismatch' };
     }
     const buf = this.backlog;
+    // diskless with a delay: the child is forked by the cron, so that more replicas can arrive
+    if (node.cfg['repl-diskless-sync'] && node.cfg['repl-diskless-sync-delay'] > 0) return;
     if (buf === null) return { ok: false, reason: 'lack of backlog (no backlog)' };
     if (psyncOffset < hooks.backlogLowerBound(buf) || psyncOffset > buf.endOffset + 1) {
       return { ok: false, reason: `lack of backlog (wanted ${psyncOffset}, have ${buf.firstByte}..${buf.endOffset})` };
@@ -341,10 +393,83 @@ export class MasterSide implements PingStream {
       }
       this.sendBulk(r);
     }
+    if (this.node.cfg['repl-diskless-sync']) return this.startSocketTransfer(waiting, rsi);
     const cfg = this.node.cfg;
     if (snapshotOk && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
-    if (this.replicas.some((r) => r.replState === 'wait_bgsave_start')) this.startBgsaveForReplication();
+    this.startPendingFork();
   }
+  /**
+   * replicationStartPendingFork(): with no child running, fork for the replicas waiting for one:
+   * at once with disk-based sync; with diskless sync once repl-diskless-sync-max-replicas are
+   * waiting, or the longest-waiting one has been idle repl-diskless-sync-delay seconds.
+   */
+  startPendingFork(): void {
+    if (this.node.bgsaveForReplication !== null) return;
+    const cfg = this.node.cfg;
+    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
+    let waiting = 0;
+    let maxIdleS = 0;
+    for (const r of this.replicas) {
+      if (r.replState !== 'wait_bgsave_start') continue;
+      waiting++;
+      maxIdleS = Math.max(maxIdleS, nowS - Math.floor(r.lastInteractionUs / 1_000_000));
+    }
+    if (waiting === 0) return;
+    const maxReplicas = cfg['repl-diskless-sync-max-replicas'];
+    if (!cfg['repl-diskless-sync'] || (maxReplicas > 0 && waiting >= maxReplicas) || maxIdleS >= cfg['repl-diskless-sync-delay']) this.startBgsaveForReplication();
+  }
+
+  /** rdbSaveToSlavesSockets(): every waiting replica gets +FULLRESYNC now and the RDB over its socket. */
+  private startSocketTransfer(waiting: ServerConn[], rsi: ReplInfo): void {
+    for (const r of waiting) this.setupForFullResync(r, this.offset);
+    const snapshot = makeSnapshot(this.node.ds.clone(), rsi);
+    this.node.setSocketChild(snapshot);
+    const durationUs = saveDurationUs(snapshot.sizeBytes, snapshot.data.totalKeys(), this.node.cfg['rdb-key-save-delay']);
+    const host = {
+      ctx: this.ctx,
+      childExited: (ok: boolean) => this.socketChildExited(ok),
+      dropReplica: (conn: ServerConn, reason: string) => this.freeReplica(conn, reason, true),
+    };
+    this.transfer = new SocketTransfer(host, snapshot, waiting, durationUs);
+  }
+
+  /** killRDBChild() of a diskless child: its replicas are dropped as after a failed BGSAVE. */
+  killSocketChild(): void {
+    if (this.transfer === null) return;
+    this.transfer.kill();
+    this.socketChildExited(false);
+  }
+
+  /**
+   * The diskless child exited (updateSlavesWaitingBgsave(), socket target): its replicas are online
+   * at once, but their buffered stream waits for the first REPLCONF ACK; then pending forks start.
+   */
+  private socketChildExited(ok: boolean): void {
+    this.transfer = null;
+    this.node.setSocketChild(null);
+    for (const r of this.replicas.slice()) {
+      if (r.replState !== 'wait_bgsave_end') continue;
+      if (!ok) {
+        this.freeReplica(r, 'bgsave failed', true);
+        continue;
+      }
+      r.replState = 'online';
+      r.ackTimeUs = this.ctx.nowUs();
+      r.streamOnAck = true;
+    }
+    this.refreshGoodReplicas();
+    this.startPendingFork();
+  }
+
+  /** replicaStartCommandStream(): the stream buffered since the fork follows. */
+  private startCommandStream(r: ServerConn): void {
+    r.streamOnAck = false;
+    const from = r.sendFrom;
+    r.sendFrom = Number.POSITIVE_INFINITY;
+    this.sendFrom(r, from);
+    this.backlog!.trim(this.node.cfg['repl-backlog-size']);
+  }
+
 
   private sendBulk(r: ServerConn): void {
     const file = this.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
@@ -367,10 +492,7 @@ export class MasterSide implements PingStream {
     if (!this.node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
     r.replState = 'online';
     r.ackTimeUs = this.ctx.nowUs();
-    const from = r.sendFrom;
-    r.sendFrom = Number.POSITIVE_INFINITY;
-    this.sendFrom(r, from);
-    this.backlog!.trim(this.node.cfg['repl-backlog-size']);
+    this.startCommandStream(r);
     this.refreshGoodReplicas();
   }
 
@@ -387,7 +509,7 @@ export class MasterSide implements PingStream {
     this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.replica-drop', node: this.ctx.name, replica: conn.peer, reason });
     if (this.replicas.length === 0) this.replNoSlavesSinceUs = this.ctx.nowUs();
     // a disk child nobody waits for is killed when no save points are configured
-    if (this.node.bgsaveForReplication === true && this.node.cfg.save.length === 0 && !this.replicas.some((r) => r.replState === 'wait_bgsave_end')) this.node.killBgsave();
+    if (this.node.bgsaveForReplication === true && !this.node.bgsaveToSockets && this.node.cfg.save.length === 0 && !this.replicas.some((r) => r.replState === 'wait_bgsave_end')) this.node.killBgsave();
     this.backlog?.trim(this.node.cfg['repl-backlog-size']);
     this.refreshGoodReplicas();
   }
@@ -395,7 +517,9 @@ export class MasterSide implements PingStream {
   disconnectReplicas(reason: string): void {
     for (const r of this.replicas.slice()) this.freeReplica(r, reason, true);
   }
+    this.transfer?.remove(conn);
 
+    conn.streamOnAck = false;
   /** Output-buffer limits: hard (at least the backlog size) and soft (for softSeconds). */
   private checkOutputBuffers(): void {
     const cfg = this.node.cfg;
@@ -462,7 +586,7 @@ export class MasterSide implements PingStream {
       node.hooks.replicationPing(this);
     }
     for (const r of this.replicas) {
-      if (r.replState === 'wait_bgsave_start' || r.replState === 'wait_bgsave_end') this.send(r, { k: 'nl' });
+      if (r.replState === 'wait_bgsave_start' || (r.replState === 'wait_bgsave_end' && !node.bgsaveToSockets)) this.send(r, { k: 'nl' });
     }
     const timeoutS = cfg['repl-timeout'];
     for (const r of this.replicas.slice()) {
@@ -481,3 +605,7 @@ export class MasterSide implements PingStream {
     this.refreshGoodReplicas();
   }
 }
+    // newlines keep a replica waiting for its RDB from timing out (not during a socket transfer)
+      else if (r.replState === 'wait_bgsave_end' && this.transfer?.stalled(r, nowUs, timeoutS)) this.freeReplica(r, 'timeout (full sync)', true);
+    this.startPendingFork();
+    const nowUs = this.ctx.nowUs();

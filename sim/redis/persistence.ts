@@ -68,8 +68,8 @@ export function startBgsave(node: RedisNode, forReplication: boolean, rsi: ReplI
   node.observe('bgsave');
   const snapshot = makeSnapshot(node.ds.clone(), rsi);
   node.ctx.disk.write(TEMP_RDB, null, 0);
-  const timer = node.ctx.timer(saveDurationUs(snapshot.sizeBytes), bgsaveDone, node);
-  node.bgsave = { forReplication, snapshot, timer, startedUs: node.ctx.nowUs() };
+  const timer = node.ctx.timer(saveDurationUs(snapshot.sizeBytes, snapshot.data.totalKeys(), node.cfg['rdb-key-save-delay']), bgsaveDone, node);
+  node.bgsave = { forReplication, socket: false, snapshot, timer, startedUs: node.ctx.nowUs() };
   node.dirtyAtBgsave = node.dirty;
 }
 
@@ -99,6 +99,7 @@ function saveEvent(node: RedisNode, snap: RdbSnapshot, how: string) {
     type: 'redis.save' as const,
     node: node.name,
     how,
+  if (bg.socket) return node.masterSide.killSocketChild();
     keys: snap.data.totalKeys(),
     repl_id: snap.repl ? snap.repl.replId : null,
     repl_offset: snap.repl ? snap.repl.replOffset : null,

@@ -35,8 +35,9 @@ export function makeSnapshot(data: Dataset, repl: ReplInfo | null): RdbSnapshot 
   return { data, repl, sizeBytes: rdbSizeBytes(data, repl) };
 }
 
-export function saveDurationUs(sizeBytes: number): number {
-  return FORK_US + Math.ceil((sizeBytes * 1_000_000) / SAVE_BYTES_PER_SEC);
+/** A child's time to write an RDB; rdb-key-save-delay (a test setting) sleeps that many µs per key. */
+export function saveDurationUs(sizeBytes: number, keys = 0, keySaveDelayUs = 0): number {
+  return FORK_US + Math.ceil((sizeBytes * 1_000_000) / SAVE_BYTES_PER_SEC) + keys * keySaveDelayUs;
 }
 
 export function loadDurationUs(sizeBytes: number): number {

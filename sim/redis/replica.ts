@@ -1,6 +1,7 @@
 // The replica side of replication: the master it follows, connecting and the handshake, the PSYNC
 // request and what each answer does (+FULLRESYNC, +CONTINUE with or without a new id, errors),
-// loading the snapshot, applying and proxying the stream, ACKs, the cached master, and the cron.
+// loading the snapshot (to disk then load, or from the socket as repl-diskless-load says), applying
+// and proxying the stream, ACKs, the cached master, and the cron.
 
 import type { Socket, SocketHandler } from '../net/network.js';
 import type { NodeContext } from './context.js';
@@ -47,6 +48,20 @@ export interface Handshake {
   full: { replid: string; offset: number } | null;
   /** Messages that arrived while the snapshot was loading. */
   queued: ToReplica[];
+  /** How the payload is read, decided at its first bytes; null before. */
+  load: PayloadLoad | null;
+}
+
+/** readSyncBulkPayload(): the payload goes to disk first, or is loaded as it arrives (diskless load). */
+export interface PayloadLoad {
+  diskless: boolean;
+  /** repl-diskless-load swapdb: the old dataset stays until the new one has loaded. */
+  swap: boolean;
+  /** An EOF-marked (diskless) transfer: the first ACK goes out as soon as the load is done. */
+  eof: boolean;
+  startUs: number;
+  /** The last byte arrived (the load may still be finishing). */
+  received: boolean;
 }
 
 /** What the replica side needs of the node it is part of. */
@@ -60,6 +75,11 @@ export interface ReplicaHost {
   readonly loading: boolean;
   readonly failover: FailoverState;
   startLoad(snapshot: RdbSnapshot, durationUs: number, done: () => void): void;
+  /** A diskless load begins: `async` keeps serving the old data (async_loading), else loading. */
+  beginSocketLoad(flush: boolean, async: boolean): void;
+  finishSocketLoad(snapshot: RdbSnapshot, durationUs: number, done: () => void): void;
+  readonly asyncLoading: boolean;
+  readonly keyCount: number;
   abortLoad(): void;
   execData(spec: CommandSpec, args: string[], db: number, fromMaster: boolean): unknown;
   failoverPsyncAnswered(accepted: boolean): void;
@@ -153,7 +173,7 @@ export class ReplicaSide {
       onClose: (s) => this.onClose(s),
     };
     const sock = this.ctx.connect(host, handler, this.node.cfg['repl-timeout'] * 1_000_000);
-    this.handshake = { sock, step: 'connecting', pendingReplies: 0, lastIoUs: this.ctx.nowUs(), full: null, queued: [] };
+    this.handshake = { sock, step: 'connecting', pendingReplies: 0, lastIoUs: this.ctx.nowUs(), full: null, queued: [], load: null };
   }
 
   private current(sock: Socket): boolean {
@@ -182,14 +202,19 @@ export class ReplicaSide {
     this.handshake = null;
     if (closeSocket) this.ctx.close(hs.sock);
     if (this.masterHost !== null) this.replState = 'connect';
-    if (this.node.loading) this.node.abortLoad();
+    if (this.node.loading || this.node.asyncLoading) this.node.abortLoad();
+  }
+
+  /** Whether the payload is still arriving into a diskless load (its chunks are read, not queued). */
+  private readingSocketLoad(hs: Handshake): boolean {
+    return hs.load !== null && hs.load.diskless && !hs.load.received;
   }
 
   private onMessage(sock: Socket, m: ToReplica): void {
     if (!this.current(sock)) return;
     const now = this.ctx.nowUs();
     const hs = this.handshake;
-    if (hs !== null && this.node.loading) {
+    if (hs !== null && (this.node.loading || this.node.asyncLoading) && !this.readingSocketLoad(hs)) {
       hs.queued.push(m);
       return;
     }
@@ -202,7 +227,9 @@ export class ReplicaSide {
     hs.lastIoUs = now;
     if (m.k === 'nl') return;
     if (m.k === 'rdb') {
-      if (hs.step === 'transfer' && m.snapshot) this.loadSnapshot(m.snapshot);
+      if (hs.step !== 'transfer') return;
+      if (hs.load === null) this.payloadStarts(hs, m.eof === true);
+      if (m.snapshot) this.loadSnapshot(m.snapshot);
       return;
     }
     if (m.k !== 'reply') return;
@@ -272,13 +299,45 @@ export class ReplicaSide {
     this.cancelHandshake(true);
   }
 
-  /** The snapshot arrived: replicationAttachToNewMaster(), then a load that takes time. */
-  private loadSnapshot(snapshot: RdbSnapshot): void {
+  /**
+   * The first bytes of the payload (useDisklessLoad()): swapdb, or on-empty-db with no keys, load
+   * from the socket as the bytes arrive; otherwise they go to a file that is loaded at the end.
+   */
+  private payloadStarts(hs: Handshake, eof: boolean): void {
+    const mode = this.node.cfg['repl-diskless-load'];
+    const diskless = mode === 'swapdb' || (mode === 'on-empty-db' && this.node.keyCount === 0);
+    const swap = diskless && mode === 'swapdb';
+    hs.load = { diskless, swap, eof, startUs: this.ctx.nowUs(), received: false };
+    if (!diskless) return;
+    if (!swap) this.attachToNewMaster();
+    // swapdb serves the old data while loading only when the master's id is already ours
+    this.node.beginSocketLoad(!swap, swap && hs.full !== null && hs.full.replid === this.node.identity.replid);
+  }
+
+  /** replicationAttachToNewMaster(): no cached master, sub-replicas resync, no backlog to serve. */
+  private attachToNewMaster(): void {
     this.cachedMaster = null;
     this.node.masterSide.disconnectReplicas('full sync from master');
     this.node.masterSide.freeBacklog();
+  }
+
+  /** The whole snapshot arrived: written to disk and loaded, or the diskless load finishes. */
+  private loadSnapshot(snapshot: RdbSnapshot): void {
+    const load = this.handshake!.load!;
+    load.received = true;
+    const durationUs = loadDurationUs(snapshot.sizeBytes);
+    if (load.diskless) {
+      // the load ran while the bytes arrived; what the parser has not caught up with is left
+      const leftUs = Math.max(100, load.startUs + durationUs - this.ctx.nowUs());
+      this.node.finishSocketLoad(snapshot, leftUs, () => {
+        if (load.swap) this.attachToNewMaster();
+        this.finishFullSync(snapshot);
+      });
+      return;
+    }
+    this.attachToNewMaster();
     this.ctx.disk.write(RDB_FILENAME, snapshot, snapshot.sizeBytes);
-    this.node.startLoad(snapshot, loadDurationUs(snapshot.sizeBytes), () => this.finishFullSync(snapshot));
+    this.node.startLoad(snapshot, durationUs, () => this.finishFullSync(snapshot));
   }
 
   private finishFullSync(snapshot: RdbSnapshot): void {
@@ -302,7 +361,9 @@ export class ReplicaSide {
     this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.sync', node: this.ctx.name, master: hs.sock.remote, kind: 'full', replid: this.node.identity.replid, offset: m.offset });
     this.emitLink('up');
     const cfg = this.node.cfg;
-    if (cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
+    if (!hs.load!.diskless && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
+    // after an EOF-marked transfer the master streams only once it has this first ACK
+    if (hs.load!.eof) this.send(hs.sock, { k: 'ack', offset: this.link.reploff });
     for (const msg of hs.queued) {
       if (this.link === null || this.link.sock !== hs.sock) break;
       this.onMessage(hs.sock, msg);
@@ -385,10 +446,11 @@ export class ReplicaSide {
 
   /** The replica half of replicationCron(). */
   cron(): void {
-    if (this.masterHost === null || this.node.loading) return;
+    const hs = this.handshake;
+    // a diskless load reads the socket with repl-timeout as its read timeout
+    if (this.masterHost === null || ((this.node.loading || this.node.asyncLoading) && !(hs !== null && this.readingSocketLoad(hs)))) return;
     const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
     const timeoutS = this.node.cfg['repl-timeout'];
-    const hs = this.handshake;
     if (hs && nowS - Math.floor(hs.lastIoUs / 1_000_000) > timeoutS) {
       this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.timeout', node: this.ctx.name, what: hs.step === 'transfer' ? 'receiving bulk data from master' : 'connecting to master' });
       this.cancelHandshake(true);
