@@ -19,6 +19,11 @@ import { sweep, defaultWorkers, BATCH } from '../harness/sweep.js';
 import { makeShrunkArtifact, readArtifact, reproduceCommand, shrunkPath, writeJsonAtomic } from '../harness/artifacts.js';
 import { shrink, failureSignature } from '../harness/shrink.js';
 import { runMutants } from '../harness/mutants.js';
+import { ReportBuilder, buildReport } from '../report/model.js';
+import { reportHtml } from '../report/html.js';
+import { checkOutPath, readTrace, writeTextAtomic } from '../report/io.js';
+import { ShortLog, SHORT_LOG_HEADER } from '../report/short-log.js';
+import type { TraceListener } from '../kernel/trace.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4, interrupted: 130 } as const;
 
@@ -92,25 +97,49 @@ SIGTERM, it leaves no partial trace file.`)
   .option('--json', 'print the result as one JSON object')
   .option('--trace <file>', 'write the trace as JSON Lines to this file (replaced whole at the end), a FIFO or device (written through), or - for stdout (the report then goes to stderr)')
   .option('--quiet', 'print only the status line and failures')
+  .option('--report <file>', 'write an HTML report of the run (timeline, offsets and backlog windows, id tree, events) to this file, self-contained')
+  .addOption(new Option('--log <mode>', 'print a line per state change per node as the run goes (time, node, role, id label, offset, link, event)').choices(['short']))
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
-  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
+  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
     const { source, artifact: art } = resolveScenario(ref);
     // an artifact (sweep --out, shrink) brings its own seed and mutant; --seed and --mutant override them
     const mutant = o.mutant !== undefined || !art ? mutantOption(o.mutant) : mutantOption(art.mutant ?? undefined);
     const seed = o.seed ?? art?.seed ?? ('document' in source ? source.document.seed : undefined) ?? 1;
     const scenario = scenarioFor(source, seed);
     if (o.trace === '-' && o.json) throw new UserError('--trace -: the trace takes stdout, so --json cannot print there too; write the trace to a file (--trace run.jsonl) or drop --json');
+    if (o.log && (o.json || o.trace === '-')) throw new UserError(`--log short: the log takes stdout, so ${o.json ? '--json' : '--trace -'} cannot print there too; drop one of them`);
+    if (o.report) checkOutPath(o.report, '--report');
+    const observers: TraceListener[] = [];
+    const report = o.report ? new ReportBuilder({ parameters: scenario, reproduce: reproduceCommand(ref, seed, mutant) }) : null;
+    if (report) {
+      report.add({ type: 'trace.header', scenario: scenario.name, seed, mutant, source: ref });
+      observers.push((e) => report.add(e));
+    }
+    const log = o.log ? new ShortLog() : null;
+    if (log) {
+      process.stdout.write(SHORT_LOG_HEADER + '\n');
+      observers.push((e) => {
+        const line = log.onEvent(e);
+        if (line !== null) process.stdout.write(line + '\n');
+      });
+    }
     const sink = o.trace ? JsonlFileSink.open(o.trace) : undefined;
     const t0 = performance.now();
     let r: RunResult;
     try {
-      r = simulate(scenario, { seed, mutant, source: ref, ...limitOptions(limitsOf(o)), ...(sink ? { sink } : {}) });
+      r = simulate(scenario, { seed, mutant, source: ref, ...limitOptions(limitsOf(o)), ...(sink ? { sink } : {}), ...(observers.length ? { observers } : {}) });
     } catch (e) {
       sink?.abort();
       throw e;
     }
     sink?.close();
     const wallMs = Math.round(performance.now() - t0);
+    if (log) process.stdout.write(['ids:', ...log.legend(), ''].join('\n') + '\n');
+    if (report && o.report) {
+      for (const f of r.failures) report.add({ type: 'trace.failure', ...f });
+      report.add({ type: 'trace.footer', status: r.status, failures: r.failures.length, trace_hash: r.trace_hash, trace_events: r.stats.trace_events });
+      writeTextAtomic(o.report, reportHtml(report.finish()));
+    }
     if (o.json) process.stdout.write(JSON.stringify({ ...r, stats: { ...r.stats, wall_ms: wallMs }, reproduce: reproduceCommand(ref, r.seed, mutant) }, null, 2) + '\n');
     else (sink?.toStdout ? process.stderr : process.stdout).write(renderRun(r, ref, wallMs, !!o.quiet) + '\n');
     exitCode = exitFor(r.status);
@@ -163,6 +192,23 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
       process.stdout.write(renderSweep(s, { wallMs, ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), statusWord, bold: chalk.bold }));
     }
     exitCode = s.stopped === 'interrupted' ? EXIT.interrupted : s.failed > 0 ? EXIT.failed : s.liveness > 0 ? EXIT.liveness : EXIT.ok;
+  });
+
+program
+  .command('report')
+  .description('write a self-contained HTML report (timeline, offsets and backlog windows, id tree, events) from a trace file')
+  .argument('<trace>', 'a trace written by "replsim run ... --trace run.jsonl"')
+  .option('--out <file>', 'where to write the page (default: the trace\'s name with .jsonl replaced by .html)')
+  .addHelpText('after', `
+Exit codes: 0 the page was written, 2 bad input (not a trace, unreadable, bad --out); nothing is
+written on an error (the page is written under a temporary name, then renamed).`)
+  .action((path: string, o: { out?: string }) => {
+    const out = o.out ?? (path.endsWith('.jsonl') ? `${path.slice(0, -'.jsonl'.length)}.html` : `${path}.html`);
+    checkOutPath(out, '--out');
+    const data = buildReport(readTrace(path));
+    writeTextAtomic(out, reportHtml(data));
+    process.stdout.write(`wrote ${out} (${data.meta.trace_events} events, ${data.psyncs.length} PSYNCs, ${data.failures.length} failures${data.meta.complete ? '' : '; the trace has no footer: the run did not finish'})\n`);
+    exitCode = EXIT.ok;
   });
 
 program

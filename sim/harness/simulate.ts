@@ -138,7 +138,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   const network = networkParams(sc);
   const summary = new HeadTail<SummaryEvent>(SUMMARY_HEAD, SUMMARY_TAIL);
   // written before the first event; not part of the trace hash
-  opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null }));
+  opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null, source: opts.source ?? null, resolved: sc }));
   const props = new PropertySet(sc.properties ?? {});
   const summarize = (e: TraceEvent) => {
     if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
