@@ -31,18 +31,14 @@ export interface RedisConfig {
   appendonly: boolean;
 }
 
-const DEFAULTS: RedisConfig = {
-  'repl-backlog-size': 1024 * 1024,
-  'repl-backlog-ttl': 3600,
-  'repl-ping-replica-period': 10,
-/** appendfsync: fsync the AOF before every reply, in the background about once a second, or leave it to the OS. */
-export type AppendFsync = 'always' | 'everysec' | 'no';
-const APPENDFSYNC_VALUES: readonly AppendFsync[] = ['always', 'everysec', 'no'];
-
 /** repl-diskless-load: to disk then load, from the socket when the dataset is empty, or into a temporary db. */
 export type DisklessLoad = 'disabled' | 'on-empty-db' | 'swapdb';
 const DISKLESS_LOAD_VALUES: readonly DisklessLoad[] = ['disabled', 'on-empty-db', 'swapdb'];
 
+const DEFAULTS: RedisConfig = {
+  'repl-backlog-size': 1024 * 1024,
+  'repl-backlog-ttl': 3600,
+  'repl-ping-replica-period': 10,
   'repl-timeout': 60,
   save: [
     [3600, 1],
@@ -165,7 +161,15 @@ export function parseConfigValue(name: string, value: unknown, what = name): [ke
     case 'min-replicas-max-lag':
     case 'replica-priority':
     case 'shutdown-timeout':
+    case 'repl-diskless-sync-delay':
+    case 'repl-diskless-sync-max-replicas':
+    case 'rdb-key-save-delay':
       return [key, parseInteger(v, what, 0)];
+    case 'repl-diskless-load': {
+      const s = String(value).toLowerCase();
+      if (!(DISKLESS_LOAD_VALUES as readonly string[]).includes(s)) throw new UserError(`${what}: expected one of ${DISKLESS_LOAD_VALUES.join(', ')}, got ${JSON.stringify(value)}`);
+      return [key, s as DisklessLoad];
+    }
     case 'repl-ping-replica-period':
     case 'repl-timeout':
       return [key, parseInteger(v, what, 1)];
@@ -173,15 +177,7 @@ export function parseConfigValue(name: string, value: unknown, what = name): [ke
       return [key, parseSave(v, what)];
     case 'replica-read-only':
     case 'rdb-del-sync-files':
-    case 'repl-diskless-sync-delay':
-    case 'repl-diskless-sync-max-replicas':
-    case 'rdb-key-save-delay':
     case 'repl-diskless-sync':
-    case 'repl-diskless-load': {
-      const s = String(value).toLowerCase();
-      if (!(DISKLESS_LOAD_VALUES as readonly string[]).includes(s)) throw new UserError(`${what}: expected one of ${DISKLESS_LOAD_VALUES.join(', ')}, got ${JSON.stringify(value)}`);
-      return [key, s as DisklessLoad];
-    }
     case 'appendonly':
       return [key, parseBool(value as string, what)];
     case 'client-output-buffer-limit-replica':
@@ -198,6 +194,7 @@ export function buildConfig(overrides: Record<string, unknown> = {}, what = 'con
     const [key, val] = parseConfigValue(name, overrides[name], `${what}.${name}`);
     (cfg as unknown as Record<string, unknown>)[key] = val;
   }
+  if (cfg.appendonly) throw new UserError(`${what}.appendonly: only "no" is modelled so far (RDB persistence only)`);
   return cfg;
 }
 

@@ -30,15 +30,9 @@ export interface RedisHooks {
   replicationPing(stream: PingStream): void;
   /** Freeing the backlog on repl-backlog-ttl also changes the replication id. */
   newIdOnBacklogTtl(): boolean;
-}
-  /** The fsync policy the AOF follows for the configured appendfsync. */
-  aofFsyncPolicy(configured: AppendFsync): AppendFsync;
-  /** feedReplicationBuffer(): the largest request for a new block, max(repl-backlog-size / 16, 16KB). */
-  replBlockLimit(backlogSize: number): number;
-  /** checkClientOutputBufferLimits(): the soft limit closes a replica once it held for more than its seconds. */
-  softLimitFires(elapsedS: number, softSeconds: number): boolean;
   /** A replica asking for a full sync while a diskless transfer runs joins it (7.0: it waits for the next). */
   joinSocketTransfer(): boolean;
+}
 
 export const DEFAULT_HOOKS: Readonly<RedisHooks> = {
   shiftIdOnPromotion: () => true,
@@ -49,8 +43,5 @@ export const DEFAULT_HOOKS: Readonly<RedisHooks> = {
   dropSubReplicasOnNewId: () => true,
   replicationPing: (stream) => stream.feedCommand(stream.slaveseldb, PING_ARGS),
   newIdOnBacklogTtl: () => true,
-};
-  aofFsyncPolicy: (configured) => configured,
-  replBlockLimit,
-  softLimitFires: (elapsedS, softSeconds) => elapsedS > softSeconds,
   joinSocketTransfer: () => false,
+};

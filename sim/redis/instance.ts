@@ -47,11 +47,11 @@ interface Waiter {
 
 export interface BgsaveState {
   forReplication: boolean;
+  /** A diskless child writing to replicas' sockets (its `timer` is unused: the transfer paces it). */
+  socket: boolean;
   snapshot: RdbSnapshot;
   timer: number;
   startedUs: number;
-  /** A diskless child writing to replicas' sockets (its `timer` is unused: the transfer paces it). */
-  socket: boolean;
 }
 
 export interface NodeOptions {
@@ -73,13 +73,13 @@ export class RedisNode {
   failover: FailoverState = noFailover();
   readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, expiredKeys: 0, rdbLastLoadKeysExpired: 0, rdbLastLoadKeysLoaded: 0 };
   loading = false;
+  /** A swapdb diskless load that keeps serving the old dataset (INFO async_loading). */
+  asyncLoading = false;
   private loadTimer: number | null = null;
 
   // clients, cron, persistence
   cronLoops = 0;
   private serverCronLoops = 0;
-  /** A swapdb diskless load that keeps serving the old dataset (INFO async_loading). */
-  asyncLoading = false;
   activeExpire = true;
   dirty = 0;
   dirtyAtBgsave = 0;
@@ -167,6 +167,10 @@ export class RedisNode {
     return this.bgsave ? this.bgsave.forReplication : null;
   }
 
+  get bgsaveToSockets(): boolean {
+    return this.bgsave !== null && this.bgsave.socket;
+  }
+
   // ---- clients and commands ----
 
   createClient(): Client {
@@ -175,10 +179,6 @@ export class RedisNode {
 
   /**
    * Run a command for a client. Returns the reply, or PENDING when the command blocks (WAIT, a
-  get bgsaveToSockets(): boolean {
-    return this.bgsave !== null && this.bgsave.socket;
-  }
-
    * write paused by FAILOVER, SHUTDOWN waiting for replicas): `cb` then receives the reply later.
    */
   call(client: Client, args: string[], cb: ReplyCallback = () => {}): Reply | Pending {
@@ -357,17 +357,6 @@ export class RedisNode {
     this.loadTimer = this.ctx.timer(durationUs, this.loadDoneFn, { snapshot, done });
   }
 
-  private readonly loadDoneFn = (a: { snapshot: RdbSnapshot; done: () => void }) => {
-    this.loading = false;
-    this.loadTimer = null;
-    this.ds = a.snapshot.data.clone();
-    this.stats.rdbLastLoadKeysLoaded = this.ds.totalKeys();
-    this.stats.rdbLastLoadKeysExpired = 0;
-    a.done();
-  };
-
-  abortLoad(): void {
-    if (this.loadTimer !== null) this.ctx.cancelTimer(this.loadTimer);
   get keyCount(): number {
     return this.ds.totalKeys();
   }
@@ -384,6 +373,18 @@ export class RedisNode {
     this.loadTimer = this.ctx.timer(durationUs, this.loadDoneFn, { snapshot, done });
   }
 
+  private readonly loadDoneFn = (a: { snapshot: RdbSnapshot; done: () => void }) => {
+    this.loading = false;
+    this.asyncLoading = false;
+    this.loadTimer = null;
+    this.ds = a.snapshot.data.clone();
+    this.stats.rdbLastLoadKeysLoaded = this.ds.totalKeys();
+    this.stats.rdbLastLoadKeysExpired = 0;
+    a.done();
+  };
+
+  abortLoad(): void {
+    if (this.loadTimer !== null) this.ctx.cancelTimer(this.loadTimer);
     this.loadTimer = null;
     this.loading = false;
     this.asyncLoading = false;
@@ -399,9 +400,14 @@ export class RedisNode {
     return { replId: this.replid, replOffset: this.masterReplOffset, replStreamDb: db };
   }
 
-    this.asyncLoading = false;
   startBgsave(forReplication: boolean, rsi: ReplInfo | null): void {
     P.startBgsave(this, forReplication, rsi);
+  }
+
+  /** A diskless child forked (its snapshot) or exited (null): it counts as the node's RDB child. */
+  setSocketChild(snapshot: RdbSnapshot | null): void {
+    if (snapshot !== null) this.observe('bgsave');
+    this.bgsave = snapshot === null ? null : { forReplication: true, socket: true, snapshot, timer: -1, startedUs: this.ctx.nowUs() };
   }
 
   killBgsave(): void {
@@ -416,12 +422,6 @@ export class RedisNode {
   private serverCron(): void {
     if (!this.alive) return;
     const loop = this.serverCronLoops++;
-  /** A diskless child forked (its snapshot) or exited (null): it counts as the node's RDB child. */
-  setSocketChild(snapshot: RdbSnapshot | null): void {
-    if (snapshot !== null) this.observe('bgsave');
-    this.bgsave = snapshot === null ? null : { forReplication: true, socket: true, snapshot, timer: -1, startedUs: this.ctx.nowUs() };
-  }
-
     this.ctx.timer(loop === 0 ? this.ctx.rng.int(1, 100_000) : 100_000, this.serverCronFn, this);
     if (this.loading || this.asyncLoading) {
       // a diskless load still reads the socket, with repl-timeout as its read timeout
@@ -448,9 +448,6 @@ export class RedisNode {
     if (closeSockets) {
       for (const r of this.masterSide.replicas) this.ctx.close(r.sock);
       for (const s of this.replicaSide.sockets()) this.ctx.close(s);
-      // and every other descriptor: connections accepted that are not replicas (yet), which a peer
-      // in handshake would otherwise keep talking to until its repl-timeout
-      this.ctx.closeAll();
       this.ctx.listen(null);
     }
     this.options.onExit?.();

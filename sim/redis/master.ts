@@ -129,17 +129,6 @@ export class MasterSide implements PingStream {
     return min;
   }
 
-  // ---- feeding the stream ----
-
-  private append(args: readonly string[]): StreamEntry {
-    const buf = this.backlog!;
-    const entry = buf.feed(args, respCommandBytes(args), this.node.cfg['repl-backlog-size']);
-    this.offset = buf.endOffset;
-    if (this.node.isMaster && !this.quietStream) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
-    for (const r of this.replicas) {
-      if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) this.send(r, { k: 'entry', entry, skip: 0 });
-    }
-    return entry;
   /**
    * An offset in the block a replica references in the shared buffer (ref_repl_buf_node), or null
    * while it is not fed (wait_bgsave_start). Waiting for its snapshot: the first byte it will be
@@ -154,6 +143,17 @@ export class MasterSide implements PingStream {
     return notInKernel > 0 ? this.offset - notInKernel + 1 : this.offset;
   }
 
+  // ---- feeding the stream ----
+
+  private append(args: readonly string[]): StreamEntry {
+    const buf = this.backlog!;
+    const entry = buf.feed(args, respCommandBytes(args), this.node.cfg['repl-backlog-size']);
+    this.offset = buf.endOffset;
+    if (this.node.isMaster && !this.quietStream) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
+    for (const r of this.replicas) {
+      if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) this.send(r, { k: 'entry', entry, skip: 0 });
+    }
+    return entry;
   }
 
   /**
@@ -223,10 +223,13 @@ export class MasterSide implements PingStream {
       ackTimeUs: this.ctx.nowUs(),
       sendFrom: Number.POSITIVE_INFINITY,
       cobSoftSinceUs: -1,
+      lastInteractionUs: this.ctx.nowUs(),
+      streamOnAck: false,
     };
     return {
       onMessage: (_s, payload) => {
         if (!this.node.alive) return;
+        conn.lastInteractionUs = this.ctx.nowUs();
         const m = payload as ToMaster;
         if (m.k === 'ack') this.onAck(conn, m.offset);
         else if (m.k === 'cmd') this.onHandshakeCommand(conn, m.args);
@@ -237,13 +240,10 @@ export class MasterSide implements PingStream {
     };
   }
 
-      lastInteractionUs: this.ctx.nowUs(),
-      streamOnAck: false,
   private onHandshakeCommand(conn: ServerConn, args: string[]): void {
     if (conn.replState !== null) return; // a replica's link carries no commands to answer
     const name = args[0]!.toUpperCase();
     if (name === 'PING') this.reply(conn, '+PONG');
-        conn.lastInteractionUs = this.ctx.nowUs();
     else if (name === 'REPLCONF') this.reply(conn, '+OK');
     else if (name === 'PSYNC' || name === 'SYNC') this.syncCommand(conn, args);
     else this.reply(conn, `-ERR unknown command '${args[0]}'`);
@@ -253,6 +253,7 @@ export class MasterSide implements PingStream {
     if (conn.replState === null) return;
     if (offset > conn.ackOff) conn.ackOff = offset;
     conn.ackTimeUs = this.ctx.nowUs();
+    if (conn.streamOnAck && conn.replState === 'online') this.startCommandStream(conn);
     this.node.onReplicaAck();
   }
 
@@ -267,7 +268,6 @@ export class MasterSide implements PingStream {
     const reqOffsetRaw = args[2] ?? '-1';
     const failoverFlag = (args[3] ?? '').toUpperCase() === 'FAILOVER';
 
-    if (conn.streamOnAck && conn.replState === 'online') this.startCommandStream(conn);
     if (failoverFlag) {
       if (node.isMaster) return this.reply(conn, "-ERR PSYNC FAILOVER can't be sent to a master.");
       if (reqId.toLowerCase() !== id.replid) return this.reply(conn, '-ERR PSYNC FAILOVER replid must match my replid.');
@@ -323,10 +323,13 @@ export class MasterSide implements PingStream {
       if (other) {
         conn.sendFrom = other.sendFrom;
         this.setupForFullResync(conn, other.psyncInitialOffset);
+        this.transfer?.join(conn);
       }
       // otherwise wait for the next BGSAVE (started when this one ends)
       return;
     }
+    // diskless with a delay: the child is forked by the cron, so that more replicas can arrive
+    if (node.cfg['repl-diskless-sync'] && node.cfg['repl-diskless-sync-delay'] > 0) return;
     this.startBgsaveForReplication();
   }
 
@@ -337,13 +340,10 @@ export class MasterSide implements PingStream {
     const id = reqId.toLowerCase();
     if (id !== replid && !(id === replid2 && hooks.secondIdServes(psyncOffset, secondReplOffset))) {
       if (reqId.startsWith('?')) return { ok: false, reason: 'full resync requested by replica' };
-        this.transfer?.join(conn);
       if (id === replid2) return { ok: false, reason: `requested offset for second ID was ${psyncOffset}, but I can reply up to ${secondReplOffset}` };
       return { ok: false, reason: 'replication ID mismatch' };
     }
     const buf = this.backlog;
-    // diskless with a delay: the child is forked by the cron, so that more replicas can arrive
-    if (node.cfg['repl-diskless-sync'] && node.cfg['repl-diskless-sync-delay'] > 0) return;
     if (buf === null) return { ok: false, reason: 'lack of backlog (no backlog)' };
     if (psyncOffset < hooks.backlogLowerBound(buf) || psyncOffset > buf.endOffset + 1) {
       return { ok: false, reason: `lack of backlog (wanted ${psyncOffset}, have ${buf.firstByte}..${buf.endOffset})` };
@@ -379,25 +379,11 @@ export class MasterSide implements PingStream {
       }
       return;
     }
+    if (this.node.cfg['repl-diskless-sync']) return this.startSocketTransfer(waiting, rsi);
     this.node.startBgsave(true, rsi);
     for (const r of waiting) this.setupForFullResync(r, this.offset);
   }
 
-  /** updateSlavesWaitingBgsave(): the child finished; ship the file to each waiting replica. */
-  bgsaveFinished(snapshotOk: boolean): void {
-    for (const r of this.replicas.slice()) {
-      if (r.replState !== 'wait_bgsave_end') continue;
-      if (!snapshotOk) {
-        this.freeReplica(r, 'bgsave failed', true);
-        continue;
-      }
-      this.sendBulk(r);
-    }
-    if (this.node.cfg['repl-diskless-sync']) return this.startSocketTransfer(waiting, rsi);
-    const cfg = this.node.cfg;
-    if (snapshotOk && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
-    this.startPendingFork();
-  }
   /**
    * replicationStartPendingFork(): with no child running, fork for the replicas waiting for one:
    * at once with disk-based sync; with diskless sync once repl-diskless-sync-max-replicas are
@@ -470,6 +456,20 @@ export class MasterSide implements PingStream {
     this.backlog!.trim(this.node.cfg['repl-backlog-size']);
   }
 
+  /** updateSlavesWaitingBgsave(): the child finished; ship the file to each waiting replica. */
+  bgsaveFinished(snapshotOk: boolean): void {
+    for (const r of this.replicas.slice()) {
+      if (r.replState !== 'wait_bgsave_end') continue;
+      if (!snapshotOk) {
+        this.freeReplica(r, 'bgsave failed', true);
+        continue;
+      }
+      this.sendBulk(r);
+    }
+    const cfg = this.node.cfg;
+    if (snapshotOk && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
+    this.startPendingFork();
+  }
 
   private sendBulk(r: ServerConn): void {
     const file = this.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
@@ -503,7 +503,9 @@ export class MasterSide implements PingStream {
     const i = this.replicas.indexOf(conn);
     if (i < 0) return;
     this.replicas.splice(i, 1);
+    this.transfer?.remove(conn);
     conn.replState = null;
+    conn.streamOnAck = false;
     conn.sendFrom = Number.POSITIVE_INFINITY;
     if (closeSocket) this.ctx.close(conn.sock);
     this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.replica-drop', node: this.ctx.name, replica: conn.peer, reason });
@@ -517,9 +519,7 @@ export class MasterSide implements PingStream {
   disconnectReplicas(reason: string): void {
     for (const r of this.replicas.slice()) this.freeReplica(r, reason, true);
   }
-    this.transfer?.remove(conn);
 
-    conn.streamOnAck = false;
   /** Output-buffer limits: hard (at least the backlog size) and soft (for softSeconds). */
   private checkOutputBuffers(): void {
     const cfg = this.node.cfg;
@@ -585,12 +585,15 @@ export class MasterSide implements PingStream {
     if (node.cronLoops % cfg['repl-ping-replica-period'] === 0 && this.replicas.length > 0 && !pausedForFailover && node.isMaster) {
       node.hooks.replicationPing(this);
     }
+    // newlines keep a replica waiting for its RDB from timing out (not during a socket transfer)
     for (const r of this.replicas) {
       if (r.replState === 'wait_bgsave_start' || (r.replState === 'wait_bgsave_end' && !node.bgsaveToSockets)) this.send(r, { k: 'nl' });
     }
     const timeoutS = cfg['repl-timeout'];
+    const nowUs = this.ctx.nowUs();
     for (const r of this.replicas.slice()) {
       if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) > timeoutS) this.freeReplica(r, 'timeout', true);
+      else if (r.replState === 'wait_bgsave_end' && this.transfer?.stalled(r, nowUs, timeoutS)) this.freeReplica(r, 'timeout (full sync)', true);
     }
     const ttl = cfg['repl-backlog-ttl'];
     if (node.isMaster && this.replicas.length === 0 && ttl > 0 && this.backlog !== null) {
@@ -602,10 +605,7 @@ export class MasterSide implements PingStream {
         this.freeBacklog();
       }
     }
+    this.startPendingFork();
     this.refreshGoodReplicas();
   }
 }
-    // newlines keep a replica waiting for its RDB from timing out (not during a socket transfer)
-      else if (r.replState === 'wait_bgsave_end' && this.transfer?.stalled(r, nowUs, timeoutS)) this.freeReplica(r, 'timeout (full sync)', true);
-    this.startPendingFork();
-    const nowUs = this.ctx.nowUs();

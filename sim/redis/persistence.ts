@@ -88,6 +88,7 @@ function bgsaveDone(node: RedisNode): void {
 export function killBgsave(node: RedisNode): void {
   const bg = node.bgsave;
   if (!bg) return;
+  if (bg.socket) return node.masterSide.killSocketChild();
   node.ctx.cancelTimer(bg.timer);
   node.ctx.disk.delete(TEMP_RDB);
   node.bgsave = null;
@@ -99,7 +100,6 @@ function saveEvent(node: RedisNode, snap: RdbSnapshot, how: string) {
     type: 'redis.save' as const,
     node: node.name,
     how,
-  if (bg.socket) return node.masterSide.killSocketChild();
     keys: snap.data.totalKeys(),
     repl_id: snap.repl ? snap.repl.replId : null,
     repl_offset: snap.repl ? snap.repl.replOffset : null,
