@@ -448,6 +448,9 @@ export class RedisNode {
     if (closeSockets) {
       for (const r of this.masterSide.replicas) this.ctx.close(r.sock);
       for (const s of this.replicaSide.sockets()) this.ctx.close(s);
+      // and every other descriptor: connections accepted that are not replicas (yet), which a peer
+      // in handshake would otherwise keep talking to until its repl-timeout
+      this.ctx.closeAll();
       this.ctx.listen(null);
     }
     this.options.onExit?.();
