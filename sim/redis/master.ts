@@ -122,10 +122,19 @@ export class MasterSide implements PingStream {
     this.backlog = null;
   }
 
-  /** Lowest offset a replica that has not been sent its bytes yet still needs. */
+  takeQuietEntries(): StreamEntry[] {
+    const out = this.quietEntries;
+    this.quietEntries = [];
+    return out;
+  }
+
+  /** Lowest offset whose block a replica still references (its block is not trimmed). */
   private pinnedFrom(): number {
     let min = Number.POSITIVE_INFINITY;
-    for (const r of this.replicas) if (r.sendFrom < min) min = r.sendFrom;
+    for (const r of this.replicas) {
+      const ref = this.refOffset(r);
+      if (ref !== null && ref < min) min = ref;
+    }
     return min;
   }
 
@@ -145,14 +154,19 @@ export class MasterSide implements PingStream {
 
   // ---- feeding the stream ----
 
-  private append(args: readonly string[]): StreamEntry {
+  /** Append one command; `inPieces` when it is fed as replicationFeedSlaves() feeds a command (not a SELECT, not proxied bytes). */
+  private append(args: readonly string[], inPieces: boolean): StreamEntry {
     const buf = this.backlog!;
-    const entry = buf.feed(args, respCommandBytes(args), this.node.cfg['repl-backlog-size']);
+    const entry = buf.feed(args, respCommandBytes(args), this.node.cfg['repl-backlog-size'], inPieces ? respPieces(args, byteLength) : undefined);
     this.offset = buf.endOffset;
-    if (this.node.isMaster && !this.quietStream) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
+    if (this.quietStream) this.quietEntries.push(entry);
+    else if (this.node.isMaster) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
     for (const r of this.replicas) {
-      if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY) this.send(r, { k: 'entry', entry, skip: 0 });
+      if (r.replState === 'online' && r.sendFrom === Number.POSITIVE_INFINITY && !this.closing.includes(r)) this.send(r, { k: 'entry', entry, skip: 0 });
     }
+    // beforeSleep(): the replicas' writes move their references on, then the backlog is trimmed and the replicas scheduled to be closed are freed
+    buf.trim(this.node.cfg['repl-backlog-size']);
+    this.freeClosing();
     return entry;
   }
 

@@ -52,13 +52,19 @@ export function loadDataFromDisk(node: RedisNode): void {
     m.offset += snap.repl.replOffset;
     m.backlog!.rebase(snap.repl.replOffset);
   }
-  // without replication info the backlog is freed while the offset is still 0; with expired keys
-  // fed as DELs it stays (under the fresh replid). Valid info at offset 0 keeps it: 7.0.15 (measured)
-  // has the fix of redis/redis#12088, which 7.0.4's source lacks
-  if (!valid && m.offset === 0) m.freeBacklog();
+  // 7.0.15 (redis/redis#12088) frees the backlog whenever the RDB's replication info is not usable,
+  // even after DELs of expired keys moved the offset (which stays moved); 7.0.4 freed it only at
+  // offset 0. Measured on a real 7.0.15: offset 108, repl_backlog_active 0 (test/real/mismatches)
+  if (!valid) m.freeBacklog();
+  // the DELs as fed (a trimmed backlog would have lost the first ones), reported once the start
+  // event is out (see RedisNode's constructor), rebased like the backlog; with the backlog freed no
+  // replica can ever read them
+  const fed = m.takeQuietEntries();
   m.quietStream = false;
-  // reported once the start event is out (see RedisNode's constructor)
-  if (m.backlog) node.startupStream = m.backlog.readFrom(m.backlog.firstByte).entries;
+  if (valid) {
+    const base = snap.repl.replOffset;
+    node.startupStream = fed.map((e) => ({ ...e, start: e.start + base }));
+  }
   m.slaveseldb = -1;
   m.replNoSlavesSinceUs = node.ctx.nowUs();
 }
