@@ -1,7 +1,10 @@
-// The replication buffer of Redis 7.0: one shared list of blocks holding the stream, referenced by
+// The replication buffer of Redis 7.0.15: one shared list of blocks holding the stream, referenced by
 // the backlog and by replicas that still have bytes to receive. The backlog is trimmed only in whole
 // blocks and never below repl-backlog-size, so it can hold more than configured, and grows while a
 // replica pins old blocks. Offsets number stream bytes from 1; master_repl_offset is the last byte.
+// Blocks are cut as feedReplicationBuffer() cuts them: a command arrives in pieces (the multibulk
+// header, each argument's `$len`, the argument, its CRLF) and a new block is at most
+// max(repl-backlog-size / 16, 16KB) before the allocator's rounding (7.0.10+, redis PR #11666).
 
 /** One propagated command and where its bytes sit in the stream. */
 export interface StreamEntry {
@@ -30,10 +33,40 @@ export function jemallocSizeClass(n: number): number {
   return Math.ceil(n / step) * step;
 }
 
-/** Usable payload of a new block created for a write of `len` bytes (a 16KB request is 20440). */
-export function replBlockSize(len: number): number {
-  const request = Math.max(len, MIN_BLOCK_REQUEST) + BLOCK_HEADER_BYTES;
+/** sizeof(listNode) + sizeof(replBufBlock): what each referenced block adds to a replica's output buffer. */
+export const BLOCK_OVERHEAD_BYTES = 24 + BLOCK_HEADER_BYTES;
+
+/** The largest request for a new block: max(repl-backlog-size / 16, PROTO_REPLY_CHUNK_BYTES). */
+export function replBlockLimit(backlogSize: number): number {
+  return Math.max(Math.floor(backlogSize / 16), MIN_BLOCK_REQUEST);
+}
+
+/**
+ * Usable payload of a new block created for `len` more bytes of a piece: the request is
+ * min(max(len, 16KB), limit), rounded up by the allocator (a 16KB request is 20440, a 64KB one 81880).
+ */
+export function replBlockSize(len: number, limit: number): number {
+  const request = Math.min(Math.max(len, MIN_BLOCK_REQUEST), limit) + BLOCK_HEADER_BYTES;
   return jemallocSizeClass(request) - BLOCK_HEADER_BYTES;
+}
+
+/** The pieces replicationFeedSlaves() hands feedReplicationBuffer() for one command, in bytes. */
+export function respPieces(args: readonly string[], byteLength: (s: string) => number): number[] {
+  const out = [String(args.length).length + 3];
+  for (const a of args) {
+    const len = byteLength(a);
+    out.push(String(len).length + 3, len, 2);
+  }
+  return out;
+}
+
+/** Where a replica stands in the shared buffer: the block it references and what it costs (getClientOutputBufferMemoryUsage()). */
+export interface BufferUsage {
+  /** First offset of the referenced block. */
+  refStart: number;
+  /** Blocks from the referenced one to the tail. */
+  blocks: number;
+  bytes: number;
 }
 
 export class ReplBuffer {
@@ -48,6 +81,11 @@ export class ReplBuffer {
    * @param endOffset master_repl_offset when the buffer (and backlog) is created.
    * @param pinnedFrom lowest offset a replica still has to receive from the buffer, or Infinity.
    */
+  /** Called each time a new block is added, after its bytes are counted (where Redis checks output-buffer limits). */
+  onNewBlock: (() => void) | null = null;
+  /** The cap on a new block's request (replBlockLimit); a hook may change it. */
+  blockLimit: (backlogSize: number) => number = replBlockLimit;
+
   constructor(
     public endOffset: number,
     private readonly pinnedFrom: () => number,
@@ -58,23 +96,71 @@ export class ReplBuffer {
     return this.endOffset - this.histlen + 1;
   }
 
-  /** Append one command's bytes; then trim by whole blocks while the backlog exceeds sizeBytes. */
-  feed(args: readonly string[], bytes: number, backlogSize: number): StreamEntry {
+  /**
+   * Append one command's bytes, handed over in `pieces` (one piece of `bytes` when not given: a
+   * SELECT, or the bytes a replica proxies); trim by whole blocks while the backlog exceeds
+   * backlogSize, each time a block is added and once more at the end (beforeSleep()).
+   */
+  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[]): StreamEntry {
     const entry: StreamEntry = { start: this.endOffset + 1, bytes, args };
     this.entries.push(entry);
-    let len = bytes;
-    const tail = this.blocks.length > this.blockHead ? this.blocks[this.blocks.length - 1]! : undefined;
-    if (tail && tail.size > tail.used) {
-      const n = Math.min(tail.size - tail.used, len);
-      tail.used += n;
-      len -= n;
-    }
-    if (len > 0) this.blocks.push({ start: this.endOffset + 1 + (bytes - len), size: replBlockSize(len), used: len });
-    this.endOffset += bytes;
-    this.histlen += bytes;
-    // Redis trims when a block is added and again in beforeSleep, i.e. after every command
+    const limit = this.blockLimit(backlogSize);
+    if (pieces === undefined) this.feedPiece(bytes, limit, backlogSize);
+    else for (const p of pieces) this.feedPiece(p, limit, backlogSize);
     this.trim(backlogSize);
     return entry;
+  }
+
+  /** feedReplicationBuffer(): fill the tail block, then add blocks of at most the limit until the piece is in. */
+  private feedPiece(len: number, limit: number, backlogSize: number): void {
+    while (len > 0) {
+      const tail = this.blocks.length > this.blockHead ? this.blocks[this.blocks.length - 1]! : undefined;
+      if (tail && tail.size > tail.used) {
+        const n = Math.min(tail.size - tail.used, len);
+        tail.used += n;
+        len -= n;
+        this.endOffset += n;
+        this.histlen += n;
+      }
+      if (len > 0) {
+        const size = replBlockSize(len, limit);
+        const n = Math.min(size, len);
+        this.blocks.push({ start: this.endOffset + 1, size, used: n });
+        len -= n;
+        this.endOffset += n;
+        this.histlen += n;
+        this.onNewBlock?.();
+        this.trim(backlogSize);
+      }
+    }
+  }
+
+  /**
+   * What a replica whose oldest needed byte is `from` costs in output buffer: from the start of the
+   * block holding `from` to the end of the tail block's allocation, plus 64 bytes per block
+   * (getClientOutputBufferMemoryUsage()). Null when `from` is not in a kept block.
+   */
+  usageFrom(from: number): BufferUsage | null {
+    const i = this.blockIndexAt(from);
+    if (i < 0) return null;
+    const ref = this.blocks[i]!;
+    const last = this.blocks[this.blocks.length - 1]!;
+    const blocks = this.blocks.length - i;
+    return { refStart: ref.start, blocks, bytes: last.start + last.size - ref.start + blocks * BLOCK_OVERHEAD_BYTES };
+  }
+
+  /** Index of the kept block whose allocation holds `offset`, or -1. */
+  private blockIndexAt(offset: number): number {
+    let lo = this.blockHead;
+    let hi = this.blocks.length - 1;
+    if (hi < lo || offset < this.blocks[lo]!.start) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.blocks[mid]!.start <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const b = this.blocks[lo]!;
+    return offset < b.start + b.size ? lo : -1;
   }
 
   /** incrementalTrimReplicationBacklog(): drop head blocks no replica needs while more than size remains. */

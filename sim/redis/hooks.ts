@@ -1,8 +1,9 @@
 // The named points where the model asks how to behave. DEFAULT_HOOKS are Redis 7.0.15's own
 // behaviour; a mutant (mutants.ts) overrides one of them. The model never asks which mutant runs.
 
-import type { ReplBuffer, StreamEntry } from './backlog.js';
+import { replBlockLimit, type ReplBuffer, type StreamEntry } from './backlog.js';
 import { PING_ARGS } from './resp.js';
+import type { AppendFsync } from './config.js';
 
 /** What the periodic PING may do to a master's stream. */
 export interface PingStream {
@@ -30,6 +31,12 @@ export interface RedisHooks {
   replicationPing(stream: PingStream): void;
   /** Freeing the backlog on repl-backlog-ttl also changes the replication id. */
   newIdOnBacklogTtl(): boolean;
+  /** The fsync policy the AOF follows for the configured appendfsync. */
+  aofFsyncPolicy(configured: AppendFsync): AppendFsync;
+  /** feedReplicationBuffer(): the largest request for a new block, max(repl-backlog-size / 16, 16KB). */
+  replBlockLimit(backlogSize: number): number;
+  /** checkClientOutputBufferLimits(): the soft limit closes a replica once it held for more than its seconds. */
+  softLimitFires(elapsedS: number, softSeconds: number): boolean;
   /** A replica asking for a full sync while a diskless transfer runs joins it (7.0: it waits for the next). */
   joinSocketTransfer(): boolean;
 }
@@ -43,5 +50,8 @@ export const DEFAULT_HOOKS: Readonly<RedisHooks> = {
   dropSubReplicasOnNewId: () => true,
   replicationPing: (stream) => stream.feedCommand(stream.slaveseldb, PING_ARGS),
   newIdOnBacklogTtl: () => true,
+  aofFsyncPolicy: (configured) => configured,
+  replBlockLimit,
+  softLimitFires: (elapsedS, softSeconds) => elapsedS > softSeconds,
   joinSocketTransfer: () => false,
 };

@@ -10,7 +10,7 @@ import type { RedisConfig } from './config.js';
 import type { ReplicationIdentity } from './identity.js';
 import type { PingStream, RedisHooks } from './hooks.js';
 import type { FailoverState } from './failover.js';
-import { ReplBuffer, type StreamEntry } from './backlog.js';
+import { ReplBuffer, respPieces, type StreamEntry } from './backlog.js';
 import { RDB_CHUNK_BYTES, replyBytes, type ToMaster, type ToReplica } from './link.js';
 import { byteLength, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import { makeSnapshot, RDB_FILENAME, saveDurationUs, type RdbSnapshot, type ReplInfo } from './rdb.js';
@@ -116,6 +116,8 @@ export class MasterSide implements PingStream {
 
   createBacklog(): void {
     this.backlog = new ReplBuffer(this.offset, () => this.pinnedFrom());
+    this.backlog.blockLimit = this.node.hooks.replBlockLimit;
+    this.backlog.onNewBlock = () => this.checkOutputBuffers();
   }
 
   freeBacklog(): void {
@@ -178,11 +180,10 @@ export class MasterSide implements PingStream {
   feedCommand(db: number, args: readonly string[]): void {
     if (!this.node.isMaster || this.backlog === null) return;
     if (db >= 0 && this.slaveseldb !== db) {
-      this.append(selectArgs(db));
+      this.append(selectArgs(db), false);
       this.slaveseldb = db;
     }
-    this.append(args);
-    this.checkOutputBuffers();
+    this.append(args, true);
   }
 
   /** propagatePendingCommands(): one execution unit; more than one command is wrapped in MULTI/EXEC. */
@@ -200,8 +201,7 @@ export class MasterSide implements PingStream {
   /** replicationFeedStreamFromMasterStream(): a replica proxies exactly the bytes it applied. */
   proxyApplied(entries: readonly StreamEntry[]): void {
     if (this.backlog === null) return;
-    for (const e of entries) this.append(e.args);
-    this.checkOutputBuffers();
+    for (const e of entries) this.append(e.args, false);
   }
 
   sendToOnline(entry: StreamEntry): void {
@@ -534,30 +534,58 @@ export class MasterSide implements PingStream {
     for (const r of this.replicas.slice()) this.freeReplica(r, reason, true);
   }
 
-  /** Output-buffer limits: hard (at least the backlog size) and soft (for softSeconds). */
+  /**
+   * checkClientOutputBufferLimits() for every fed replica, run each time a block is added to the
+   * shared buffer (and only then): past the hard limit (raised to repl-backlog-size when smaller),
+   * or at the soft limit for more than its seconds (counted in whole seconds of server.unixtime), a
+   * replica is scheduled to be closed ("scheduled to be closed ASAP for overcoming of output buffer
+   * limits") and freed once the command is in (beforeSleep()).
+   */
   private checkOutputBuffers(): void {
     const cfg = this.node.cfg;
     const lim = cfg['client-output-buffer-limit-replica'];
-    if (lim.hardBytes === 0 && lim.softBytes === 0) return;
-    const hard = lim.hardBytes === 0 ? 0 : Math.max(lim.hardBytes, cfg['repl-backlog-size']);
-    const now = this.ctx.nowUs();
-    let victims: ServerConn[] | null = null;
+    const hard = lim.hardBytes > 0 ? Math.max(lim.hardBytes, cfg['repl-backlog-size']) : 0;
+    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
     for (const r of this.replicas) {
+      if (this.closing.includes(r)) continue;
       const used = this.outputBufferBytes(r);
-      let over = hard > 0 && used > hard;
-      if (!over && lim.softBytes > 0 && used > lim.softBytes) {
-        if (r.cobSoftSinceUs < 0) r.cobSoftSinceUs = now;
-        else if (now - r.cobSoftSinceUs > lim.softSeconds * 1_000_000) over = true;
-      } else if (used <= lim.softBytes) r.cobSoftSinceUs = -1;
-      if (over) (victims ??= []).push(r);
+      if (used === null) continue;
+      const stats = this.obufStatsFor(r.peer);
+      if (used > stats.peakBytes) stats.peakBytes = used;
+      let over = hard > 0 && used >= hard;
+      if (lim.softBytes > 0 && used >= lim.softBytes) {
+        if (r.cobSoftSinceUs < 0) r.cobSoftSinceUs = nowS * 1_000_000;
+        else if (this.node.hooks.softLimitFires(nowS - Math.floor(r.cobSoftSinceUs / 1_000_000), lim.softSeconds)) over = true;
+      } else r.cobSoftSinceUs = -1;
+      if (!over) continue;
+      stats.drops++;
+      stats.lastUsedBytes = used;
+      this.closing.push(r);
     }
-    if (victims) for (const r of victims) this.freeReplica(r, 'output buffer limit reached', true);
   }
 
-  private outputBufferBytes(r: ServerConn): number {
-    if (r.replState === 'wait_bgsave_end' || r.replState === 'send_bulk') return Math.max(0, this.offset - r.sendFrom + 1);
-    if (r.replState === 'online') return Math.max(0, r.sock.unsentBytes - SOCKET_BUFFER_BYTES);
-    return 0;
+  /** freeClientsInAsyncFreeQueue(): free the replicas an output-buffer check scheduled to be closed. */
+  private freeClosing(): void {
+    if (this.closing.length === 0) return;
+    const victims = this.closing;
+    this.closing = [];
+    for (const r of victims) this.freeReplica(r, 'output buffer limit reached', true);
+  }
+
+  private obufStatsFor(peer: string): OutputBufferStats {
+    let s = this.obufStats.get(peer);
+    if (s === undefined) {
+      s = { drops: 0, peakBytes: 0, lastUsedBytes: 0 };
+      this.obufStats.set(peer, s);
+    }
+    return s;
+  }
+
+  /** getClientOutputBufferMemoryUsage() of a replica: null while it is not fed. */
+  private outputBufferBytes(r: ServerConn): number | null {
+    const from = this.refOffset(r);
+    if (from === null || this.backlog === null) return null;
+    return this.backlog.usageFrom(from)?.bytes ?? 0;
   }
 
   // ---- ACKs: WAIT, min-replicas-to-write ----

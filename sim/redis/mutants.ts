@@ -14,6 +14,9 @@ export const MUTANTS = {
   'sub-replicas-kept-on-new-id': 'sub-replicas are kept after +CONTINUE with a new replication id',
   'pings-not-counted': 'the periodic PING is sent to replicas but not counted in the master\'s offset',
   'ttl-free-keeps-replid': 'freeing the backlog on repl-backlog-ttl keeps the replication id',
+  'aof-always-fsyncs-late': 'appendfsync always fsyncs in the background once a second, like everysec, so a crash loses acknowledged writes',
+  'repl-blocks-not-capped': 'a new replication buffer block is as big as the write needs, not capped at max(repl-backlog-size / 16, 16KB) (the pre-7.0.10 rule)',
+  'obuf-soft-limit-never-fires': 'a replica over the output-buffer soft limit is never dropped, however long it stays over',
   'diskless-late-replica-joins': 'a replica that asks for a full sync during a diskless transfer joins it instead of waiting for the next one',
 } as const;
 
@@ -24,13 +27,16 @@ export const MUTANT_NAMES = Object.keys(MUTANTS).sort() as MutantName[];
 const OVERRIDES: { readonly [M in MutantName]: Partial<RedisHooks> } = {
   'psync-ignores-second-offset': { secondIdServes: () => true },
   'promotion-keeps-replid': { shiftIdOnPromotion: () => false },
-  'backlog-range-off-by-one-block': { backlogLowerBound: (backlog) => backlog.firstByte - replBlockSize(0) },
+  'backlog-range-off-by-one-block': { backlogLowerBound: (backlog) => backlog.firstByte - replBlockSize(0, 0) },
   'no-select-after-full-sync': { selectAfterFullSync: () => false },
   'cached-master-read-offset': { cachedMasterOffset: (link) => link.readReploff },
   'sub-replicas-kept-on-new-id': { dropSubReplicasOnNewId: () => false },
   // replicas get the PING, but the master's own offset and backlog do not count it
   'pings-not-counted': { replicationPing: (stream) => stream.sendToOnline({ start: stream.offset + 1, bytes: 14, args: PING_ARGS }) },
   'ttl-free-keeps-replid': { newIdOnBacklogTtl: () => false },
+  'aof-always-fsyncs-late': { aofFsyncPolicy: (configured) => (configured === 'always' ? 'everysec' : configured) },
+  'repl-blocks-not-capped': { replBlockLimit: () => Number.POSITIVE_INFINITY },
+  'obuf-soft-limit-never-fires': { softLimitFires: () => false },
   'diskless-late-replica-joins': { joinSocketTransfer: () => true },
 };
 

@@ -5,7 +5,8 @@
 // a replica still has to be sent (incrementalTrimReplicationBacklog()). Offsets number stream bytes
 // from 1; repl_backlog_first_byte_offset = master_repl_offset - histlen + 1.
 import { describe, expect, it } from 'vitest';
-import { ReplBuffer, jemallocSizeClass, replBlockSize, type StreamEntry } from '../../sim/redis/backlog.js';
+import { ReplBuffer, jemallocSizeClass, replBlockLimit, replBlockSize, respPieces, type StreamEntry } from '../../sim/redis/backlog.js';
+import { byteLength } from '../../sim/redis/resp.js';
 
 const BLOCK = 20440;
 const SIZE_16KB = 16384;
@@ -38,13 +39,32 @@ describe('jemalloc size classes and block sizes', () => {
     expect(jemallocSizeClass(9)).toBe(16);
   });
 
-  it('a block for a small write is a 16KB request: 20440 usable bytes; a big write gets its own size', () => {
-    expect(replBlockSize(1)).toBe(BLOCK);
-    expect(replBlockSize(28)).toBe(BLOCK);
-    expect(replBlockSize(16384)).toBe(BLOCK);
-    expect(replBlockSize(20440)).toBe(BLOCK);
-    expect(replBlockSize(20441)).toBe(24576 - 40);
-    expect(replBlockSize(50000)).toBe(57344 - 40);
+  it('a block for a small write is a 16KB request: 20440 usable bytes; a big write gets its own size up to the cap', () => {
+    const noCap = Number.POSITIVE_INFINITY;
+    expect(replBlockSize(1, noCap)).toBe(BLOCK);
+    expect(replBlockSize(28, noCap)).toBe(BLOCK);
+    expect(replBlockSize(16384, noCap)).toBe(BLOCK);
+    expect(replBlockSize(20440, noCap)).toBe(BLOCK);
+    expect(replBlockSize(20441, noCap)).toBe(24576 - 40);
+    expect(replBlockSize(50000, noCap)).toBe(57344 - 40);
+  });
+
+  it('the cap is max(repl-backlog-size / 16, 16KB), before the allocator rounds the request up (redis PR #11666, 7.0.10)', () => {
+    expect(replBlockLimit(16 * 1024)).toBe(SIZE_16KB);
+    expect(replBlockLimit(256 * 1024)).toBe(SIZE_16KB);
+    expect(replBlockLimit(1024 * 1024)).toBe(64 * 1024);
+    expect(replBlockLimit(1024 * 1024 + 15)).toBe(64 * 1024);
+    expect(replBlockLimit(1024 * 1024 + 16)).toBe(64 * 1024 + 1);
+    // a 64KB request plus the 40-byte header is an 80KB class: 81880 usable, more than the cap
+    expect(replBlockSize(100_000, replBlockLimit(1024 * 1024))).toBe(81920 - 40);
+    expect(replBlockSize(100_000, replBlockLimit(16 * 1024))).toBe(BLOCK);
+    expect(replBlockSize(1, replBlockLimit(1024 * 1024))).toBe(BLOCK);
+  });
+
+  it('the pieces of a command as replicationFeedSlaves() hands them over', () => {
+    expect(respPieces(['SET', 'k0', 'x'.repeat(100_000)], byteLength)).toEqual([4, 4, 3, 2, 4, 2, 2, 9, 100_000, 2]);
+    expect(respPieces(['PING'], byteLength)).toEqual([4, 4, 4, 2]);
+    expect(respPieces(['SET', 'é', ''], byteLength)).toEqual([4, 4, 3, 2, 4, 2, 2, 4, 0, 2]);
   });
 });
 
@@ -121,14 +141,37 @@ describe('trimming in whole blocks', () => {
     expect(buf.histlen).toBe(10);
   });
 
-  it('a write bigger than a block gets one block of its own size', () => {
+  it('a write bigger than a block gets one block of its own size while under the cap', () => {
     const buf = new ReplBuffer(0, NONE);
-    buf.feed(['huge'], 50000, 1); // one block of 57304 usable bytes, 50000 used
-    buf.feed(['x'], 7304, 1); // fills it exactly: no second block, nothing to trim
+    const size = 1024 * 1024; // cap 64KB
+    buf.feed(['huge'], 50000, size); // one block of 57304 usable bytes, 50000 used
+    buf.feed(['x'], 7304, size); // fills it exactly: no second block, nothing to trim
     expect(buf.histlen).toBe(57304);
-    buf.feed(['y'], 10, 1); // second block: now the first (57304 bytes) can go
+    buf.feed(['y'], 10, size); // second block; trimmed by the size only: the first (57304 bytes) can go
+    buf.trim(1);
     expect(buf.histlen).toBe(10);
     expect(buf.firstByte).toBe(57305);
+  });
+
+  it('a write bigger than the cap spans several blocks, and the head ones can be trimmed alone', () => {
+    const buf = new ReplBuffer(0, NONE);
+    // a 16kb backlog caps requests at 16KB: 50000 bytes take 20440 + 20440 + 9120 (of a third 20440-byte block);
+    // the first block goes, the second stays (without it 9120 bytes would be under the size)
+    buf.feed(['huge'], 50000, 16 * 1024);
+    expect(buf.histlen).toBe(50000 - BLOCK);
+    expect(buf.firstByte).toBe(BLOCK + 1);
+  });
+
+  it('a new block is added (and the limits checked) once per block a piece opens', () => {
+    const buf = new ReplBuffer(0, NONE);
+    let added = 0;
+    buf.onNewBlock = () => added++;
+    buf.feed(['a'], 10, 16 * 1024);
+    expect(added).toBe(1);
+    buf.feed(['b'], BLOCK - 10, 16 * 1024); // fills the tail exactly
+    expect(added).toBe(1);
+    buf.feed(['c'], 3 * BLOCK + 1, 16 * 1024);
+    expect(added).toBe(5);
   });
 
   it('trims several blocks at once, down to the last that keeps at least the size', () => {

@@ -120,7 +120,7 @@ describe('replica output-buffer limit', () => {
    */
   function loadedJoin(backlog: string, hotWrites: number) {
     const w = world({
-      config: { ...quiet, 'client-output-buffer-limit': '64kb 0 0', 'repl-backlog-size': backlog },
+      config: { ...quiet, 'repl-diskless-sync': 'no', 'client-output-buffer-limit': '64kb 0 0', 'repl-backlog-size': backlog },
       network: { bandwidthBytesPerSec: 1_000_000 },
       nodes: { m: {}, r: { startAfterMs: 100 } },
     });
