@@ -112,7 +112,7 @@ SIGTERM, it leaves no partial trace file.`)
     const observers: TraceListener[] = [];
     const report = o.report ? new ReportBuilder({ parameters: scenario, reproduce: reproduceCommand(ref, seed, mutant) }) : null;
     if (report) {
-      report.add({ type: 'trace.header', scenario: scenario.name, seed, mutant, source: ref });
+      report.add({ type: 'trace.header', tool_version: TOOL_VERSION, scenario: scenario.name, seed, mutant, source: ref });
       observers.push((e) => report.add(e));
     }
     const log = o.log ? new ShortLog() : null;

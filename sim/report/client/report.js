@@ -153,7 +153,7 @@
   const windowSeries = D.nodes.map((n, i) => {
     const pts = D.backlog[n];
     return {
-      type: 'custom', name: `${n} backlog`, id: `backlog-${n}`,
+      type: 'custom', name: `${n} backlog`, id: `backlog-${n}`, itemStyle: { color: nodeColor(i), opacity: 0.3 },
       data: pts.map(([t, lo, hi], k) => [t / 1000, k + 1 < pts.length ? pts[k + 1][0] / 1000 : D.t_end / 1000, lo, hi]),
       encode: { x: [0, 1], y: [2, 3] },
       renderItem(params, api) {
