@@ -58,8 +58,8 @@ describe('full sync', () => {
     expect(w.node('r').ds.digest()).toBe(w.node('m2').ds.digest());
   });
 
-  it('replicas that ask while a BGSAVE for replication runs join it: two full syncs, one snapshot', () => {
-    const w = world({ config: quiet, nodes: { m: {}, r1: {}, r2: {} } });
+  it('replicas that ask while a disk BGSAVE for replication runs join it: two full syncs, one snapshot', () => {
+    const w = world({ config: { ...quiet, 'repl-diskless-sync': 'no' }, nodes: { m: {}, r1: {}, r2: {} } });
     fill(w, 'm', 20000, 1000);
     w.command('r1', ['REPLICAOF', 'm', '6379']);
     expect(w.runUntil(() => f(w, 'm', 'rdb_bgsave_in_progress') === 1, 10 * SEC)).toBe(true);
@@ -151,9 +151,9 @@ describe('persistence', () => {
     expect(w.command('m', ['DBSIZE'])).toBe(10);
   });
 
-  it('rdb-del-sync-files yes removes the RDB a full sync wrote, on both sides, when no save points are set', () => {
+  it('rdb-del-sync-files yes removes the RDB a disk-based full sync wrote, on both sides, when no save points are set', () => {
     for (const del of ['no', 'yes']) {
-      const w = world({ config: { ...quiet, 'rdb-del-sync-files': del }, nodes: { m: {}, r: { replicaof: 'm' } } });
+      const w = world({ config: { ...quiet, 'rdb-del-sync-files': del, 'repl-diskless-sync': 'no' }, nodes: { m: {}, r: { replicaof: 'm' } } });
       w.command('m', ['SET', 'a', '1']);
       expect(w.waitSync()).toBe(true);
       w.runFor(1 * SEC);
