@@ -7,7 +7,7 @@ describe('measured on redis-server 7.0.15', () => {
   it('backlog of 16kb: 700 SETs of 100-byte values trim whole 20440-byte blocks at the same writes', () => {
     // measured: histlen fell 36726 -> 16417 at write 282 (offset 36857), 36722 -> 16413 at 438,
     // 36718 -> 16409 at 594; after 700 writes: offset 91615, first byte 61321, histlen 30295
-    const w = world({ config: { save: '', 'repl-ping-replica-period': 3600, 'repl-backlog-size': '16kb' }, nodes: { m: {}, r: { replicaof: 'm' } } });
+    const w = world({ config: { save: '', 'repl-ping-replica-period': 3600, 'repl-backlog-size': '16kb', 'repl-diskless-sync': 'no' }, nodes: { m: {}, r: { replicaof: 'm' } } });
     expect(w.waitSync()).toBe(true);
     const v = 'x'.repeat(100);
     const drops: [number, number, number, number][] = [];

@@ -123,8 +123,8 @@ describe('psync2-master-restart', () => {
     expectConverged(w, ['m', 'r']);
   });
 
-  it('"no persistence" still leaves the full-sync RDB: the master comes back with its old snapshot (j)', () => {
-    const w = world({ config: { save: '', 'repl-ping-replica-period': 3600 }, nodes: { m: {}, r: { replicaof: 'm' } } });
+  it('"no persistence" with disk-based sync still leaves the full-sync RDB: the master comes back with its old snapshot (j)', () => {
+    const w = world({ config: { save: '', 'repl-diskless-sync': 'no', 'repl-ping-replica-period': 3600 }, nodes: { m: {}, r: { replicaof: 'm' } } });
     for (let i = 0; i < 20; i++) w.call('m', ['SET', `a${i}`, 'v']);
     expect(w.waitSync()).toBe(true);
     for (let i = 0; i < 20; i++) w.call('m', ['SET', `b${i}`, 'v']);

@@ -62,7 +62,7 @@ describe('replication-psync', () => {
   });
 
   it('backlog expired: with repl-backlog-ttl 1 a replica away 4 s full syncs and the replid changes twice', () => {
-    const w = world({ config: base, nodes: { m: { config: { 'repl-backlog-ttl': 1 } }, r: { replicaof: 'm' } } });
+    const w = world({ config: { ...base, 'repl-diskless-sync': 'no' }, nodes: { m: { config: { 'repl-backlog-ttl': 1 } }, r: { replicaof: 'm' } } });
     expect(w.waitSync()).toBe(true);
     w.call('m', ['SET', 'a', '1']);
     expect(w.waitSync()).toBe(true);
