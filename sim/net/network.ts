@@ -1,13 +1,27 @@
 // The virtual network: hosts by name, TCP-shaped connections between them (per-connection FIFO,
 // no loss, duplication or reordering of bytes, only delay), partitions that stall traffic, resets,
-// and host crashes after which peers learn of the loss only when they send or time out.
+// and host crashes after which peers learn of the loss only when they send or time out. A one-way
+// cut stalls the open direction too, once its ACKs are lost (see "one-way cuts" below).
 
 import type { Scheduler } from '../kernel/scheduler.js';
 import type { RngStream } from '../kernel/rng.js';
 import type { Trace } from '../kernel/trace.js';
 import type { NetCloseReason } from '../trace-events.js';
 import { Disk } from './disk.js';
-import { LinkTable, type LinkParams, type LinkState } from './links.js';
+import { LinkTable, MIN_RTO_US, linkKey, type LinkParams, type LinkState } from './links.js';
+
+/**
+ * The most a sender has in flight without ACKs: the receive window Linux advertised on the real
+ * replication links we measured (`ss -ti`: snd_wnd 64512 and 65536 bytes). With its ACKs lost, a
+ * connection sends at most this much before it waits.
+ */
+export const ACKLESS_WINDOW_BYTES = 65_536;
+
+/**
+ * How long Linux keeps retrying an unanswered SYN before connect() fails (tcp_syn_retries 6:
+ * 1+2+4+8+16+32 s of retries, then 64 s more). An application's own timeout usually comes first.
+ */
+export const SYN_GIVE_UP_US = 127_000_000;
 
 /** What an application attaches to its side of a connection. */
 export interface SocketHandler {
@@ -44,8 +58,12 @@ interface Packet {
 class Pipe {
   lastArrivalUs = 0;
   inFlightBytes = 0;
-  /** Held back by a partition; flushed in order on heal. */
+  /** Held back by a partition (or by lost ACKs); flushed in order on heal. */
   stalled: Packet[] = [];
+  /** Since when this direction's ACKs are lost (its first unacknowledged byte), or -1. */
+  acklessSinceUs = -1;
+  /** Delivered while the ACKs were lost: still in the sender's buffer, acknowledged after the heal. */
+  unacked: Packet[] = [];
   constructor(
     readonly src: Socket,
     readonly dst: Socket,
@@ -97,6 +115,13 @@ export class Network {
   readonly links: LinkTable;
   private readonly hosts = new Map<string, Host>();
   private readonly pipesWithStalls = new Set<Pipe>();
+  /** Pipes whose ACKs are lost (a one-way cut of the reverse direction), in the order they met it. */
+  private readonly acklessPipes = new Set<Pipe>();
+  /** When each blocked direction was blocked (linkKey -> µs). */
+  private readonly blockedSinceUs = new Map<string, number>();
+  /** SYNs that reached a listener whose SYN-ACK cannot get back: the handshake completes at the heal. */
+  private parkedSyns: Packet[] = [];
+  private readonly ackFn = (a: { pipe: Pipe; packets: Packet[] }) => this.acknowledge(a.pipe, a.packets);
   private nextConn = 1;
   private readonly deliverFn = (p: Packet) => this.deliver(p);
   private readonly connectTimeoutFn = (s: Socket) => this.connectTimedOut(s);
@@ -228,15 +253,20 @@ export class Network {
     for (let i = 0; i < groups.length; i++) {
       for (let j = 0; j < groups.length; j++) {
         if (i === j) continue;
-        for (const a of groups[i]!) for (const b of groups[j]!) if (this.links.block(a, b)) blocked.push([a, b]);
+        for (const a of groups[i]!) for (const b of groups[j]!) if (this.block(a, b)) blocked.push([a, b]);
       }
     }
     this.trace.emit({ t: this.sched.nowUs, type: 'net.partition', blocked });
   }
 
-  /** `from` can no longer reach `to`; `to` still reaches `from`. */
+  /**
+   * `from` can no longer reach `to`. `to` still reaches `from` as TCP does over such a cut: its
+   * connections keep sending only until their ACKs are missed (one retransmission timeout, at most
+   * ACKLESS_WINDOW_BYTES), then they stall too; a SYN from `to` reaches `from` but its SYN-ACK does
+   * not come back, so no connection opens from either side until the heal.
+   */
   partitionOneway(from: string, to: string): void {
-    const blocked: [string, string][] = this.links.block(from, to) ? [[from, to]] : [];
+    const blocked: [string, string][] = this.block(from, to) ? [[from, to]] : [];
     this.trace.emit({ t: this.sched.nowUs, type: 'net.partition', blocked });
   }
 
@@ -245,11 +275,25 @@ export class Network {
     this.partition([[hostName], this.hostNames().filter((n) => n !== hostName)]);
   }
 
-  /** Remove every partition; stalled traffic resumes in order. */
+  /**
+   * Remove every partition; stalled traffic resumes in order, ACKs lost so far arrive (after the
+   * latency back), and SYNs whose SYN-ACK was lost complete their handshake.
+   */
   heal(): void {
     const unblocked = this.links.unblockAll();
+    this.blockedSinceUs.clear();
     this.trace.emit({ t: this.sched.nowUs, type: 'net.heal', unblocked });
+    for (const pipe of this.acklessPipes) {
+      pipe.acklessSinceUs = -1;
+      if (pipe.unacked.length === 0) continue;
+      this.sched.after(pipe.dst.out.link.params.latencyUs, this.ackFn, { pipe, packets: pipe.unacked });
+      pipe.unacked = [];
+    }
+    this.acklessPipes.clear();
     this.flushStalls();
+    const syns = this.parkedSyns;
+    this.parkedSyns = [];
+    for (const p of syns) this.sched.at(this.sched.nowUs, this.deliverFn, p);
   }
 
   /**
@@ -273,6 +317,40 @@ export class Network {
 
   // ---- internals ----
 
+  private block(from: string, to: string): boolean {
+    if (!this.links.block(from, to)) return false;
+    this.blockedSinceUs.set(linkKey(from, to), this.sched.nowUs);
+    return true;
+  }
+
+  /**
+   * One-way cuts. A direction whose reverse is blocked loses its ACKs: the sender keeps sending new
+   * bytes only until its first retransmission timeout (Linux: 200 ms + the round trip, from the
+   * first unacknowledged byte) and within ACKLESS_WINDOW_BYTES; after that it only retransmits
+   * what the peer already has (measured: cwnd 1, notsent growing), so everything later, FIN
+   * included, waits for the heal. A reset is not held by the window (it needs no ACK).
+   */
+  private acklessMayPass(pipe: Pipe, kind: number, sizeBytes: number): boolean {
+    if (kind === KIND_RST || !this.links.isBlocked(pipe.dst.host.name, pipe.src.host.name)) return true;
+    const now = this.sched.nowUs;
+    if (pipe.acklessSinceUs < 0) {
+      // bytes still unacknowledged when the cut came lost their ACK then; otherwise this one is the first
+      const cutAt = this.blockedSinceUs.get(linkKey(pipe.dst.host.name, pipe.src.host.name)) ?? now;
+      pipe.acklessSinceUs = pipe.inFlightBytes - sizeBytes > 0 ? cutAt : now;
+      this.acklessPipes.add(pipe);
+    }
+    const rtoUs = MIN_RTO_US + pipe.link.params.latencyUs + pipe.dst.out.link.params.latencyUs;
+    return now < pipe.acklessSinceUs + rtoUs && pipe.inFlightBytes <= ACKLESS_WINDOW_BYTES;
+  }
+
+  /** ACKs that were lost reach the sender after the heal: its buffer drains, delivery receipts fire. */
+  private acknowledge(pipe: Pipe, packets: Packet[]): void {
+    for (const p of packets) {
+      pipe.inFlightBytes -= p.sizeBytes;
+      if (p.delivered && pipe.src.alive) p.delivered(pipe.src);
+    }
+  }
+
   private dropStalled(pipe: Pipe): void {
     for (const p of pipe.stalled) pipe.inFlightBytes -= p.sizeBytes;
     pipe.stalled = [];
@@ -282,7 +360,7 @@ export class Network {
   private transmit(pipe: Pipe, kind: number, payload: unknown, sizeBytes: number, delivered: Packet['delivered'] = null): void {
     const packet: Packet = { pipe, kind, payload, sizeBytes, delivered };
     pipe.inFlightBytes += sizeBytes;
-    if (pipe.stalled.length > 0 || this.links.isBlocked(pipe.src.host.name, pipe.dst.host.name)) {
+    if (pipe.stalled.length > 0 || this.links.isBlocked(pipe.src.host.name, pipe.dst.host.name) || (this.links.anyBlocked && !this.acklessMayPass(pipe, kind, sizeBytes))) {
       pipe.stalled.push(packet);
       this.pipesWithStalls.add(pipe);
       return;
@@ -316,13 +394,25 @@ export class Network {
       this.sched.at(wake, this.deliverFn, packet);
       return;
     }
-    pipe.inFlightBytes -= packet.sizeBytes;
     const src = pipe.src;
     const dst = pipe.dst;
     const now = this.sched.nowUs;
+    // data that arrives while the way back is cut is received, but its ACK is lost: the bytes stay
+    // in the sender's buffer (and its delivery receipt waits) until the heal
+    const ackLost = kind === KIND_DATA && this.links.anyBlocked && dst.alive && this.links.isBlocked(dst.host.name, src.host.name);
+    if (ackLost) {
+      pipe.unacked.push(packet);
+      this.acklessPipes.add(pipe);
+    } else pipe.inFlightBytes -= packet.sizeBytes;
 
     if (kind === KIND_SYN) {
       if (src.state !== 'connecting' || !src.alive) return; // gave up or crashed meanwhile
+      if (this.links.anyBlocked && this.links.isBlocked(dst.host.name, src.host.name)) {
+        // the SYN-ACK would be lost: the listener's kernel never completes the handshake, so the
+        // process accepts nothing; the connector's next SYN after the heal gets through
+        this.parkedSyns.push(packet);
+        return;
+      }
       const host = dst.host;
       if (!host.up || !host.listener) {
         this.transmit(dst.out, KIND_REFUSED, null, 0);
@@ -362,7 +452,7 @@ export class Network {
     }
     if (kind === KIND_DATA) {
       dst.handler?.onMessage(dst, packet.payload, packet.sizeBytes);
-      if (packet.delivered && src.alive) packet.delivered(src);
+      if (!ackLost && packet.delivered && src.alive) packet.delivered(src);
     } else if (kind === KIND_FIN) {
       this.finish(dst, 'closed');
     } else if (kind === KIND_RST) {
