@@ -67,6 +67,7 @@ const LOADING_OK = new Set(['INFO', 'ROLE', 'SHUTDOWN', 'CONFIG', 'MULTI', 'DISC
  */
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
   const name = args[0]!.toUpperCase();
+  if (node.blockedByPause(client)) return node.pauseCall(client, args, cb);
   const queueing = client.multi !== null && !TX_COMMANDS.has(name);
   const spec = dataCommand(name);
   if (queueing) {

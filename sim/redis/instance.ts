@@ -209,6 +209,11 @@ export class RedisNode {
     const calls = this.paused;
     this.paused = [];
     for (const c of calls) {
+  /** A client with a postponed command is blocked: what it sends next waits behind it, in order. */
+  blockedByPause(client: Client): boolean {
+    return this.paused.some((p) => p.client === client);
+  }
+
       const r = this.call(c.client, c.args, c.cb);
       if (r !== PENDING) c.cb(r);
     }

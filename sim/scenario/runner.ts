@@ -149,9 +149,9 @@ export class Runner implements StepContext {
    * Every client write goes into the trace as x.write (for the acknowledged-writes property).
    * `as` overrides the command name (a raw SET from a command step may carry options).
    */
-  recordWrite(node: string, args: string[], acked: boolean, as?: string): void {
+  recordWrite(node: string, args: string[], acked: boolean, as?: string, inDb?: number): void {
     const n = this.w.nodeOrNull(node);
-    const db = n && this.w.isRunning(node) ? this.w.client(node).db : 0;
+    const db = inDb ?? (n && this.w.isRunning(node) ? this.w.client(node).db : 0);
     const cmd = as ?? args[0]!.toUpperCase();
     this.writesTotal++;
     if (acked) this.writesAcked++;

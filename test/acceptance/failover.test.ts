@@ -110,7 +110,10 @@ describe('FAILOVER', () => {
     expect(f(w, 'node_0', 'master_failover_state')).toBe('waiting-for-sync');
     expect(w.command('node_0', ['GET', 'a'])).toBe('1');
     let reply: unknown = 'pending';
-    w.call('node_0', ['SET', 'b', '2'], (r) => (reply = r));
+    // from a second connection, as Redis's test does (a deferring client): the paused SET blocks
+    // its own client, whose later commands wait behind it
+    const rd = w.node('node_0').createClient();
+    w.node('node_0').call(rd, ['SET', 'b', '2'], (r) => (reply = r));
     w.runFor(100 * MS);
     expect(reply).toBe('pending');
     expect(w.command('node_0', ['FAILOVER', 'ABORT'])).toBe('OK');

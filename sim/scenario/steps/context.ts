@@ -26,7 +26,8 @@ export interface StepContext {
   call(node: string, args: (string | number)[]): Reply | typeof PENDING | null;
   /** A command step's reply against its expectError / mayFail. */
   checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | null): void;
-  recordWrite(node: string, args: string[], acked: boolean, as?: string): void;
+  /** `db`: the database it ran in, when not the client's current one (a write queued by MULTI). */
+  recordWrite(node: string, args: string[], acked: boolean, as?: string, db?: number): void;
   /** The value a `changedSince` matcher compares with (the field right after the step it names). */
   earlier(node: string, field: string, m: Matcher): string | number | null | undefined;
   faultPhase(): void;

@@ -1,7 +1,7 @@
 // Steps that write through a node's scenario client: `write` (SET key:i, values of an exact size)
 // and `command` (any supported command, checked against expectError / mayFail).
 
-import { isError } from '../../redis/reply.js';
+import { isError, type Reply } from '../../redis/reply.js';
 import { isWriteCommand } from '../../redis/commands.js';
 import { PENDING } from '../../redis/dispatch.js';
 import { DEFAULTS } from '../schema.js';
@@ -18,16 +18,49 @@ export const write: StepHandler<'write'> = (ctx, step) => {
     const args = ['SET', `${prefix}${i}`, `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
     const node = step.node;
     const r = w.isRunning(node) ? w.call(node, args) : null;
-    ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r));
+    // a write queued by MULTI is recorded when EXEC (a command step) runs it
+    if (r !== 'QUEUED') ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r));
     if (gapUs > 0 && i < count) w.runFor(gapUs);
   }
 };
 
+/** A plain SET is tracked like a write step's; one with options only marks its key as touched. */
+function recordedAs(args: readonly string[]): string | undefined {
+  return args[0]!.toUpperCase() === 'SET' && args.length !== 3 ? 'SET-OPTIONS' : undefined;
+}
+
+function isTracked(name: string): boolean {
+  return isWriteCommand(name) || name === 'FLUSHALL';
+}
+
 export const command: StepHandler<'command'> = (ctx, step) => {
+  const name = String(step.args[0]).toUpperCase();
+  // what EXEC or DISCARD ends: the queued commands and the database they start in
+  const client = (name === 'EXEC' || name === 'DISCARD') && ctx.w.isRunning(step.node) ? ctx.w.client(step.node) : null;
+  const queued = client && client.multi ? client.multi.slice() : null;
+  const dbBefore = client ? client.db : 0;
   const r = ctx.call(step.node, step.args);
   ctx.checkReply(step, step.args, r);
-  const name = String(step.args[0]).toUpperCase();
-  // a plain SET is tracked like a write step's; one with options only marks its key as touched
-  const plainSet = name === 'SET' && step.args.length === 3;
-  if (isWriteCommand(name) || name === 'FLUSHALL') ctx.recordWrite(step.node, step.args.map(String), r !== null && r !== PENDING && !isError(r), name === 'SET' && !plainSet ? 'SET-OPTIONS' : undefined);
+  if (queued) {
+    recordTransaction(ctx, step.node, queued, dbBefore, name === 'EXEC' && Array.isArray(r) ? r : null);
+    return;
+  }
+  if (r === 'QUEUED') return; // recorded when EXEC runs it
+  const args = step.args.map(String);
+  if (isTracked(name)) ctx.recordWrite(step.node, args, r !== null && r !== PENDING && !isError(r), recordedAs(args));
 };
+
+/**
+ * The writes of a transaction, in the database the queued SELECTs chose as EXEC ran them, each
+ * acknowledged when EXEC ran it without an error; none when EXEC was refused or DISCARD dropped them.
+ */
+function recordTransaction(ctx: Parameters<StepHandler<'command'>>[0], node: string, queued: string[][], dbBefore: number, replies: Reply[] | null): void {
+  let db = dbBefore;
+  queued.forEach((args, i) => {
+    const name = args[0]!.toUpperCase();
+    const ok = replies !== null && !isError(replies[i]!);
+    if (name === 'SELECT') {
+      if (ok) db = Number(args[1]);
+    } else if (isTracked(name)) ctx.recordWrite(node, args, ok, recordedAs(args), db);
+  });
+}
