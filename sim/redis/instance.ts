@@ -17,6 +17,7 @@ import { dispatch, PENDING, type Pending } from './dispatch.js';
 import * as P from './persistence.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { hooksFor, type MutantName } from './mutants.js';
+import { Aof } from './aof.js';
 
 /** A scenario or test client connected to this node. */
 export interface Client {
@@ -70,6 +71,8 @@ export class RedisNode {
   readonly replicaSide: ReplicaSide;
 
   bgsave: BgsaveState | null = null;
+  /** appendonly yes: the multi-part AOF (aof.ts); state 'off' otherwise. */
+  readonly aof: Aof = new Aof(this);
   failover: FailoverState = noFailover();
   readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, expiredKeys: 0, rdbLastLoadKeysExpired: 0, rdbLastLoadKeysLoaded: 0 };
   loading = false;
@@ -85,6 +88,8 @@ export class RedisNode {
   dirtyAtBgsave = 0;
   /** The RDB replication info loaded at boot, if any (for the start event). */
   loadedRepl: ReplInfo | null = null;
+  /** appendonly yes: whether an AOF existed at boot and was loaded (for the aof open event). */
+  aofLoadedAtStart = false;
   /** DELs a restarting master fed at load, reported as generated stream after the start event. */
   startupStream: readonly StreamEntry[] = [];
   private lastObs = '';
@@ -126,6 +131,7 @@ export class RedisNode {
     });
     for (const e of this.startupStream) emitStream(ctx, 'redis.stream', this.replid, e);
     this.startupStream = [];
+    if (cfg.appendonly) this.aof.openOnStart(this.aofLoadedAtStart);
     this.observe('start');
     ctx.listen((sock) => this.masterSide.accept(sock));
     // like Redis, the first serverCron (and so replicationCron loop 0) runs 1 ms after start; the
@@ -203,17 +209,17 @@ export class RedisNode {
     return PENDING;
   }
 
+  /** A client with a postponed command is blocked: what it sends next waits behind it, in order. */
+  blockedByPause(client: Client): boolean {
+    return this.paused.some((p) => p.client === client);
+  }
+
   resumePausedClients(): void {
     if (this.writesPaused) return;
     if (this.ackRequested) this.ctx.timer(0, this.beforeSleepFn, this);
     const calls = this.paused;
     this.paused = [];
     for (const c of calls) {
-  /** A client with a postponed command is blocked: what it sends next waits behind it, in order. */
-  blockedByPause(client: Client): boolean {
-    return this.paused.some((p) => p.client === client);
-  }
-
       const r = this.call(c.client, c.args, c.cb);
       if (r !== PENDING) c.cb(r);
     }
@@ -230,6 +236,8 @@ export class RedisNode {
       isMaster: this.isMaster,
       propagate: (a, d) => {
         if (unit) unit.push({ db: d, args: a });
+        // a replica's AOF gets what the commands from its master changed (call() with PROPAGATE_AOF)
+        else if (fromMaster) this.aof.feedUnit([{ db: d, args: a }]);
       },
       onExpired: () => {
         this.stats.expiredKeys++;
@@ -243,6 +251,7 @@ export class RedisNode {
     if (unit.length === 0) return;
     this.dirty += unit.length;
     this.masterSide.feedUnit(unit);
+    this.aof.feedUnit(unit);
     if (client) client.woff = this.masterReplOffset;
   }
 
@@ -386,6 +395,7 @@ export class RedisNode {
     this.stats.rdbLastLoadKeysLoaded = this.ds.totalKeys();
     this.stats.rdbLastLoadKeysExpired = 0;
     a.done();
+    this.aof.afterFullSync();
   };
 
   abortLoad(): void {
@@ -433,9 +443,11 @@ export class RedisNode {
       if (loop % 10 === 0) this.replicaSide.cron();
       return;
     }
+    this.masterSide.clientsCron();
     if (this.activeExpire && this.isMaster) P.activeExpireCycle(this);
     if (loop % 10 === 0 || this.failover.state !== 'no-failover') this.replicationCron();
     P.checkSavePoints(this);
+    this.aof.cron();
   }
 
   private replicationCron(): void {

@@ -536,7 +536,7 @@ export class MasterSide implements PingStream {
 
   /**
    * checkClientOutputBufferLimits() for every fed replica, run each time a block is added to the
-   * shared buffer (and only then): past the hard limit (raised to repl-backlog-size when smaller),
+   * shared buffer and by clientsCron(): past the hard limit (raised to repl-backlog-size when smaller),
    * or at the soft limit for more than its seconds (counted in whole seconds of server.unixtime), a
    * replica is scheduled to be closed ("scheduled to be closed ASAP for overcoming of output buffer
    * limits") and freed once the command is in (beforeSleep()).
@@ -562,6 +562,17 @@ export class MasterSide implements PingStream {
       stats.lastUsedBytes = used;
       this.closing.push(r);
     }
+  }
+
+  /**
+   * clientsCron() (every serverCron run, 10 times a second): the same check on every replica, which
+   * is freed at once ("closed for overcoming of output buffer limits"). This is what drops a replica
+   * over the soft limit when no more writes come.
+   */
+  clientsCron(): void {
+    if (this.backlog === null || this.replicas.length === 0) return;
+    this.checkOutputBuffers();
+    this.freeClosing();
   }
 
   /** freeClientsInAsyncFreeQueue(): free the replicas an output-buffer check scheduled to be closed. */

@@ -193,8 +193,13 @@ export class ReplicaSide {
 
   private onClose(sock: Socket): void {
     if (!this.current(sock)) return;
-    if (this.link !== null && this.link.sock === sock) this.handleMasterLinkLost(true, false);
-    else this.cancelHandshake(false);
+    if (this.link !== null && this.link.sock === sock) return this.handleMasterLinkLost(true, false);
+    // readSyncBulkPayload() losing the connection cancels with reconnect (cancelReplicationHandshake(1)):
+    // a replica dropped during its transfer, e.g. for the output-buffer limit, asks again at once;
+    // an error earlier in the handshake waits for the cron
+    const inTransfer = this.handshake?.step === 'transfer';
+    this.cancelHandshake(false);
+    if (inTransfer && this.replState === 'connect') this.connectWithMaster();
   }
 
   /** Abort a handshake or transfer in progress; the cron retries within a second. */
