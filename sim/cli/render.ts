@@ -104,6 +104,11 @@ export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: bool
       if (notes.length > MAX_NOTES) out.push(chalk.dim(`   ... ${notes.length - MAX_NOTES} more (see --json)`));
     }
   }
+  if (r.refused_writes) {
+    // a write step does not fail on a refusal (it is a workload), but it is never silent about one
+    out.push('', chalk.bold('refused writes'));
+    for (const x of r.refused_writes) out.push(`${chalk.yellow('  !')} step ${x.step} (write) on ${x.node}: ${x.refused} of ${x.of} refused: ${x.error}`);
+  }
   if (r.failures.length > 0) {
     out.push('', chalk.bold('failures'));
     for (const f of r.failures) out.push(`${chalk.red('  x')} ${chalk.dim(ms(f.time_us))}  ${f.kind}: ${f.message}`);

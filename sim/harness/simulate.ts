@@ -2,7 +2,7 @@
 // the fault phase, and returns the result that the CLI renders and writes as artifacts.
 
 import { World } from '../cluster/world.js';
-import { Runner, type Failure } from '../scenario/runner.js';
+import { Runner, type Failure, type RefusedWrites } from '../scenario/runner.js';
 import { validateSeed, type Seed } from '../kernel/rng.js';
 import { TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
 import { hashText } from '../kernel/hash.js';
@@ -98,6 +98,8 @@ export interface RunResult {
   parameters: { network: LinkParams; mutant: MutantName | null };
   /** Each property checked: its violations count, figures and notes (e.g. missed partial syncs). */
   properties: Record<string, PropertyReport>;
+  /** `write` steps whose node refused some writes (present only when one did). */
+  refused_writes?: RefusedWrites[];
 }
 
 /**
@@ -200,6 +202,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     trace_hash: w.trace.digest(),
     parameters: { network, mutant: opts.mutant ?? null },
     properties: props.report(),
+    ...(runner.refusedWrites.length > 0 ? { refused_writes: runner.refusedWrites } : {}),
   };
   if (opts.sink) writeTraceTail(opts.sink, result);
   return result;

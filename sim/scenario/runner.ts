@@ -32,6 +32,15 @@ export interface Failure {
   limit?: LimitName;
 }
 
+/** A `write` step whose node refused `refused` of its `of` writes; `error`: the first refusal. */
+export interface RefusedWrites {
+  step: number;
+  node: string;
+  refused: number;
+  of: number;
+  error: string;
+}
+
 /** Thrown to end a run early on a liveness failure. */
 class Stop extends Error {}
 
@@ -43,6 +52,8 @@ export class Runner implements StepContext {
   /** Client writes so far, and how many were acknowledged (counts only: a long run must not keep every write). */
   writesTotal = 0;
   writesAcked = 0;
+  /** `write` steps whose node refused some of their writes. */
+  readonly refusedWrites: RefusedWrites[] = [];
   stepIndex = -1;
   /** For `changedSince` matchers: step index -> the (node, field) pairs to read right after it. */
   private readonly toRemember = new Map<number, [string, string][]>();
@@ -149,6 +160,10 @@ export class Runner implements StepContext {
    * Every client write goes into the trace as x.write (for the acknowledged-writes property).
    * `as` overrides the command name (a raw SET from a command step may carry options).
    */
+  noteRefusedWrites(node: string, refused: number, of: number, error: string): void {
+    this.refusedWrites.push({ step: this.stepIndex, node, refused, of, error });
+  }
+
   recordWrite(node: string, args: string[], acked: boolean, as?: string, inDb?: number): void {
     const n = this.w.nodeOrNull(node);
     const db = inDb ?? (n && this.w.isRunning(node) ? this.w.client(node).db : 0);

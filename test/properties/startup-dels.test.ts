@@ -33,7 +33,7 @@ describe('startup DELs of a restarting master', () => {
     const r = simulate(sc, { seed: 1, observers: [(e) => seen.push(e)] });
     expect(r.failures).toEqual([]);
     const start = seen.filter((e): e is Extract<TraceEvent, { type: 'redis.start' }> => e.type === 'redis.start' && e.node === 'm').at(-1)!;
-    const dels = seen.filter((e): e is Extract<TraceEvent, { type: 'redis.stream' }> => e.type === 'redis.stream' && e.node === 'm' && e.t === start.t);
+    const dels = seen.filter((e): e is Extract<TraceEvent, { type: 'redis.stream' | 'redis.applied' }> => e.type === 'redis.stream' && e.node === 'm' && e.t === start.t);
     const bytes = dels.reduce((n, e) => n + e.bytes, 0);
     expect(bytes).toBeGreaterThan(2 * 16 * 1024); // more than the backlog keeps: it was trimmed
     expect(dels[0]!.start).toBe(start.rdb_repl_offset! + 1); // reported from the RDB's offset on, without a gap

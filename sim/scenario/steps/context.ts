@@ -28,6 +28,8 @@ export interface StepContext {
   checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | null): void;
   /** `db`: the database it ran in, when not the client's current one (a write queued by MULTI). */
   recordWrite(node: string, args: string[], acked: boolean, as?: string, db?: number): void;
+  /** A `write` step's writes that the node refused (a read-only replica, NOREPLICAS ...), for the run's report. */
+  noteRefusedWrites(node: string, refused: number, of: number, error: string): void;
   /** The value a `changedSince` matcher compares with (the field right after the step it names). */
   earlier(node: string, field: string, m: Matcher): string | number | null | undefined;
   faultPhase(): void;

@@ -1,6 +1,8 @@
 // Steps that let simulated time pass until something holds: `sleep`, `wait-sync` (every running
-// replica's link up and its offset equal to its master's), and the phases `faults` and `settle`.
+// replica's link up and its offset equal to its master's, and no FAILOVER in progress), and the
+// phases `faults` and `settle`.
 
+import type { World } from '../../cluster/world.js';
 import { DEFAULT_SETTLE_MS, DEFAULT_WAIT_US, type StepHandler } from './context.js';
 
 export const sleep: StepHandler<'sleep'> = (ctx, step) => ctx.w.runFor(Math.round(step.ms * 1000));
@@ -11,8 +13,24 @@ export const waitSync: StepHandler<'wait-sync'> = (ctx, step) => {
   // without a monitor nothing can break a cycle of replicas: say so now rather than time out
   const cycle = ctx.monitored ? null : w.replicaCycle();
   if (cycle) ctx.liveness(`wait-sync: ${cycle.join(' -> ')} is a cycle of replicas, so no node is their master and they can never be in sync; point one of them at a master or make it one with {"op": "replicaof", "node": "${cycle[0]}", "primary": null}`);
-  if (!w.waitSync(timeoutUs)) ctx.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${w.syncReport()}`);
+  // a FAILOVER in progress is waited for too: until it ends the target is still a replica and the
+  // old master still pauses writes, although every replica may already have its master's offset
+  if (!w.runUntil(() => w.inSync() && failoversInProgress(w).length === 0, timeoutUs)) {
+    const failovers = failoversInProgress(w);
+    const report = w.inSync() ? failovers.join('; ') : [w.syncReport(), ...failovers].join('; ');
+    ctx.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${report}`);
+  }
 };
+
+/** The running nodes with a FAILOVER in progress, described for a failure message. */
+function failoversInProgress(w: World): string[] {
+  const out: string[] = [];
+  for (const name of w.nodeNames) {
+    const f = w.nodeOrNull(name)?.failover;
+    if (f && f.state !== 'no-failover') out.push(`${name}: FAILOVER to ${f.target ?? 'any replica'} in progress (${f.state})`);
+  }
+  return out;
+}
 
 export const faults: StepHandler<'faults'> = (ctx) => ctx.faultPhase();
 

@@ -14,14 +14,19 @@ export const write: StepHandler<'write'> = (ctx, step) => {
   const size = step.valueSize ?? DEFAULTS.write.valueSize;
   const gapUs = (step.intervalMs ?? DEFAULTS.write.intervalMs) * 1000;
   if (step.db !== undefined) ctx.call(step.node, ['SELECT', step.db]);
+  let refused = 0;
+  let firstError = '';
   for (let i = 1; i <= count; i++) {
     const args = ['SET', `${prefix}${i}`, `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
     const node = step.node;
     const r = w.isRunning(node) ? w.call(node, args) : null;
+    if (r !== null && isError(r) && refused++ === 0) firstError = r.message;
     // a write queued by MULTI is recorded when EXEC (a command step) runs it
     if (r !== 'QUEUED') ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r));
     if (gapUs > 0 && i < count) w.runFor(gapUs);
   }
+  // not a failure (a write step is a workload), but never silent: the run's report lists it
+  if (refused > 0) ctx.noteRefusedWrites(step.node, refused, count, firstError);
 };
 
 /** A plain SET is tracked like a write step's; one with options only marks its key as touched. */
