@@ -24,6 +24,10 @@ import { reportHtml } from '../report/html.js';
 import { checkOutPath, readTrace, writeTextAtomic } from '../report/io.js';
 import { ShortLog, SHORT_LOG_HEADER } from '../report/short-log.js';
 import type { TraceListener } from '../kernel/trace.js';
+import { explore, exploreCsv, metricOf, METRICS, parseVary, type MetricName, type Vary } from '../harness/explore.js';
+import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4, interrupted: 130 } as const;
 
@@ -208,6 +212,52 @@ written on an error (the page is written under a temporary name, then renamed).`
     const data = buildReport(readTrace(path));
     writeTextAtomic(out, reportHtml(data));
     process.stdout.write(`wrote ${out} (${data.meta.trace_events} events, ${data.psyncs.length} PSYNCs, ${data.failures.length} failures${data.meta.complete ? '' : '; the trace has no footer: the run did not finish'})\n`);
+    exitCode = EXIT.ok;
+  });
+
+program
+  .command('explore')
+  .description('what-if grid: run a scenario for every combination of --vary values over the seeds, measure each run, and plot a metric')
+  .argument('<scenario>', 'built-in scenario name or path to a scenario .json file (not the swarm generator)')
+  .requiredOption('--vary <key=values>', 'a knob and its values, repeatable: a config key (repl-backlog-size=16kb,1mb), network.<latency|jitter|loss|bandwidth>, workload.<writesPerSec|valueSize|keys|dbs>, faults.phaseMs, or a declared parameter ($outage=1000..5000:1000)', (v: string, prev: Vary[] = []) => [...prev, parseVary(v)])
+  .requiredOption('--seeds <range>', 'seeds per point: 7, 1..50, or 1,5,9', parseSeeds)
+  .addOption(new Option('--metric <name>', 'what to plot').choices(Object.keys(METRICS)).default('full-sync-rate'))
+  .requiredOption('--out <dir>', 'folder for explore.csv (every run), explore.json, explore.html and explore.svg (created if missing)')
+  .option('--workers <n>', `worker threads (default: ${defaultWorkers()})`, positiveInt('--workers'))
+  .option('--json', 'print the summary as one JSON object')
+  .addHelpText('after', `
+Metrics: ${Object.entries(METRICS).map(([k, v]) => `${k}: ${v}`).join('; ')}.
+The first --vary is the plot's x axis; each combination of the others is one line. Files are
+written whole or not at all. Exit codes: 0 written, 2 bad input (nothing run or written).`)
+  .action(async (ref: string, o: { vary: Vary[]; seeds: number[]; metric: MetricName; out: string; workers?: number; json?: boolean }) => {
+    if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UserError(`--out: "${o.out}" is a file; give a folder (it is created if missing)`);
+    const points = o.vary.reduce((n, v) => n * v.values.length, 1);
+    if (points * o.seeds.length > 100_000) throw new UserError(`--vary and --seeds make ${points} points x ${o.seeds.length} seeds = ${points * o.seeds.length} runs; at most 100000`);
+    const bar = !o.json && process.stderr.isTTY === true ? sweepBar(points * o.seeds.length) : null;
+    const t0 = performance.now();
+    let r;
+    try {
+      r = await explore({ ref, varies: o.vary, seeds: o.seeds, metric: o.metric, workers: o.workers ?? defaultWorkers(), ...(bar ? { onProgress: bar.onProgress } : {}) });
+    } finally {
+      bar?.stop();
+    }
+    const wallMs = Math.round(performance.now() - t0);
+    const command = ['replsim explore', ref, ...o.vary.map((v) => `--vary '${v.key}=${v.values.join(',')}'`), `--seeds ${o.seeds.length > 1 && o.seeds.every((s, i) => i === 0 || s === o.seeds[i - 1]! + 1) ? `${o.seeds[0]}..${o.seeds.at(-1)}` : o.seeds.join(',')}`, `--metric ${o.metric}`, `--out ${o.out}`].join(' ');
+    const option = exploreOption(r, valuesByPoint(r, (run) => metricOf({ seed: run.seed, status: run.status as 'pass', trace_hash: '', failures: [], events: 0, metrics: run.metrics }, o.metric)));
+    mkdirSync(o.out, { recursive: true });
+    writeTextAtomic(join(o.out, 'explore.csv'), exploreCsv(r));
+    writeTextAtomic(join(o.out, 'explore.json'), JSON.stringify({ ...r, command }, null, 2) + '\n');
+    writeTextAtomic(join(o.out, 'explore.svg'), exploreSvg(option));
+    writeTextAtomic(join(o.out, 'explore.html'), exploreHtml(r, option, command));
+    if (o.json) process.stdout.write(JSON.stringify({ scenario: r.scenario, metric: r.metric, points: r.points, out: o.out, wall_ms: wallMs }, null, 2) + '\n');
+    else {
+      const keys = r.varies.map((v) => v.key);
+      const rows = [[...keys, 'runs', 'mean', 'min', 'max', 'not passed'], ...r.points.map((p) => [...keys.map((k) => String(p.point[k])), `${p.n}/${p.runs}`, String(p.mean ?? '-'), String(p.min ?? '-'), String(p.max ?? '-'), String(p.failed)])];
+      const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+      process.stdout.write(`${chalk.bold(`explore ${r.scenario}`)}: ${o.metric} over ${points} points x ${o.seeds.length} seeds (${wallMs} ms wall)\n`);
+      for (const row of rows) process.stdout.write(row.map((c, i) => c.padStart(w[i]!)).join('  ') + '\n');
+      process.stdout.write(`wrote ${join(o.out, 'explore.html')}, explore.svg, explore.csv, explore.json\n`);
+    }
     exitCode = EXIT.ok;
   });
 

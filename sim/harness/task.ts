@@ -6,12 +6,15 @@ import type { Scenario } from '../scenario/types.js';
 import type { Failure } from '../scenario/runner.js';
 import type { MutantName } from '../redis/mutants.js';
 import { scenarioFor, type ScenarioSource } from './sources.js';
+import type { TraceEvent } from '../trace-events.js';
 
 export interface SweepTask {
   source: ScenarioSource;
   seed: number;
   mutant: MutantName | null;
   limits?: RunLimits;
+  /** Also measure the run (replsim explore): its outcome then carries `metrics`. */
+  measure?: boolean;
 }
 
 /** The limits of one run as the CLI takes them (--max-events, --max-sim-time, --timeout); unset means the default. */
@@ -42,6 +45,30 @@ export interface SweepOutcome {
   trace_hash: string;
   failures: Failure[];
   events: number;
+  metrics?: RunMetrics;
+}
+
+/** What replsim explore can plot, per run. */
+export interface RunMetrics {
+  /** PSYNCs that asked to continue (not "PSYNC ? -1") and got +CONTINUE, and those refused with FULLRESYNC. */
+  partial_syncs: number;
+  full_resyncs: number;
+  /** Acknowledged writes lost, from the acknowledged-writes property. */
+  lost_writes: number;
+  /** Simulated ms from the end of the fault phase until the run converged (null: no settle, or it never did). */
+  converge_ms: number | null;
+}
+
+/** Counts PSYNC answers and the settle time from the trace, as the run goes. */
+function meter(): { observe: (e: TraceEvent) => void; metrics: RunMetrics } {
+  const metrics: RunMetrics = { partial_syncs: 0, full_resyncs: 0, lost_writes: 0, converge_ms: null };
+  const observe = (e: TraceEvent) => {
+    if (e.type === 'redis.psync' && e.requested_replid !== '?') {
+      if (e.result === 'continue') metrics.partial_syncs++;
+      else metrics.full_resyncs++;
+    } else if (e.type === 'x.fault.settled') metrics.converge_ms = (e.after_us as number) / 1000;
+  };
+  return { observe, metrics };
 }
 
 export function scenarioOf(t: SweepTask): Scenario {
@@ -49,8 +76,11 @@ export function scenarioOf(t: SweepTask): Scenario {
 }
 
 export function runTask(t: SweepTask): SweepOutcome {
-  const r = simulate(scenarioOf(t), { seed: t.seed, mutant: t.mutant, ...limitOptions(t.limits) });
-  return { seed: t.seed, status: r.status, trace_hash: r.trace_hash, failures: r.failures, events: r.stats.events };
+  const m = t.measure ? meter() : null;
+  const r = simulate(scenarioOf(t), { seed: t.seed, mutant: t.mutant, ...limitOptions(t.limits), ...(m ? { observers: [m.observe] } : {}) });
+  const out: SweepOutcome = { seed: t.seed, status: r.status, trace_hash: r.trace_hash, failures: r.failures, events: r.stats.events };
+  if (m) out.metrics = { ...m.metrics, lost_writes: r.properties['acknowledged-writes']?.stats.lost_writes ?? 0 };
+  return out;
 }
 
 /** Runs several seeds per message to keep the per-message cost of the pool small. */

@@ -10,6 +10,7 @@ import { INFO_FIELD_NAMES } from '../redis/info.js';
 import { SUPPORTED_COMMANDS } from '../redis/dispatch.js';
 import { ScenarioSchema, type Scenario, type Step } from './schema.js';
 import { PROPERTY_NAMES } from '../../properties/index.js';
+import { bindParameters } from './parameters.js';
 
 const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
 const validate = ajv.compile(ScenarioSchema);
@@ -243,7 +244,9 @@ const NODE_FIELDS: Record<string, string[]> = {
 };
 
 /** Schema validation, then the checks a schema cannot express. Returns the document typed. */
-export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
+export function validateScenario(input: unknown, source = 'scenario'): Scenario {
+  // "$name" references take their parameter's value (the default, unless bound before)
+  const doc = bindParameters(input, {}, source);
   if (!validate(doc)) throw new UserError(formatErrors(validate.errors ?? [], source));
   const sc = doc as Scenario;
   const names = Object.keys(sc.nodes);

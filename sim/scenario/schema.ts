@@ -190,6 +190,10 @@ export const ScenarioSchema = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', 'x-hint': 'a name of letters, digits, ".", "-" and "_"' }),
     description: opt(Type.String()),
     seed: opt(raw<number | string>({ type: ['integer', 'string'], 'x-hint': 'the default seed when none is given on the command line' })),
+    parameters: opt(record(raw<number | string>({ type: ['number', 'string'] }), {
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      'x-hint': 'named values with their defaults, e.g. {"outage": 2000}; "$outage" anywhere else in the scenario stands for the value (replsim explore --vary outage=... changes it)',
+    })),
     config: opt(config),
     network: opt(Type.Object({ latency: opt(duration), jitter: opt(duration), loss: opt(loss), bandwidth: opt(rate) }, { additionalProperties: false })),
     nodes: record(nodeEntry, { minProperties: 1, maxProperties: 64, propertyNames: node }),

@@ -6,6 +6,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+
+// page.evaluate callbacks run in the page; the project's types have no DOM library
+declare const window: unknown;
 import { ROOT } from '../cli/cli.js';
 
 export const CHROMIUM = process.env.REPLSIM_CHROMIUM_PATH ?? '/usr/bin/chromium';

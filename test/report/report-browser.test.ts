@@ -5,6 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+
+// page.evaluate callbacks run in the page; the project's types have no DOM library
+declare const window: unknown;
+declare const document: { querySelectorAll(selector: string): { length: number } };
 import { cli, tempDir } from '../cli/cli.js';
 import { HAVE_CHROMIUM, launch, openOffline, screenshot } from './browser.js';
 
