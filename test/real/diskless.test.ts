@@ -17,6 +17,8 @@ type Observe = (label: string, node: string, fields: string[]) => Promise<void>;
 interface Script {
   nodes: string[];
   config?: Config;
+  /** repl-diskless-load per node. */
+  perNodeLoad?: Record<string, string>;
   run: (c: Cluster, snap: (at: string) => Promise<void>, observe: Observe) => Promise<void>;
 }
 
@@ -103,6 +105,25 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
       await observe('after', 'm', MASTER_FIELDS);
     },
   },
+  'diskless load: on-empty-db and swapdb replicas read the stream from the socket; until its bytes arrive the old data is served': {
+    nodes: ['m', 'r1', 'r2'],
+    config: { ...DISKLESS, 'rdb-key-save-delay': 150000 },
+    perNodeLoad: { r1: 'on-empty-db', r2: 'swapdb' },
+    run: async (c, snap, observe) => {
+      await writes(c, 'm', 20);
+      await c.call('r2', ['SET', 'own', '1']);
+      await c.replicaof('r1', 'm');
+      await c.replicaof('r2', 'm');
+      await c.waitFor('r1', 'master_sync_in_progress', 1);
+      await c.waitFor('r2', 'master_sync_in_progress', 1);
+      await c.sleep(500);
+      await observe('transfer', 'r1', [...REPLICA_FIELDS, 'async_loading']);
+      await observe('transfer', 'r2', [...REPLICA_FIELDS, 'async_loading']);
+      await snap('during the transfer: r2 still has its own key');
+      await c.waitSync();
+      await snap('both loaded');
+    },
+  },
   'diskless: a master without persistence restarts empty and its replica is wiped': {
     nodes: ['m', 'r'],
     config: { 'repl-diskless-sync': 'yes' },
@@ -127,8 +148,9 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
 describe.skipIf(!version && !required)(`differential, diskless sync: the simulator against real redis-server ${version ?? '(not installed)'}`, () => {
   for (const [name, script] of Object.entries(DISKLESS_SCRIPTS)) {
     it(name, async () => {
-      const real = await play(await RealCluster.start(script.nodes, script.config), script);
-      const sim = await play(new SimCluster(script.nodes, script.config), script);
+      const perNode = Object.fromEntries(Object.entries(script.perNodeLoad ?? {}).map(([n, v]) => [n, { 'repl-diskless-load': v }]));
+      const real = await play(await RealCluster.start(script.nodes, script.config, perNode), script);
+      const sim = await play(new SimCluster(script.nodes, script.config, perNode), script);
       expect(sim).toEqual(real);
     }, 60_000);
   }
