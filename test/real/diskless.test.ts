@@ -124,6 +124,31 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
       await snap('both loaded');
     },
   },
+  'diskless: a replica dropping during the transfer leaves the others in it; when the last one drops the child ends': {
+    nodes: ['m', 'r1', 'r2'],
+    config: DISKLESS,
+    run: async (c, snap, observe) => {
+      await writes(c, 'm', 20);
+      await c.replicaof('r1', 'm');
+      await c.replicaof('r2', 'm');
+      await c.waitFor('r1', 'master_sync_in_progress', 1);
+      await c.waitFor('r2', 'master_sync_in_progress', 1);
+      await c.shutdown('r2', false);
+      await c.sleep(300);
+      await observe('r2 gone during the transfer', 'm', MASTER_FIELDS);
+      await c.waitSync();
+      await snap('r1 synced alone');
+      await c.replicaof('r1', null);
+      await c.restart('r2', { replicaof: 'm' });
+      await c.waitFor('r2', 'master_sync_in_progress', 1);
+      await c.shutdown('r2', false);
+      await c.sleep(300);
+      await observe('the only replica gone', 'm', MASTER_FIELDS);
+      await c.sleep(2500);
+      await observe('the child has ended', 'm', MASTER_FIELDS);
+      await snap('no replicas left');
+    },
+  },
   'diskless: a master without persistence restarts empty and its replica is wiped': {
     nodes: ['m', 'r'],
     config: { 'repl-diskless-sync': 'yes' },
