@@ -33,11 +33,13 @@ function run(from: 'm' | 'r', to: 'm' | 'r') {
   const cut = events.find((e) => e.type === 'net.partition')!;
   expect(cut.t).toBe(CUT_AT_US);
   const after = (pred: (e: TraceEvent) => boolean) => events.filter((e) => e.t >= cut.t && pred(e)).map((e) => ({ ...e, dtUs: e.t - cut.t }));
-  const replicaTimeouts = after((e) => e.type === 'redis.timeout' && e.node === 'r');
+  type Timeout = Extract<TraceEvent, { type: 'redis.timeout' }> & { dtUs: number };
+  type Stream = Extract<TraceEvent, { type: 'redis.stream' | 'redis.applied' }>;
+  const replicaTimeouts = after((e) => e.type === 'redis.timeout' && e.node === 'r') as Timeout[];
   const drops = after((e) => e.type === 'redis.replica-drop');
   const psyncs = after((e) => e.type === 'redis.psync') as (Extract<TraceEvent, { type: 'redis.psync' }> & { dtUs: number })[];
   /** Bytes the master fed into its stream from the cut until it dropped the replica (PINGs: no writes). */
-  const fedUntilDrop = (dropAtUs: number) => (after((e) => e.type === 'redis.stream' && e.node === 'm' && e.t <= dropAtUs) as Extract<TraceEvent, { type: 'redis.stream' }>[]).reduce((n, e) => n + e.bytes, 0);
+  const fedUntilDrop = (dropAtUs: number) => (after((e) => e.type === 'redis.stream' && e.node === 'm' && e.t <= dropAtUs) as Stream[]).reduce((n, e) => n + e.bytes, 0);
   return { res, replicaTimeouts, drops, psyncs, fedUntilDrop };
 }
 
