@@ -71,7 +71,13 @@ export type RedisEvent =
   | { t: number; type: 'redis.timeout'; node: string; what: string }
   | { t: number; type: 'redis.failover'; node: string; state: string; target: string | null }
   | { t: number; type: 'redis.failover-abort'; node: string; reason: string }
-  | { t: number; type: 'redis.save'; node: string; how: string; keys: number; repl_id: string | null; repl_offset: number | null; size_bytes: number };
+  | { t: number; type: 'redis.save'; node: string; how: string; keys: number; repl_id: string | null; repl_offset: number | null; size_bytes: number }
+  // the AOF: opened at boot (whether one was loaded), records made durable (fsync, or the kernel's
+  // writeback for appendfsync no: every write acknowledged at or before durable_until), a rewrite
+  | { t: number; type: 'redis.aof'; node: string; what: 'open'; appendfsync: 'always' | 'everysec' | 'no'; loaded: boolean; keys: number }
+  | { t: number; type: 'redis.aof'; node: string; what: 'fsync' | 'writeback'; durable_until: number; size: number }
+  | { t: number; type: 'redis.aof'; node: string; what: 'policy'; appendfsync: 'always' | 'everysec' | 'no' }
+  | { t: number; type: 'redis.aof'; node: string; what: 'rewrite'; keys: number; size: number };
 
 /** Free-form events for tests and user extensions. */
 export type CustomEvent = { t: number; type: `x.${string}`; [field: string]: unknown };

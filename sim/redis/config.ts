@@ -29,7 +29,15 @@ export interface RedisConfig {
   'repl-diskless-load': DisklessLoad;
   'rdb-key-save-delay': number;
   appendonly: boolean;
+  appendfsync: AppendFsync;
+  'auto-aof-rewrite-percentage': number;
+  'auto-aof-rewrite-min-size': number;
+  'aof-use-rdb-preamble': boolean;
 }
+
+/** appendfsync: fsync the AOF before every reply, in the background about once a second, or leave it to the OS. */
+export type AppendFsync = 'always' | 'everysec' | 'no';
+const APPENDFSYNC_VALUES: readonly AppendFsync[] = ['always', 'everysec', 'no'];
 
 /** repl-diskless-load: to disk then load, from the socket when the dataset is empty, or into a temporary db. */
 export type DisklessLoad = 'disabled' | 'on-empty-db' | 'swapdb';
@@ -59,6 +67,10 @@ const DEFAULTS: RedisConfig = {
   'repl-diskless-load': 'disabled',
   'rdb-key-save-delay': 0,
   appendonly: false,
+  appendfsync: 'everysec',
+  'auto-aof-rewrite-percentage': 100,
+  'auto-aof-rewrite-min-size': 64 * 1024 * 1024,
+  'aof-use-rdb-preamble': true,
 };
 const CONFIG_DEFAULTS: Readonly<RedisConfig> = Object.freeze(DEFAULTS);
 
@@ -179,7 +191,17 @@ export function parseConfigValue(name: string, value: unknown, what = name): [ke
     case 'rdb-del-sync-files':
     case 'repl-diskless-sync':
     case 'appendonly':
+    case 'aof-use-rdb-preamble':
       return [key, parseBool(value as string, what)];
+    case 'appendfsync': {
+      const s = String(value).toLowerCase();
+      if (!(APPENDFSYNC_VALUES as readonly string[]).includes(s)) throw new UserError(`${what}: expected one of ${APPENDFSYNC_VALUES.join(', ')}, got ${JSON.stringify(value)}`);
+      return [key, s as AppendFsync];
+    }
+    case 'auto-aof-rewrite-percentage':
+      return [key, parseInteger(v, what, 0, 2147483647)];
+    case 'auto-aof-rewrite-min-size':
+      return [key, parseMemory(v, what)];
     case 'client-output-buffer-limit-replica':
       return [key, parseCob(v, what)];
     case 'replicaof':
@@ -194,7 +216,6 @@ export function buildConfig(overrides: Record<string, unknown> = {}, what = 'con
     const [key, val] = parseConfigValue(name, overrides[name], `${what}.${name}`);
     (cfg as unknown as Record<string, unknown>)[key] = val;
   }
-  if (cfg.appendonly) throw new UserError(`${what}.appendonly: only "no" is modelled so far (RDB persistence only)`);
   return cfg;
 }
 

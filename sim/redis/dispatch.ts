@@ -47,6 +47,7 @@ const ADMIN: Record<string, AdminHandler> = {
   SHUTDOWN: (node, _client, args, cb) => P.shutdownCommand(node, args, cb),
   SAVE: (node) => P.saveNow(node),
   BGSAVE: (node) => P.bgsaveCommand(node),
+  BGREWRITEAOF: (node) => node.aof.bgrewriteCommand(),
   DEBUG: (node, _client, args) => debugCommand(node, args),
   WAIT: (node, client, args, cb) => waitCommand(node, client, args, cb),
   INFO: (node) => infoText(node),
@@ -66,8 +67,8 @@ const LOADING_OK = new Set(['INFO', 'ROLE', 'SHUTDOWN', 'CONFIG', 'MULTI', 'DISC
  * discards the transaction with the reason (execCommandAbort()).
  */
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
-  const name = args[0]!.toUpperCase();
   if (node.blockedByPause(client)) return node.pauseCall(client, args, cb);
+  const name = args[0]!.toUpperCase();
   const queueing = client.multi !== null && !TX_COMMANDS.has(name);
   const spec = dataCommand(name);
   if (queueing) {
@@ -197,7 +198,11 @@ function configCommand(node: RedisNode, args: string[]): Reply {
         throw e;
       }
     }
+    const aofWas = node.cfg.appendonly;
+    const fsyncWas = node.cfg.appendfsync;
     for (const [key, value] of changes) (node.cfg as unknown as Record<string, unknown>)[key] = value;
+    if (node.cfg.appendonly !== aofWas) node.aof.setEnabled(node.cfg.appendonly);
+    else if (node.cfg.appendfsync !== fsyncWas) node.aof.policyChanged();
     node.masterSide.backlog?.trim(node.cfg['repl-backlog-size']);
     node.masterSide.refreshGoodReplicas();
     return OK;

@@ -31,6 +31,7 @@ export const INFO_FIELD_NAMES: readonly string[] = [
   'repl_backlog_first_byte_offset', 'repl_backlog_histlen', 'sync_full', 'sync_partial_ok', 'sync_partial_err',
   'expired_keys', 'loading', 'async_loading', 'rdb_changes_since_last_save', 'rdb_bgsave_in_progress',
   'rdb_last_load_keys_expired', 'rdb_last_load_keys_loaded',
+  'aof_enabled', 'aof_rewrite_scheduled', 'aof_rewrites', 'aof_current_size', 'aof_base_size',
 ];
 
 export function infoFields(node: RedisNode): InfoFields {
@@ -78,6 +79,16 @@ export function infoFields(node: RedisNode): InfoFields {
   f.rdb_bgsave_in_progress = node.bgsave ? 1 : 0;
   f.rdb_last_load_keys_expired = node.stats.rdbLastLoadKeysExpired;
   f.rdb_last_load_keys_loaded = node.stats.rdbLastLoadKeysLoaded;
+  // the rewrite child is instantaneous in the model: aof_rewrite_in_progress is always 0
+  const aof = node.aof;
+  f.aof_enabled = aof.state === 'on' ? 1 : 0;
+  f.aof_rewrite_in_progress = 0;
+  f.aof_rewrite_scheduled = aof.rewriteScheduled ? 1 : 0;
+  f.aof_rewrites = aof.rewrites;
+  if (aof.state === 'on') {
+    f.aof_current_size = aof.currentSize();
+    f.aof_base_size = aof.baseSize();
+  }
   return f;
 }
 

@@ -10,8 +10,13 @@ import { PENDING, type Pending } from './dispatch.js';
 
 const TEMP_RDB = 'temp-bgsave.rdb';
 
-/** loadDataFromDisk() at boot, RDB path. */
+/** loadDataFromDisk() at boot: the AOF (aof.ts) with appendonly yes, else dump.rdb. */
 export function loadDataFromDisk(node: RedisNode): void {
+  // with AOF on only the AOF is read (never dump.rdb), and no replication info is restored
+  if (node.cfg.appendonly) {
+    node.aofLoadedAtStart = node.aof.load();
+    return;
+  }
   const file = node.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
   if (!file) return;
   const snap = file.data;
@@ -205,6 +210,7 @@ function finishShutdown(node: RedisNode): void {
   if (!s || !node.alive) return;
   if (s.deadlineTimer >= 0) node.ctx.cancelTimer(s.deadlineTimer);
   killBgsave(node);
+  node.aof.flushAndSync(); // prepareForShutdown(): the AOF is written and fsynced first
   if (s.save) saveNow(node, 'shutdown');
   node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.stop', node: node.name, how: 'shutdown', saved: s.save });
   node.exit(true);

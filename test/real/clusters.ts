@@ -39,6 +39,8 @@ export interface Cluster {
   waitFor(node: string, field: string, value: string | number): Promise<void>;
   sleep(ms: number): Promise<void>;
   shutdown(node: string, save: boolean): Promise<void>;
+  /** kill -9 (the simulator's crash also drops the host's page cache: see sim/net/disk.ts). */
+  crash(node: string): Promise<void>;
   restart(node: string, opts?: { replicaof?: string | null }): Promise<void>;
   snapshot(at: string): Promise<Snapshot>;
   close(): Promise<void>;
@@ -115,6 +117,10 @@ export class SimCluster implements Cluster {
 
   async shutdown(node: string, save: boolean): Promise<void> {
     this.w.callAndWait(node, ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE']);
+  }
+
+  async crash(node: string): Promise<void> {
+    this.w.crash(node);
   }
 
   async restart(node: string, opts: { replicaof?: string | null } = {}): Promise<void> {
@@ -276,6 +282,15 @@ export class RealCluster implements Cluster {
     await client.call(['SHUTDOWN', save ? 'SAVE' : 'NOSAVE']).catch(() => undefined); // no reply: the server is gone
     await n.exited;
     client.close();
+    n.client = null;
+    n.proc = null;
+  }
+
+  async crash(node: string): Promise<void> {
+    const n = this.node(node);
+    n.proc!.kill('SIGKILL');
+    await n.exited;
+    n.client!.close();
     n.client = null;
     n.proc = null;
   }

@@ -45,6 +45,7 @@ function logging(c: Cluster, log: unknown[]): Cluster {
     waitFor: (node, field, value) => c.waitFor(node, field, value),
     sleep: (ms) => c.sleep(ms),
     shutdown: (node, save) => c.shutdown(node, save),
+    crash: (node) => c.crash(node),
     restart: (node, opts) => c.restart(node, opts),
     snapshot: (at) => c.snapshot(at),
     close: () => c.close(),
