@@ -5,11 +5,17 @@
 import type { EventId } from '../kernel/scheduler.js';
 import type { NodeContext } from './context.js';
 import type { ServerConn } from './master.js';
-import { RDB_CHUNK_BYTES, type ToReplica } from './link.js';
+import type { ToReplica } from './link.js';
 import type { RdbSnapshot } from './rdb.js';
 
 /** CONFIG_RUN_ID_SIZE: the random EOF mark is 40 bytes. */
 const EOF_MARK_BYTES = 40;
+/**
+ * What the parent hands to the sockets per pipe read before it waits for every replica: about a
+ * socket's send buffer, since the parent reads the pipe again only once every replica's socket took
+ * the last read (the slowest replica has about this much in flight).
+ */
+const PIPE_CHUNK_BYTES = 512 * 1024;
 /** `$EOF:<mark>\r\n` before the payload and the mark again after it. */
 export const EOF_FRAMING_BYTES = 5 + EOF_MARK_BYTES + 2 + EOF_MARK_BYTES;
 
@@ -66,7 +72,7 @@ export class SocketTransfer {
   }
 
   private scheduleNextRead(): void {
-    const end = Math.min(this.wireBytes, this.sentBytes + RDB_CHUNK_BYTES);
+    const end = Math.min(this.wireBytes, this.sentBytes + PIPE_CHUNK_BYTES);
     const delay = Math.max(0, this.producedAtUs(end) - this.host.ctx.nowUs());
     this.timer = this.host.ctx.timer(delay, SocketTransfer.readFn, this);
   }
@@ -89,7 +95,7 @@ export class SocketTransfer {
       this.finish(false);
       return;
     }
-    const size = Math.min(RDB_CHUNK_BYTES, this.wireBytes - this.sentBytes);
+    const size = Math.min(PIPE_CHUNK_BYTES, this.wireBytes - this.sentBytes);
     this.sentBytes += size;
     const last = this.sentBytes >= this.wireBytes;
     const msg: ToReplica = { k: 'rdb', snapshot: last ? this.snapshot : null, eof: true };

@@ -1,0 +1,85 @@
+// Diskless full sync and diskless load in the model: the pace of a transfer (the slowest replica),
+// repl-diskless-sync-max-replicas, where the RDB lives (or does not), and a failed swapdb load.
+// What real 7.0.15 does at the protocol level is pinned by test/real/diskless.test.ts.
+import { describe, expect, it } from 'vitest';
+import { world, f, SEC, MS } from '../support/redis.js';
+import { RDB_FILENAME } from '../../sim/redis/rdb.js';
+import type { World } from '../../sim/cluster/world.js';
+
+const quiet = { save: '', 'repl-ping-replica-period': 3600 };
+
+function fill(w: World, node: string, n: number, size: number, prefix = 'k'): void {
+  const v = 'x'.repeat(size);
+  for (let i = 0; i < n; i++) w.command(node, ['SET', `${prefix}${i}`, v]);
+}
+
+describe('diskless full sync (master side)', () => {
+  it('streams to every waiting replica at the pace of the slowest one', () => {
+    const linkUpAfterFork = (withSlow: boolean) => {
+      const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 1 }, nodes: { m: {}, fast: {}, slow: {} } });
+      fill(w, 'm', 8000, 1000); // about 8 MB of RDB
+      w.net.links.set({ bandwidthBytesPerSec: 10_000_000 }, 'm', 'slow');
+      w.command('fast', ['REPLICAOF', 'm', '6379']);
+      if (withSlow) w.command('slow', ['REPLICAOF', 'm', '6379']);
+      expect(w.runUntil(() => f(w, 'm', 'rdb_bgsave_in_progress') === 1, 5 * SEC)).toBe(true);
+      const fork = w.sched.nowUs;
+      expect(w.runUntil(() => f(w, 'fast', 'master_link_status') === 'up', 10 * SEC)).toBe(true);
+      const fastUs = w.sched.nowUs - fork;
+      expect(w.waitSync()).toBe(true);
+      return fastUs;
+    };
+    const alone = linkUpAfterFork(false);
+    const paced = linkUpAfterFork(true);
+    expect(alone).toBeLessThan(200 * MS); // 8 MB at 1 Gbit/s
+    expect(paced).toBeGreaterThan(700 * MS); // held back by the 10 MB/s replica: 8 MB / 10 MB/s
+  });
+
+  it('forks at once when repl-diskless-sync-max-replicas are waiting, else after the delay', () => {
+    const forkAfter = (maxReplicas: number) => {
+      const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 30, 'repl-diskless-sync-max-replicas': maxReplicas }, nodes: { m: {}, r1: {}, r2: {} } });
+      fill(w, 'm', 10, 10);
+      const t0 = w.sched.nowUs;
+      w.command('r1', ['REPLICAOF', 'm', '6379']);
+      w.command('r2', ['REPLICAOF', 'm', '6379']);
+      expect(w.runUntil(() => f(w, 'm', 'rdb_bgsave_in_progress') === 1, 60 * SEC)).toBe(true);
+      return w.sched.nowUs - t0;
+    };
+    expect(forkAfter(2)).toBeLessThanOrEqual(1100 * MS); // the next replicationCron
+    expect(forkAfter(3)).toBeGreaterThanOrEqual(29 * SEC);
+    expect(forkAfter(0)).toBeGreaterThanOrEqual(29 * SEC);
+  });
+
+  it('writes no RDB on the master; a replica with repl-diskless-load disabled writes dump.rdb, on-empty-db does not', () => {
+    const w = world({ config: quiet, nodes: { m: {}, disk: { replicaof: 'm' }, sock: { replicaof: 'm', config: { 'repl-diskless-load': 'on-empty-db' } } } });
+    fill(w, 'm', 10, 10);
+    expect(w.waitSync()).toBe(true);
+    expect(f(w, 'sock', 'master_link_status')).toBe('up');
+    expect(w.node('sock').ds.totalKeys()).toBe(10);
+    expect({ m: w.net.host('m').disk.has(RDB_FILENAME), disk: w.net.host('disk').disk.has(RDB_FILENAME), sock: w.net.host('sock').disk.has(RDB_FILENAME) }).toEqual({ m: false, disk: true, sock: false });
+  });
+});
+
+describe('diskless load (replica side)', () => {
+  /** r has synced 5 keys of m, then m gets a big dataset and a full sync starts; m crashes mid-transfer. */
+  const failedLoad = (load: string) => {
+    const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 1, 'repl-backlog-size': '16kb' }, nodes: { m: {}, r: { replicaof: 'm', config: { 'repl-diskless-load': load } } } });
+    fill(w, 'm', 5, 10, 'old');
+    expect(w.waitSync()).toBe(true);
+    w.net.links.set({ bandwidthBytesPerSec: 10_000_000 }, 'm', 'r');
+    w.command('m', ['CLIENT', 'KILL', 'TYPE', 'replica']);
+    fill(w, 'm', 8000, 1000); // far past the 16kb backlog: the replica needs a full sync
+    expect(w.runUntil(() => f(w, 'r', 'master_sync_in_progress') === 1 && w.node('r').replicaSide.handshake?.load !== null && w.node('r').replicaSide.handshake?.load !== undefined, 10 * SEC)).toBe(true);
+    const during = { loading: f(w, 'r', 'loading'), async_loading: f(w, 'r', 'async_loading'), keys: w.node('r').ds.totalKeys() };
+    w.crash('m');
+    w.runFor(2 * SEC);
+    return { during, after: { loading: f(w, 'r', 'loading'), keys: w.node('r').ds.totalKeys(), cached: w.node('r').replicaSide.cachedMaster !== null } };
+  };
+
+  it('swapdb with the same replid keeps serving the old data (async_loading), and keeps it when the load fails', () => {
+    expect(failedLoad('swapdb')).toEqual({ during: { loading: 0, async_loading: 1, keys: 5 }, after: { loading: 0, keys: 5, cached: true } });
+  });
+
+  it('on-empty-db with data loads to disk: the old data stays until the payload is complete', () => {
+    expect(failedLoad('on-empty-db')).toEqual({ during: { loading: 0, async_loading: 0, keys: 5 }, after: { loading: 0, keys: 5, cached: true } });
+  });
+});
