@@ -257,6 +257,8 @@ export class World {
     if (!node) return;
     this.trace.emit({ t: this.sched.nowUs, type: 'redis.stop', node: name, how: 'crash', saved: false });
     node.exit(false);
+    // the host goes down with its page cache: AOF bytes written but not yet fsynced are lost
+    this.net.host(name).disk.loseUnsynced();
     this.net.crashHost(name);
   }
 
