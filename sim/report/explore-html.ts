@@ -40,8 +40,8 @@ export function exploreOption(r: ExploreResult, valuesOf: (p: PointSummary) => n
       return p ? interval(p, valuesOf(p)) : null;
     });
     // the band: an invisible line at the low end, and the width stacked on it
-    series.push({ type: 'line', name, id: `${name} low`, stack: `band ${i}`, data: ci.map((c) => (c ? c[0] : null)), lineStyle: { opacity: 0 }, symbol: 'none', silent: true, tooltip: { show: false }, legendHoverLink: false });
-    series.push({ type: 'line', name, id: `${name} band`, stack: `band ${i}`, data: ci.map((c) => (c ? Number((c[1] - c[0]).toFixed(6)) : null)), lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.15 }, symbol: 'none', silent: true, tooltip: { show: false } });
+    series.push({ type: 'line', name, id: `${name} low`, stack: `band ${i}`, data: ci.map((c) => (c ? c[0] : null)), itemStyle: { color }, lineStyle: { opacity: 0 }, symbol: 'none', silent: true, tooltip: { show: false }, legendHoverLink: false });
+    series.push({ type: 'line', name, id: `${name} band`, stack: `band ${i}`, data: ci.map((c) => (c ? Number((c[1] - c[0]).toFixed(6)) : null)), itemStyle: { color }, lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.15 }, symbol: 'none', silent: true, tooltip: { show: false } });
     series.push({ type: 'line', name, id: `${name} mean`, data: xs.map((x) => at(x)?.mean ?? null), itemStyle: { color }, lineStyle: { color, width: 2 }, symbolSize: 7 });
   });
   return {

@@ -63,7 +63,7 @@ export function reportHtml(data: ReportData): string {
 <section id="event-list">
   <h2>Events</h2>
   <div class="filters"><select id="f-type"></select> <select id="f-node"></select> <input id="f-text" placeholder="filter text"> <button id="f-reset">show all</button> <span id="ev-count"></span></div>
-  <table><thead><tr><th>ms</th><th>node</th><th>type</th><th>what</th></tr></thead><tbody id="events"></tbody></table>
+  <div class="scroll"><table><thead><tr><th>ms</th><th>node</th><th>type</th><th>what</th></tr></thead><tbody id="events"></tbody></table></div>
 </section>
 <section><h2>Resolved parameters</h2><pre id="params"></pre></section>
 <script id="data" type="application/json">${scriptJson(data)}</script>
