@@ -2,10 +2,15 @@
 // hold the last acknowledged value of each key, unless after the write another node was promoted,
 // or the node that acknowledged it crashed, restarted without a save or was demoted: asynchronous
 // replication may lose those, and they are counted per event. A coordinated FAILOVER must lose
-// nothing, and neither may a run with no failover and no crash.
+// nothing, and neither may a run with no failover and no crash. With appendonly yes, a crash or
+// restart of the acknowledging node loses a write only if it was in the unfsynced AOF tail (no
+// fsync or writeback covered it before the stop; never with appendfsync always, and SHUTDOWN
+// fsyncs) or the node did not come back from that AOF.
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { BaseProperty, type FinalView } from './types.js';
+
+type AppendFsync = 'always' | 'everysec' | 'no';
 
 interface Write {
   node: string;
@@ -13,6 +18,16 @@ interface Write {
   key: string;
   value: string;
   t: number;
+  /** The acknowledging node's appendfsync when AOF was on, else null. */
+  aof: AppendFsync | null;
+}
+
+/** What a node's AOF did, from its redis.aof events. */
+interface AofFacts {
+  /** Times at which records acknowledged at or before `until` became durable. */
+  durable: { t: number; until: number }[];
+  /** Boots with AOF on, and whether they loaded an existing AOF. */
+  opens: { t: number; loaded: boolean }[];
 }
 
 interface LossEvent {
@@ -21,8 +36,22 @@ interface LossEvent {
   node: string;
 }
 
+const ms = (t: number) => `${(t / 1000).toFixed(3)} ms`;
+
 function describe(ev: LossEvent): string {
-  return `${ev.kind} of ${ev.node} at ${(ev.t / 1000).toFixed(3)} ms`;
+  return `${ev.kind} of ${ev.node} at ${ms(ev.t)}`;
+}
+
+/** Why a crash or unsaved restart of the writer may lose the write, or why its AOF kept it. */
+function aofVerdict(w: Write, ev: LossEvent, facts: AofFacts | undefined): { lose: boolean; why: string } {
+  const policy = w.aof!;
+  const fsynced = facts?.durable.find((d) => d.t >= w.t && d.t <= ev.t && d.until >= w.t);
+  const durable = policy === 'always' || ev.kind === 'restart' || fsynced !== undefined;
+  if (!durable) return { lose: true, why: `in ${w.node}'s unfsynced AOF tail (appendfsync ${policy}: no fsync covered it before the ${ev.kind})` };
+  const reload = facts?.opens.find((o) => o.t >= ev.t);
+  if (!reload || !reload.loaded) return { lose: true, why: `${w.node} did not come back from its AOF after the ${ev.kind}` };
+  const how = policy === 'always' ? 'appendfsync always' : ev.kind === 'restart' ? 'SHUTDOWN fsyncs it' : `fsynced at ${ms(fsynced!.t)}`;
+  return { lose: false, why: `${w.node}'s AOF had it on disk at the ${describe(ev)} (${how}) and ${w.node} reloaded it at ${ms(reload.t)}` };
 }
 
 /**
@@ -49,7 +78,16 @@ export class AcknowledgedWrites extends BaseProperty {
   private lost = 0;
   private lostAllowed = 0;
   private keysChecked = 0;
-  readonly lossesByEvent: { event: LossEvent; writes: number }[] = [];
+  readonly lossesByEvent: { event: LossEvent; writes: number; why: string }[] = [];
+  /** Each node's appendfsync while its AOF is on. */
+  private readonly aofPolicy = new Map<string, AppendFsync>();
+  private readonly aof = new Map<string, AofFacts>();
+
+  private aofFacts(node: string): AofFacts {
+    let f = this.aof.get(node);
+    if (!f) this.aof.set(node, (f = { durable: [], opens: [] }));
+    return f;
+  }
 
   onEvent(e: TraceEvent): void {
     switch (e.type) {
@@ -59,7 +97,7 @@ export class AcknowledgedWrites extends BaseProperty {
         if (e.cmd === 'FLUSHALL') this.flushedAt = e.t;
         else if (e.cmd === 'SET') {
           this.acked++;
-          this.last.set(key, { node: e.node as string, db: e.db as number, key: e.key as string, value: e.value as string, t: e.t });
+          this.last.set(key, { node: e.node as string, db: e.db as number, key: e.key as string, value: e.value as string, t: e.t, aof: this.aofPolicy.get(e.node as string) ?? null });
         } else this.tainted.add(key);
         return;
       }
@@ -78,7 +116,15 @@ export class AcknowledgedWrites extends BaseProperty {
         if (e.role === 'master') this.masters.add(e.node);
         else this.masters.delete(e.node);
         return;
+      case 'redis.aof':
+        if (e.what === 'open') {
+          this.aofPolicy.set(e.node, e.appendfsync);
+          this.aofFacts(e.node).opens.push({ t: e.t, loaded: e.loaded });
+        } else if (e.what === 'policy') this.aofPolicy.set(e.node, e.appendfsync);
+        else if (e.what === 'fsync' || e.what === 'writeback') this.aofFacts(e.node).durable.push({ t: e.t, until: e.durable_until });
+        return;
       case 'redis.start':
+        this.aofPolicy.delete(e.node); // a new process: its AOF, if on, opens right after
         // a master that comes back as a replica (its config names a master) is demoted: the full
         // sync that follows replaces whatever it acknowledged that its new master never had
         if (e.role === 'master') this.masters.add(e.node);
@@ -95,7 +141,7 @@ export class AcknowledgedWrites extends BaseProperty {
 
   finish(view: FinalView): void {
     if (view.master === null) return;
-    const byEvent = new Map<LossEvent, number>();
+    const byEvent = new Map<LossEvent, { writes: number; why: string }>();
     for (const [key, w] of this.last) {
       if (this.tainted.has(key) || w.t <= this.flushedAt) continue;
       this.keysChecked++;
@@ -103,21 +149,37 @@ export class AcknowledgedWrites extends BaseProperty {
       if (now === w.value) continue;
       this.lost++;
       const after = this.events.filter((ev) => ev.t >= w.t);
-      const excuse = after.find((ev) => canLose(ev, w.node));
+      const kept: string[] = [];
+      let excuse: { ev: LossEvent; why: string } | undefined;
+      for (const ev of after) {
+        if (!canLose(ev, w.node)) continue;
+        if (w.aof !== null && ev.node === w.node && (ev.kind === 'crash' || ev.kind === 'restart')) {
+          const v = aofVerdict(w, ev, this.aof.get(w.node));
+          if (!v.lose) {
+            kept.push(v.why);
+            continue;
+          }
+          excuse = { ev, why: v.why };
+        } else excuse = { ev, why: 'asynchronous replication' };
+        break;
+      }
       if (excuse) {
         this.lostAllowed++;
-        byEvent.set(excuse, (byEvent.get(excuse) ?? 0) + 1);
+        const b = byEvent.get(excuse.ev);
+        if (b) b.writes++;
+        else byEvent.set(excuse.ev, { writes: 1, why: excuse.why });
         continue;
       }
-      const why = after.length > 0 ? `nothing after it may lose it (${after.map(describe).join(', ')}): only a crash, unsaved restart or demotion of ${w.node}, or another node's promotion, may` : 'no failover, crash or unsaved restart came after it';
+      const aofNote = kept.length > 0 ? `; ${kept.join('; ')}` : '';
+      const why = after.length > 0 ? `nothing after it may lose it (${after.map(describe).join(', ')}): only a crash, unsaved restart or demotion of ${w.node}, or another node's promotion, may${aofNote}` : 'no failover, crash or unsaved restart came after it';
       this.violate(w.t, [w.node, view.master], `SET ${w.key} ${w.value} (db ${w.db}) was acknowledged by ${w.node} at ${(w.t / 1000).toFixed(3)} ms but the final master ${view.master} has ${now === null ? 'no such key' : JSON.stringify(now)}; ${why}.`);
     }
-    for (const [event, writes] of byEvent) this.lossesByEvent.push({ event, writes });
+    for (const [event, b] of byEvent) this.lossesByEvent.push({ event, writes: b.writes, why: b.why });
     this.lossesByEvent.sort((a, b) => a.event.t - b.event.t);
   }
 
   notes(): string[] {
-    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${(l.event.t / 1000).toFixed(3)} ms (allowed: asynchronous replication)`);
+    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${(l.event.t / 1000).toFixed(3)} ms (allowed: ${l.why})`);
   }
 
   checked(): number {
