@@ -97,7 +97,7 @@ export function explicitFaultPhase(sc: Scenario, events: readonly PhaseEvent[], 
         why = { t: e.t, text: `fault: ${fam}` };
         if (fam === 'link-kill') add(e.t, { op: 'kill-link', node });
         else if (fam === 'replica-kill') add(e.t, { op: 'kill-replicas', node });
-        else if (fam === 'partition') add(e.t, { op: 'partition', groups: e.groups as string[][] });
+        else if (fam === 'partition') add(e.t, e.from !== undefined ? { op: 'partition-oneway', from: e.from as string, to: e.to as string } : { op: 'partition', groups: e.groups as string[][] });
         else if (fam === 'crash') add(e.t, { op: 'crash', node });
         else if (fam === 'restart') add(e.t, { op: 'command', node, args: ['SHUTDOWN', e.save ? 'SAVE' : 'NOSAVE', 'NOW'], mayFail: true });
         else if (fam === 'orchestrated-failover') {

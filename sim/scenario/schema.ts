@@ -147,7 +147,10 @@ const downMs = opt(Type.Number({ minimum: 0 }));
 const FAMILIES = {
   'link-kill': family({}),
   'replica-kill': family({}),
-  partition: family({ durationMs }),
+  partition: family({
+    durationMs,
+    oneway: opt(Type.Number({ minimum: 0, maximum: 1, 'x-hint': 'the share of strikes that cut one direction only, between the master and another node (default 0)' })),
+  }),
   'loss-burst': family({ durationMs, loss: opt(Type.Number({ exclusiveMinimum: 0, maximum: 0.9 })) }),
   crash: family({ downMs }),
   restart: family({ downMs, save: opt(Type.Boolean()) }),
@@ -163,6 +166,7 @@ export interface FaultFamily {
   downMs?: number;
   loss?: number;
   save?: boolean;
+  oneway?: number;
 }
 
 const WORKLOAD_COMMANDS = ['SET', 'INCR', 'APPEND', 'RPUSH', 'DEL', 'EXPIRE', 'MULTI'] as const;

@@ -6,6 +6,8 @@
 // the replica.
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/index.js';
+import { explicitFaultPhase, PhaseEventSink } from '../../sim/harness/fault-steps.js';
+import { validateScenario } from '../../sim/scenario/load.js';
 import { MemorySink } from '../../sim/kernel/trace.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
 
@@ -96,5 +98,50 @@ describe('one-way partition between a master and its replica (measured on 7.0.15
       }
       expect(first === 'replica' ? replicaAt < masterAt : masterAt < replicaAt).toBe(true);
     }
+  });
+});
+
+describe('the partition fault family with oneway', () => {
+  const scenario = {
+    name: 'oneway-faults',
+    config: { save: '', 'repl-timeout': 5, 'repl-ping-replica-period': 1, 'repl-diskless-sync': 'no' },
+    nodes: { m: {}, r1: { replicaof: 'm' }, r2: { replicaof: 'm' } },
+    workload: { writesPerSec: 20 },
+    faults: { phaseMs: 40_000, settleMs: 30_000, families: { partition: { everyMs: 5000, durationMs: 9000, oneway: 1 } } },
+  };
+
+  it('cuts one direction between the master and another node; the master times replicas out; the run converges', () => {
+    const sink = new MemorySink();
+    const res = simulate(scenario as never, { seed: 3, sink });
+    const events = sink.lines.map((l) => JSON.parse(l) as TraceEvent);
+    expect(res.status).toBe('pass');
+    const cuts = events.filter((e): e is Extract<TraceEvent, { type: 'net.partition' }> => e.type === 'net.partition');
+    expect(cuts.length).toBeGreaterThanOrEqual(2);
+    for (const c of cuts) {
+      expect(c.blocked.length).toBe(1);
+      expect(c.blocked[0]).toContain('m');
+    }
+    // a cut in either direction ends with the master timing the replica out, never with a close
+    const drops = events.filter((e): e is Extract<TraceEvent, { type: 'redis.replica-drop' }> => e.type === 'redis.replica-drop');
+    expect(drops.filter((d) => d.reason === 'timeout').length).toBeGreaterThanOrEqual(cuts.length - 1);
+    expect(drops.filter((d) => d.reason === 'closed by replica')).toEqual([]);
+  });
+
+  it('shrink rewrites its strikes as partition-oneway steps', () => {
+    const sink = new PhaseEventSink();
+    simulate(scenario as never, { seed: 3, sink });
+    const rewritten = explicitFaultPhase(validateScenario(scenario, 'test'), sink.events)!;
+    const cuts = rewritten.steps!.filter((s) => s.op === 'partition-oneway' || s.op === 'partition');
+    expect(cuts.length).toBeGreaterThanOrEqual(2);
+    for (const c of cuts) expect(c).toMatchObject({ op: 'partition-oneway', comment: 'fault: partition' });
+  });
+
+  it('without oneway the family draws as before: two-way partitions only', () => {
+    const sink = new MemorySink();
+    const twoWay = { ...scenario, faults: { ...scenario.faults, families: { partition: { everyMs: 5000, durationMs: 9000 } } } };
+    simulate(twoWay as never, { seed: 3, sink });
+    const cuts = sink.lines.map((l) => JSON.parse(l) as TraceEvent).filter((e): e is Extract<TraceEvent, { type: 'net.partition' }> => e.type === 'net.partition');
+    expect(cuts.length).toBeGreaterThanOrEqual(2);
+    for (const c of cuts) expect(c.blocked.length).toBeGreaterThanOrEqual(4); // three nodes: at least 1 x 2 both ways
   });
 });
