@@ -14,6 +14,7 @@ import { PENDING } from '../redis/dispatch.js';
 import type { Reply } from '../redis/reply.js';
 import type { MutantName } from '../redis/mutants.js';
 import { infoFields, type InfoFields } from '../redis/info.js';
+import { explainSyncLoop } from '../redis/output-buffer.js';
 
 export interface NodeSpec {
   /** redis.conf settings for this node, over the world's common config. */
@@ -332,7 +333,9 @@ export class World {
     if (!n || n.masterHost === null || !this.slots.has(n.masterHost)) return null;
     const m = this.slots.get(n.masterHost)!.node;
     if (m && n.replState === 'connected' && n.masterReplOffset === m.masterReplOffset) return null;
-    return `${name} (replica of ${n.masterHost}): link ${n.replState}, offset ${n.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`;
+    const gap = `${name} (replica of ${n.masterHost}): link ${n.replState}, offset ${n.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`;
+    const loop = m ? explainSyncLoop(name, n.masterHost, m.masterSide.obufLimits.stats.get(name)) : null;
+    return loop ? `${gap} (${loop})` : gap;
   }
 
   /** Every running replica of a known node has its link up and the same offset as its (running) master, and no replicas form a cycle. */

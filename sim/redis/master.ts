@@ -11,7 +11,8 @@ import type { ReplicationIdentity } from './identity.js';
 import type { PingStream, RedisHooks } from './hooks.js';
 import type { FailoverState } from './failover.js';
 import { ReplBuffer, respPieces, type StreamEntry } from './backlog.js';
-import { RDB_CHUNK_BYTES, replyBytes, type ToMaster, type ToReplica } from './link.js';
+import { OutputBufferLimits } from './output-buffer.js';
+import { replyBytes, type ToMaster, type ToReplica } from './link.js';
 import { byteLength, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import { makeSnapshot, RDB_FILENAME, saveDurationUs, type RdbSnapshot, type ReplInfo } from './rdb.js';
 import { SocketTransfer } from './diskless.js';
@@ -19,6 +20,8 @@ import type { Dataset } from './dataset.js';
 
 /** Socket send buffer the kernel absorbs before Redis's own output buffer for a replica grows. */
 const SOCKET_BUFFER_BYTES = 512 * 1024;
+/** What one writable event of sendBulkToSlave() hands the socket of the RDB file (PROTO_IOBUF_LEN is 16KB; a few at once). */
+const BULK_CHUNK_BYTES = 64 * 1024;
 
 export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
 
@@ -37,16 +40,6 @@ export interface ServerConn {
   lastInteractionUs: number;
   /** Online after a diskless transfer; the buffered stream follows its first REPLCONF ACK. */
   streamOnAck: boolean;
-}
-
-/** What the output-buffer limit did to one replica, for explaining a sync loop. */
-export interface OutputBufferStats {
-  /** Times it was dropped for overcoming the limit. */
-  drops: number;
-  /** The largest output-buffer usage seen at a check (bytes, as Redis counts it). */
-  peakBytes: number;
-  /** The usage at the last drop. */
-  lastUsedBytes: number;
 }
 
 export interface SyncStats {
@@ -101,8 +94,8 @@ export class MasterSide implements PingStream {
   private quietEntries: StreamEntry[] = [];
   /** Replicas an output-buffer check scheduled to be closed (CLIENT_CLOSE_ASAP): not written to, freed after the command. */
   private closing: ServerConn[] = [];
-  /** Per replica (by peer name), across its reconnections: output-buffer drops and the largest usage seen. */
-  readonly obufStats = new Map<string, OutputBufferStats>();
+  /** Output-buffer limits, and what they did to each replica (by peer name). */
+  readonly obufLimits = new OutputBufferLimits(() => this.node.hooks);
   /** The diskless child's transfer while it runs. */
   transfer: SocketTransfer | null = null;
   private readonly ctx: NodeContext;
@@ -315,6 +308,7 @@ export class MasterSide implements PingStream {
       conn.ackTimeUs = now;
       this.replicas.push(conn);
       this.reply(conn, `+CONTINUE ${id.replid}`);
+      this.obufLimits.streamStarted(conn.peer);
       this.sendFrom(conn, psyncOffset);
       this.refreshGoodReplicas();
       return;
@@ -464,6 +458,7 @@ export class MasterSide implements PingStream {
   /** replicaStartCommandStream(): the stream buffered since the fork follows. */
   private startCommandStream(r: ServerConn): void {
     r.streamOnAck = false;
+    this.obufLimits.streamStarted(r.peer);
     const from = r.sendFrom;
     r.sendFrom = Number.POSITIVE_INFINITY;
     this.sendFrom(r, from);
@@ -490,12 +485,20 @@ export class MasterSide implements PingStream {
     if (!file) return this.freeReplica(r, 'rdb file missing', true);
     r.replState = 'send_bulk';
     const snapshot = file.data;
-    let left = snapshot.sizeBytes;
-    while (left > RDB_CHUNK_BYTES) {
-      this.ctx.send(r.sock, { k: 'rdb', snapshot: null } satisfies ToReplica, RDB_CHUNK_BYTES);
-      left -= RDB_CHUNK_BYTES;
-    }
-    this.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, left + String(snapshot.sizeBytes).length + 3, () => this.putOnline(r));
+    const total = snapshot.sizeBytes;
+    let sent = 0;
+    // sendBulkToSlave() reads the file as the socket drains: at most a socket buffer is ahead of
+    // the replica, so a replica dropped mid-transfer (the output-buffer limit) sees the close soon
+    const pump = (): void => {
+      if (!this.node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
+      while (sent < total && r.sock.unsentBytes < SOCKET_BUFFER_BYTES) {
+        const n = Math.min(BULK_CHUNK_BYTES, total - sent);
+        sent += n;
+        if (sent < total) this.ctx.send(r.sock, { k: 'rdb', snapshot: null } satisfies ToReplica, n, pump);
+        else this.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, n + String(total).length + 3, () => this.putOnline(r));
+      }
+    };
+    pump();
   }
 
   /**
@@ -542,25 +545,11 @@ export class MasterSide implements PingStream {
    * limits") and freed once the command is in (beforeSleep()).
    */
   private checkOutputBuffers(): void {
-    const cfg = this.node.cfg;
-    const lim = cfg['client-output-buffer-limit-replica'];
-    const hard = lim.hardBytes > 0 ? Math.max(lim.hardBytes, cfg['repl-backlog-size']) : 0;
-    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
+    const now = this.ctx.nowUs();
     for (const r of this.replicas) {
       if (this.closing.includes(r)) continue;
       const used = this.outputBufferBytes(r);
-      if (used === null) continue;
-      const stats = this.obufStatsFor(r.peer);
-      if (used > stats.peakBytes) stats.peakBytes = used;
-      let over = hard > 0 && used >= hard;
-      if (lim.softBytes > 0 && used >= lim.softBytes) {
-        if (r.cobSoftSinceUs < 0) r.cobSoftSinceUs = nowS * 1_000_000;
-        else if (this.node.hooks.softLimitFires(nowS - Math.floor(r.cobSoftSinceUs / 1_000_000), lim.softSeconds)) over = true;
-      } else r.cobSoftSinceUs = -1;
-      if (!over) continue;
-      stats.drops++;
-      stats.lastUsedBytes = used;
-      this.closing.push(r);
+      if (used !== null && this.obufLimits.over(r.peer, r, used, this.node.cfg, now)) this.closing.push(r);
     }
   }
 
@@ -581,15 +570,6 @@ export class MasterSide implements PingStream {
     const victims = this.closing;
     this.closing = [];
     for (const r of victims) this.freeReplica(r, 'output buffer limit reached', true);
-  }
-
-  private obufStatsFor(peer: string): OutputBufferStats {
-    let s = this.obufStats.get(peer);
-    if (s === undefined) {
-      s = { drops: 0, peakBytes: 0, lastUsedBytes: 0 };
-      this.obufStats.set(peer, s);
-    }
-    return s;
   }
 
   /** getClientOutputBufferMemoryUsage() of a replica: null while it is not fed. */
