@@ -120,7 +120,8 @@ export class Aof {
       const base = this.disk.read<AofBase>(path(this.manifest.base.name));
       if (base) {
         node.ds = base.data.data.clone();
-        node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
+        // rdbLoadRio() of the preamble counts its keys; a base of commands counts none
+        if (base.data.preamble) node.stats.rdbLastLoadKeysLoaded = node.ds.totalKeys();
       }
     }
     for (const incr of this.manifest.incrs) {
