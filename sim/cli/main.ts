@@ -19,9 +19,9 @@ import { sweep, defaultWorkers, BATCH } from '../harness/sweep.js';
 import { makeShrunkArtifact, readArtifact, reproduceCommand, shrunkPath, writeJsonAtomic } from '../harness/artifacts.js';
 import { shrink, failureSignature } from '../harness/shrink.js';
 import { runMutants } from '../harness/mutants.js';
-import { ReportBuilder, buildReport } from '../report/model.js';
+import { ReportBuilder } from '../report/model.js';
 import { reportHtml } from '../report/html.js';
-import { checkOutPath, readTrace, writeTextAtomic } from '../report/io.js';
+import { checkOutPath, forEachTraceLine, writeTextAtomic } from '../report/io.js';
 import { ShortLog, SHORT_LOG_HEADER } from '../report/short-log.js';
 import type { TraceListener } from '../kernel/trace.js';
 import { explore, exploreCsv, metricOf, METRICS, parseVary, type MetricName, type Vary } from '../harness/explore.js';
@@ -206,10 +206,12 @@ program
   .addHelpText('after', `
 Exit codes: 0 the page was written, 2 bad input (not a trace, unreadable, bad --out); nothing is
 written on an error (the page is written under a temporary name, then renamed).`)
-  .action((path: string, o: { out?: string }) => {
+  .action(async (path: string, o: { out?: string }) => {
     const out = o.out ?? (path.endsWith('.jsonl') ? `${path.slice(0, -'.jsonl'.length)}.html` : `${path}.html`);
     checkOutPath(out, '--out');
-    const data = buildReport(readTrace(path));
+    const builder = new ReportBuilder();
+    await forEachTraceLine(path, (l) => builder.add(l));
+    const data = builder.finish();
     writeTextAtomic(out, reportHtml(data));
     process.stdout.write(`wrote ${out} (${data.meta.trace_events} events, ${data.psyncs.length} PSYNCs, ${data.failures.length} failures${data.meta.complete ? '' : '; the trace has no footer: the run did not finish'})\n`);
     exitCode = EXIT.ok;

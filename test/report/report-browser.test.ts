@@ -1,7 +1,7 @@
 // The HTML report in a real headless Chromium: it opens offline with no console errors, the lanes,
 // PSYNC arrows, partitions and markers of a known run are drawn in the numbers its trace has, and
 // hovering an arrow and a violation shows their exact figures. A screenshot is kept, not compared.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +9,12 @@ import type { Browser, Page } from 'playwright-core';
 // page.evaluate callbacks run in the page; the project's types have no DOM library
 declare const window: unknown;
 declare const document: { querySelectorAll(selector: string): { length: number } };
-import { cli, tempDir } from '../cli/cli.js';
+import { tempDir } from '../cli/cli.js';
+import { simulate } from '../../sim/harness/simulate.js';
+import { MemorySink } from '../../sim/kernel/trace.js';
+import { loadScenarioFile } from '../../sim/scenario/load.js';
+import { buildReport } from '../../sim/report/model.js';
+import { reportHtml } from '../../sim/report/html.js';
 import { HAVE_CHROMIUM, launch, openOffline, screenshot } from './browser.js';
 
 type Line = { type: string; t?: number; [k: string]: unknown };
@@ -22,11 +27,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the report in Chromium', () => {
   let trace: Line[];
 
   beforeAll(async () => {
+    // the page run --report would write (test/report/cli.test.ts checks that they agree), made in-process
     const html = join(tmp.dir, 'known.html');
-    const jsonl = join(tmp.dir, 'known.jsonl');
-    const r = cli('run', 'test/report/fixtures/known.json', '--report', html, '--trace', jsonl, '--quiet');
-    expect(r.code, r.stderr).toBe(1); // the fixture's last step fails on purpose (a red marker)
-    trace = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const sink = new MemorySink();
+    const r = simulate(loadScenarioFile('test/report/fixtures/known.json'), { sink, source: 'test/report/fixtures/known.json' });
+    expect(r.status).toBe('fail'); // the fixture's last step fails on purpose (a red marker)
+    trace = sink.lines.map((l) => JSON.parse(l) as Line);
+    writeFileSync(html, reportHtml(buildReport(trace)));
     browser = await launch();
     const o = await openOffline(browser, html, 'replsimReport');
     page = o.page;
