@@ -69,7 +69,12 @@ export class Aof {
   /** aof_last_fsync, in unix seconds. */
   private lastFsyncS = 0;
   private lastWritebackS = 0;
-  /** aof_rewrite_base_size: the size after the last rewrite (or the load), for the automatic trigger. */
+  /**
+   * aof_current_size as 7.0.15 keeps it: the files' total at load, 0 on a first start (the base
+   * written then is not counted), plus every write, and the new base after a rewrite.
+   */
+  private currentBytes = 0;
+  /** aof_rewrite_base_size (INFO aof_base_size): the base file's size at load, 0 on a first start, the size after a rewrite. */
   private rewriteBaseSize = 0;
   rewriteScheduled = false;
   rewrites = 0;
@@ -93,14 +98,22 @@ export class Aof {
     return this.manifest.incrs[this.manifest.incrs.length - 1]!.name;
   }
 
-  /** aof_current_size: the base and every incremental file. */
+  /** INFO aof_current_size. */
   currentSize(): number {
-    return this.baseSize() + this.manifest.incrs.reduce((n, i) => n + (this.disk.read(path(i.name))?.sizeBytes ?? 0), 0);
+    return this.currentBytes;
   }
 
-  /** aof_base_size. */
+  /** INFO aof_base_size (which is aof_rewrite_base_size). */
   baseSize(): number {
+    return this.rewriteBaseSize;
+  }
+
+  private baseFileSize(): number {
     return this.manifest.base ? (this.disk.read(path(this.manifest.base.name))?.sizeBytes ?? 0) : 0;
+  }
+
+  private filesTotal(): number {
+    return this.baseFileSize() + this.manifest.incrs.reduce((n, i) => n + (this.disk.read(path(i.name))?.sizeBytes ?? 0), 0);
   }
 
   /**
@@ -128,6 +141,8 @@ export class Aof {
       const log = this.disk.read<AppendLog<string[]>>(path(incr.name));
       if (log) this.replay(log.data);
     }
+    this.currentBytes = this.filesTotal();
+    this.rewriteBaseSize = this.baseFileSize();
     return true;
   }
 
@@ -164,7 +179,6 @@ export class Aof {
     }
     if (this.manifest.incrs.length === 0) this.openNewIncr();
     this.persistManifest();
-    this.rewriteBaseSize = this.currentSize();
     const node = this.node;
     node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.aof', node: node.name, what: 'open', appendfsync: node.cfg.appendfsync, loaded, keys: node.ds.totalKeys() });
   }
@@ -195,7 +209,9 @@ export class Aof {
   // ---- writing ----
 
   private append(args: readonly string[]): void {
-    this.disk.append(path(this.incrName()), args, respCommandBytes(args), this.node.ctx.nowUs());
+    const bytes = respCommandBytes(args);
+    this.disk.append(path(this.incrName()), args, bytes, this.node.ctx.nowUs());
+    this.currentBytes += bytes;
   }
 
   private feedCommand(db: number, args: readonly string[]): void {
@@ -293,7 +309,8 @@ export class Aof {
     this.persistManifest();
     for (const f of old) this.disk.delete(path(f.name));
     this.rewrites++;
-    this.rewriteBaseSize = this.currentSize();
+    this.currentBytes = this.baseFileSize();
+    this.rewriteBaseSize = this.currentBytes;
     const node = this.node;
     node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.aof', node: node.name, what: 'rewrite', keys: node.ds.totalKeys(), size: this.rewriteBaseSize });
   }

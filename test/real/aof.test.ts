@@ -21,7 +21,7 @@ interface Script {
   nodes: string[];
   config?: Config;
   perNode?: Record<string, Config>;
-  run: (c: Cluster, call: Call, snap: (at: string) => Promise<void>) => Promise<void>;
+  run: (c: Cluster, call: Call, snap: (at: string) => Promise<void>, persistence: (node: string, fields: string[]) => Promise<void>) => Promise<void>;
 }
 
 async function play(c: Cluster, s: Script): Promise<{ snapshots: Snapshot[]; replies: unknown[] }> {
@@ -32,10 +32,16 @@ async function play(c: Cluster, s: Script): Promise<{ snapshots: Snapshot[]; rep
     replies.push([node, args.join(' '), r instanceof RespError ? { error: r.message } : r]);
     return r;
   };
+  // INFO persistence fields, compared like replies
+  const persistence = async (node: string, fields: string[]) => {
+    const text = String(await c.call(node, ['INFO', 'persistence']));
+    const all = Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    replies.push([node, 'INFO persistence', Object.fromEntries(fields.map((f) => [f, all[f] ?? null]))]);
+  };
   try {
     await s.run(c, call, async (at) => {
       snapshots.push(await c.snapshot(at));
-    });
+    }, persistence);
   } finally {
     await c.close();
   }
@@ -54,7 +60,7 @@ export const AOF_SCRIPTS: Record<string, Script> = {
     // and that first run PINGs any replica already attached; the model does not draw that race
     nodes: ['m', 'r1', 'r2'],
     perNode: { m: { appendonly: 'yes' }, r1: { save: '3600 1' }, r2: { save: '3600 1' } },
-    run: async (c, call, snap) => {
+    run: async (c, call, snap, persistence) => {
       await c.replicaof('r1', 'm');
       await c.replicaof('r2', 'm');
       await c.waitSync();
@@ -83,8 +89,14 @@ export const AOF_SCRIPTS: Record<string, Script> = {
       await call('m', ['BGREWRITEAOF']);
       await c.sleep(500);
       await writes(call, 'm', 3, 'c:');
+      // a base of commands has the same bytes in the model as on the server; the sleep lets a
+      // real everysec master write its postponed buffer (a pending background fsync of the
+      // rewrite's files postpones write(2) for up to 2 s while the replies go out)
+      await c.sleep(2500);
+      await persistence('m', ['aof_enabled', 'aof_rewrites', 'aof_rewrite_scheduled', 'aof_current_size', 'aof_base_size']);
       await bounce(() => c.shutdown('m', true));
       await snap('m back from a base without the RDB preamble');
+      await persistence('m', ['aof_enabled', 'aof_rewrites', 'aof_current_size', 'aof_base_size', 'rdb_last_load_keys_loaded']);
     },
   },
 
