@@ -24,7 +24,7 @@ import { reportHtml } from '../report/html.js';
 import { checkOutPath, forEachTraceLine, writeTextAtomic } from '../report/io.js';
 import { ShortLog, SHORT_LOG_HEADER } from '../report/short-log.js';
 import type { TraceListener } from '../kernel/trace.js';
-import { explore, exploreCsv, metricOf, METRICS, parseVary, type MetricName, type Vary } from '../harness/explore.js';
+import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type MetricName, type Vary } from '../harness/explore.js';
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -248,7 +248,7 @@ written whole or not at all. Exit codes: 0 written, 2 bad input (nothing run or 
     const option = exploreOption(r, valuesByPoint(r, (run) => metricOf({ seed: run.seed, status: run.status as 'pass', trace_hash: '', failures: [], events: 0, metrics: run.metrics }, o.metric)));
     mkdirSync(o.out, { recursive: true });
     writeTextAtomic(join(o.out, 'explore.csv'), exploreCsv(r));
-    writeTextAtomic(join(o.out, 'explore.json'), JSON.stringify({ ...r, command }, null, 2) + '\n');
+    writeTextAtomic(join(o.out, 'explore.json'), JSON.stringify({ ...r, zero_from: zeroFrom(r), command }, null, 2) + '\n');
     writeTextAtomic(join(o.out, 'explore.svg'), exploreSvg(option));
     writeTextAtomic(join(o.out, 'explore.html'), exploreHtml(r, option, command));
     if (o.json) process.stdout.write(JSON.stringify({ scenario: r.scenario, metric: r.metric, points: r.points, out: o.out, wall_ms: wallMs }, null, 2) + '\n');
@@ -258,6 +258,10 @@ written whole or not at all. Exit codes: 0 written, 2 bad input (nothing run or 
       const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
       process.stdout.write(`${chalk.bold(`explore ${r.scenario}`)}: ${o.metric} over ${points} points x ${o.seeds.length} seeds (${wallMs} ms wall)\n`);
       for (const row of rows) process.stdout.write(row.map((c, i) => c.padStart(w[i]!)).join('  ') + '\n');
+      for (const z of zeroFrom(r)) {
+        const line = Object.entries(z.line).map(([k, v]) => `${k}=${v}`).join(' ');
+        process.stdout.write(`${o.metric} is 0 ${z.from === null ? `at no ${r.varies[0]!.key} tried` : `from ${r.varies[0]!.key}=${z.from} on`}${line ? ` for ${line}` : ''}\n`);
+      }
       process.stdout.write(`wrote ${join(o.out, 'explore.html')}, explore.svg, explore.csv, explore.json\n`);
     }
     exitCode = EXIT.ok;

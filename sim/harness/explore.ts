@@ -241,3 +241,21 @@ export function exploreCsv(r: ExploreResult): string {
   const rows = r.runs.map((x) => [...keys.map((k) => x.point[k]), x.seed, x.status, x.metrics.partial_syncs, x.metrics.full_resyncs, x.metrics.lost_writes, x.metrics.converge_ms].map(cell).join(','));
   return [head.map(cell).join(','), ...rows].join('\n') + '\n';
 }
+
+/**
+ * For each line of the plot (each setting of the knobs after the first), the smallest value of the
+ * first knob from which the metric's mean is 0 at every larger value tried: with the backlog size
+ * first and full-sync-rate, the minimum backlog for each outage. null: never 0 up to the last value.
+ */
+export function zeroFrom(r: ExploreResult): { line: Record<string, ParamValue>; from: ParamValue | null }[] {
+  const [x, ...rest] = r.varies;
+  if (!x) return [];
+  const out: { line: Record<string, ParamValue>; from: ParamValue | null }[] = [];
+  for (const line of gridOf(rest)) {
+    const pts = x.values.map((v) => r.points.find((p) => p.point[x.key] === v && rest.every((k) => p.point[k.key] === line[k.key])));
+    let from: ParamValue | null = null;
+    for (let i = pts.length - 1; i >= 0 && pts[i]?.mean === 0; i--) from = x.values[i]!;
+    out.push({ line, from });
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { ExploreResult, PointSummary } from '../harness/explore.js';
-import { METRICS } from '../harness/explore.js';
+import { METRICS, zeroFrom } from '../harness/explore.js';
 import { echartsJs, scriptJson } from './html.js';
 
 const require = createRequire(import.meta.url);
@@ -96,6 +96,7 @@ export function exploreHtml(r: ExploreResult, option: Record<string, unknown>, c
 <table><thead><tr>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>runs with a value</th><th>mean</th><th>min</th><th>max</th><th>not passed</th></tr></thead><tbody id="points">
 ${rows}
 </tbody></table>
+${zeroRows(r)}
 <p class="help">Every run is in explore.csv and explore.json beside this page.</p>
 <script id="option" type="application/json">${scriptJson(option)}</script>
 <script>${echartsJs().replace(/<\/script/gi, '<\\/script')}</script>
@@ -110,4 +111,13 @@ ${rows}
 </script>
 </body></html>
 `;
+}
+
+/** Where the metric reaches 0 for good, per line (the minimum backlog, with the backlog size first). */
+function zeroRows(r: ExploreResult): string {
+  const x = r.varies[0];
+  if (!x) return '';
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const rows = zeroFrom(r).map((z) => `<tr><td>${esc(Object.entries(z.line).map(([k, v]) => `${k}=${v}`).join(' ') || '(all)')}</td><td>${z.from === null ? 'none tried' : esc(String(z.from))}</td></tr>`);
+  return `<h2>Where ${esc(r.metric)} is 0</h2><table id="zero"><thead><tr><th>line</th><th>smallest ${esc(x.key)} from which it stays 0</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkVaries, explore, exploreCsv, gridOf, metricOf, parseVary, rawScenario, scenarioAt, summarize } from '../../sim/harness/explore.js';
+import { checkVaries, explore, exploreCsv, gridOf, metricOf, parseVary, rawScenario, scenarioAt, summarize, zeroFrom, type ExploreResult } from '../../sim/harness/explore.js';
 import { bindParameters } from '../../sim/scenario/parameters.js';
 import { validateScenario } from '../../sim/scenario/load.js';
 import { UserError } from '../../sim/errors.js';
@@ -78,6 +78,20 @@ describe('metrics', () => {
     expect(s).toEqual({ point: { a: 1 }, runs: 3, n: 2, mean: 0.5, min: 0, max: 1, failed: 1 });
     expect(interval(s, [1, 0])).toEqual([0, 1]); // clipped to the values seen
     expect(interval({ ...s, mean: 0.5, min: 0.5, max: 0.5 }, [0.5, 0.5])).toEqual([0.5, 0.5]);
+  });
+});
+
+describe('where the metric reaches 0 for good', () => {
+  it('per line, the smallest first-knob value from which every mean is 0; null when the last is not', () => {
+    const varies = [parseVary('size=16kb,64kb,1mb'), parseVary('$outage=1,2,3')];
+    const means: Record<string, (number | null)[]> = { 1: [0, 0, 0], 2: [1, 0, 0], 3: [0, 1, 0.5] };
+    const points = gridOf(varies).map((point) => {
+      const i = varies[0]!.values.indexOf(point.size!);
+      const mean = means[String(point.$outage)]![i]!;
+      return { point, runs: 1, n: 1, mean, min: mean, max: mean, failed: 0 };
+    });
+    const r: ExploreResult = { scenario: 's', metric: 'full-sync-rate', varies, seeds: [1], points, runs: [] };
+    expect(zeroFrom(r)).toEqual([{ line: { $outage: 1 }, from: '16kb' }, { line: { $outage: 2 }, from: '64kb' }, { line: { $outage: 3 }, from: null }]);
   });
 });
 
