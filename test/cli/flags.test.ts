@@ -56,7 +56,9 @@ describe('bad flags', () => {
 
 describe('--help and --version', () => {
   const help: [string, string[]][] = [
-    ['run', ['<scenario>', '--seed <seed>', '--json', '--trace <file>', '--quiet', '--help']],
+    ['run', ['<scenario>', '--seed <seed>', '--json', '--trace <file>', '--quiet', '--report <file>', '--log <mode>', '--help']],
+    ['report', ['<trace>', '--out <file>', '--help']],
+    ['explore', ['<scenario>', '--vary <key=values>', '--seeds <range>', '--metric <name>', '--out <dir>', '--workers <n>', '--json', '--help']],
     ['sweep', ['<scenario>', '--seeds <range>', '--workers <n>', '--shard <i/n>', '--out <dir>', '--json', '--help']],
     ['replay', ['<artifact>', '--json', '--help']],
     ['list', ['--json', '--help']],
