@@ -324,3 +324,30 @@ describe('a long-running master', () => {
     expect(buf.endOffset).toBe(2105 * BLOCK + 28);
   });
 });
+
+describe('a replica\'s output buffer in the shared buffer (getClientOutputBufferMemoryUsage())', () => {
+  it('counts from the start of the block holding its first needed byte to the end of the tail block\'s allocation, plus 64 bytes a block', () => {
+    const buf = new ReplBuffer(0, NONE);
+    const size = 10 * BLOCK; // no trimming; the cap stays at 16KB
+    feedN(buf, 2, BLOCK, size); // two full blocks: 1..20440, 20441..40880
+    buf.feed(['x'], 10, size); // a third block, 10 of its 20440 bytes used
+    expect(buf.usageFrom(1)).toEqual({ refStart: 1, blocks: 3, bytes: 3 * BLOCK + 3 * 64 });
+    // bytes already sent from the referenced block still count
+    expect(buf.usageFrom(20440)).toEqual({ refStart: 1, blocks: 3, bytes: 3 * BLOCK + 3 * 64 });
+    expect(buf.usageFrom(20441)).toEqual({ refStart: 20441, blocks: 2, bytes: 2 * BLOCK + 2 * 64 });
+    // a caught-up replica references the tail block: its whole allocation counts, not the 10 bytes used
+    expect(buf.usageFrom(40890)).toEqual({ refStart: 40881, blocks: 1, bytes: BLOCK + 64 });
+    // the room left in the tail block belongs to it too; past it, or before the first block, nothing
+    expect(buf.usageFrom(3 * BLOCK)?.refStart).toBe(40881);
+    expect(buf.usageFrom(3 * BLOCK + 1)).toBeNull();
+    expect(buf.usageFrom(0)).toBeNull();
+  });
+
+  it('a trimmed block is no longer counted: usage starts at the kept head', () => {
+    const buf = new ReplBuffer(0, NONE);
+    feedN(buf, 3, BLOCK, SIZE_16KB); // trimmed down to two blocks
+    expect(buf.firstByte).toBe(BLOCK + 1);
+    expect(buf.usageFrom(1)).toBeNull();
+    expect(buf.usageFrom(BLOCK + 1)?.bytes).toBe(2 * BLOCK + 2 * 64);
+  });
+});
