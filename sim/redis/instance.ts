@@ -90,6 +90,8 @@ export class RedisNode {
   loadedRepl: ReplInfo | null = null;
   /** appendonly yes: whether an AOF existed at boot and was loaded (for the aof open event). */
   aofLoadedAtStart = false;
+  /** The AOF unit of a transaction from the master being applied (asAofUnit), or null. */
+  private aofUnit: { db: number; args: string[] }[] | null = null;
   /** DELs a restarting master fed at load, reported as generated stream after the start event. */
   startupStream: readonly StreamEntry[] = [];
   private lastObs = '';
@@ -237,13 +239,25 @@ export class RedisNode {
       propagate: (a, d) => {
         if (unit) unit.push({ db: d, args: a });
         // a replica's AOF gets what the commands from its master changed (call() with PROPAGATE_AOF)
-        else if (fromMaster) this.aof.feedUnit([{ db: d, args: a }]);
+        else if (fromMaster) {
+          if (this.aofUnit) this.aofUnit.push({ db: d, args: a });
+          else this.aof.feedUnit([{ db: d, args: a }]);
+        }
       },
       onExpired: () => {
         this.stats.expiredKeys++;
       },
     };
     return spec.run(ctx, args);
+  }
+
+  /** A transaction from the master reaches a replica's AOF as one unit, like propagatePendingCommands() wraps it. */
+  asAofUnit(run: () => void): void {
+    const unit: { db: number; args: string[] }[] = [];
+    this.aofUnit = unit;
+    run();
+    this.aofUnit = null;
+    this.aof.feedUnit(unit);
   }
 
   /** Feed one execution unit's propagated commands and account for it. */

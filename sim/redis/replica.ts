@@ -82,6 +82,8 @@ export interface ReplicaHost {
   readonly keyCount: number;
   abortLoad(): void;
   execData(spec: CommandSpec, args: string[], db: number, fromMaster: boolean): unknown;
+  /** Run a transaction from the master as one unit for the AOF (MULTI/EXEC around it when it changed more than one key). */
+  asAofUnit(run: () => void): void;
   failoverPsyncAnswered(accepted: boolean): void;
   observe(why: string): void;
 }
@@ -394,7 +396,9 @@ export class ReplicaSide {
       if (name !== 'EXEC') return;
       const tx = link.multi;
       link.multi = null;
-      for (let i = 1; i < tx.length - 1; i++) this.execFromMaster(link, tx[i]!);
+      this.node.asAofUnit(() => {
+        for (let i = 1; i < tx.length - 1; i++) this.execFromMaster(link, tx[i]!);
+      });
       for (const e of tx) {
         link.reploff += e.bytes;
         emitStream(this.ctx, 'redis.applied', link.replid, e);

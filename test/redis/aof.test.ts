@@ -172,6 +172,18 @@ describe('restart from the AOF (real 7.0.15: loadDataFromDisk() restores no repl
     expect(w.command('r', ['DBSIZE'])).toBe(10);
   });
 
+  it('a replica\'s AOF gets what its master\'s commands changed, a transaction wrapped in MULTI/EXEC: 160 bytes, as on a real 7.0.15', () => {
+    const w = world({ config: quiet, nodes: { m: {}, r: { replicaof: 'm', config: { appendonly: 'yes' } } } });
+    expect(w.waitSync()).toBe(true);
+    for (const a of [['MULTI'], ['SET', 'a', '1'], ['SET', 'b', '2'], ['EXEC'], ['MULTI'], ['SET', 'c', '3'], ['EXEC'], ['DEL', 'nothing'], ['SET', 'd', '4']]) w.call('m', a);
+    expect(w.waitSync()).toBe(true);
+    // SELECT 0, MULTI, SET a, SET b, EXEC, SET c (a one-write transaction is not wrapped), SET d
+    const incr = manifest(w, 'r').incrs[0]!.name;
+    expect(w.net.host('r').disk.read(`appendonlydir/${incr}`)!.sizeBytes).toBe(160);
+    // real: 249 = 89 (the empty base written by the rewrite after the full sync) + 160; the model's RDB preamble is 110
+    expect(f(w, 'r', 'aof_current_size')).toBe(110 + 160);
+  });
+
   it('a replica with AOF on comes back without a cached master and full-syncs; its full sync rewrote its AOF', () => {
     const w = world({ config: quiet, nodes: { m: {}, r: { replicaof: 'm', config: { appendonly: 'yes' } } } });
     expect(w.waitSync()).toBe(true);
