@@ -194,6 +194,67 @@ describe('one-way cut: close, reset, connect', () => {
   });
 });
 
+describe('one-way cut: edges (each pinned where a mutant of sim/net/network.ts survived)', () => {
+  it('each cut starts a new ACK-less phase; a heal leaves nothing unacknowledged behind', () => {
+    const { sched, net, logOf, open } = setup();
+    const { back } = open('a', 'b');
+    for (let round = 0; round < 2; round++) {
+      net.partitionOneway('a', 'b');
+      sched.runUntil(sched.nowUs + 1_000_000); // the cut is old, but nothing was unacknowledged
+      net.send(back, `first of round ${round}`, 10);
+      sched.runUntil(sched.nowUs + 100_000);
+      net.send(back, `second of round ${round}`, 10); // 100 ms after the first: inside its RTO
+      sched.runUntil(sched.nowUs + 1_000_000);
+      expect(logOf('a').got.map((g) => g.payload).slice(2 * round)).toEqual([`first of round ${round}`, `second of round ${round}`]);
+      expect(back.unsentBytes).toBe(20);
+      net.heal();
+      sched.runUntil(sched.nowUs + 100_000);
+      expect(back.unsentBytes).toBe(0);
+    }
+  });
+
+  it('connections the cut does not touch keep their receipts and open as usual', () => {
+    const { sched, net, logOf, open, handler } = setup();
+    const ac = open('a', 'c');
+    net.partitionOneway('a', 'b');
+    const receipts: number[] = [];
+    const t = sched.nowUs;
+    net.send(ac.out, 'to c', 10, () => receipts.push(sched.nowUs - t));
+    net.send(ac.back, 'from c', 10, () => receipts.push(sched.nowUs - t));
+    const cb = net.connect('c', 'b', handler('c'), 60_000_000);
+    sched.runUntil(t + 100_000);
+    expect(receipts).toEqual([LATENCY_US, LATENCY_US]);
+    expect([ac.out.unsentBytes, ac.back.unsentBytes]).toEqual([0, 0]);
+    expect(cb.state).toBe('open');
+    expect(logOf('c').got.map((g) => g.payload)).toEqual(['to c']);
+    expect(logOf('a').got.map((g) => g.payload)).toEqual(['from c']);
+  });
+
+  it('without any cut, a receipt comes when the message arrives and the sender keeps nothing', () => {
+    const { sched, net, open } = setup();
+    const { out } = open('a', 'b');
+    const receipts: number[] = [];
+    const t = sched.nowUs;
+    net.send(out, 'x', 10, () => receipts.push(sched.nowUs - t));
+    sched.runUntil(t + LATENCY_US);
+    expect(receipts).toEqual([LATENCY_US]);
+    expect(out.unsentBytes).toBe(0);
+  });
+
+  it('data that reaches a crashed host while the way back is cut gets no receipt, not even after the heal', () => {
+    const { sched, net, open } = setup();
+    const { out } = open('a', 'b');
+    net.crashHost('b');
+    net.partitionOneway('b', 'a');
+    const receipts: number[] = [];
+    net.send(out, 'into the void', 10, () => receipts.push(sched.nowUs));
+    sched.runUntil(sched.nowUs + 1_000_000);
+    net.heal();
+    sched.runUntilIdle();
+    expect(receipts).toEqual([]);
+  });
+});
+
 describe('one-way cut properties', () => {
   type Op = { kind: 'send'; dir: number; size: number } | { kind: 'cut'; dir: number } | { kind: 'heal' } | { kind: 'wait'; us: number };
   const opArb: fc.Arbitrary<Op> = fc.oneof(
