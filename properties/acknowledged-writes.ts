@@ -121,6 +121,7 @@ export class AcknowledgedWrites extends BaseProperty {
           this.aofPolicy.set(e.node, e.appendfsync);
           this.aofFacts(e.node).opens.push({ t: e.t, loaded: e.loaded });
         } else if (e.what === 'policy') this.aofPolicy.set(e.node, e.appendfsync);
+        else if (e.what === 'off') this.aofPolicy.delete(e.node); // CONFIG SET appendonly no: later writes are not in the AOF
         else if (e.what === 'fsync' || e.what === 'writeback') this.aofFacts(e.node).durable.push({ t: e.t, until: e.durable_until });
         return;
       case 'redis.start':

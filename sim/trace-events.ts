@@ -77,6 +77,7 @@ export type RedisEvent =
   | { t: number; type: 'redis.aof'; node: string; what: 'open'; appendfsync: 'always' | 'everysec' | 'no'; loaded: boolean; keys: number }
   | { t: number; type: 'redis.aof'; node: string; what: 'fsync' | 'writeback'; durable_until: number; size: number }
   | { t: number; type: 'redis.aof'; node: string; what: 'policy'; appendfsync: 'always' | 'everysec' | 'no' }
+  | { t: number; type: 'redis.aof'; node: string; what: 'off' }
   | { t: number; type: 'redis.aof'; node: string; what: 'rewrite'; keys: number; size: number };
 
 /** Free-form events for tests and user extensions. */

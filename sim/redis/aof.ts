@@ -331,16 +331,17 @@ export class Aof {
    * no is stopAppendOnly() (the buffer is written and fsynced; the files stay for the next boot).
    */
   setEnabled(on: boolean): void {
+    const node = this.node;
     if (!on) {
       this.flushAndSync();
       this.state = 'off';
+      node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.aof', node: node.name, what: 'off' });
       return;
     }
     this.lastFsyncS = this.nowS();
     this.lastWritebackS = this.nowS();
     this.rewrite();
     this.state = 'on';
-    const node = this.node;
     node.ctx.trace.emit({ t: node.ctx.nowUs(), type: 'redis.aof', node: node.name, what: 'open', appendfsync: node.cfg.appendfsync, loaded: false, keys: node.ds.totalKeys() });
   }
 

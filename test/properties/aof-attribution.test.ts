@@ -73,6 +73,11 @@ describe('acknowledged-writes with AOF', () => {
     expect(r.report.notes[0]).toMatch(/\(allowed: asynchronous replication\)$/);
   });
 
+  it('after CONFIG SET appendonly no a crash excuses the loss again', () => {
+    const events = [start(0), open(0, 'always', false), { t: 5_000, type: 'redis.aof', node: 'm', what: 'off' }, write(10_000), crash(20_000), start(30_000), open(30_000, 'always', true)];
+    expect(run(events).messages).toEqual([]);
+  });
+
   it('a policy changed by CONFIG SET applies to writes after it', () => {
     const events = [start(0), open(0, 'everysec', false), { t: 5_000, type: 'redis.aof', node: 'm', what: 'policy', appendfsync: 'always' }, write(10_000), crash(20_000), start(30_000), open(30_000, 'always', true)];
     expect(run(events).messages).toHaveLength(1);
