@@ -141,6 +141,7 @@ SIGTERM, it leaves no partial trace file.`)
     if (log) process.stdout.write(['ids:', ...log.legend(), ''].join('\n') + '\n');
     if (report && o.report) {
       for (const f of r.failures) report.add({ type: 'trace.failure', ...f });
+      for (const [property, p] of Object.entries(r.properties)) report.add({ type: 'trace.verdict', property, held: p.violations === 0, ...p });
       report.add({ type: 'trace.footer', status: r.status, failures: r.failures.length, trace_hash: r.trace_hash, trace_events: r.stats.trace_events });
       writeTextAtomic(o.report, reportHtml(report.finish()));
     }

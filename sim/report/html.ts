@@ -45,6 +45,7 @@ export function reportHtml(data: ReportData): string {
   <div class="repro">reproduce: <code id="reproduce"></code></div>
 </header>
 <section><h2>Failures</h2><ol id="failures"></ol></section>
+<section><h2>Properties</h2><p class="help">Each property checked over the run: whether it held, how much it checked, its figures, and its notes (what Redis 7.0 allows but is worth knowing: acknowledged writes lost to asynchronous replication, partial syncs it missed).</p><table id="verdicts"></table></section>
 <section>
   <h2>Timeline</h2>
   <p class="help">Per node: the replication id band (same id, same colour, on every node; its label in the band), the role strip (dark: master, light: replica, pale: down), the link strip (green up, red down), RDB transfers as a bar above the band. Arrows: PSYNC from replica to server, green +CONTINUE, orange FULLRESYNC. Red shading: partitions between the lanes they cut. Markers: crashes, shutdowns, restarts, faults, the orchestrator, and property violations (red pins; click one for its failure and the events). Scroll to zoom, drag to pan; hover for the figures.</p>

@@ -77,6 +77,8 @@ export interface ReportData {
   partitions: { from: number; to: number; a: string; b: string; dirs: string }[];
   markers: Marker[];
   failures: { t: number; kind: string; property: string | null; message: string; nodes: string[] }[];
+  /** Each property's verdict: held or not, how much it checked, its figures and notes (e.g. lost writes, missed partial syncs). */
+  verdicts: { property: string; held: boolean; checked: number | null; stats: Record<string, number>; notes: string[] }[];
   /** Per node: [t, offset] points (aggregated for long runs). */
   offsets: Record<string, [number, number][]>;
   /** Per node: [t, low, high]: the offsets a PSYNC to this node could still be served from its backlog. */
@@ -149,6 +151,7 @@ export class ReportBuilder {
   private header: TraceLine = { type: 'trace.header' };
   private footer: TraceLine | undefined;
   private readonly failureLines: TraceLine[] = [];
+  private readonly verdictLines: TraceLine[] = [];
   private readonly nodes: string[] = [];
   private sizes: Record<string, number> = {};
   private tEnd = 1;
@@ -191,6 +194,7 @@ export class ReportBuilder {
       if (e.type === 'trace.header') this.header = e;
       else if (e.type === 'trace.footer') this.footer = e;
       else if (e.type === 'trace.failure') this.failureLines.push(e);
+      else if (e.type === 'trace.verdict') this.verdictLines.push(e);
       return;
     }
     const t = e.t ?? 0;
@@ -329,6 +333,7 @@ export class ReportBuilder {
       partitions: this.partitions.sort((a, b) => a.from - b.from),
       markers: this.markers,
       failures,
+      verdicts: this.verdictLines.map((v) => ({ property: v.property as string, held: v.held === true, checked: typeof v.checked === 'number' ? v.checked : null, stats: (v.stats as Record<string, number>) ?? {}, notes: Array.isArray(v.notes) ? (v.notes as string[]) : [] })),
       offsets: Object.fromEntries(nodes.map((n) => [n, aggregate(this.offsets[n]!, tEnd)])),
       backlog: Object.fromEntries(nodes.map((n) => [n, this.backlog[n]!.length <= POINT_BUCKETS * 4 ? this.backlog[n]! : thin(this.backlog[n]!, tEnd)])),
       lineage,

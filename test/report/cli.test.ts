@@ -30,11 +30,12 @@ describe('replsim run --report and replsim report', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(r2.stdout).toMatch(/^wrote .*run\.html \(\d+ events, \d+ PSYNCs, 0 failures\)\n$/);
     const fromTrace = dataOf(readFileSync(join(tmp.dir, 'run.html'), 'utf8'));
-    for (const k of ['nodes', 'roles', 'replids', 'links', 'rdb', 'psyncs', 'partitions', 'markers', 'offsets', 'backlog', 'lineage', 'events', 't_end']) expect(fromTrace[k], k).toEqual(fromRun[k]);
+    for (const k of ['nodes', 'roles', 'replids', 'links', 'rdb', 'psyncs', 'partitions', 'markers', 'offsets', 'backlog', 'lineage', 'events', 't_end', 'verdicts', 'failures']) expect(fromTrace[k], k).toEqual(fromRun[k]);
+    expect((fromRun.verdicts as { held: boolean }[]).length).toBeGreaterThan(3);
     expect(fromTrace.meta).toMatchObject({ scenario: 'cli-pass', seed: 7, status: 'pass', reproduce: `replsim run ${FIX}/pass.json --seed 7`, complete: true });
     expect((fromTrace.parameters as { name: string }).name).toBe('cli-pass');
     expect((fromRun.psyncs as unknown[]).length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('report --out names the page; bad traces and paths are refused with exit 2 and nothing written', () => {
     const jsonl = join(tmp.dir, 'b.jsonl');
@@ -58,7 +59,7 @@ describe('replsim run --report and replsim report', () => {
     expectUserError(cli('report', jsonl, '--out', join(tmp.dir, 'link.html')), 'symbolic link');
     expectUserError(cli('run', `${FIX}/pass.json`, '--report', join(tmp.dir, 'sub')), '--report:', 'is a folder');
     expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
-  });
+  }, 240_000); // eleven processes: slow on a loaded machine
 });
 
 describe('replsim run --log short', () => {
@@ -79,5 +80,5 @@ describe('replsim run --log short', () => {
     expectUserError(cli('run', `${FIX}/pass.json`, '--log', 'long'), "argument 'long' is invalid");
     expectUserError(cli('run', `${FIX}/pass.json`, '--log', 'short', '--json'), '--log short', '--json');
     expectUserError(cli('run', `${FIX}/pass.json`, '--log', 'short', '--trace', '-'), '--log short', '--trace -');
-  });
+  }, 120_000);
 });

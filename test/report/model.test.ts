@@ -36,6 +36,7 @@ function crashRun(): TraceLine[] {
     start(800, 'r', 'master', ID('c'), null, 0),
     stream(900, 'p', 51, 50),
     { type: 'trace.failure', kind: 'property', property: 'convergence', message: 'convergence: r and p differ', time_us: 900, node: ['r', 'p'] },
+    { type: 'trace.verdict', property: 'convergence', held: false, violations: 1, checked: 2, stats: { checks: 2 }, notes: ['a note'] },
     { type: 'trace.footer', status: 'fail', failures: 1, trace_hash: 'v1-x', trace_events: 11 },
   ];
 }
@@ -69,6 +70,7 @@ describe('spans', () => {
     expect(r.markers.map((m) => [m.kind, m.node, m.t])).toEqual([['crash', 'r', 500], ['restart', 'r', 800], ['violation', 'r', 900], ['violation', 'p', 900]]);
     expect(r.markers.filter((m) => m.kind === 'violation').map((m) => m.failure)).toEqual([0, 0]);
     expect(r.failures).toEqual([{ t: 900, kind: 'property', property: 'convergence', message: 'convergence: r and p differ', nodes: ['r', 'p'] }]);
+    expect(r.verdicts).toEqual([{ property: 'convergence', held: false, checked: 2, stats: { checks: 2 }, notes: ['a note'] }]);
     expect(r.meta).toMatchObject({ scenario: 'hand', seed: 3, status: 'fail', trace_hash: 'v1-x', complete: true, reproduce: 'replsim run hand.json --seed 3', trace_events: 11 });
   });
 

@@ -54,7 +54,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the report in Chromium', () => {
     const drawn = await page.evaluate(() => {
       const r = (window as unknown as { replsimReport: { charts: Record<string, { getOption(): { series: { id: string; data: unknown[] }[]; yAxis: { data: string[] }[] } }> } }).replsimReport;
       const opt = r.charts.timeline!.getOption();
-      return { lanes: opt.yAxis[0]!.data, series: Object.fromEntries(opt.series.map((s) => [s.id, s.data.length])), rows: document.querySelectorAll('#events tr').length, failures: document.querySelectorAll('#failures li[id]').length };
+      return { lanes: opt.yAxis[0]!.data, series: Object.fromEntries(opt.series.map((s) => [s.id, s.data.length])), rows: document.querySelectorAll('#events tr').length, verdicts: document.querySelectorAll('#verdicts tr').length - 1, failures: document.querySelectorAll('#failures li[id]').length };
     });
     const count = (f: (l: Line) => boolean) => trace.filter(f).length;
     expect(drawn.lanes).toEqual(['p', 'r1', 'r2', '(network, faults)']);
@@ -66,6 +66,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the report in Chromium', () => {
     expect(drawn.series['marker-violation']).toBe(count((l) => l.type === 'trace.failure'));
     expect(drawn.series.partitions).toBe(2); // p<->r2 and r1<->r2
     expect(drawn.failures).toBe(1);
+    expect(drawn.verdicts).toBe(count((l) => l.type === 'trace.verdict'));
     expect(drawn.rows).toBeGreaterThan(20);
   });
 

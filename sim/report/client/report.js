@@ -31,6 +31,8 @@
     li.innerHTML = `<a href="#" data-t="${f.t}">${ms(f.t)} ms</a> <b>${esc(f.kind)}</b> ${esc(f.message)}`;
     fl.appendChild(li);
   });
+  $('verdicts').innerHTML = '<tr><th>property</th><th>held</th><th>checked</th><th>figures</th><th>notes</th></tr>' + D.verdicts.map((v) =>
+    `<tr class="${v.held ? 'held' : 'broken'}"><td>${esc(v.property)}</td><td>${v.held ? 'yes' : 'NO'}</td><td>${v.checked === null ? '-' : v.checked}</td><td>${esc(Object.entries(v.stats).map(([k, x]) => `${k} ${x}`).join(', '))}</td><td>${v.notes.map(esc).join('<br>')}</td></tr>`).join('');
   fl.addEventListener('click', (ev) => {
     const a = ev.target.closest('a[data-t]');
     if (!a) return;
