@@ -57,8 +57,12 @@ const ADMIN: Record<string, AdminHandler> = {
 /** Every command name a scenario may send (upper case). */
 export const SUPPORTED_COMMANDS: readonly string[] = [...Object.keys(ADMIN), ...DATA_COMMAND_NAMES].sort();
 
-/** Commands that run while the dataset loads (they carry Redis's LOADING flag). */
-const LOADING_OK = new Set(['INFO', 'ROLE', 'SHUTDOWN', 'CONFIG', 'MULTI', 'DISCARD', 'SELECT']);
+/** Commands that run while the dataset loads (they carry Redis's LOADING flag in 7.0.15's command table). */
+const LOADING_OK = new Set(['INFO', 'ROLE', 'SHUTDOWN', 'CONFIG', 'MULTI', 'DISCARD', 'SELECT', 'DEBUG', 'CLIENT']);
+/** Refused while a swapdb diskless load runs (NO_ASYNC_LOADING). */
+const NO_ASYNC_LOADING = new Set(['REPLICAOF', 'SLAVEOF', 'SAVE', 'BGSAVE']);
+/** Refused inside MULTI (NO_MULTI). */
+const NO_MULTI = new Set(['SHUTDOWN', 'SAVE']);
 
 /**
  * processCommand()'s order at 7.0.15: existence and arity, NOREPLICAS, READONLY, LOADING, then a
@@ -73,6 +77,7 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
   const spec = dataCommand(name);
   if (queueing) {
     if (!spec && !ADMIN[name]) return reject(client, unknownCommand(args));
+    if (NO_MULTI.has(name)) return reject(client, err('ERR Command not allowed inside a transaction'));
     if (!spec && name !== 'SELECT' && name !== 'PING') return reject(client, err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`));
     if (spec && !checkArity(spec, args)) return reject(client, arity(name));
   }
@@ -82,6 +87,7 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
     if (refusal !== null) return reject(client, refusal, name === 'EXEC');
   }
   if (node.loading && !loadingAllowed(name, client)) return reject(client, err('LOADING Redis is loading the dataset in memory'), name === 'EXEC');
+  if (node.asyncLoading && NO_ASYNC_LOADING.has(name)) return reject(client, err('LOADING Redis is loading the dataset in memory'));
   if (writes && node.writesPaused) return node.pauseCall(client, args, cb);
   if (queueing) {
     client.multi!.push(args);

@@ -40,3 +40,19 @@ describe('MULTI during a FAILOVER pause', () => {
     ]);
   });
 });
+
+describe('commands MULTI does not take', () => {
+  it('SAVE and SHUTDOWN inside MULTI are refused and flag the transaction (measured on a real 7.0.15)', () => {
+    const w = world({ config: { save: '' }, nodes: { m: {} } });
+    const replies = [['MULTI'], ['SAVE'], ['SET', 'a', '1'], ['EXEC'], ['MULTI'], ['SHUTDOWN'], ['EXEC'], ['GET', 'a']].map((a) => {
+      const r = w.command('m', a);
+      return isError(r) ? `-${r.message}` : r;
+    });
+    expect(replies).toEqual([
+      'OK', '-ERR Command not allowed inside a transaction', 'QUEUED', '-EXECABORT Transaction discarded because of previous errors.',
+      'OK', '-ERR Command not allowed inside a transaction', '-EXECABORT Transaction discarded because of previous errors.',
+      null,
+    ]);
+    expect(w.isRunning('m')).toBe(true);
+  });
+});
