@@ -59,7 +59,7 @@
     return '';
   };
   const spanSeries = {
-    type: 'custom', name: 'spans', id: 'spans',
+    type: 'custom', name: 'spans', id: 'spans', progressive: 0, // drawn in one frame: a screenshot or a test sees all of it
     data: spanItems.map((it, i) => [it.from / 1000, it.to / 1000, it.lane, i]),
     encode: { x: [0, 1], y: 2 },
     renderItem(params, api) {
@@ -155,13 +155,14 @@
   const windowSeries = D.nodes.map((n, i) => {
     const pts = D.backlog[n];
     return {
-      type: 'custom', name: `${n} backlog`, id: `backlog-${n}`, itemStyle: { color: nodeColor(i), opacity: 0.3 },
+      type: 'custom', name: `${n} backlog`, id: `backlog-${n}`, progressive: 0, itemStyle: { color: nodeColor(i), opacity: 0.3 },
       data: pts.map(([t, lo, hi], k) => [t / 1000, k + 1 < pts.length ? pts[k + 1][0] / 1000 : D.t_end / 1000, lo, hi]),
       encode: { x: [0, 1], y: [2, 3] },
       renderItem(params, api) {
         const a = api.coord([api.value(0), api.value(3)]);
         const b = api.coord([api.value(1), api.value(2)]);
-        const shape = echarts.graphic.clipRectByRect({ x: a[0], y: a[1], width: Math.max(1, b[0] - a[0]), height: Math.max(1, b[1] - a[1]) }, params.coordSys);
+        // one pixel wider than its span, so neighbouring windows leave no hairline gaps
+        const shape = echarts.graphic.clipRectByRect({ x: a[0], y: a[1], width: Math.max(1, b[0] - a[0] + 1), height: Math.max(1, b[1] - a[1]) }, params.coordSys);
         return shape ? { type: 'rect', shape, style: { fill: nodeColor(i), opacity: 0.15 } } : null;
       },
       tooltip: { formatter: (p) => `<b>${esc(n)}</b> backlog window at ${p.value[0].toFixed(3)} ms: offsets ${p.value[2]}..${p.value[3]}<br>a PSYNC asking for an offset in it (on the right id) can continue` },
