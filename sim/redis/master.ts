@@ -427,18 +427,18 @@ export class MasterSide implements PingStream {
     this.transfer = new SocketTransfer(host, snapshot, waiting, durationUs);
   }
 
-  /** killRDBChild() of a diskless child: its replicas are dropped as after a failed BGSAVE. */
+  /** killRDBChild() of a diskless child (SHUTDOWN): its replicas are dropped as after a failed BGSAVE, and no new child starts. */
   killSocketChild(): void {
     if (this.transfer === null) return;
     this.transfer.kill();
-    this.socketChildExited(false);
+    this.socketChildExited(false, false);
   }
 
   /**
    * The diskless child exited (updateSlavesWaitingBgsave(), socket target): its replicas are online
    * at once, but their buffered stream waits for the first REPLCONF ACK; then pending forks start.
    */
-  private socketChildExited(ok: boolean): void {
+  private socketChildExited(ok: boolean, startPending = true): void {
     this.transfer = null;
     this.node.setSocketChild(null);
     for (const r of this.replicas.slice()) {
@@ -452,7 +452,7 @@ export class MasterSide implements PingStream {
       r.streamOnAck = true;
     }
     this.refreshGoodReplicas();
-    this.startPendingFork();
+    if (startPending) this.startPendingFork();
   }
 
   /** replicaStartCommandStream(): the stream buffered since the fork follows. */
