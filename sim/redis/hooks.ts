@@ -33,6 +33,8 @@ export interface RedisHooks {
   newIdOnBacklogTtl(): boolean;
   /** The fsync policy the AOF follows for the configured appendfsync. */
   aofFsyncPolicy(configured: AppendFsync): AppendFsync;
+  /** A boot from the AOF also restores dump.rdb's replication id and offset (7.0.15: it does not). */
+  aofBootRestoresRdbReplInfo(): boolean;
   /** feedReplicationBuffer(): the largest request for a new block, max(repl-backlog-size / 16, 16KB). */
   replBlockLimit(backlogSize: number): number;
   /** checkClientOutputBufferLimits(): the soft limit closes a replica once it held for more than its seconds. */
@@ -51,6 +53,7 @@ export const DEFAULT_HOOKS: Readonly<RedisHooks> = {
   replicationPing: (stream) => stream.feedCommand(stream.slaveseldb, PING_ARGS),
   newIdOnBacklogTtl: () => true,
   aofFsyncPolicy: (configured) => configured,
+  aofBootRestoresRdbReplInfo: () => false,
   replBlockLimit,
   softLimitFires: (elapsedS, softSeconds) => elapsedS > softSeconds,
   joinSocketTransfer: () => false,

@@ -15,6 +15,8 @@ export function loadDataFromDisk(node: RedisNode): void {
   // with AOF on only the AOF is read (never dump.rdb), and no replication info is restored
   if (node.cfg.appendonly) {
     node.aofLoadedAtStart = node.aof.load();
+    const rdb = node.hooks.aofBootRestoresRdbReplInfo() ? node.ctx.disk.read<RdbSnapshot>(RDB_FILENAME)?.data.repl ?? null : null;
+    if (replInfoValid(rdb)) restoreReplInfo(node, rdb);
     return;
   }
   const file = node.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
@@ -72,6 +74,22 @@ export function loadDataFromDisk(node: RedisNode): void {
   }
   m.slaveseldb = -1;
   m.replNoSlavesSinceUs = node.ctx.nowUs();
+}
+
+/** The RDB path's restore of the replication info, without loading the RDB's data (a mutant's boot from the AOF). */
+function restoreReplInfo(node: RedisNode, repl: ReplInfo): void {
+  node.loadedRepl = repl;
+  const m = node.masterSide;
+  if (!node.isMaster) {
+    node.identity.restoreReplid(repl.replId);
+    m.offset = repl.replOffset;
+    node.replicaSide.restoreFromRdb(repl);
+    return;
+  }
+  m.createBacklog();
+  node.identity.restoreAsSecondary(repl.replId, repl.replOffset);
+  m.offset = repl.replOffset;
+  m.backlog!.rebase(repl.replOffset);
 }
 
 /** Fork: the child sees the dataset as it is now; the file appears under its name when it is done. */

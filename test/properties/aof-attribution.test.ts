@@ -93,6 +93,12 @@ describe('master-restart-aof (built-in)', () => {
     expect(p.notes).toEqual([expect.stringMatching(/^20 acknowledged write\(s\) lost across the crash of m at [\d.]+ ms \(allowed: in m's unfsynced AOF tail \(appendfsync everysec/)]);
   });
 
+  it('kills aof-restart-restores-rdb-offset: the restarted master would keep a backlog and the old id as replid2', () => {
+    const r = simulate(loadBuiltin('master-restart-aof', 1), { seed: 1, mutant: 'aof-restart-restores-rdb-offset' });
+    expect(r.status).toBe('fail');
+    expect(r.failures.map((x) => x.message)).toContain('step 7 (expect): m.repl_backlog_active expected 0, actual 1');
+  });
+
   it('kills aof-always-fsyncs-late through acknowledged-writes', () => {
     const r = simulate(loadBuiltin('master-restart-aof', 1), { seed: 1, mutant: 'aof-always-fsyncs-late' });
     expect(r.status).toBe('fail');
