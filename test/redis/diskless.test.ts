@@ -49,6 +49,28 @@ describe('diskless full sync (master side)', () => {
     expect(forkAfter(0)).toBeGreaterThanOrEqual(29 * SEC);
   });
 
+  it('drops a replica that has taken nothing of the transfer for repl-timeout seconds; the others finish without it', () => {
+    // replicationCron(): "Disconnecting timedout replica (full sync)" for a WAIT_BGSAVE_END replica of a
+    // socket child whose last partial write is older than repl-timeout; no newlines keep it alive meanwhile
+    const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 1, 'repl-timeout': 5 }, nodes: { m: {}, ok: {}, cut: {} } });
+    fill(w, 'm', 8000, 1000);
+    w.net.links.set({ bandwidthBytesPerSec: 5_000_000 }); // about 1.6 s for the 8 MB
+    w.command('ok', ['REPLICAOF', 'm', '6379']);
+    w.command('cut', ['REPLICAOF', 'm', '6379']);
+    expect(w.runUntil(() => f(w, 'm', 'rdb_bgsave_in_progress') === 1, 5 * SEC)).toBe(true);
+    w.runFor(300 * MS);
+    w.net.partition([['m', 'ok'], ['cut']]);
+    const cutAt = w.sched.nowUs;
+    expect(w.runUntil(() => f(w, 'ok', 'master_link_status') === 'up', 20 * SEC)).toBe(true);
+    const drop = w.events().find((e) => e.type === 'redis.replica-drop' && e.replica === 'cut');
+    expect(drop && drop.type === 'redis.replica-drop' ? drop.reason : null).toBe('timeout (full sync)');
+    // whole seconds, strictly more than repl-timeout, checked by the 1 Hz cron
+    const afterUs = drop!.t - cutAt;
+    expect(afterUs).toBeGreaterThan(5 * SEC);
+    expect(afterUs).toBeLessThan(8 * SEC);
+    expect(f(w, 'm', 'connected_slaves')).toBe(1);
+  });
+
   it('writes no RDB on the master; a replica with repl-diskless-load disabled writes dump.rdb, on-empty-db does not', () => {
     const w = world({ config: quiet, nodes: { m: {}, disk: { replicaof: 'm' }, sock: { replicaof: 'm', config: { 'repl-diskless-load': 'on-empty-db' } } } });
     fill(w, 'm', 10, 10);
