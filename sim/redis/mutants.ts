@@ -28,7 +28,8 @@ export const MUTANT_NAMES = Object.keys(MUTANTS).sort() as MutantName[];
 const OVERRIDES: { readonly [M in MutantName]: Partial<RedisHooks> } = {
   'psync-ignores-second-offset': { secondIdServes: () => true },
   'promotion-keeps-replid': { shiftIdOnPromotion: () => false },
-  'backlog-range-off-by-one-block': { backlogLowerBound: (backlog) => backlog.firstByte - replBlockSize(0, 0) },
+  // one default block (a 16KB request: 20440 usable bytes), whatever the backlog's cap
+  'backlog-range-off-by-one-block': { backlogLowerBound: (backlog) => backlog.firstByte - replBlockSize(0, Number.MAX_SAFE_INTEGER) },
   'no-select-after-full-sync': { selectAfterFullSync: () => false },
   'cached-master-read-offset': { cachedMasterOffset: (link) => link.readReploff },
   'sub-replicas-kept-on-new-id': { dropSubReplicasOnNewId: () => false },

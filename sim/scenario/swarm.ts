@@ -1,7 +1,7 @@
 // The randomized `swarm` scenario: topology (with chains), config, network, workload and fault
 // families are all drawn from the seed (swarm testing: each seed enables a different mix).
 
-import { Rng, type Seed } from '../kernel/rng.js';
+import { Rng, type RngStream, type Seed } from '../kernel/rng.js';
 import type { FaultFamily, FaultFamilyName, Scenario } from './types.js';
 import { FAULT_FAMILY_NAMES } from './schema.js';
 
@@ -55,5 +55,37 @@ export function swarmScenario(seed: Seed): Scenario {
     ],
   };
   if (r.chance(0.5)) sc.monitor = { 'down-after-ms': r.int(1000, 5000) };
+  drawShipped(new Rng(seed).stream('swarm:shipped'), sc, names);
   return sc;
+}
+
+/**
+ * Redis as shipped: diskless sync and load, AOF per node, output-buffer limits, values larger than a
+ * replication-buffer block, one-way cuts. Drawn from a stream of their own, so the topology, network,
+ * workload and faults a seed drew before these existed stay the same.
+ */
+function drawShipped(r: RngStream, sc: Scenario, names: string[]): void {
+  Object.assign(sc.config!, {
+    'repl-diskless-sync': r.pick(['yes', 'yes', 'yes', 'no']),
+    'repl-diskless-sync-delay': r.pick([0, 1, 5]),
+    'repl-diskless-sync-max-replicas': r.pick([0, 0, 1, 2]),
+    'repl-diskless-load': r.pick(['disabled', 'on-empty-db', 'swapdb']),
+    'rdb-key-save-delay': r.pick([0, 0, 0, 1000, 2000]),
+    'client-output-buffer-limit': r.pick(['replica 256mb 64mb 60', 'replica 256mb 64mb 60', 'replica 0 0 0', 'replica 32mb 8mb 10']),
+  });
+  for (const name of names) {
+    if (!r.chance(0.4)) continue;
+    const node = sc.nodes[name]!;
+    node.config = {
+      ...node.config,
+      appendonly: 'yes',
+      appendfsync: r.pick(['always', 'everysec', 'no']),
+      'aof-use-rdb-preamble': r.pick(['yes', 'no']),
+      'auto-aof-rewrite-min-size': r.pick(['4kb', '64kb', '64mb']),
+    };
+  }
+  // values past the block cap (max(backlog/16, 16kb)), at a rate the slowest link still carries
+  if (r.chance(0.2)) Object.assign(sc.workload!, { valueSize: r.pick([20000, 100000]), writesPerSec: 20 });
+  const partition = sc.faults!.families!.partition;
+  if (partition && r.chance(0.4)) partition.oneway = r.pick([0.3, 0.5, 1]);
 }
