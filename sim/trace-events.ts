@@ -11,7 +11,9 @@ export type NetEvent =
   | { t: number; type: 'net.heal'; unblocked: [string, string][] }
   | { t: number; type: 'net.link'; between: [string, string] | null; oneway?: boolean; latencyUs: number; jitterUs: number; loss: number; bandwidthBytesPerSec: number }
   | { t: number; type: 'host.crash'; host: string }
-  | { t: number; type: 'host.restart'; host: string };
+  | { t: number; type: 'host.restart'; host: string }
+  /** The host's process stops (SIGSTOP, DEBUG SLEEP) until `until` (µs). */
+  | { t: number; type: 'host.pause'; host: string; until: number };
 
 type Role = 'master' | 'slave';
 

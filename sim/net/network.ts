@@ -176,6 +176,7 @@ export class Network {
   pauseHost(hostName: string, durationUs: number): void {
     const h = this.host(hostName);
     h.pausedUntilUs = Math.max(h.pausedUntilUs, this.sched.nowUs + durationUs);
+    this.trace.emit({ t: this.sched.nowUs, type: 'host.pause', host: hostName, until: h.pausedUntilUs });
   }
 
   /** The host is reachable again (a fresh process must listen anew). */

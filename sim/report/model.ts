@@ -1,5 +1,5 @@
 // The data an HTML report is drawn from, computed from a run's trace alone: per-node spans (role,
-// replication id, link, RDB transfers), PSYNC arrows, partitions, faults, crashes and restarts,
+// replication id, link, RDB transfers), PSYNC arrows, partitions, faults, crashes, restarts and pauses,
 // property violations, each node's offset over time with its backlog window, and the replication
 // id tree (properties/lineage.ts, the oracle the properties use). Long runs are aggregated: the
 // offset series keep at most a few points per pixel column, the event list at most MAX_EVENT_ROWS.
@@ -33,7 +33,7 @@ export interface Psync {
 export interface Marker {
   t: number;
   node: string | null;
-  kind: 'crash' | 'shutdown' | 'restart' | 'fault' | 'orchestrator' | 'violation';
+  kind: 'crash' | 'shutdown' | 'restart' | 'pause' | 'fault' | 'orchestrator' | 'violation';
   text: string;
   /** A violation: its index in `failures`. */
   failure?: number;
@@ -229,6 +229,8 @@ export class ReportBuilder {
       if (e.type === 'redis.stop') markers.push({ t, node: n, kind: e.how === 'crash' ? 'crash' : 'shutdown', text: shortText(e, ids) });
     } else if (e.type === 'redis.start' && t > 0) {
       markers.push({ t, node: e.node as string, kind: 'restart', text: shortText(e, ids) });
+    } else if (e.type === 'host.pause') {
+      markers.push({ t, node: e.host as string, kind: 'pause', text: shortText(e, ids) });
     } else if (e.type === 'x.fault') {
       markers.push({ t, node: (e.node as string | undefined) ?? null, kind: 'fault', text: shortText(e, ids) });
     } else if (e.type.startsWith('x.orch.') && typeof e.node === 'string') {

@@ -20,6 +20,8 @@ export function shortText(e: TraceLine, ids: IdLabels): string {
       return `host ${g('host')} down`;
     case 'host.restart':
       return `host ${g('host')} up`;
+    case 'host.pause':
+      return `host ${g('host')} paused for ${(((e.until as number) - (e.t as number)) / 1000).toFixed(1)} ms`;
     case 'redis.role':
       return e.role === 'master' ? 'role master' : `role replica of ${g('master_host')}`;
     case 'redis.replid':
@@ -68,7 +70,7 @@ export class ShortLog {
     if (!STATE_TYPES.has(ev.type)) return null;
     // a node's id gets its label when first seen, so labels follow the order of the run
     const text = shortText(ev, this.ids);
-    const who = ev.type === 'host.crash' || ev.type === 'host.restart' ? (ev.host as string) : node;
+    const who = ev.type.startsWith('host.') ? (ev.host as string) : node;
     const s = who ? this.states.get(who) : undefined;
     const time = ((ev.t ?? 0) / 1000).toFixed(3).padStart(12);
     if (!who || !s) return `${time}  ${(who ?? '*').padEnd(6)} ${'-'.padEnd(6)} ${'-'.padEnd(3)} ${'-'.padStart(9)} ${'-'.padEnd(4)}  ${text}`;

@@ -20,7 +20,7 @@ export type TraceLine = { type: string; t?: number; [k: string]: unknown };
 /** The events that change what a node is (not the per-command stream/applied/obs). */
 export const STATE_TYPES = new Set([
   'redis.start', 'redis.stop', 'redis.role', 'redis.replid', 'redis.link', 'redis.sync', 'redis.psync',
-  'redis.replica-drop', 'redis.timeout', 'redis.failover', 'redis.failover-abort', 'host.crash', 'host.restart',
+  'redis.replica-drop', 'redis.timeout', 'redis.failover', 'redis.failover-abort', 'host.crash', 'host.restart', 'host.pause',
   'net.partition', 'net.heal', 'x.fault', 'x.orch.promote', 'x.orch.repoint', 'x.orch.down',
 ]);
 

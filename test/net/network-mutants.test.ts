@@ -112,11 +112,13 @@ describe('timing', () => {
   });
 
   it('a paused host reads what arrived, in order, when it wakes; a longer pause is not shortened', () => {
-    const { net, open, sched, logOf } = setup();
+    const { net, open, sched, logOf, events } = setup();
     const { out } = open('a', 'b');
     const t0 = sched.nowUs;
     net.pauseHost('b', 50_000);
     net.pauseHost('b', 10_000); // ends earlier than the running pause: no effect
+    // each pause is in the trace with the time the host wakes (the report draws it)
+    expect(events().filter((e) => e.type === 'host.pause').map((e) => [e.t, e.until])).toEqual([[t0, t0 + 50_000], [t0, t0 + 50_000]]);
     net.send(out, 'p1', 10);
     net.send(out, 'p2', 10);
     sched.runUntil(t0 + 49_999);

@@ -65,6 +65,11 @@ describe('spans', () => {
     expect(open.rdb).toEqual([{ node: 'r', from: 100, to: 700, value: 'p', complete: false }]);
   });
 
+  it('a pause is a marker on its host, saying how long', () => {
+    const paused = buildReport([header(), start(0, 'p', 'master', ID('a')), { t: 200, type: 'host.pause', host: 'p', until: 700_200 }]);
+    expect(paused.markers).toEqual([{ t: 200, node: 'p', kind: 'pause', text: 'host p paused for 700.0 ms' }]);
+  });
+
   it('PSYNC arrows with their figures; crash and restart markers; a violation marker per node it names', () => {
     expect(r.psyncs).toEqual([{ t: 100, replica: 'r', server: 'p', result: 'full', reason: 'full resync requested by replica', requested: '?', requested_offset: -1, master_offset: 0, backlog_first: 1, backlog_histlen: 0 }]);
     expect(r.markers.map((m) => [m.kind, m.node, m.t])).toEqual([['crash', 'r', 500], ['restart', 'r', 800], ['violation', 'r', 900], ['violation', 'p', 900]]);

@@ -17,6 +17,7 @@ describe('short log', () => {
       { t: 2500, type: 'redis.link', node: 'r', master_host: 'p', status: 'up', master_repl_offset: 40, replid: ID('a') },
       { t: 3000, type: 'net.partition', blocked: [['p', 'r']] },
       { t: 4000, type: 'redis.stop', node: 'r', how: 'crash', saved: false },
+      { t: 5000, type: 'host.pause', host: 'p', until: 505000 },
     ];
     const lines = events.map((e) => log.onEvent(e)).filter((l): l is string => l !== null);
     expect(lines).toEqual([
@@ -26,6 +27,7 @@ describe('short log', () => {
       '       2.500  r      slave  A          40 up    link up (master p)',
       '       3.000  *      -      -           - -     partition p->r',
       '       4.000  r      down   A          40 -     crash (kill -9)',
+      '       5.000  p      master A          40 -     host p paused for 500.0 ms',
     ]);
     expect(log.legend()).toEqual([`  A = ${ID('a')}`, `  B = ${ID('b')}`]);
     expect(SHORT_LOG_HEADER.split(/\s+/).filter(Boolean)).toEqual(['time_ms', 'node', 'role', 'id', 'offset', 'link', 'event']);

@@ -115,7 +115,7 @@
     tooltip: { formatter: (p) => psyncTip(D.psyncs[p.value[3]]) },
     z: 3,
   };
-  const SYMBOL = { crash: ['triangle', '#7b2d8b'], shutdown: ['rect', '#7b2d8b'], restart: ['arrow', '#2a6db0'], fault: ['diamond', '#c08000'], orchestrator: ['circle', '#555'], violation: ['pin', '#e00000'] };
+  const SYMBOL = { crash: ['triangle', '#7b2d8b'], shutdown: ['rect', '#7b2d8b'], restart: ['arrow', '#2a6db0'], pause: ['emptyCircle', '#2a6db0'], fault: ['diamond', '#c08000'], orchestrator: ['circle', '#555'], violation: ['pin', '#e00000'] };
   const markerSeries = Object.keys(SYMBOL).map((kind) => {
     const items = D.markers.map((x, i) => [x, i]).filter(([x]) => x.kind === kind);
     return {
