@@ -16,6 +16,12 @@ const EOF_MARK_BYTES = 40;
  * the last read (the slowest replica has about this much in flight).
  */
 const PIPE_CHUNK_BYTES = 512 * 1024;
+/**
+ * The child's rio flushes its buffer into the pipe once it holds more than PROTO_IOBUF_LEN (16KB),
+ * so the parent has something to read, and the replicas something to receive, every 16KB the child
+ * produces: a slow child (rdb-key-save-delay) still feeds its replicas before their repl-timeout.
+ */
+const CHILD_FLUSH_BYTES = 16 * 1024;
 /** `$EOF:<mark>\r\n` before the payload and the mark again after it. */
 export const EOF_FRAMING_BYTES = 5 + EOF_MARK_BYTES + 2 + EOF_MARK_BYTES;
 
@@ -71,8 +77,16 @@ export class SocketTransfer {
     return this.startUs + Math.ceil((this.childDurationUs * bytes) / this.wireBytes);
   }
 
+  /** How much of the payload the child has flushed into the pipe by `nowUs`. */
+  private producedBy(nowUs: number): number {
+    if (nowUs - this.startUs >= this.childDurationUs) return this.wireBytes;
+    const made = Math.floor(((nowUs - this.startUs) * this.wireBytes) / this.childDurationUs);
+    return made - (made % CHILD_FLUSH_BYTES);
+  }
+
+  /** The next read, once the child has flushed more than what was read (up to PIPE_CHUNK_BYTES). */
   private scheduleNextRead(): void {
-    const end = Math.min(this.wireBytes, this.sentBytes + PIPE_CHUNK_BYTES);
+    const end = Math.min(this.wireBytes, this.sentBytes + CHILD_FLUSH_BYTES);
     const delay = Math.max(0, this.producedAtUs(end) - this.host.ctx.nowUs());
     this.timer = this.host.ctx.timer(delay, SocketTransfer.readFn, this);
   }
@@ -95,7 +109,8 @@ export class SocketTransfer {
       this.finish(false);
       return;
     }
-    const size = Math.min(PIPE_CHUNK_BYTES, this.wireBytes - this.sentBytes);
+    const available = Math.max(this.producedBy(this.host.ctx.nowUs()), Math.min(this.wireBytes, this.sentBytes + CHILD_FLUSH_BYTES));
+    const size = Math.min(PIPE_CHUNK_BYTES, available - this.sentBytes);
     this.sentBytes += size;
     const last = this.sentBytes >= this.wireBytes;
     const msg: ToReplica = { k: 'rdb', snapshot: last ? this.snapshot : null, eof: true };

@@ -34,6 +34,18 @@ describe('diskless full sync (master side)', () => {
     expect(paced).toBeGreaterThan(700 * MS); // held back by the 10 MB/s replica: 8 MB / 10 MB/s
   });
 
+  it('a slow child feeds its replicas every 16KB it flushes, so a transfer longer than repl-timeout completes', () => {
+    // rioFdWrite() flushes the child's buffer into the pipe past PROTO_IOBUF_LEN: 500 keys x 20 ms
+    // make a 10 s child, longer than repl-timeout 5, and the replica must not time out meanwhile
+    const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 0, 'repl-timeout': 5, 'rdb-key-save-delay': 20_000 }, nodes: { m: {}, r: {} } });
+    fill(w, 'm', 500, 200); // about 110 KB of RDB: seven pieces of 16KB
+    const t0 = w.sched.nowUs;
+    w.command('r', ['REPLICAOF', 'm', '6379']);
+    expect(w.runUntil(() => f(w, 'r', 'master_link_status') === 'up', 30 * SEC)).toBe(true);
+    expect(w.sched.nowUs - t0).toBeGreaterThan(9 * SEC);
+    expect(f(w, 'm', 'sync_full')).toBe(1);
+  });
+
   it('forks at once when repl-diskless-sync-max-replicas are waiting, else after the delay', () => {
     const forkAfter = (maxReplicas: number) => {
       const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 30, 'repl-diskless-sync-max-replicas': maxReplicas }, nodes: { m: {}, r1: {}, r2: {} } });
