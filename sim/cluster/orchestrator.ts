@@ -3,6 +3,7 @@
 // reachable node, and re-point the old master when it comes back. An optional monitor runs this
 // when the master has been unreachable for down-after-ms. Every decision goes into the trace.
 
+import { isError } from '../redis/reply.js';
 import type { World } from './world.js';
 
 export class Orchestrator {
@@ -82,7 +83,10 @@ export class Orchestrator {
     }
     const m = w.node(this.master);
     if (!m.isMaster) {
-      w.call(this.master, ['REPLICAOF', 'NO', 'ONE']);
+      if (!this.promote(this.master)) {
+        this.restorePending = true; // refused for now (e.g. loading): try again on the next tick
+        return;
+      }
       w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.promote', node: this.master, reason: 'known master was a replica' });
     }
     for (const n of w.nodeNames) {
@@ -92,10 +96,7 @@ export class Orchestrator {
         continue;
       }
       const node = w.node(n);
-      if (node.isMaster || !this.leadsTo(n, this.master)) {
-        w.call(n, ['REPLICAOF', this.master]);
-        w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: this.master });
-      }
+      if (node.isMaster || !this.leadsTo(n, this.master)) this.repoint(n, this.master);
     }
   }
 
@@ -113,10 +114,33 @@ export class Orchestrator {
     return this.w.masterChain(n).path.includes(target);
   }
 
-  /** Promote a given replica and re-point everything else at it (a manual failover). */
+  /** Promote a given replica and re-point everything else at it (a manual failover); nothing changes if it refuses. */
   failoverTo(chosen: string, reason: string): void {
+    if (!this.promote(chosen)) return;
     this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.decision', reason, old_master: this.master, candidates: [], chosen });
-    this.promoteAndRepoint(chosen);
+    this.repointTo(chosen);
+  }
+
+  /**
+   * REPLICAOF NO ONE. A node may refuse it (7.0.15 refuses REPLICAOF while it loads a dataset
+   * asynchronously, repl-diskless-load swapdb): then nothing is re-pointed at it, or the other nodes
+   * would follow a replica (a replication cycle), and the refusal is in the trace.
+   */
+  private promote(n: string): boolean {
+    return this.accepted(n, ['REPLICAOF', 'NO', 'ONE']);
+  }
+
+  /** REPLICAOF master; a refusal leaves the node for tick() to re-point later. */
+  private repoint(n: string, master: string): void {
+    if (this.accepted(n, ['REPLICAOF', master])) this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.repoint', node: n, master });
+    else this.pendingRepoint.add(n);
+  }
+
+  private accepted(n: string, args: string[]): boolean {
+    const r = this.w.call(n, args);
+    if (!isError(r)) return true;
+    this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.refused', node: n, args, error: r.message });
+    return false;
   }
 
   /** Pick, promote and re-point. Returns the new master, or null when no replica qualifies. */
@@ -134,7 +158,8 @@ export class Orchestrator {
         b.node.masterReplOffset - a.node.masterReplOffset ||
         (a.n < b.n ? -1 : a.n > b.n ? 1 : 0),
     );
-    const chosen = candidates[0]?.n ?? null;
+    // the best candidate that accepts its promotion
+    const chosen = candidates.find(({ n }) => this.promote(n))?.n ?? null;
     w.trace.emit({
       t: w.sched.nowUs,
       type: 'x.orch.decision',
@@ -144,19 +169,17 @@ export class Orchestrator {
       chosen,
     });
     if (chosen === null) return null;
-    this.promoteAndRepoint(chosen);
+    this.repointTo(chosen);
     return chosen;
   }
 
-  private promoteAndRepoint(chosen: string): void {
+  /** Every other node follows the newly promoted `chosen` (or will, once reachable). */
+  private repointTo(chosen: string): void {
     const w = this.w;
-    w.call(chosen, ['REPLICAOF', 'NO', 'ONE']);
     for (const n of w.nodeNames) {
       if (n === chosen) continue;
-      if (this.reachable(n)) {
-        w.call(n, ['REPLICAOF', chosen]);
-        w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: chosen });
-      } else this.pendingRepoint.add(n);
+      if (this.reachable(n)) this.repoint(n, chosen);
+      else this.pendingRepoint.add(n);
     }
     this.master = chosen;
     this.downSinceUs = null;
@@ -170,10 +193,7 @@ export class Orchestrator {
     for (const n of [...this.pendingRepoint]) {
       if (!this.reachable(n) || this.master === null) continue;
       this.pendingRepoint.delete(n);
-      if (n !== this.master && (w.node(n).isMaster || !this.leadsTo(n, this.master))) {
-        w.call(n, ['REPLICAOF', this.master]);
-        w.trace.emit({ t: w.sched.nowUs, type: 'x.orch.repoint', node: n, master: this.master });
-      }
+      if (n !== this.master && (w.node(n).isMaster || !this.leadsTo(n, this.master))) this.repoint(n, this.master);
     }
     if (downAfterUs === null || this.master === null) return;
     if (this.reachable(this.master)) {

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/harness/simulate.js';
 import type { Scenario } from '../../sim/scenario/types.js';
+import { Orchestrator } from '../../sim/cluster/orchestrator.js';
+import { world, f, SEC } from '../support/redis.js';
 
 function decision(r: ReturnType<typeof simulate>) {
   return r.events.find((e) => e.type === 'x.orch.decision') as { chosen: string; candidates: { node: string }[] } | undefined;
@@ -86,5 +88,40 @@ describe('orchestrated failover', () => {
     const r = simulate(sc, { seed: 6 });
     expect(r.failures).toEqual([]);
     expect(r.events.some((e) => e.type === 'x.orch.down' && e.node === 'p')).toBe(true);
+  });
+});
+
+describe('a promotion the candidate refuses', () => {
+  // 7.0.15 refuses REPLICAOF while a swapdb diskless load runs (async_loading); the flag is set by
+  // hand here, as that load sets it, so that the refusal happens at a chosen moment
+  const setup = () => {
+    const w = world({ config: { save: '', 'repl-ping-replica-period': 3600 }, nodes: { p: {}, a: { replicaof: 'p' }, b: { replicaof: 'p' } } });
+    expect(w.waitSync()).toBe(true);
+    const orch = new Orchestrator(w);
+    w.crash('p');
+    return { w, orch };
+  };
+  const refusals = (w: ReturnType<typeof setup>['w']) => w.events().filter((e) => e.type === 'x.orch.refused').map((e) => (e as unknown as { node: string }).node);
+
+  it('is passed over for the next candidate, and nothing is re-pointed at it', () => {
+    const { w, orch } = setup();
+    w.node('a').asyncLoading = true; // a is the first candidate (same offset, name order)
+    expect(orch.failover('test')).toBe('b');
+    expect(refusals(w)).toEqual(['a', 'a']); // its promotion, then its re-point to b
+    expect(w.node('a').isMaster).toBe(false);
+    w.node('a').asyncLoading = false;
+    orch.tick(null); // its re-point, refused too, is retried
+    w.runFor(3 * SEC);
+    expect([f(w, 'b', 'role'), f(w, 'a', 'role'), f(w, 'a', 'master_host'), f(w, 'a', 'master_link_status')]).toEqual(['master', 'slave', 'b', 'up']);
+  });
+
+  it('when every candidate refuses, there is no new master and no node follows a replica (no cycle)', () => {
+    const { w, orch } = setup();
+    w.node('a').asyncLoading = true;
+    w.node('b').asyncLoading = true;
+    expect(orch.failover('test')).toBeNull();
+    expect(refusals(w)).toEqual(['a', 'b']);
+    expect(w.events().filter((e) => e.type === 'x.orch.repoint')).toEqual([]);
+    expect([w.info('a').master_host, w.info('b').master_host]).toEqual(['p', 'p']);
   });
 });
