@@ -1,7 +1,7 @@
 // The master side of replication (also a replica serving its own sub-replicas): the stream (offset,
 // backlog, selected db) and its feeding, connected replicas, the PSYNC decision of
-// masterTryPartialResynchronization(), full sync through a disk BGSAVE or a diskless child (diskless.ts),
-// output-buffer limits, the cron.
+// masterTryPartialResynchronization(), full sync (full-sync.ts: a disk BGSAVE or a diskless child,
+// diskless.ts), output-buffer limits (output-buffer.ts), the cron.
 
 import { hashStrings } from '../kernel/hash.js';
 import type { Socket, SocketHandler } from '../net/network.js';
@@ -14,14 +14,9 @@ import { ReplBuffer, respPieces, type StreamEntry } from './backlog.js';
 import { OutputBufferLimits } from './output-buffer.js';
 import { replyBytes, type ToMaster, type ToReplica } from './link.js';
 import { byteLength, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
-import { makeSnapshot, RDB_FILENAME, saveDurationUs, type RdbSnapshot, type ReplInfo } from './rdb.js';
-import { SocketTransfer } from './diskless.js';
+import type { RdbSnapshot, ReplInfo } from './rdb.js';
+import { FullSync, SOCKET_BUFFER_BYTES } from './full-sync.js';
 import type { Dataset } from './dataset.js';
-
-/** Socket send buffer the kernel absorbs before Redis's own output buffer for a replica grows. */
-const SOCKET_BUFFER_BYTES = 512 * 1024;
-/** What one writable event of sendBulkToSlave() hands the socket of the RDB file (PROTO_IOBUF_LEN is 16KB; a few at once). */
-const BULK_CHUNK_BYTES = 64 * 1024;
 
 export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
 
@@ -96,13 +91,14 @@ export class MasterSide implements PingStream {
   private closing: ServerConn[] = [];
   /** Output-buffer limits, and what they did to each replica (by peer name). */
   readonly obufLimits = new OutputBufferLimits(() => this.node.hooks);
-  /** The diskless child's transfer while it runs. */
-  transfer: SocketTransfer | null = null;
+  /** Full sync: forks for replication, the RDB's transfer, the stream after it. */
+  readonly fullSync: FullSync;
   private readonly ctx: NodeContext;
 
   constructor(private readonly node: MasterHost) {
     this.ctx = node.ctx;
     this.replNoSlavesSinceUs = node.ctx.nowUs();
+    this.fullSync = new FullSync(this, node);
   }
 
   // ---- backlog ----
@@ -207,12 +203,12 @@ export class MasterSide implements PingStream {
     this.ctx.send(r.sock, msg, size);
   }
 
-  private reply(conn: ServerConn, text: string): void {
+  reply(conn: ServerConn, text: string): void {
     this.send(conn, { k: 'reply', text });
   }
 
   /** Send the backlog from `from` on (the first entry may be cut: `skip` of its bytes are not sent). */
-  private sendFrom(conn: ServerConn, from: number): void {
+  sendFrom(conn: ServerConn, from: number): void {
     const { entries, skip } = this.backlog!.readFrom(from);
     for (let i = 0; i < entries.length; i++) this.send(conn, { k: 'entry', entry: entries[i]!, skip: i === 0 ? skip : 0 });
   }
@@ -260,7 +256,7 @@ export class MasterSide implements PingStream {
     if (conn.replState === null) return;
     if (offset > conn.ackOff) conn.ackOff = offset;
     conn.ackTimeUs = this.ctx.nowUs();
-    if (conn.streamOnAck && conn.replState === 'online') this.startCommandStream(conn);
+    if (conn.streamOnAck && conn.replState === 'online') this.fullSync.startCommandStream(conn);
     this.node.onReplicaAck();
   }
 
@@ -323,22 +319,7 @@ export class MasterSide implements PingStream {
       id.clearReplicationId2();
       this.createBacklog();
     }
-    const forReplication = node.bgsaveForReplication;
-    if (forReplication !== null) {
-      // a disk child for replication: attach to it; a socket child: wait for the next one
-      const attach = forReplication && (!node.bgsaveToSockets || node.hooks.joinSocketTransfer());
-      const other = attach ? this.replicas.find((r) => r !== conn && r.replState === 'wait_bgsave_end') : undefined;
-      if (other) {
-        conn.sendFrom = other.sendFrom;
-        this.setupForFullResync(conn, other.psyncInitialOffset);
-        this.transfer?.join(conn);
-      }
-      // otherwise wait for the next BGSAVE (started when this one ends)
-      return;
-    }
-    // diskless with a delay: the child is forked by the cron, so that more replicas can arrive
-    if (node.cfg['repl-diskless-sync'] && node.cfg['repl-diskless-sync-delay'] > 0) return;
-    this.startBgsaveForReplication();
+    this.fullSync.replicaWaiting(conn);
   }
 
   /** masterTryPartialResynchronization(): id check, then backlog range check (both bounds inclusive). */
@@ -359,15 +340,7 @@ export class MasterSide implements PingStream {
     return { ok: true, reason: id === replid ? 'replid match' : 'replid2 match' };
   }
 
-  // ---- full sync ----
-
-  private setupForFullResync(conn: ServerConn, offset: number): void {
-    conn.replState = 'wait_bgsave_end';
-    conn.psyncInitialOffset = offset;
-    if (conn.sendFrom === Number.POSITIVE_INFINITY) conn.sendFrom = offset + 1;
-    if (this.node.hooks.selectAfterFullSync()) this.slaveseldb = -1;
-    this.reply(conn, `+FULLRESYNC ${this.node.identity.replid} ${offset}`);
-  }
+  // ---- full sync (full-sync.ts) ----
 
   /** The replication info of a top-level master's RDB (rdbPopulateSaveInfo()), or null without a backlog. */
   replInfoForSave(): ReplInfo | null {
@@ -376,141 +349,14 @@ export class MasterSide implements PingStream {
     return { replId: this.node.identity.replid, replOffset: this.offset, replStreamDb: db };
   }
 
-  startBgsaveForReplication(): void {
-    const rsi = this.node.replInfoForSave();
-    const waiting = this.replicas.filter((r) => r.replState === 'wait_bgsave_start');
-    if (waiting.length === 0) return;
-    if (rsi === null) {
-      for (const r of waiting) {
-        this.reply(r, "-ERR BGSAVE failed, replication can't continue");
-        this.freeReplica(r, 'bgsave failed', true);
-      }
-      return;
-    }
-    if (this.node.cfg['repl-diskless-sync']) return this.startSocketTransfer(waiting, rsi);
-    this.node.startBgsave(true, rsi);
-    for (const r of waiting) this.setupForFullResync(r, this.offset);
-  }
-
-  /**
-   * replicationStartPendingFork(): with no child running, fork for the replicas waiting for one:
-   * at once with disk-based sync; with diskless sync once repl-diskless-sync-max-replicas are
-   * waiting, or the longest-waiting one has been idle repl-diskless-sync-delay seconds.
-   */
-  startPendingFork(): void {
-    if (this.node.bgsaveForReplication !== null) return;
-    const cfg = this.node.cfg;
-    const nowS = Math.floor(this.ctx.nowUs() / 1_000_000);
-    let waiting = 0;
-    let maxIdleS = 0;
-    for (const r of this.replicas) {
-      if (r.replState !== 'wait_bgsave_start') continue;
-      waiting++;
-      maxIdleS = Math.max(maxIdleS, nowS - Math.floor(r.lastInteractionUs / 1_000_000));
-    }
-    if (waiting === 0) return;
-    const maxReplicas = cfg['repl-diskless-sync-max-replicas'];
-    if (!cfg['repl-diskless-sync'] || (maxReplicas > 0 && waiting >= maxReplicas) || maxIdleS >= cfg['repl-diskless-sync-delay']) this.startBgsaveForReplication();
-  }
-
-  /** rdbSaveToSlavesSockets(): every waiting replica gets +FULLRESYNC now and the RDB over its socket. */
-  private startSocketTransfer(waiting: ServerConn[], rsi: ReplInfo): void {
-    for (const r of waiting) this.setupForFullResync(r, this.offset);
-    const snapshot = makeSnapshot(this.node.ds.clone(), rsi);
-    this.node.setSocketChild(snapshot);
-    const durationUs = saveDurationUs(snapshot.sizeBytes, snapshot.data.totalKeys(), this.node.cfg['rdb-key-save-delay']);
-    const host = {
-      ctx: this.ctx,
-      childExited: (ok: boolean) => this.socketChildExited(ok),
-      dropReplica: (conn: ServerConn, reason: string) => this.freeReplica(conn, reason, true),
-    };
-    this.transfer = new SocketTransfer(host, snapshot, waiting, durationUs);
-  }
-
-  /** killRDBChild() of a diskless child (SHUTDOWN): its replicas are dropped as after a failed BGSAVE, and no new child starts. */
-  killSocketChild(): void {
-    if (this.transfer === null) return;
-    this.transfer.kill();
-    this.socketChildExited(false, false);
-  }
-
-  /**
-   * The diskless child exited (updateSlavesWaitingBgsave(), socket target): its replicas are online
-   * at once, but their buffered stream waits for the first REPLCONF ACK; then pending forks start.
-   */
-  private socketChildExited(ok: boolean, startPending = true): void {
-    this.transfer = null;
-    this.node.setSocketChild(null);
-    for (const r of this.replicas.slice()) {
-      if (r.replState !== 'wait_bgsave_end') continue;
-      if (!ok) {
-        this.freeReplica(r, 'bgsave failed', true);
-        continue;
-      }
-      r.replState = 'online';
-      r.ackTimeUs = this.ctx.nowUs();
-      r.streamOnAck = true;
-    }
-    this.refreshGoodReplicas();
-    if (startPending) this.startPendingFork();
-  }
-
-  /** replicaStartCommandStream(): the stream buffered since the fork follows. */
-  private startCommandStream(r: ServerConn): void {
-    r.streamOnAck = false;
-    this.obufLimits.streamStarted(r.peer);
-    const from = r.sendFrom;
-    r.sendFrom = Number.POSITIVE_INFINITY;
-    this.sendFrom(r, from);
-    this.backlog!.trim(this.node.cfg['repl-backlog-size']);
-  }
-
-  /** updateSlavesWaitingBgsave(): the child finished; ship the file to each waiting replica. */
+  /** A disk child finished (updateSlavesWaitingBgsave()). */
   bgsaveFinished(snapshotOk: boolean): void {
-    for (const r of this.replicas.slice()) {
-      if (r.replState !== 'wait_bgsave_end') continue;
-      if (!snapshotOk) {
-        this.freeReplica(r, 'bgsave failed', true);
-        continue;
-      }
-      this.sendBulk(r);
-    }
-    const cfg = this.node.cfg;
-    if (snapshotOk && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
-    this.startPendingFork();
+    this.fullSync.bgsaveFinished(snapshotOk);
   }
 
-  private sendBulk(r: ServerConn): void {
-    const file = this.ctx.disk.read<RdbSnapshot>(RDB_FILENAME);
-    if (!file) return this.freeReplica(r, 'rdb file missing', true);
-    r.replState = 'send_bulk';
-    const snapshot = file.data;
-    const total = snapshot.sizeBytes;
-    let sent = 0;
-    // sendBulkToSlave() reads the file as the socket drains: at most a socket buffer is ahead of
-    // the replica, so a replica dropped mid-transfer (the output-buffer limit) sees the close soon
-    const pump = (): void => {
-      if (!this.node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
-      while (sent < total && r.sock.unsentBytes < SOCKET_BUFFER_BYTES) {
-        const n = Math.min(BULK_CHUNK_BYTES, total - sent);
-        sent += n;
-        if (sent < total) this.ctx.send(r.sock, { k: 'rdb', snapshot: null } satisfies ToReplica, n, pump);
-        else this.ctx.send(r.sock, { k: 'rdb', snapshot } satisfies ToReplica, n + String(total).length + 3, () => this.putOnline(r));
-      }
-    };
-    pump();
-  }
-
-  /**
-   * replicaPutOnline(): the whole payload has been written; the stream buffered since the snapshot
-   * follows it. (Redis does this when the last byte enters the socket; the model, when it arrives.)
-   */
-  private putOnline(r: ServerConn): void {
-    if (!this.node.alive || r.replState !== 'send_bulk' || !r.sock.alive) return;
-    r.replState = 'online';
-    r.ackTimeUs = this.ctx.nowUs();
-    this.startCommandStream(r);
-    this.refreshGoodReplicas();
+  /** SHUTDOWN kills a diskless child. */
+  killSocketChild(): void {
+    this.fullSync.killSocketChild();
   }
 
   // ---- dropping replicas ----
@@ -520,7 +366,7 @@ export class MasterSide implements PingStream {
     const i = this.replicas.indexOf(conn);
     if (i < 0) return;
     this.replicas.splice(i, 1);
-    this.transfer?.remove(conn);
+    this.fullSync.transfer?.remove(conn);
     conn.replState = null;
     conn.streamOnAck = false;
     conn.sendFrom = Number.POSITIVE_INFINITY;
@@ -626,7 +472,7 @@ export class MasterSide implements PingStream {
     const nowUs = this.ctx.nowUs();
     for (const r of this.replicas.slice()) {
       if (r.replState === 'online' && nowS - Math.floor(r.ackTimeUs / 1_000_000) > timeoutS) this.freeReplica(r, 'timeout', true);
-      else if (r.replState === 'wait_bgsave_end' && this.transfer?.stalled(r, nowUs, timeoutS)) this.freeReplica(r, 'timeout (full sync)', true);
+      else if (r.replState === 'wait_bgsave_end' && this.fullSync.transfer?.stalled(r, nowUs, timeoutS)) this.freeReplica(r, 'timeout (full sync)', true);
     }
     const ttl = cfg['repl-backlog-ttl'];
     if (node.isMaster && this.replicas.length === 0 && ttl > 0 && this.backlog !== null) {
@@ -638,7 +484,7 @@ export class MasterSide implements PingStream {
         this.freeBacklog();
       }
     }
-    this.startPendingFork();
+    this.fullSync.startPendingFork();
     this.refreshGoodReplicas();
   }
 }
