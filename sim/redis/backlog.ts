@@ -77,15 +77,15 @@ export class ReplBuffer {
   /** Bytes the backlog holds (repl_backlog_histlen). */
   histlen = 0;
 
-  /**
-   * @param endOffset master_repl_offset when the buffer (and backlog) is created.
-   * @param pinnedFrom lowest offset a replica still has to receive from the buffer, or Infinity.
-   */
   /** Called each time a new block is added, after its bytes are counted (where Redis checks output-buffer limits). */
   onNewBlock: (() => void) | null = null;
   /** The cap on a new block's request (replBlockLimit); a hook may change it. */
   blockLimit: (backlogSize: number) => number = replBlockLimit;
 
+  /**
+   * @param endOffset master_repl_offset when the buffer (and backlog) is created.
+   * @param pinnedFrom lowest offset a replica still has to receive from the buffer, or Infinity.
+   */
   constructor(
     public endOffset: number,
     private readonly pinnedFrom: () => number,
