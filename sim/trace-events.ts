@@ -82,7 +82,30 @@ export type RedisEvent =
   | { t: number; type: 'redis.aof'; node: string; what: 'off' }
   | { t: number; type: 'redis.aof'; node: string; what: 'rewrite'; keys: number; size: number };
 
+/**
+ * One operation of a client on the network, recorded Jepsen-style when it completes (`t`): invoked at
+ * `invoked`, sent to `node` (null when no node could be found), with the outcome `ok` (the reply),
+ * `fail` (an error reply, or never sent: definitely not applied) or `info` (a timeout or a reset after
+ * it was sent: it may or may not have been applied). `wait`: the WAIT that followed an ok write, with
+ * the replicas it counted and (simulator knowledge, not part of the reply) which replicas had
+ * acknowledged the write's offset when WAIT answered. Writes from a node's local scenario client
+ * (steps without `client`) are `x.write` events instead: invoked and completed at one instant.
+ */
+export type ClientEvent = {
+  t: number;
+  type: 'client.op';
+  client: string;
+  id: number;
+  node: string | null;
+  invoked: number;
+  args: string[];
+  db: number;
+  outcome: 'ok' | 'fail' | 'info';
+  reply: string;
+  wait?: { replicas: number; acked_by: string[] };
+};
+
 /** Free-form events for tests and user extensions. */
 export type CustomEvent = { t: number; type: `x.${string}`; [field: string]: unknown };
 
-export type TraceEvent = NetEvent | RedisEvent | CustomEvent;
+export type TraceEvent = NetEvent | RedisEvent | ClientEvent | CustomEvent;
