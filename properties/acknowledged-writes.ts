@@ -1,25 +1,49 @@
-// Property 6: every write a client saw acknowledged is tracked. At the end, the final master must
-// hold the last acknowledged value of each key, unless after the write another node was promoted,
-// or the node that acknowledged it crashed, restarted without a save or was demoted: asynchronous
-// replication may lose those, and they are counted per event. A coordinated FAILOVER must lose
-// nothing, and neither may a run with no failover and no crash. With appendonly yes, a crash or
-// restart of the acknowledging node loses a write only if it was in the unfsynced AOF tail (no
-// fsync or writeback covered it before the stop; never with appendfsync always, and SHUTDOWN
-// fsyncs) or the node did not come back from that AOF.
+// Property 6, on the clients' histories: every plain SET a client saw acknowledged (`client.op` ok,
+// or an acknowledged `x.write` of a node's local client) is judged against the value the final
+// master holds: present, overwritten (the final value's writer did not complete before this write
+// was invoked), or lost. Each lost write is attributed to the event that discarded it. The contract:
+//  - asynchronous replication allows a loss only across a promotion of another node, a crash, an
+//    unsaved restart or a demotion that came after the write was acknowledged (for a client on the
+//    network: after it was invoked, since the server acknowledged it somewhere before the reply came);
+//  - a write acknowledged with WAIT is held by its node and the replicas WAIT found holding it: the
+//    promotion of a holder does not excuse its loss, a crash, unsaved restart or demotion of a holder
+//    removes it from the holders (the loss is allowed once none is left), and a demotion to a replica
+//    of a holder loses nothing;
+//  - a coordinated FAILOVER loses nothing;
+//  - with appendonly yes, a crash or unsaved restart of the acknowledging node loses the write only
+//    if it was in the unfsynced AOF tail (never with appendfsync always; SHUTDOWN fsyncs) or the node
+//    did not come back from that AOF.
+// A lost write nothing excuses is a violation. Keys written by anything but plain SETs are not judged.
 
 import type { TraceEvent } from '../sim/trace-events.js';
+import { clientOp, dbKey, ms, type ClientOp } from './client-ops.js';
 import { BaseProperty, type FinalView } from './types.js';
 
 type AppendFsync = 'always' | 'everysec' | 'no';
 
-interface Write {
-  node: string;
-  db: number;
-  key: string;
+/** One SET on a key, ok or indeterminate: only what the judgement needs. */
+interface SetRecord {
   value: string;
-  t: number;
+  /** The client's name; null for a node's local scenario client. */
+  client: string | null;
+  node: string;
+  invoked: number;
+  /** Infinity for an indeterminate (info) write: it may take effect at any later time. */
+  completed: number;
+  /** The op's place in the trace (its completion); for a local write also its invocation. */
+  seq: number;
+  local: boolean;
+  ok: boolean;
+  /** Replicas a WAIT found holding it. */
+  ackedBy: readonly string[];
   /** The acknowledging node's appendfsync when AOF was on, else null. */
   aof: AppendFsync | null;
+}
+
+interface KeyRecord {
+  db: number;
+  key: string;
+  sets: SetRecord[];
 }
 
 /** What a node's AOF did, from its redis.aof events. */
@@ -30,22 +54,48 @@ interface AofFacts {
   opens: { t: number; loaded: boolean }[];
 }
 
-interface LossEvent {
+export type LossKind = 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart';
+
+export interface LossEvent {
+  seq: number;
   t: number;
-  kind: 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart';
+  kind: LossKind;
   node: string;
+  /** demotion: the master the node now follows. */
+  masterHost: string | null;
 }
 
-const ms = (t: number) => `${(t / 1000).toFixed(3)} ms`;
+/** One lost write, as the run's JSON and the tests see it. */
+export interface LostWrite {
+  key: string;
+  db: number;
+  value: string;
+  /** null: the node's local scenario client. */
+  client: string | null;
+  node: string;
+  invoked: number;
+  completed: number;
+  /** The event that discarded it; null when nothing excuses the loss (a violation). */
+  event: { kind: LossKind; node: string; t: number } | null;
+  allowed: boolean;
+  why: string;
+}
+
+/** At most this many lost writes are listed one by one (stats count them all). */
+export const MAX_LOST_LISTED = 100;
+/** At most this many events are named in a violation's message. */
+const MAX_EVENTS_NAMED = 10;
 
 function describe(ev: LossEvent): string {
   return `${ev.kind} of ${ev.node} at ${ms(ev.t)}`;
 }
 
 /** Why a crash or unsaved restart of the writer may lose the write, or why its AOF kept it. */
-function aofVerdict(w: Write, ev: LossEvent, facts: AofFacts | undefined): { lose: boolean; why: string } {
+function aofVerdict(w: SetRecord, ev: LossEvent, facts: AofFacts | undefined): { lose: boolean; why: string } {
   const policy = w.aof!;
-  const fsynced = facts?.durable.find((d) => d.t >= w.t && d.t <= ev.t && d.until >= w.t);
+  // records the node acknowledged at or before durable_until are on disk: the reply came later
+  // than the node's acknowledgement, so durable_until >= the reply's time is enough
+  const fsynced = facts?.durable.find((d) => d.t >= w.invoked && d.t <= ev.t && d.until >= w.completed);
   const durable = policy === 'always' || ev.kind === 'restart' || fsynced !== undefined;
   if (!durable) return { lose: true, why: `in ${w.node}'s unfsynced AOF tail (appendfsync ${policy}: no fsync covered it before the ${ev.kind})` };
   const reload = facts?.opens.find((o) => o.t >= ev.t);
@@ -54,34 +104,43 @@ function aofVerdict(w: Write, ev: LossEvent, facts: AofFacts | undefined): { los
   return { lose: false, why: `${w.node}'s AOF had it on disk at the ${describe(ev)} (${how}) and ${w.node} reloaded it at ${ms(reload.t)}` };
 }
 
-/**
- * Whether an event after a write may lose it under asynchronous replication: the acknowledging
- * node crashed, restarted without a save or was demoted (its unreplicated writes go with it), or
- * another node was promoted (it may not have had the write yet). A coordinated FAILOVER never may,
- * and neither may something that happened to an unrelated node.
- */
-function canLose(ev: LossEvent, writer: string): boolean {
-  if (ev.kind === 'coordinated-failover') return false;
-  return ev.node === writer ? ev.kind !== 'failover' : ev.kind === 'failover';
+/** `w` completed before `s` was invoked (so `w` cannot have overwritten `s`). */
+function completedBefore(w: SetRecord, s: SetRecord): boolean {
+  if (w.completed < s.invoked) return true;
+  // at one instant only a local write's invocation has a known place in the trace
+  return w.completed === s.invoked && s.local && w.seq < s.seq;
 }
+
+const who = (w: { client: string | null; node: string }) => (w.client === null ? `${w.node}'s local client` : `client ${w.client}`);
 
 export class AcknowledgedWrites extends BaseProperty {
   readonly name = 'acknowledged-writes';
-  private readonly last = new Map<string, Write>();
+  private seq = 0;
+  private readonly keys = new Map<string, KeyRecord>();
   private readonly tainted = new Set<string>();
-  private flushedAt = -1;
-  private acked = 0;
+  /** Latest time a flush (FLUSHALL, FLUSHDB ...) may have taken effect, for every db / per db. */
+  private flushedAll = -Infinity;
+  private readonly flushedDb = new Map<number, number>();
   private readonly events: LossEvent[] = [];
-  private coordinating = false;
-  /** Nodes currently acting as masters (from start and role events). */
+  /** A coordinated FAILOVER in progress: its origin and target. */
+  private coordinating: { origin: string; target: string | null } | null = null;
+  /** Nodes acting as masters, from start and role events (a stopped master stays one until it restarts). */
   private readonly masters = new Set<string>();
-  private lost = 0;
-  private lostAllowed = 0;
-  private keysChecked = 0;
-  readonly lossesByEvent: { event: LossEvent; writes: number; why: string }[] = [];
   /** Each node's appendfsync while its AOF is on. */
   private readonly aofPolicy = new Map<string, AppendFsync>();
   private readonly aof = new Map<string, AofFacts>();
+
+  private acknowledged = 0;
+  private indeterminate = 0;
+  private present = 0;
+  private overwritten = 0;
+  private lost = 0;
+  private lostAllowed = 0;
+  private keysChecked = 0;
+  /** Lost writes per excusing event, acknowledging node and reason. */
+  readonly lossesByEvent: { event: LossEvent; node: string; writes: number; why: string }[] = [];
+  /** The first MAX_LOST_LISTED lost writes, allowed or not, in the order they were judged. */
+  readonly lostWrites: LostWrite[] = [];
 
   private aofFacts(node: string): AofFacts {
     let f = this.aof.get(node);
@@ -89,33 +148,35 @@ export class AcknowledgedWrites extends BaseProperty {
     return f;
   }
 
+  private lossEvent(t: number, kind: LossKind, node: string, masterHost: string | null = null): void {
+    this.events.push({ seq: this.seq, t, kind, node, masterHost });
+  }
+
   onEvent(e: TraceEvent): void {
+    this.seq++;
     switch (e.type) {
+      case 'client.op':
       case 'x.write': {
-        if (!e.acked) return;
-        const key = `${e.db as number}\u0000${e.key as string}`;
-        if (e.cmd === 'FLUSHALL') this.flushedAt = e.t;
-        else if (e.cmd === 'SET') {
-          this.acked++;
-          this.last.set(key, { node: e.node as string, db: e.db as number, key: e.key as string, value: e.value as string, t: e.t, aof: this.aofPolicy.get(e.node as string) ?? null });
-        } else this.tainted.add(key);
+        const op = clientOp(e);
+        if (op !== null) this.onOp(op);
         return;
       }
       case 'redis.failover':
-        if (e.state === 'failover-in-progress') this.coordinating = true;
+        if (e.state === 'failover-in-progress') this.coordinating = { origin: e.node, target: e.target };
+        else if (e.state === 'no-failover' && this.coordinating?.origin === e.node) this.coordinating = null;
         return;
-      case 'redis.role':
+      case 'redis.role': {
         // a promotion, or a master demoted to replica (ending a split brain), may lose writes;
-        // both halves of a coordinated FAILOVER may not
+        // both halves of a coordinated FAILOVER (and its abort) may not
+        const c = this.coordinating;
+        const coordinated = c !== null && (e.node === c.origin || e.node === c.target);
         if (e.role === 'master') {
-          this.events.push({ t: e.t, kind: this.coordinating ? 'coordinated-failover' : 'failover', node: e.node });
-          this.coordinating = false;
-        } else if (this.masters.has(e.node)) {
-          this.events.push({ t: e.t, kind: this.coordinating ? 'coordinated-failover' : 'demotion', node: e.node });
-        }
-        if (e.role === 'master') this.masters.add(e.node);
-        else this.masters.delete(e.node);
+          if (!this.masters.has(e.node)) this.lossEvent(e.t, coordinated ? 'coordinated-failover' : 'failover', e.node);
+          if (coordinated && e.node === c.target) this.coordinating = null;
+          this.masters.add(e.node);
+        } else if (this.masters.delete(e.node)) this.lossEvent(e.t, coordinated ? 'coordinated-failover' : 'demotion', e.node, e.master_host);
         return;
+      }
       case 'redis.aof':
         if (e.what === 'open') {
           this.aofPolicy.set(e.node, e.appendfsync);
@@ -129,65 +190,168 @@ export class AcknowledgedWrites extends BaseProperty {
         // a master that comes back as a replica (its config names a master) is demoted: the full
         // sync that follows replaces whatever it acknowledged that its new master never had
         if (e.role === 'master') this.masters.add(e.node);
-        else if (this.masters.delete(e.node)) this.events.push({ t: e.t, kind: 'demotion', node: e.node });
+        else if (this.masters.delete(e.node)) this.lossEvent(e.t, 'demotion', e.node, e.master_host);
         return;
       case 'redis.stop':
-        if (e.how === 'crash') this.events.push({ t: e.t, kind: 'crash', node: e.node });
-        else if (!e.saved) this.events.push({ t: e.t, kind: 'restart', node: e.node });
+        if (this.coordinating?.origin === e.node) this.coordinating = null;
+        if (e.how === 'crash') this.lossEvent(e.t, 'crash', e.node);
+        else if (!e.saved) this.lossEvent(e.t, 'restart', e.node);
         return;
       default:
         return;
     }
   }
 
+  private onOp(op: ClientOp): void {
+    if (op.outcome === 'fail') return; // definitely not applied
+    switch (op.kind) {
+      case 'set': {
+        if (op.outcome === 'ok') this.acknowledged++;
+        else this.indeterminate++;
+        const k = dbKey(op.db, op.key);
+        if (this.tainted.has(k) || op.node === null) return;
+        let rec = this.keys.get(k);
+        if (!rec) this.keys.set(k, (rec = { db: op.db, key: op.key, sets: [] }));
+        const ok = op.outcome === 'ok';
+        rec.sets.push({ value: op.value, client: op.client, node: op.node, invoked: op.invoked, completed: ok ? op.completed : Infinity, seq: this.seq, local: op.local, ok, ackedBy: op.ackedBy, aof: this.aofPolicy.get(op.node) ?? null });
+        return;
+      }
+      case 'write':
+        for (const k of op.keys) {
+          this.tainted.add(k);
+          this.keys.delete(k);
+        }
+        return;
+      case 'flush': {
+        // an indeterminate flush may take effect at any later time
+        const t = op.outcome === 'ok' ? op.completed : Infinity;
+        if (op.flushes === 'all') this.flushedAll = Math.max(this.flushedAll, t);
+        else for (const db of op.flushes) this.flushedDb.set(db, Math.max(this.flushedDb.get(db) ?? -Infinity, t));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Index of the first loss event that may have come after `w` was acknowledged. */
+  private firstAfter(w: SetRecord): number {
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const ev = this.events[mid]!;
+      const before = w.local ? ev.seq <= w.seq : ev.t < w.invoked;
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   finish(view: FinalView): void {
     if (view.master === null) return;
-    const byEvent = new Map<LossEvent, { writes: number; why: string }>();
-    for (const [key, w] of this.last) {
-      if (this.tainted.has(key) || w.t <= this.flushedAt) continue;
+    const byEvent = new Map<string, { event: LossEvent; node: string; writes: number; why: string }>();
+    for (const [k, rec] of this.keys) {
+      if (this.tainted.has(k)) continue;
+      const flushed = Math.max(this.flushedAll, this.flushedDb.get(rec.db) ?? -Infinity);
+      const judged = rec.sets.filter((s) => s.ok && s.invoked > flushed);
+      if (judged.length === 0) continue;
       this.keysChecked++;
-      const now = view.get(view.master, w.db, w.key);
-      if (now === w.value) continue;
-      this.lost++;
-      const after = this.events.filter((ev) => ev.t >= w.t);
-      const kept: string[] = [];
-      let excuse: { ev: LossEvent; why: string } | undefined;
-      for (const ev of after) {
-        if (!canLose(ev, w.node)) continue;
-        if (w.aof !== null && ev.node === w.node && (ev.kind === 'crash' || ev.kind === 'restart')) {
-          const v = aofVerdict(w, ev, this.aof.get(w.node));
-          if (!v.lose) {
-            kept.push(v.why);
-            continue;
-          }
-          excuse = { ev, why: v.why };
-        } else excuse = { ev, why: 'asynchronous replication' };
+      const now = view.get(view.master, rec.db, rec.key);
+      // a repeated value is taken to be its latest writer's (the most generous reading)
+      let writer: SetRecord | null = null;
+      if (now !== null) for (const s of rec.sets) if (s.value === now && (writer === null || s.invoked >= writer.invoked)) writer = s;
+      for (const s of judged) {
+        if (s.value === now) this.present++;
+        else if (writer !== null && !completedBefore(writer, s)) this.overwritten++;
+        else this.judgeLost(s, rec, view.master, now, writer, byEvent);
+      }
+    }
+    for (const l of byEvent.values()) this.lossesByEvent.push(l);
+    this.lossesByEvent.sort((a, b) => a.event.seq - b.event.seq || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  }
+
+  /** Attribute a lost write to the event that discarded it, or report it. */
+  private judgeLost(w: SetRecord, rec: KeyRecord, master: string, now: string | null, writer: SetRecord | null, byEvent: Map<string, { event: LossEvent; node: string; writes: number; why: string }>): void {
+    this.lost++;
+    const from = this.firstAfter(w);
+    const holders = new Set([w.node, ...w.ackedBy]);
+    const heldBy = [...holders].join(', ');
+    const kept: string[] = [];
+    const aofKept: string[] = [];
+    let excuse: { ev: LossEvent; why: string } | null = null;
+    for (let i = from; i < this.events.length && excuse === null; i++) {
+      const ev = this.events[i]!;
+      let why = 'asynchronous replication';
+      if (ev.kind === 'coordinated-failover') continue;
+      if (ev.kind === 'failover') {
+        if (holders.has(ev.node)) {
+          kept.push(`${ev.node} held it when promoted`);
+          continue;
+        }
+        if (w.ackedBy.length > 0) why = `asynchronous replication: ${ev.node} was not among the replicas WAIT counted (${w.ackedBy.join(', ')})`;
+        excuse = { ev, why };
         break;
       }
-      if (excuse) {
-        this.lostAllowed++;
-        const b = byEvent.get(excuse.ev);
-        if (b) b.writes++;
-        else byEvent.set(excuse.ev, { writes: 1, why: excuse.why });
+      if (!holders.has(ev.node)) continue;
+      if (ev.kind === 'demotion' && ev.masterHost !== null && holders.has(ev.masterHost)) {
+        kept.push(`${ev.node} was demoted to a replica of ${ev.masterHost}, which held it`);
         continue;
       }
-      const aofNote = kept.length > 0 ? `; ${kept.join('; ')}` : '';
-      const why = after.length > 0 ? `nothing after it may lose it (${after.map(describe).join(', ')}): only a crash, unsaved restart or demotion of ${w.node}, or another node's promotion, may${aofNote}` : 'no failover, crash or unsaved restart came after it';
-      this.violate(w.t, [w.node, view.master], `SET ${w.key} ${w.value} (db ${w.db}) was acknowledged by ${w.node} at ${(w.t / 1000).toFixed(3)} ms but the final master ${view.master} has ${now === null ? 'no such key' : JSON.stringify(now)}; ${why}.`);
+      if (ev.node === w.node && w.aof !== null && (ev.kind === 'crash' || ev.kind === 'restart')) {
+        const v = aofVerdict(w, ev, this.aof.get(w.node));
+        if (!v.lose) {
+          aofKept.push(v.why);
+          continue;
+        }
+        why = v.why;
+      }
+      holders.delete(ev.node);
+      if (holders.size === 0) excuse = { ev, why };
     }
-    for (const [event, b] of byEvent) this.lossesByEvent.push({ event, writes: b.writes, why: b.why });
-    this.lossesByEvent.sort((a, b) => a.event.t - b.event.t);
+    const write = `SET ${rec.key} ${w.value} (db ${rec.db})${w.client === null ? '' : ` from client ${w.client}, invoked at ${ms(w.invoked)},`}`;
+    const finalValue = now === null ? 'no such key' : `${JSON.stringify(now)}${writer === null ? '' : ` (written by ${who(writer)}'s SET acknowledged by ${writer.node} at ${ms(writer.completed)}, before this one was invoked)`}`;
+    let why: string;
+    if (excuse !== null) {
+      this.lostAllowed++;
+      why = excuse.why;
+      const key = `${excuse.ev.seq}\u0000${w.node}\u0000${why}`;
+      const b = byEvent.get(key);
+      if (b) b.writes++;
+      else byEvent.set(key, { event: excuse.ev, node: w.node, writes: 1, why });
+    } else {
+      const after = this.events.slice(from);
+      const named = after.slice(0, MAX_EVENTS_NAMED).map(describe).join(', ') + (after.length > MAX_EVENTS_NAMED ? ` and ${after.length - MAX_EVENTS_NAMED} more` : '');
+      const keptNote = kept.length > 0 ? `; ${kept.join('; ')}` : '';
+      const aofNote = aofKept.length > 0 ? `; ${aofKept.join('; ')}` : '';
+      why =
+        after.length > 0
+          ? `nothing after it may lose it (${named}): only the promotion of a node that did not hold it, or a crash, unsaved restart or demotion of every node that did (${heldBy}), may, and a coordinated FAILOVER never${keptNote}${aofNote}`
+          : 'no failover, crash or unsaved restart came after it';
+      this.violate(w.completed, [w.node, master], `${write} was acknowledged by ${w.node} at ${ms(w.completed)} but the final master ${master} has ${finalValue}; ${why}.`);
+    }
+    if (this.lostWrites.length < MAX_LOST_LISTED) {
+      this.lostWrites.push({ key: rec.key, db: rec.db, value: w.value, client: w.client, node: w.node, invoked: w.invoked, completed: w.completed, event: excuse === null ? null : { kind: excuse.ev.kind, node: excuse.ev.node, t: excuse.ev.t }, allowed: excuse !== null, why });
+    }
   }
 
   notes(): string[] {
-    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${(l.event.t / 1000).toFixed(3)} ms (allowed: ${l.why})`);
+    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${ms(l.event.t)} (acknowledged by ${l.node}; allowed: ${l.why})`);
   }
 
   checked(): number {
-    return this.keysChecked;
+    return this.present + this.overwritten + this.lost;
   }
 
   stats(): Record<string, number> {
-    return { acknowledged_sets: this.acked, keys_checked: this.keysChecked, lost_writes: this.lost, lost_writes_allowed: this.lostAllowed };
+    return {
+      acknowledged: this.acknowledged,
+      present: this.present,
+      overwritten: this.overwritten,
+      lost: this.lost,
+      lost_allowed: this.lostAllowed,
+      indeterminate: this.indeterminate,
+      keys_checked: this.keysChecked,
+    };
   }
 }

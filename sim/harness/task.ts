@@ -79,7 +79,7 @@ export function runTask(t: SweepTask): SweepOutcome {
   const m = t.measure ? meter() : null;
   const r = simulate(scenarioOf(t), { seed: t.seed, mutant: t.mutant, ...limitOptions(t.limits), ...(m ? { observers: [m.observe] } : {}) });
   const out: SweepOutcome = { seed: t.seed, status: r.status, trace_hash: r.trace_hash, failures: r.failures, events: r.stats.events };
-  if (m) out.metrics = { ...m.metrics, lost_writes: r.properties['acknowledged-writes']?.stats.lost_writes ?? 0 };
+  if (m) out.metrics = { ...m.metrics, lost_writes: r.properties['acknowledged-writes']?.stats.lost ?? 0 };
   return out;
 }
 

@@ -227,7 +227,7 @@ describe('acknowledged-writes', () => {
   it('counts a loss across the writer\'s crash as allowed, with a note', () => {
     const r = run('acknowledged-writes', [start('m', 'master', A), write('m', 'k', '2'), { t: 20, type: 'redis.stop', node: 'm', how: 'crash', saved: false }], holding(null));
     expect(r.messages).toEqual([]);
-    expect(r.report.stats.lost_writes_allowed).toBe(1);
-    expect(r.report.notes).toEqual(['1 acknowledged write(s) lost across the crash of m at 0.020 ms (allowed: asynchronous replication)']);
+    expect(r.report.stats.lost_allowed).toBe(1);
+    expect(r.report.notes).toEqual(['1 acknowledged write(s) lost across the crash of m at 0.020 ms (acknowledged by m; allowed: asynchronous replication)']);
   });
 });

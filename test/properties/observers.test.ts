@@ -32,7 +32,7 @@ describe('observers', () => {
     };
     const r = simulate(sc, { seed: 0 });
     expect(r.failures).toEqual([]);
-    expect(r.properties['acknowledged-writes']!.stats.lost_writes_allowed).toBe(1);
+    expect(r.properties['acknowledged-writes']!.stats.lost_allowed).toBe(1);
     expect(r.properties['acknowledged-writes']!.notes.join('\n')).toMatch(/lost across the demotion of n0/);
   });
 
@@ -45,7 +45,7 @@ describe('observers', () => {
     };
     const r = simulate(sc, { seed: 0 });
     expect(r.failures).toEqual([]);
-    expect(r.properties['acknowledged-writes']!.stats.lost_writes_allowed).toBe(1);
+    expect(r.properties['acknowledged-writes']!.stats.lost_allowed).toBe(1);
     expect(r.properties['acknowledged-writes']!.notes.join('\n')).toMatch(/lost across the demotion of n2/);
   });
 });

@@ -73,14 +73,14 @@ describe('convergence and acknowledged-writes', () => {
     const r = simulate(loadBuiltin('failover-diverged'), { seed: 1 });
     expect(r.status).toBe('pass');
     const a = r.properties['acknowledged-writes']!;
-    expect(a.stats.lost_writes).toBe(10);
-    expect(a.stats.lost_writes_allowed).toBe(10);
+    expect(a.stats.lost).toBe(10);
+    expect(a.stats.lost_allowed).toBe(10);
     expect(a.notes[0]).toMatch(/10 acknowledged write\(s\) lost across the failover of r2/);
   });
 
   it('a coordinated FAILOVER loses nothing', () => {
     const r = simulate(loadBuiltin('failover-to'), { seed: 3 });
-    expect(r.properties['acknowledged-writes']!.stats.lost_writes).toBe(0);
+    expect(r.properties['acknowledged-writes']!.stats.lost).toBe(0);
     expect(r.properties['acknowledged-writes']!.stats.keys_checked).toBe(100);
   });
 
