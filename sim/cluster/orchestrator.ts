@@ -15,16 +15,28 @@ export class Orchestrator {
   /** restoreTopology() could not finish (master stopped or cut off): retried on every tick. */
   private restorePending = false;
 
-  constructor(private readonly w: World) {
+  /**
+   * `near`: the orchestrator sits in that node's partition group (as Sentinels on one side of a
+   * partition do) and reaches only what that node's links reach; without it, it is everywhere.
+   */
+  constructor(
+    private readonly w: World,
+    private readonly near: string | null = null,
+  ) {
     this.master = w.nodeNames.find((n) => !w.configFor(n).replicaof) ?? null;
   }
 
-  /** A node the orchestrator can talk to: running, not stopped, not cut off from every other node. */
+  /**
+   * A node the orchestrator can talk to: running, not stopped, and not cut off from the
+   * orchestrator's place (`near`) or, without one, from every other node.
+   */
   reachable(name: string): boolean {
     const node = this.w.nodeOrNull(name);
     if (!node) return false;
     const host = this.w.net.host(name);
     if (host.pausedUntilUs > this.w.sched.nowUs) return false;
+    const near = this.near;
+    if (near !== null) return name === near || (!this.w.net.isBlocked(name, near) && !this.w.net.isBlocked(near, name));
     const others = this.w.nodeNames.filter((n) => n !== name);
     return others.length === 0 || others.some((o) => !this.w.net.isBlocked(name, o) && !this.w.net.isBlocked(o, name));
   }

@@ -15,6 +15,7 @@ import type { Reply } from '../redis/reply.js';
 import type { MutantName } from '../redis/mutants.js';
 import { infoFields, type InfoFields } from '../redis/info.js';
 import { explainSyncLoop } from '../redis/output-buffer.js';
+import { NetClient, type ClientSpec } from '../client/client.js';
 
 export interface NodeSpec {
   /** redis.conf settings for this node, over the world's common config. */
@@ -37,6 +38,8 @@ export interface WorldOptions {
    * t=0 `redis.start`; a listener subscribed after construction has missed those.
    */
   observers?: TraceListener[];
+  /** Application clients on the network (hosts of their own), by name. */
+  clients?: Record<string, ClientSpec>;
   maxEvents?: number;
   /** The simulated-time limit (see SchedulerOptions.maxTimeUs). */
   maxTimeUs?: number;
@@ -135,6 +138,10 @@ export class World {
   private readonly pendingStart = new Set<string>();
   private readonly commonConfig: Record<string, unknown>;
   readonly mutant: MutantName | null;
+  /** Application clients on the network, in the scenario's order. */
+  readonly clients = new Map<string, NetClient>();
+  /** Where follow-orchestrator clients find the master (set by whoever runs the orchestrator). */
+  masterHint: () => string | null = () => null;
 
   constructor(opts: WorldOptions) {
     this.sched = new Scheduler({
@@ -153,6 +160,10 @@ export class World {
     for (const name of this.nodeNames) {
       this.net.addHost(name);
       this.slots.set(name, { spec: opts.nodes[name]!, node: null, ctx: null, client: null });
+    }
+    for (const [name, spec] of Object.entries(opts.clients ?? {})) {
+      this.net.addHost(name);
+      this.clients.set(name, new NetClient(name, spec, this.sched, this.net, this.trace, () => this.masterHint()));
     }
     for (const name of this.nodeNames) {
       const delayMs = opts.nodes[name]!.startAfterMs ?? 0;
@@ -282,6 +293,32 @@ export class World {
   pause(name: string, durationUs: number): void {
     this.node(name);
     this.net.pauseHost(name, durationUs);
+  }
+
+  /** An application client by name. */
+  netClient(name: string): NetClient {
+    const c = this.clients.get(name);
+    if (!c) throw new Error(`unknown client ${name}`);
+    return c;
+  }
+
+  /**
+   * Partition the network into groups (both ways between every pair). A client a group does not
+   * name goes with the node it is near; hosts in no group keep their links.
+   */
+  partition(groups: string[][]): void {
+    const named = new Set(groups.flat());
+    const withClients = groups.map((g) => [...g]);
+    for (const [name, c] of this.clients) {
+      if (named.has(name) || c.spec.near === undefined) continue;
+      withClients.find((g) => g.includes(c.spec.near!))?.push(name);
+    }
+    this.net.partition(withClients);
+  }
+
+  /** Cut a node (and the clients near it) off from every other host. */
+  isolate(node: string): void {
+    this.partition([[node], this.net.hostNames().filter((h) => h !== node && this.clients.get(h)?.spec.near !== node)]);
   }
 
   runFor(us: number): void {

@@ -41,7 +41,7 @@ export const partition: FaultFamilyModule = ({ w, orch, rng, fam, emit }) => {
         groups = [shuffled.slice(0, cut).sort(), shuffled.slice(cut).sort()];
       }
       emit({ groups });
-      w.net.partition(groups);
+      w.partition(groups);
       healAfter();
     },
     stop() {

@@ -8,7 +8,7 @@ import type { FaultFamily, FaultFamilyName, Scenario, Workload } from '../scenar
 import type { RngStream } from '../kernel/rng.js';
 import { FAULT_FAMILIES } from './families.js';
 import type { Fault, FaultEnv } from './family.js';
-import { WriteWorkload, type WriteRecord } from './workload.js';
+import { makeWorkload, type BackgroundWorkload, type WriteRecord } from './workload.js';
 
 export type { WriteRecord } from './workload.js';
 
@@ -25,7 +25,7 @@ export class FaultPhase {
   /** Nodes a family took down, until they are brought back. */
   private readonly down = new Set<string>();
   private readonly families: Running[] = [];
-  private readonly workload: WriteWorkload;
+  private readonly workload: BackgroundWorkload;
 
   constructor(
     private readonly w: World,
@@ -54,7 +54,7 @@ export class FaultPhase {
       this.families.push({ name, fam, rng, fault: FAULT_FAMILIES[name](env) });
     }
     this.families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.workload = new WriteWorkload(w, orch, load, onWrite);
+    this.workload = makeWorkload(w, orch, load, onWrite);
   }
 
   /** Start every family and the workload; they stop by themselves after phaseMs. */

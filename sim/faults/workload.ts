@@ -1,5 +1,6 @@
-// The background writes of a fault phase: commands to the orchestrator's master at exponential
-// intervals (writesPerSec), drawn from the `workload` stream, only during bursts when burstMs is set.
+// The background writes of a fault phase (or of `workload` steps): without `clients`, commands to the
+// orchestrator's master, sent directly, at exponential intervals (writesPerSec), drawn from the
+// `workload` stream, only during bursts when burstMs is set. With `clients`: sim/client/workload.ts.
 
 import { DEFAULTS } from '../scenario/schema.js';
 import type { World } from '../cluster/world.js';
@@ -7,6 +8,7 @@ import type { Orchestrator } from '../cluster/orchestrator.js';
 import type { Workload } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 import { isError } from '../redis/reply.js';
+import { ClientWorkload } from '../client/workload.js';
 
 export interface WriteRecord {
   node: string;
@@ -89,4 +91,16 @@ export class WriteWorkload {
       this.onWrite({ node: target, args, timeUs: w.sched.nowUs }, ok);
     }
   }
+}
+
+/** What a fault phase or a `workload` step runs: on application clients when the workload names them. */
+export interface BackgroundWorkload {
+  start(endUs: number): void;
+  stop(): void;
+  readonly writes: number;
+  readonly writeErrors: number;
+}
+
+export function makeWorkload(w: World, orch: Orchestrator, load: Workload | undefined, onWrite: (rec: WriteRecord, acked: boolean) => void): BackgroundWorkload {
+  return load?.clients ? new ClientWorkload(w, { ...load, clients: load.clients }) : new WriteWorkload(w, orch, load, onWrite);
 }

@@ -13,7 +13,7 @@ import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
 import { infoFields, type InfoValue } from '../redis/info.js';
 import type { MutantName } from '../redis/mutants.js';
-import type { TraceEvent } from '../trace-events.js';
+import type { ClientEvent, TraceEvent } from '../trace-events.js';
 import { PropertySet, LIVENESS_PROPERTIES, type PropertyReport, type FinalView } from '../../properties/index.js';
 import type { World as WorldT } from '../cluster/world.js';
 import { isError } from '../redis/reply.js';
@@ -100,6 +100,37 @@ export interface RunResult {
   properties: Record<string, PropertyReport>;
   /** `write` steps whose node refused some writes (present only when one did). */
   refused_writes?: RefusedWrites[];
+  /** What the application clients did (present only when the scenario has clients). */
+  history?: HistoryReport;
+}
+
+/**
+ * The clients' operations, Jepsen-style: per client how many ended ok / fail / info, and the
+ * operations themselves (the first and the last HISTORY_KEEP of a long run; `omitted` in between).
+ */
+export interface HistoryReport {
+  by_client: Record<string, { ok: number; fail: number; info: number }>;
+  ops: ClientEvent[];
+  omitted: number;
+}
+
+export const HISTORY_KEEP = 500;
+
+class HistoryCollector {
+  private readonly ops = new HeadTail<ClientEvent>(HISTORY_KEEP, HISTORY_KEEP);
+  private readonly byClient: Record<string, { ok: number; fail: number; info: number }> = {};
+  constructor(clients: readonly string[]) {
+    for (const c of clients) this.byClient[c] = { ok: 0, fail: 0, info: 0 };
+  }
+  onEvent(e: TraceEvent): void {
+    if (e.type !== 'client.op') return;
+    const op = e as ClientEvent;
+    this.byClient[op.client]![op.outcome]++;
+    this.ops.push(op);
+  }
+  report(): HistoryReport {
+    return { by_client: this.byClient, ops: this.ops.items(), omitted: this.ops.omitted };
+  }
 }
 
 /**
@@ -145,9 +176,12 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   const summarize = (e: TraceEvent) => {
     if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
   };
+  const clientNames = Object.keys(sc.clients ?? {});
+  const history = clientNames.length > 0 ? new HistoryCollector(clientNames) : null;
   const w = new World({
     seed,
-    observers: [summarize, (e) => props.onEvent(e), ...(opts.observers ?? [])],
+    observers: [summarize, (e) => props.onEvent(e), ...(history ? [(e: TraceEvent) => history.onEvent(e)] : []), ...(opts.observers ?? [])],
+    ...(sc.clients ? { clients: sc.clients } : {}),
     network,
     config: sc.config ?? {},
     nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, e]) => [n, { config: e.config ?? {}, ...(e.replicaof ? { replicaof: e.replicaof } : {}), ...(e.startAfterMs ? { startAfterMs: e.startAfterMs } : {}) }])),
@@ -170,6 +204,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   // (a write to a writable replica just before the end) is still seen by the properties; emitted
   // even when unchanged, so every trace ends with the state of each node that is up
   for (const name of w.nodeNames) if (w.isRunning(name)) w.node(name).observe('end', true);
+  for (const c of w.clients.values()) c.endRun();
   const nodes: Record<string, NodeReport> = {};
   for (const name of w.nodeNames) {
     const n = w.nodeOrNull(name);
@@ -203,6 +238,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     parameters: { network, mutant: opts.mutant ?? null },
     properties: props.report(),
     ...(runner.refusedWrites.length > 0 ? { refused_writes: runner.refusedWrites } : {}),
+    ...(history ? { history: history.report() } : {}),
   };
   if (opts.sink) writeTraceTail(opts.sink, result);
   return result;

@@ -4,10 +4,17 @@
 
 import type { StreamEntry } from './backlog.js';
 import type { RdbSnapshot } from './rdb.js';
-import { respCommandBytes } from './resp.js';
+import { respCommandBytes, byteLength } from './resp.js';
+import { isError, type Reply } from './reply.js';
 
 export type ToReplica =
   | { k: 'reply'; text: string }
+  /**
+   * A reply to a client's command (a connection that is not a replica). `ackedBy`, on a WAIT reply
+   * only: the replicas that had acknowledged the client's last write (simulator knowledge for the
+   * client's history, not on the wire).
+   */
+  | { k: 'client-reply'; reply: Reply; ackedBy?: string[] }
   /** A chunk of the RDB payload; the last one carries the snapshot. `eof`: a diskless transfer's EOF-marked format. */
   | { k: 'rdb'; snapshot: RdbSnapshot | null; eof?: boolean }
   | { k: 'entry'; entry: StreamEntry; skip: number }
@@ -20,6 +27,16 @@ export const RDB_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export function replyBytes(text: string): number {
   return text.length + 2;
+}
+
+/** A reply's size in RESP2 (simple string, error, integer, bulk string, nil, array). */
+export function respReplyBytes(r: Reply): number {
+  if (r === null) return 5;
+  if (isError(r)) return r.message.length + 3;
+  if (typeof r === 'number') return String(r).length + 3;
+  if (Array.isArray(r)) return String(r.length).length + 3 + r.reduce<number>((n, x) => n + respReplyBytes(x), 0);
+  const len = byteLength(r);
+  return String(len).length + len + 5;
 }
 
 export function toMasterBytes(m: ToMaster): number {

@@ -12,7 +12,10 @@ import type { PingStream, RedisHooks } from './hooks.js';
 import type { FailoverState } from './failover.js';
 import { ReplBuffer, respPieces, type StreamEntry } from './backlog.js';
 import { OutputBufferLimits } from './output-buffer.js';
-import { replyBytes, type ToMaster, type ToReplica } from './link.js';
+import { replyBytes, respReplyBytes, type ToMaster, type ToReplica } from './link.js';
+import { PENDING, type Pending } from './dispatch.js';
+import type { Reply } from './reply.js';
+import type { Client, ReplyCallback } from './instance.js';
 import { byteLength, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { FullSync, SOCKET_BUFFER_BYTES } from './full-sync.js';
@@ -35,6 +38,8 @@ export interface ServerConn {
   lastInteractionUs: number;
   /** Online after a diskless transfer; the buffered stream follows its first REPLCONF ACK. */
   streamOnAck: boolean;
+  /** The client state of a connection that sends ordinary commands (an application client), or null. */
+  client: Client | null;
 }
 
 export interface SyncStats {
@@ -63,6 +68,9 @@ export interface MasterHost {
   readonly cronLoops: number;
   promote(reason: string): void;
   onReplicaAck(): void;
+  /** An application client on an accepted connection, and its commands. */
+  createClient(): Client;
+  call(client: Client, args: string[], cb: ReplyCallback): Reply | Pending;
   replInfoForSave(): ReplInfo | null;
   startBgsave(forReplication: boolean, rsi: ReplInfo): void;
   setSocketChild(snapshot: RdbSnapshot | null): void;
@@ -228,6 +236,7 @@ export class MasterSide implements PingStream {
       cobSoftSinceUs: -1,
       lastInteractionUs: this.ctx.nowUs(),
       streamOnAck: false,
+      client: null,
     };
     return {
       onMessage: (_s, payload) => {
@@ -246,10 +255,32 @@ export class MasterSide implements PingStream {
   private onHandshakeCommand(conn: ServerConn, args: string[]): void {
     if (conn.replState !== null) return; // a replica's link carries no commands to answer
     const name = args[0]!.toUpperCase();
-    if (name === 'PING') this.reply(conn, '+PONG');
-    else if (name === 'REPLCONF') this.reply(conn, '+OK');
-    else if (name === 'PSYNC' || name === 'SYNC') this.syncCommand(conn, args);
-    else this.reply(conn, `-ERR unknown command '${args[0]}'`);
+    if (name === 'PSYNC' || name === 'SYNC') this.syncCommand(conn, args);
+    else if (conn.client === null && name === 'PING') this.reply(conn, '+PONG');
+    else if (conn.client === null && name === 'REPLCONF') this.reply(conn, '+OK');
+    else this.serveClient(conn, args);
+  }
+
+  /**
+   * Any other command makes the connection an application client: the node runs it like the
+   * scenario client's commands, and the reply (when a blocked command answers, later) goes back on
+   * the connection in order.
+   */
+  private serveClient(conn: ServerConn, args: string[]): void {
+    const client = (conn.client ??= this.node.createClient());
+    const isWait = args[0]!.toUpperCase() === 'WAIT';
+    const answer = (reply: Reply) => {
+      if (!conn.sock.alive || conn.sock.state !== 'open') return;
+      const msg: ToReplica = isWait ? { k: 'client-reply', reply, ackedBy: this.ackedBy(client.woff) } : { k: 'client-reply', reply };
+      this.ctx.send(conn.sock, msg, respReplyBytes(reply));
+    };
+    const r = this.node.call(client, args, answer);
+    if (r !== PENDING) answer(r);
+  }
+
+  /** The online replicas that acknowledged at least `offset`, by name (what WAIT counted). */
+  ackedBy(offset: number): string[] {
+    return this.replicas.filter((r) => r.replState === 'online' && r.ackOff >= offset).map((r) => r.peer);
   }
 
   private onAck(conn: ServerConn, offset: number): void {

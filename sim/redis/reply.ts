@@ -27,3 +27,11 @@ export const WRONGTYPE = () => err('WRONGTYPE Operation against a key holding th
 export const NOT_INTEGER = () => err('ERR value is not an integer or out of range');
 export const SYNTAX = () => err('ERR syntax error');
 export const arity = (name: string) => err(`ERR wrong number of arguments for '${name.toLowerCase()}' command`);
+
+/** A reply as one line of text (errors with their "-", arrays in brackets, nil as "(nil)"). */
+export function replyText(r: Reply | null): string {
+  if (r === null) return '(nil)';
+  if (isError(r)) return `-${r.message}`;
+  if (Array.isArray(r)) return `[${r.map((x) => replyText(x)).join(', ')}]`;
+  return String(r);
+}

@@ -290,6 +290,23 @@ export function validateScenario(input: unknown, source = 'scenario'): Scenario 
       seen.push(m);
     }
   }
+  const clients = Object.keys(sc.clients ?? {});
+  for (const c of clients) {
+    const spec = sc.clients![c]!;
+    if (names.includes(c)) throw new UserError(`${source}: clients.${c}: "${c}" is already a node; give the client another name`);
+    known(spec.near, `clients.${c}.near`);
+    known(spec.node, `clients.${c}.node`);
+    if (spec.discovery === 'fixed' && spec.node === undefined && spec.near === undefined) throw new UserError(`${source}: clients.${c}.discovery: "fixed" needs the node to talk to: add "node" (or "near")`);
+    if (spec.discovery === 'follow-orchestrator' && spec.node !== undefined) throw new UserError(`${source}: clients.${c}.node: a "follow-orchestrator" client finds the master itself; drop "node" or use "discovery": "fixed"`);
+  }
+  const knownClient = (c: unknown, path: string) => {
+    if (typeof c === 'string' && !clients.includes(c)) throw new UserError(`${source}: ${path}: unknown client "${c}"; ${clients.length > 0 ? `clients in this scenario: ${clients.join(', ')}` : 'declare it in a top-level "clients" block, e.g. {"clients": {"' + c + '": {"near": "' + names[0] + '"}}}'}`);
+  };
+  (sc.workload?.clients ?? []).forEach((c, j) => knownClient(c, `workload.clients[${j}]`));
+  if (sc.workload && !sc.workload.clients) {
+    for (const k of ['wait', 'reads'] as const) if (sc.workload[k] !== undefined) throw new UserError(`${source}: workload.${k}: needs "clients" (the workload's application clients)`);
+  }
+  known(sc.monitor?.near, 'monitor.near');
   for (const name of Object.keys(sc.properties ?? {})) {
     if (!(PROPERTY_NAMES as readonly string[]).includes(name)) throw new UserError(`${source}: properties.${name}: unknown property; properties: ${PROPERTY_NAMES.join(', ')}`);
   }
@@ -298,7 +315,12 @@ export function validateScenario(input: unknown, source = 'scenario'): Scenario 
     const s = step as unknown as Record<string, unknown>;
     for (const key of Object.keys(NODE_FIELDS)) if (key in s && s[key] !== null) known(s[key], `${p}.${key}`);
     for (const key of ['nodes', 'between'] as const) if (Array.isArray(s[key])) (s[key] as string[]).forEach((n, j) => known(n, `${p}.${key}[${j}]`));
-    if (Array.isArray(s.groups)) (s.groups as string[][]).forEach((g, j) => g.forEach((n, k) => known(n, `${p}.groups[${j}][${k}]`)));
+    if (Array.isArray(s.groups)) (s.groups as string[][]).forEach((g, j) => g.forEach((n, k) => (clients.includes(n) ? undefined : known(n, `${p}.groups[${j}][${k}]`))));
+    knownClient(s.client, `${p}.client`);
+    if ((step.op === 'write' || step.op === 'command') && step.node === undefined && step.client === undefined) {
+      throw new UserError(`${source}: ${p}: needs "node" (the node's local client) or "client" (an application client from "clients")`);
+    }
+    if (step.op === 'workload' && !sc.workload) throw new UserError(`${source}: ${p}: a "workload" step needs a top-level "workload" block (writesPerSec, clients ...)`);
     if (step.op === 'expect' || step.op === 'run-until') {
       const fields = Object.keys(s).filter((k) => !['op', 'node', 'comment', 'timeoutMs'].includes(k));
       if (fields.length === 0) throw new UserError(`${source}: ${p}: name at least one field to check, e.g. {"op": "${step.op}", "node": "${s.node}", "master_link_status": "up"}`);

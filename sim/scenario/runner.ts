@@ -5,9 +5,12 @@
 import type { World } from '../cluster/world.js';
 import { Orchestrator } from '../cluster/orchestrator.js';
 import { runFaultPhase } from '../faults/phase.js';
+import { makeWorkload, type BackgroundWorkload } from '../faults/workload.js';
 import { settle } from '../faults/settle.js';
 import type { Matcher, Scenario, Step } from './types.js';
-import { isError, type Reply } from '../redis/reply.js';
+import { isError, replyText, type Reply } from '../redis/reply.js';
+
+export { replyText };
 import { runStep } from './steps/index.js';
 import { conditions, fieldValue } from './steps/checks.js';
 import { DEFAULT_SETTLE_MS, type StepContext } from './steps/context.js';
@@ -69,7 +72,11 @@ export class Runner implements StepContext {
     readonly w: World,
     readonly sc: Scenario,
   ) {
-    this.orch = new Orchestrator(w);
+    this.orch = new Orchestrator(w, sc.monitor?.near ?? null);
+    w.masterHint = () => {
+      this.orch.refresh();
+      return this.orch.master;
+    };
     for (const step of sc.steps ?? []) {
       if (step.op !== 'expect' && step.op !== 'run-until') continue;
       for (const [field, m] of conditions(step)) {
@@ -117,6 +124,7 @@ export class Runner implements StepContext {
         for (const [n, f] of this.toRemember.get(i) ?? []) this.remembered.set(`${i}\u0000${n}\u0000${f}`, fieldValue(this.w, n, f));
       }
       this.stepIndex = -1;
+      this.background?.stop();
       if (this.sc.faults && !faultsDone) this.faultPhase();
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
@@ -174,6 +182,17 @@ export class Runner implements StepContext {
   }
 
 
+  private background: BackgroundWorkload | null = null;
+
+  /** A `workload` step: the scenario's workload runs in the background until stopped (or the steps end). */
+  workload(action: 'start' | 'stop'): void {
+    this.background?.stop();
+    this.background = null;
+    if (action === 'stop') return;
+    this.background = makeWorkload(this.w, this.orch, this.sc.workload, (rec, acked) => this.recordWrite(rec.node, rec.args, acked));
+    this.background.start(Number.POSITIVE_INFINITY);
+  }
+
   /** The fault phase, then heal everything and give the run settleMs to converge. */
   faultPhase(): void {
     const spec = this.sc.faults!;
@@ -187,11 +206,4 @@ export class Runner implements StepContext {
     const report = settle(this.w, this.orch, settleUs);
     if (report !== null) throw new Stop(report);
   }
-}
-
-export function replyText(r: Reply | null): string {
-  if (r === null) return '(nil)';
-  if (isError(r)) return `-${r.message}`;
-  if (Array.isArray(r)) return `[${r.map((x) => replyText(x)).join(', ')}]`;
-  return String(r);
 }

@@ -65,15 +65,19 @@ function step<Op extends string, P extends Record<string, TSchema>>(op: Op, prop
   return Type.Object({ op: Type.Literal(op), comment: opt(Type.String()), ...props }, { additionalProperties: false, ...extra });
 }
 
+const clientName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', 'x-hint': 'a client name from the "clients" block' });
+/** write / command: `node` (the node's local client), or `client` (an application client on the network; `node` then overrides its discovery). */
+const viaClient = opt(clientName);
 const write = step('write', {
-  node,
+  node: opt(node),
+  client: viaClient,
   count: opt(Type.Integer({ minimum: 1, maximum: 10000000, default: DEFAULTS.write.count })),
   prefix: opt(Type.String({ default: DEFAULTS.write.prefix })),
   valueSize: opt(Type.Integer({ minimum: 0, maximum: 536870912, default: DEFAULTS.write.valueSize })),
   intervalMs: opt(Type.Number({ minimum: 0, default: DEFAULTS.write.intervalMs })),
   db: opt(Type.Integer({ minimum: 0, maximum: 15 })),
 });
-const command = step('command', { node, args: Type.Array(raw<string | number>({ type: ['string', 'number'] }), { minItems: 1 }), expectError: opt(expectError), mayFail: opt(mayFail) });
+const command = step('command', { node: opt(node), client: viaClient, args: Type.Array(raw<string | number>({ type: ['string', 'number'] }), { minItems: 1 }), expectError: opt(expectError), mayFail: opt(mayFail) });
 const sleep = step('sleep', { ms: Type.Number({ minimum: 0 }) });
 const waitTimeoutMs = opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.waitTimeoutMs }));
 const waitSync = step('wait-sync', { timeoutMs: waitTimeoutMs });
@@ -104,9 +108,10 @@ const restart = step('restart', { node, replicaof: opt(nodeOrNull), wipe: opt(Ty
 const expectStep = step('expect', { node }, { additionalProperties: matcher });
 const expectEqual = step('expect-equal', { nodes: Type.Array(node, { minItems: 2 }), fields: Type.Array(Type.String(), { minItems: 1 }) });
 const faultsStep = step('faults', {});
+const workloadStep = step('workload', { action: raw<'start' | 'stop'>({ enum: ['start', 'stop'], 'x-hint': '"start" or "stop"' }) });
 const settle = step('settle', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.settleMs })) });
 
-const STEPS = [write, command, sleep, waitSync, runUntil, replicaof, failover, orchestratedFailover, killLink, killReplicas, partition, partitionOneway, isolate, heal, network, pause, crash, shutdown, restart, expectStep, expectEqual, faultsStep, settle] as const;
+const STEPS = [write, command, sleep, waitSync, runUntil, replicaof, failover, orchestratedFailover, killLink, killReplicas, partition, partitionOneway, isolate, heal, network, pause, crash, shutdown, restart, expectStep, expectEqual, faultsStep, workloadStep, settle] as const;
 
 /** The fields an `expect` / `run-until` step checks, beside its own. */
 type Checks = { [field: string]: unknown };
@@ -134,6 +139,7 @@ export type Step =
   | (StepOf<typeof expectStep> & Checks)
   | StepOf<typeof expectEqual>
   | StepOf<typeof faultsStep>
+  | StepOf<typeof workloadStep>
   | StepOf<typeof settle>;
 export type StepOp = Step['op'];
 export const STEP_OPS: readonly StepOp[] = STEPS.map((s) => s.properties.op.const as StepOp);
@@ -179,10 +185,24 @@ const workload = Type.Object(
     dbs: opt(Type.Integer({ minimum: 1, maximum: 16, default: DEFAULTS.workload.dbs, 'x-hint': 'spread writes over databases 0..dbs-1' })),
     valueSize: opt(Type.Integer({ minimum: 0, maximum: 1048576, default: DEFAULTS.workload.valueSize })),
     commands: opt(Type.Array(raw<(typeof WORKLOAD_COMMANDS)[number]>({ enum: WORKLOAD_COMMANDS }), { minItems: 1, default: DEFAULTS.workload.commands })),
+    clients: opt(Type.Array(clientName, { minItems: 1, 'x-hint': 'run the workload on these application clients (each with its own random stream and unique values); without it, the orchestrator\'s master is written directly' })),
+    wait: opt(Type.Object({ replicas: Type.Integer({ minimum: 0 }), timeoutMs: Type.Integer({ minimum: 0 }) }, { additionalProperties: false, 'x-hint': 'WAIT replicas timeoutMs after each acknowledged write (clients only)' })),
+    reads: opt(Type.Number({ minimum: 0, maximum: 1, 'x-hint': 'the share of operations that read back a key the client wrote (clients only)' })),
   },
   { additionalProperties: false },
 );
 export type Workload = Static<typeof workload>;
+
+const clientEntry = Type.Object(
+  {
+    near: opt(node),
+    timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 1000, 'x-hint': 'reply and connect timeout in milliseconds' })),
+    discovery: opt(raw<'fixed' | 'follow-orchestrator'>({ enum: ['fixed', 'follow-orchestrator'], 'x-hint': '"fixed" (always "node") or "follow-orchestrator" (ask the orchestrator for the master; again after READONLY, a timeout or a reset)' })),
+    node: opt(node),
+  },
+  { additionalProperties: false },
+);
+export type ClientEntry = Static<typeof clientEntry>;
 
 const nodeEntry = Type.Object({ replicaof: opt(node), config: opt(config), startAfterMs: opt(Type.Number({ minimum: 0 })) }, { additionalProperties: false });
 export type NodeEntry = Static<typeof nodeEntry>;
@@ -201,6 +221,7 @@ export const ScenarioSchema = Type.Object(
     config: opt(config),
     network: opt(Type.Object({ latency: opt(duration), jitter: opt(duration), loss: opt(loss), bandwidth: opt(rate) }, { additionalProperties: false })),
     nodes: record(nodeEntry, { minProperties: 1, maxProperties: 64, propertyNames: node }),
+    clients: opt(record(clientEntry, { maxProperties: 64, propertyNames: clientName, 'x-hint': 'application clients on the network, e.g. {"app1": {"near": "p"}}' })),
     steps: opt(Type.Array(steps)),
     workload: opt(workload),
     faults: opt(
@@ -213,7 +234,7 @@ export const ScenarioSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    monitor: opt(Type.Object({ 'down-after-ms': Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false })),
+    monitor: opt(Type.Object({ 'down-after-ms': Type.Number({ exclusiveMinimum: 0 }), near: opt(node) }, { additionalProperties: false })),
     properties: opt(record(Type.Boolean(), { 'x-hint': 'properties to turn off, e.g. {"acknowledged-writes": false}' })),
   },
   { additionalProperties: false, $schema: 'http://json-schema.org/draft-07/schema#', $id: 'https://replsim.dev/scenario.schema.json', title: 'replsim scenario, format version 1' },

@@ -56,7 +56,28 @@ export function swarmScenario(seed: Seed): Scenario {
   };
   if (r.chance(0.5)) sc.monitor = { 'down-after-ms': r.int(1000, 5000) };
   drawShipped(new Rng(seed).stream('swarm:shipped'), sc, names);
+  drawClients(new Rng(seed).stream('swarm:clients'), sc, names);
   return sc;
+}
+
+/**
+ * Half the seeds write through application clients on the network (near random nodes, partitioned
+ * with them), some with WAIT after each write and reads of their own keys; the others keep the
+ * direct writes. A stream of its own, so every earlier draw of a seed stays the same.
+ */
+function drawClients(r: RngStream, sc: Scenario, names: string[]): void {
+  if (!r.chance(0.5)) return;
+  const clients: NonNullable<Scenario['clients']> = {};
+  const k = r.int(1, 3);
+  for (let i = 0; i < k; i++) {
+    const near = r.pick(names);
+    clients[`c${i}`] = { near, timeoutMs: r.pick([200, 1000, 5000]), ...(r.chance(0.2) ? { discovery: 'fixed' as const, node: near } : {}) };
+  }
+  sc.clients = clients;
+  const load = sc.workload!;
+  load.clients = Object.keys(clients);
+  if (r.chance(0.3)) load.wait = { replicas: r.int(0, names.length - 1), timeoutMs: r.pick([10, 100]) };
+  if (r.chance(0.3)) load.reads = r.pick([0.1, 0.3]);
 }
 
 /**

@@ -33,6 +33,8 @@ export interface StepContext {
   /** The value a `changedSince` matcher compares with (the field right after the step it names). */
   earlier(node: string, field: string, m: Matcher): string | number | null | undefined;
   faultPhase(): void;
+  /** Start or stop the scenario's workload in the background (a `workload` step). */
+  workload(action: 'start' | 'stop'): void;
   settle(settleUs: number): void;
 }
 

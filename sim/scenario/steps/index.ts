@@ -4,7 +4,7 @@ import type { Step } from '../types.js';
 import type { StepContext, StepHandlers } from './context.js';
 import { command, write } from './writes.js';
 import { expect, expectEqual, runUntil } from './checks.js';
-import { faults, settle, sleep, waitSync } from './time.js';
+import { faults, settle, sleep, waitSync, workload } from './time.js';
 import { failover, killLink, killReplicas, orchestratedFailover, replicaof } from './topology.js';
 import { heal, isolate, network, partition, partitionOneway } from './network.js';
 import { crash, pause, restart, shutdown } from './processes.js';
@@ -32,6 +32,7 @@ export const STEP_HANDLERS: StepHandlers = {
   expect,
   'expect-equal': expectEqual,
   faults,
+  workload,
   settle,
 };
 

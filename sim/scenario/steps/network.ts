@@ -4,11 +4,11 @@
 import { parseDurationUs, parseRateBytesPerSec } from '../../units.js';
 import type { StepHandler } from './context.js';
 
-export const partition: StepHandler<'partition'> = (ctx, step) => ctx.w.net.partition(step.groups);
+export const partition: StepHandler<'partition'> = (ctx, step) => ctx.w.partition(step.groups);
 
 export const partitionOneway: StepHandler<'partition-oneway'> = (ctx, step) => ctx.w.net.partitionOneway(step.from, step.to);
 
-export const isolate: StepHandler<'isolate'> = (ctx, step) => ctx.w.net.isolate(step.node);
+export const isolate: StepHandler<'isolate'> = (ctx, step) => ctx.w.isolate(step.node);
 
 export const heal: StepHandler<'heal'> = (ctx) => ctx.w.net.heal();
 

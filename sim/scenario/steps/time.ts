@@ -35,3 +35,5 @@ function failoversInProgress(w: World): string[] {
 export const faults: StepHandler<'faults'> = (ctx) => ctx.faultPhase();
 
 export const settle: StepHandler<'settle'> = (ctx, step) => ctx.settle((step.timeoutMs ?? DEFAULT_SETTLE_MS) * 1000);
+
+export const workload: StepHandler<'workload'> = (ctx, step) => ctx.workload(step.action);

@@ -1,24 +1,47 @@
-// Steps that write through a node's scenario client: `write` (SET key:i, values of an exact size)
-// and `command` (any supported command, checked against expectError / mayFail).
+// Steps that write through a node's local scenario client, or through an application client on the
+// network (`client`): `write` (SET key:i, values of an exact size) and `command` (any supported
+// command, checked against expectError / mayFail). A step through a client completes when the
+// operation does (a reply, a timeout or a reset).
 
-import { isError, type Reply } from '../../redis/reply.js';
+import { err, isError, type Reply } from '../../redis/reply.js';
+import type { OpOptions, OpResult } from '../../client/client.js';
 import { isWriteCommand } from '../../redis/commands.js';
 import { PENDING } from '../../redis/dispatch.js';
 import { DEFAULTS } from '../schema.js';
-import type { StepHandler } from './context.js';
+import type { StepContext, StepHandler } from './context.js';
+import type { Step } from '../types.js';
+
+/** Run one operation on an application client and the simulation until it completes. */
+function viaClient(ctx: StepContext, name: string, cmds: string[][], opts: OpOptions): OpResult {
+  const c = ctx.w.netClient(name);
+  let res: OpResult | null = null;
+  c.op(cmds, opts, (r) => {
+    res = r;
+  });
+  // an operation ends by its reply or its timeouts (connect, then reply; WAIT adds its own)
+  const boundUs = 4 * c.timeoutUs + (opts.wait?.timeoutMs ?? 0) * 1000 + 1_000_000;
+  if (!ctx.w.runUntil(() => res !== null, boundUs)) ctx.liveness(`client ${name}: ${cmds.map((a) => a.join(' ')).join('; ')} did not complete within ${boundUs / 1000} ms`);
+  return res!;
+}
+
+/** An operation's result as the reply a step checks: the reply, or the error that ended it. */
+function asReply(r: OpResult): Reply {
+  return r.outcome === 'ok' || (r.reply !== null && isError(r.reply)) ? r.reply : err(`${r.outcome === 'info' ? 'INDETERMINATE ' : 'NOTSENT '}${r.error ?? ''}`);
+}
 
 export const write: StepHandler<'write'> = (ctx, step) => {
+  if (step.client !== undefined) return writeViaClient(ctx, step, step.client);
   const { w } = ctx;
+  const node = step.node!;
   const count = step.count ?? DEFAULTS.write.count;
   const prefix = step.prefix ?? DEFAULTS.write.prefix;
   const size = step.valueSize ?? DEFAULTS.write.valueSize;
   const gapUs = (step.intervalMs ?? DEFAULTS.write.intervalMs) * 1000;
-  if (step.db !== undefined) ctx.call(step.node, ['SELECT', step.db]);
+  if (step.db !== undefined) ctx.call(node, ['SELECT', step.db]);
   let refused = 0;
   let firstError = '';
   for (let i = 1; i <= count; i++) {
-    const args = ['SET', `${prefix}${i}`, `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
-    const node = step.node;
+    const args = writeArgs(ctx, step, i);
     const r = w.isRunning(node) ? w.call(node, args) : null;
     if (r !== null && isError(r) && refused++ === 0) firstError = r.message;
     // a write queued by MULTI is recorded when EXEC (a command step) runs it
@@ -26,8 +49,30 @@ export const write: StepHandler<'write'> = (ctx, step) => {
     if (gapUs > 0 && i < count) w.runFor(gapUs);
   }
   // not a failure (a write step is a workload), but never silent: the run's report lists it
-  if (refused > 0) ctx.noteRefusedWrites(step.node, refused, count, firstError);
+  if (refused > 0) ctx.noteRefusedWrites(node, refused, count, firstError);
 };
+
+function writeArgs(ctx: StepContext, step: Extract<Step, { op: 'write' }>, i: number): string[] {
+  const prefix = step.prefix ?? DEFAULTS.write.prefix;
+  const size = step.valueSize ?? DEFAULTS.write.valueSize;
+  return ['SET', `${prefix}${i}`, `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
+}
+
+/** A write step through an application client: each SET is one operation in its history. */
+function writeViaClient(ctx: StepContext, step: Extract<Step, { op: 'write' }>, client: string): void {
+  const count = step.count ?? DEFAULTS.write.count;
+  const gapUs = (step.intervalMs ?? DEFAULTS.write.intervalMs) * 1000;
+  let refused = 0;
+  let firstError = '';
+  let node = step.node ?? client;
+  for (let i = 1; i <= count; i++) {
+    const r = viaClient(ctx, client, [writeArgs(ctx, step, i)], { ...(step.db !== undefined ? { db: step.db } : {}), ...(step.node !== undefined ? { node: step.node } : {}) });
+    node = r.node ?? node;
+    if (r.outcome !== 'ok' && refused++ === 0) firstError = r.error ?? 'refused';
+    if (gapUs > 0 && i < count) ctx.w.runFor(gapUs);
+  }
+  if (refused > 0) ctx.noteRefusedWrites(node, refused, count, `${firstError} (client ${client})`);
+}
 
 /** A plain SET is tracked like a write step's; one with options only marks its key as touched. */
 function recordedAs(args: readonly string[]): string | undefined {
@@ -39,20 +84,27 @@ function isTracked(name: string): boolean {
 }
 
 export const command: StepHandler<'command'> = (ctx, step) => {
+  if (step.client !== undefined) {
+    const args = step.args.map(String);
+    const r = viaClient(ctx, step.client, [args], step.node !== undefined ? { node: step.node } : {});
+    ctx.checkReply({ ...step, node: r.node ?? step.client }, args, asReply(r));
+    return;
+  }
+  const node = step.node!;
   const name = String(step.args[0]).toUpperCase();
   // what EXEC or DISCARD ends: the queued commands and the database they start in
-  const client = (name === 'EXEC' || name === 'DISCARD') && ctx.w.isRunning(step.node) ? ctx.w.client(step.node) : null;
+  const client = (name === 'EXEC' || name === 'DISCARD') && ctx.w.isRunning(node) ? ctx.w.client(node) : null;
   const queued = client && client.multi ? client.multi.slice() : null;
   const dbBefore = client ? client.db : 0;
-  const r = ctx.call(step.node, step.args);
-  ctx.checkReply(step, step.args, r);
+  const r = ctx.call(node, step.args);
+  ctx.checkReply({ ...step, node }, step.args, r);
   if (queued) {
-    recordTransaction(ctx, step.node, queued, dbBefore, name === 'EXEC' && Array.isArray(r) ? r : null);
+    recordTransaction(ctx, node, queued, dbBefore, name === 'EXEC' && Array.isArray(r) ? r : null);
     return;
   }
   if (r === 'QUEUED') return; // recorded when EXEC runs it
   const args = step.args.map(String);
-  if (isTracked(name)) ctx.recordWrite(step.node, args, r !== null && r !== PENDING && !isError(r), recordedAs(args));
+  if (isTracked(name)) ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r), recordedAs(args));
 };
 
 /**

@@ -1,0 +1,285 @@
+// An application client: a process on its own host of the virtual network, talking RESP to Redis
+// nodes over connections that partitions, loss, latency, resets and crashes act on. One operation at
+// a time (a Jepsen process): the next waits for the previous one to complete. Each operation ends in
+// the client's history (a `client.op` trace event) as ok, fail (an error reply, or never sent) or
+// info (sent, then a timeout or a reset: it may or may not have been applied).
+//
+// Connections are cached per node; a reply timeout closes the connection (as redis-py's
+// socket_timeout and ioredis's commandTimeout do), a failed connection backs off before the next
+// attempt (100 ms doubling to 2 s), and an operation to a node in back-off fails at once without being
+// sent. Discovery: `fixed` always talks to one node; `follow-orchestrator` asks the orchestrator for
+// the master once and keeps the answer until a READONLY, a timeout or a reset makes it ask again.
+
+import type { Scheduler } from '../kernel/scheduler.js';
+import type { Trace } from '../kernel/trace.js';
+import type { Network, Socket, SocketHandler } from '../net/network.js';
+import type { NetCloseReason } from '../trace-events.js';
+import type { ToMaster, ToReplica } from '../redis/link.js';
+import { respCommandBytes } from '../redis/resp.js';
+import { isError, replyText, type Reply } from '../redis/reply.js';
+
+export type Discovery = 'fixed' | 'follow-orchestrator';
+
+export interface ClientSpec {
+  /** The node whose partition group the client joins when a partition does not name it. */
+  near?: string;
+  /** Reply (and connect) timeout. */
+  timeoutMs?: number;
+  discovery?: Discovery;
+  /** The node a `fixed` client talks to (default: `near`). */
+  node?: string;
+}
+
+export const DEFAULT_CLIENT_TIMEOUT_MS = 1000;
+const BACKOFF_MIN_US = 100_000;
+const BACKOFF_MAX_US = 2_000_000;
+
+/** What one command of an operation came back with. */
+export type CommandResult =
+  | { kind: 'reply'; reply: Reply; ackedBy?: string[] }
+  /** Never sent: no node known, back-off, or the connection could not be opened. */
+  | { kind: 'unsent'; why: string }
+  /** Sent, and then the reply timed out or the connection closed. */
+  | { kind: 'lost'; why: string };
+
+interface Request {
+  args: string[];
+  done: (r: CommandResult) => void;
+  timer: number | null;
+}
+
+class Conn {
+  sock: Socket | null = null;
+  open = false;
+  /** Requests sent, waiting for their replies, in order. */
+  readonly inflight: Request[] = [];
+  /** Requests waiting for the connection to open. */
+  readonly queued: Request[] = [];
+  /** The database selected on this connection. */
+  db = 0;
+  constructor(readonly node: string) {}
+}
+
+/** How a client finds the node to send to (the orchestrator's master for follow-orchestrator). */
+export type MasterHint = () => string | null;
+
+export interface OpOptions {
+  /** Select this database first when the connection is elsewhere. */
+  db?: number;
+  /** After an ok reply, WAIT numreplicas timeoutMs (recorded with the operation). */
+  wait?: { replicas: number; timeoutMs: number };
+  /** Send to this node rather than the discovered one. */
+  node?: string;
+  /** Record the operation in the history (default true). */
+  record?: boolean;
+}
+
+export interface OpResult {
+  outcome: 'ok' | 'fail' | 'info';
+  reply: Reply | null;
+  node: string | null;
+  /** Error text for fail / info. */
+  error: string | null;
+  invokedUs: number;
+  completedUs: number;
+}
+
+export class NetClient {
+  private readonly conns = new Map<string, Conn>();
+  private readonly backoff = new Map<string, { untilUs: number; failures: number }>();
+  /** The node follow-orchestrator discovery settled on, until something makes it ask again. */
+  private cached: string | null = null;
+  private busy = false;
+  private readonly queue: { args: string[][]; opts: OpOptions; done: (r: OpResult) => void }[] = [];
+  private nextOp = 1;
+  /** Ends the operation in flight (for endRun()). */
+  private current: ((outcome: OpResult['outcome'], reply: Reply | null, error: string | null) => void) | null = null;
+  readonly timeoutUs: number;
+  readonly discovery: Discovery;
+  ops = 0;
+
+  constructor(
+    readonly name: string,
+    readonly spec: ClientSpec,
+    private readonly sched: Scheduler,
+    private readonly net: Network,
+    private readonly trace: Trace,
+    private readonly masterHint: MasterHint,
+  ) {
+    this.timeoutUs = (spec.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS) * 1000;
+    this.discovery = spec.discovery ?? (spec.node !== undefined ? 'fixed' : 'follow-orchestrator');
+  }
+
+  /** The node the next operation goes to, or null when none is known. */
+  target(): string | null {
+    if (this.discovery === 'fixed') return this.spec.node ?? this.spec.near ?? null;
+    this.cached ??= this.masterHint();
+    return this.cached;
+  }
+
+  /** Forget the discovered node (READONLY, timeout, reset): the next operation asks again. */
+  rediscover(): void {
+    this.cached = null;
+  }
+
+  get idle(): boolean {
+    return !this.busy && this.queue.length === 0;
+  }
+
+  /**
+   * Run one operation: its commands in order on one connection (a MULTI ... EXEC is one operation),
+   * stopping at the first that is not answered. `done` gets the outcome of the operation, judged by
+   * the last command's reply (an EXEC's array, a SET's OK); each plain SET, and each command of an
+   * executed transaction, is recorded in the history.
+   */
+  op(commands: string[][], opts: OpOptions, done: (r: OpResult) => void): void {
+    this.queue.push({ args: commands, opts, done });
+    if (!this.busy) this.runNext();
+  }
+
+  private runNext(): void {
+    const next = this.queue.shift();
+    if (!next) return;
+    this.busy = true;
+    const invokedUs = this.sched.nowUs;
+    const node = next.opts.node ?? this.target();
+    const finish = (outcome: OpResult['outcome'], reply: Reply | null, error: string | null, wait?: { replicas: number; acked_by: string[] }) => {
+      if (this.current !== finish) return; // already ended (the run ended with it in flight)
+      this.current = null;
+      const r: OpResult = { outcome, reply, node, error, invokedUs, completedUs: this.sched.nowUs };
+      if (next.opts.record !== false) this.record(next.args, next.opts.db ?? 0, r, wait);
+      this.busy = false;
+      next.done(r);
+      this.runNext();
+    };
+    this.current = finish;
+    if (node === null) return finish('fail', null, 'no master known');
+    const cmds = next.opts.db !== undefined ? [['SELECT', String(next.opts.db)], ...next.args] : next.args;
+    let i = 0;
+    const txStart = cmds.findIndex((c) => c[0]!.toUpperCase() === 'MULTI');
+    const inTx = txStart >= 0;
+    const step = (res: CommandResult): void => {
+      const isLast = i === cmds.length - 1;
+      // only the last command can have applied anything (a SELECT or a queued command alone cannot)
+      if (res.kind === 'unsent') return finish('fail', null, res.why);
+      if (res.kind === 'lost') return finish(isLast ? 'info' : 'fail', null, res.why);
+      const reply = res.reply;
+      // a command refused while a transaction queues (READONLY, NOREPLICAS ...) makes EXEC abort:
+      // send the rest, so that EXEC ends the transaction on the connection
+      const queueing = inTx && i > txStart && !isLast;
+      if (isError(reply) && !queueing) {
+        if (reply.message.startsWith('READONLY')) this.rediscover();
+        // a refused SELECT, MULTI or queued command: the operation did not happen
+        return finish('fail', reply, reply.message);
+      }
+      if (!isLast) {
+        i++;
+        return this.send(node, cmds[i]!, step);
+      }
+      const w = next.opts.wait;
+      if (!w) return finish('ok', reply, null);
+      // the write is acknowledged; WAIT only adds how many replicas have it
+      this.send(node, ['WAIT', String(w.replicas), String(w.timeoutMs)], (wr) => {
+        const acked = wr.kind === 'reply' && typeof wr.reply === 'number' ? { replicas: wr.reply, acked_by: wr.ackedBy ?? [] } : undefined;
+        finish('ok', reply, null, acked);
+      }, w.timeoutMs * 1000);
+    };
+    this.send(node, cmds[0]!, step);
+  }
+
+  private record(commands: string[][], db: number, r: OpResult, wait?: { replicas: number; acked_by: string[] }): void {
+    const base = { t: r.completedUs, type: 'client.op' as const, client: this.name, node: r.node, invoked: r.invokedUs, db, outcome: r.outcome };
+    const reply = r.outcome === 'ok' ? replyText(r.reply) : r.error ?? replyText(r.reply);
+    // a transaction's commands are recorded one by one, each with EXEC's reply for it
+    const tx = commands[0]![0]!.toUpperCase() === 'MULTI' ? commands.slice(1, -1) : null;
+    if (tx) {
+      const replies = r.outcome === 'ok' && Array.isArray(r.reply) ? r.reply : null;
+      tx.forEach((args, k) => {
+        const one = replies ? replies[k]! : null;
+        const outcome = replies ? (isError(one) ? 'fail' : 'ok') : r.outcome;
+        this.trace.emit({ ...base, id: this.nextOp++, args, outcome, reply: replies ? replyText(one) : reply });
+      });
+    } else {
+      this.trace.emit({ ...base, id: this.nextOp++, args: commands[commands.length - 1]!, reply, ...(wait ? { wait } : {}) });
+    }
+    this.ops++;
+  }
+
+  /**
+   * The run is over: an operation still in flight is indeterminate (it may have been applied, its
+   * reply never came), and one still queued never started.
+   */
+  endRun(): void {
+    this.queue.length = 0;
+    this.current?.('info', null, 'the run ended before the reply');
+  }
+
+  // ---- connections ----
+
+  private send(node: string, args: string[], done: (r: CommandResult) => void, extraTimeoutUs = 0): void {
+    const b = this.backoff.get(node);
+    let c = this.conns.get(node);
+    if (!c) {
+      if (b && b.untilUs > this.sched.nowUs) return done({ kind: 'unsent', why: `reconnecting to ${node} (back-off until ${(b.untilUs / 1000).toFixed(3)} ms)` });
+      c = this.connect(node);
+    }
+    const req: Request = { args, done, timer: null };
+    if (!c.open) {
+      c.queued.push(req);
+      return;
+    }
+    this.transmit(c, req, extraTimeoutUs);
+  }
+
+  private transmit(c: Conn, req: Request, extraTimeoutUs = 0): void {
+    c.inflight.push(req);
+    const msg: ToMaster = { k: 'cmd', args: req.args };
+    this.net.send(c.sock!, msg, respCommandBytes(req.args));
+    if (req.args[0]!.toUpperCase() === 'SELECT') c.db = Number(req.args[1]);
+    req.timer = this.sched.after(this.timeoutUs + extraTimeoutUs, () => {
+      req.timer = null;
+      this.drop(c, `no reply from ${c.node} within ${(this.timeoutUs + extraTimeoutUs) / 1000} ms`, true);
+    }, null);
+  }
+
+  private connect(node: string): Conn {
+    const c = new Conn(node);
+    this.conns.set(node, c);
+    const handler: SocketHandler = {
+      onOpen: () => {
+        c.open = true;
+        this.backoff.delete(node);
+        const waiting = c.queued.splice(0);
+        for (const r of waiting) this.transmit(c, r);
+      },
+      onMessage: (_s, payload) => {
+        const m = payload as ToReplica;
+        if (m.k !== 'client-reply') return;
+        const req = c.inflight.shift();
+        if (!req) return;
+        if (req.timer !== null) this.sched.cancel(req.timer);
+        req.done({ kind: 'reply', reply: m.reply, ...(m.ackedBy ? { ackedBy: m.ackedBy } : {}) });
+      },
+      onClose: (_s, reason: NetCloseReason) => this.drop(c, `connection to ${node} ${reason === 'closed' ? 'closed by the server' : reason}`, false),
+    };
+    c.sock = this.net.connect(this.name, node, handler, this.timeoutUs);
+    return c;
+  }
+
+  /** The connection is gone (or we give up on it): everything on it fails, the node backs off. */
+  private drop(c: Conn, why: string, closeIt: boolean): void {
+    if (this.conns.get(c.node) !== c) return;
+    this.conns.delete(c.node);
+    if (closeIt && c.sock && c.sock.state !== 'closed') this.net.close(c.sock);
+    if (!c.open) {
+      const prev = this.backoff.get(c.node)?.failures ?? 0;
+      this.backoff.set(c.node, { untilUs: this.sched.nowUs + Math.min(BACKOFF_MIN_US * 2 ** prev, BACKOFF_MAX_US), failures: prev + 1 });
+    }
+    if (this.discovery === 'follow-orchestrator' && this.cached === c.node) this.rediscover();
+    for (const r of c.inflight.splice(0)) {
+      if (r.timer !== null) this.sched.cancel(r.timer);
+      r.done({ kind: 'lost', why });
+    }
+    for (const r of c.queued.splice(0)) r.done({ kind: 'unsent', why });
+  }
+}
