@@ -10,6 +10,8 @@ import { StreamPrefix } from './stream-prefix.js';
 import { Convergence } from './convergence.js';
 import { CounterSanity } from './counter-sanity.js';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
+import { SplitBrain } from './split-brain.js';
+import { StaleReads } from './stale-reads.js';
 import type { FinalView, Property, Violation } from './types.js';
 
 export type { FinalView, Property, Violation } from './types.js';
@@ -30,6 +32,8 @@ export const PROPERTIES = [
   { name: 'convergence', kind: 'liveness', make: (c: PropertyContext) => new Convergence(c.view) },
   { name: 'counter-sanity', kind: 'safety', make: () => new CounterSanity() },
   { name: 'acknowledged-writes', kind: 'safety', make: () => new AcknowledgedWrites() },
+  { name: 'split-brain', kind: 'safety', make: () => new SplitBrain() },
+  { name: 'stale-reads', kind: 'safety', make: () => new StaleReads() },
 ] as const satisfies readonly { name: string; kind: 'safety' | 'liveness'; make: (c: PropertyContext) => Property }[];
 
 export type PropertyName = (typeof PROPERTIES)[number]['name'];

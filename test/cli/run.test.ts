@@ -77,7 +77,7 @@ describe('replsim run', () => {
   it('the human output shows what the properties noted: writes lost to a failover, missed partial syncs', () => {
     const lost = cli('run', 'failover-diverged', '--seed', '1');
     expect(lost.code, lost.stderr).toBe(0);
-    expect(lost.stdout).toMatch(/\nnotes\n {2}! acknowledged-writes: \d+ acknowledged write\(s\) lost across the failover of \w+ at [\d.]+ ms \(allowed: asynchronous replication\)/);
+    expect(lost.stdout).toMatch(/\nnotes\n {2}! acknowledged-writes: \d+ acknowledged write\(s\) lost across the failover of \w+ at [\d.]+ ms \(acknowledged by \w+; allowed: asynchronous replication\)/);
     const missed = cli('run', 'two-failovers', '--seed', '1');
     expect(missed.stdout).toContain('! partial-sync-when-ancestor: ');
     expect(missed.stdout).toContain('a common ancestor existed and the backlog held the bytes, but replid2 remembers one step only');
