@@ -82,6 +82,12 @@ describe('the contract', () => {
     expect(r.messages[0]).toMatch(/SET k a \(db 0\) from client app1, invoked at 1\.000 ms, was acknowledged by n1 at 1\.200 ms but the final master n2 has no such key; nothing after it may lose it \(failover of n2 at 3\.000 ms, demotion of n1 at 3\.500 ms\).*\(n1, n2\).*; n2 held it when promoted; n1 was demoted to a replica of n2, which held it\.$/);
   });
 
+  it('a writer demoted to a replica of a holder still holds it: a crash of the other holder alone does not excuse the loss', () => {
+    const r = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), promote('n2', 3000), demote('n1', 'n2', 3500), crash('n2', 4000), start('n2', 'slave', 4500, 'n1'), promote('n1', 5000)], 'n1', {});
+    expect(r.messages).toHaveLength(1);
+    expect(r.lost[0]!.event).toBeNull();
+  });
+
   it('a WAIT-acknowledged write lost across the promotion of a replica that did not acknowledge it is allowed', () => {
     const r = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), promote('n3', 3000), demote('n1', 'n3', 3500)], 'n3', {});
     expect(r.messages).toEqual([]);
