@@ -22,6 +22,8 @@ export interface ArbStepOptions {
 export interface ArbScenarioOptions extends ArbTopologyOptions, ArbStepOptions {
   /** Longest fault schedule (default 30 steps). */
   maxSteps?: number;
+  /** Declare two application clients (arbClients) and write through them too (default true). */
+  clients?: boolean;
 }
 
 export interface GeneratedCase {
@@ -56,9 +58,21 @@ export function arbTopology(o: ArbTopologyOptions = {}): fc.Arbitrary<Scenario['
   });
 }
 
-/** `write` steps on one of the nodes: 1-50 SETs of 8, 100 or 1000 bytes. */
-export function arbWriteStep(names: readonly string[]): fc.Arbitrary<Step> {
-  return fc.record({ op: fc.constant('write' as const), node: fc.constantFrom(...names), count: fc.integer({ min: 1, max: 50 }), valueSize: fc.constantFrom(8, 100, 1000) });
+/**
+ * `write` steps on one of the nodes (its local client) or, given client names, sometimes through an
+ * application client on the network: 1-50 SETs of 8, 100 or 1000 bytes.
+ */
+export function arbWriteStep(names: readonly string[], clients: readonly string[] = []): fc.Arbitrary<Step> {
+  const count = fc.integer({ min: 1, max: 50 });
+  const valueSize = fc.constantFrom(8, 100, 1000);
+  const local = fc.record({ op: fc.constant('write' as const), node: fc.constantFrom(...names), count, valueSize });
+  if (clients.length === 0) return local;
+  return fc.oneof(local, fc.record({ op: fc.constant('write' as const), client: fc.constantFrom(...clients), count, valueSize }));
+}
+
+/** The application clients arbScenario declares: c0 near the first master, c1 near the last node. */
+export function arbClients(names: readonly string[]): NonNullable<Scenario['clients']> {
+  return { c0: { near: names[0]!, timeoutMs: 300 }, c1: { near: names[names.length - 1]!, timeoutMs: 300 } };
 }
 
 /** `sleep` steps: mostly short, sometimes up to 5 s. */
@@ -93,9 +107,9 @@ export function arbFaultStep(names: readonly string[], o: ArbStepOptions = {}): 
   return fc.oneof(...faultOps(names, o.crashes !== false));
 }
 
-/** Any step of a generated schedule: a write, a sleep or a fault (see arbFaultStep). */
-export function arbStep(names: readonly string[], o: ArbStepOptions = {}): fc.Arbitrary<Step> {
-  return fc.oneof(arbWriteStep(names), arbSleepStep(), ...faultOps(names, o.crashes !== false));
+/** Any step of a generated schedule: a write (through a node or, given clients, a client), a sleep or a fault (see arbFaultStep). */
+export function arbStep(names: readonly string[], o: ArbStepOptions = {}, clients: readonly string[] = []): fc.Arbitrary<Step> {
+  return fc.oneof(arbWriteStep(names, clients), arbSleepStep(), ...faultOps(names, o.crashes !== false));
 }
 
 /** The replication settings that matter most: backlog size and TTL, ping period, repl-timeout; no RDB save points. */
@@ -155,7 +169,7 @@ export function arbScenario(o: ArbScenarioOptions = {}): fc.Arbitrary<GeneratedC
       timeout: fc.constantFrom(5, 60),
       ttl: fc.constantFrom(2, 3600),
       loss: fc.constantFrom(0, 0, 0.02),
-      steps: fc.array(arbStep(names, o), { maxLength: o.maxSteps ?? 30 }),
+      steps: fc.array(arbStep(names, o, o.clients === false ? [] : Object.keys(arbClients(names))), { maxLength: o.maxSteps ?? 30 }),
     }).map((r) => {
       const scenario: Scenario = {
         name: 'generated',
@@ -163,6 +177,7 @@ export function arbScenario(o: ArbScenarioOptions = {}): fc.Arbitrary<GeneratedC
         config: configFrom(r),
         network: { latency: '1ms', jitter: '300us', loss: r.loss },
         nodes: nodesFrom(names, r.parents),
+        ...(o.clients === false ? {} : { clients: arbClients(names) }),
         steps: [{ op: 'wait-sync' }, ...r.steps, { op: 'settle', timeoutMs: 120_000 }, { op: 'expect-equal', nodes: names, fields: ['master_replid', 'master_repl_offset', 'digest'] }],
       };
       return { scenario, seed: r.seed };

@@ -7,6 +7,7 @@ export {
   arbTopology,
   arbStep,
   arbWriteStep,
+  arbClients,
   arbSleepStep,
   arbFaultStep,
   arbFaultFamilies,

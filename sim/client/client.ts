@@ -92,6 +92,8 @@ export class NetClient {
   private busy = false;
   private readonly queue: { args: string[][]; opts: OpOptions; done: (r: OpResult) => void }[] = [];
   private nextOp = 1;
+  /** Commands a server answered QUEUED, waiting for the EXEC or DISCARD of a later operation. */
+  private txQueued: string[][] = [];
   /** Ends the operation in flight (for endRun()). */
   private current: ((outcome: OpResult['outcome'], reply: Reply | null, error: string | null) => void) | null = null;
   readonly timeoutUs: number;
@@ -190,17 +192,30 @@ export class NetClient {
   private record(commands: string[][], db: number, r: OpResult, wait?: { replicas: number; acked_by: string[] }): void {
     const base = { t: r.completedUs, type: 'client.op' as const, client: this.name, node: r.node, invoked: r.invokedUs, db, outcome: r.outcome };
     const reply = r.outcome === 'ok' ? replyText(r.reply) : r.error ?? replyText(r.reply);
-    // a transaction's commands are recorded one by one, each with EXEC's reply for it
-    const tx = commands[0]![0]!.toUpperCase() === 'MULTI' ? commands.slice(1, -1) : null;
+    const last = commands[commands.length - 1]!;
+    const lastName = last[0]!.toUpperCase();
+    // a transaction's commands are recorded one by one at EXEC, each with EXEC's reply for it: in
+    // one operation (MULTI ... EXEC), or across operations (a command answered QUEUED waits for
+    // the EXEC or DISCARD that ends it)
+    let tx: string[][] | null = null;
+    if (commands[0]![0]!.toUpperCase() === 'MULTI') tx = commands.slice(1, -1);
+    else if (r.outcome === 'ok' && r.reply === 'QUEUED') {
+      this.txQueued.push(last);
+      return;
+    } else if ((lastName === 'EXEC' || lastName === 'DISCARD') && this.txQueued.length > 0) {
+      tx = this.txQueued;
+      this.txQueued = [];
+    }
     if (tx) {
-      const replies = r.outcome === 'ok' && Array.isArray(r.reply) ? r.reply : null;
+      const replies = lastName === 'EXEC' && r.outcome === 'ok' && Array.isArray(r.reply) ? r.reply : null;
+      const dropped = lastName === 'DISCARD' && r.outcome === 'ok';
       tx.forEach((args, k) => {
         const one = replies ? replies[k]! : null;
-        const outcome = replies ? (isError(one) ? 'fail' : 'ok') : r.outcome;
-        this.trace.emit({ ...base, id: this.nextOp++, args, outcome, reply: replies ? replyText(one) : reply });
+        const outcome = replies ? (isError(one) ? 'fail' : 'ok') : dropped ? 'fail' : r.outcome;
+        this.trace.emit({ ...base, id: this.nextOp++, args, outcome, reply: replies ? replyText(one) : dropped ? 'DISCARD' : reply });
       });
     } else {
-      this.trace.emit({ ...base, id: this.nextOp++, args: commands[commands.length - 1]!, reply, ...(wait ? { wait } : {}) });
+      this.trace.emit({ ...base, id: this.nextOp++, args: last, reply, ...(wait ? { wait } : {}) });
     }
     this.ops++;
   }
@@ -276,6 +291,7 @@ export class NetClient {
       this.backoff.set(c.node, { untilUs: this.sched.nowUs + Math.min(BACKOFF_MIN_US * 2 ** prev, BACKOFF_MAX_US), failures: prev + 1 });
     }
     if (this.discovery === 'follow-orchestrator' && this.cached === c.node) this.rediscover();
+    this.txQueued = []; // the server forgot the transaction with the connection
     for (const r of c.inflight.splice(0)) {
       if (r.timer !== null) this.sched.cancel(r.timer);
       r.done({ kind: 'lost', why });

@@ -14,6 +14,7 @@ import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
 import { infoFields, type InfoValue } from '../redis/info.js';
 import type { MutantName } from '../redis/mutants.js';
 import type { ClientEvent, TraceEvent } from '../trace-events.js';
+import type { AcknowledgedWrites, LostWrite } from '../../properties/acknowledged-writes.js';
 import { PropertySet, LIVENESS_PROPERTIES, type PropertyReport, type FinalView } from '../../properties/index.js';
 import type { World as WorldT } from '../cluster/world.js';
 import { isError } from '../redis/reply.js';
@@ -112,6 +113,8 @@ export interface HistoryReport {
   by_client: Record<string, { ok: number; fail: number; info: number }>;
   ops: ClientEvent[];
   omitted: number;
+  /** Acknowledged writes the final master does not have, each with the event it is attributed to (the first 100). */
+  lost: LostWrite[];
 }
 
 export const HISTORY_KEEP = 500;
@@ -128,8 +131,8 @@ class HistoryCollector {
     this.byClient[op.client]![op.outcome]++;
     this.ops.push(op);
   }
-  report(): HistoryReport {
-    return { by_client: this.byClient, ops: this.ops.items(), omitted: this.ops.omitted };
+  report(lost: LostWrite[]): HistoryReport {
+    return { by_client: this.byClient, ops: this.ops.items(), omitted: this.ops.omitted, lost };
   }
 }
 
@@ -238,7 +241,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     parameters: { network, mutant: opts.mutant ?? null },
     properties: props.report(),
     ...(runner.refusedWrites.length > 0 ? { refused_writes: runner.refusedWrites } : {}),
-    ...(history ? { history: history.report() } : {}),
+    ...(history ? { history: history.report((props.get('acknowledged-writes') as AcknowledgedWrites | undefined)?.lostWrites ?? []) } : {}),
   };
   if (opts.sink) writeTraceTail(opts.sink, result);
   return result;
