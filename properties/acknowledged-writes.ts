@@ -9,6 +9,9 @@
 //    promotion of a holder does not excuse its loss, a crash, unsaved restart or demotion of a holder
 //    removes it from the holders (the loss is allowed once none is left), and a demotion to a replica
 //    of a holder loses nothing;
+//  - a node that comes back as master without the write (a crash or unsaved restart took it, or it
+//    never had it) while no node holding it is master loses it: the holders resync from it (a master
+//    without persistence that restarts empties its replicas);
 //  - a coordinated FAILOVER loses nothing;
 //  - with appendonly yes, a crash or unsaved restart of the acknowledging node loses the write only
 //    if it was in the unfsynced AOF tail (never with appendfsync always; SHUTDOWN fsyncs) or the node
@@ -54,7 +57,8 @@ interface AofFacts {
   opens: { t: number; loaded: boolean }[];
 }
 
-export type LossKind = 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart';
+/** `boot`: a restarted node came up as master. */
+export type LossKind = 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart' | 'boot';
 
 export interface LossEvent {
   seq: number;
@@ -63,6 +67,8 @@ export interface LossEvent {
   node: string;
   /** demotion: the master the node now follows. */
   masterHost: string | null;
+  /** boot: the other nodes that were live masters then. */
+  masters: readonly string[];
 }
 
 /** One lost write, as the run's JSON and the tests see it. */
@@ -87,7 +93,12 @@ export const MAX_LOST_LISTED = 100;
 const MAX_EVENTS_NAMED = 10;
 
 function describe(ev: LossEvent): string {
-  return `${ev.kind} of ${ev.node} at ${ms(ev.t)}`;
+  return `${ev.kind} of ${ev.node}${ev.kind === 'boot' ? ' as master' : ''} at ${ms(ev.t)}`;
+}
+
+/** A value as a message shows it: workload values can be kilobytes. */
+function shown(value: string): string {
+  return value.length <= 40 ? value : `${value.slice(0, 32)}… (${value.length} bytes)`;
 }
 
 /** Why a crash or unsaved restart of the writer may lose the write, or why its AOF kept it. */
@@ -126,6 +137,9 @@ export class AcknowledgedWrites extends BaseProperty {
   private coordinating: { origin: string; target: string | null } | null = null;
   /** Nodes acting as masters, from start and role events (a stopped master stays one until it restarts). */
   private readonly masters = new Set<string>();
+  /** Masters that are up. */
+  private readonly liveMasters = new Set<string>();
+  private readonly started = new Set<string>();
   /** Each node's appendfsync while its AOF is on. */
   private readonly aofPolicy = new Map<string, AppendFsync>();
   private readonly aof = new Map<string, AofFacts>();
@@ -148,8 +162,8 @@ export class AcknowledgedWrites extends BaseProperty {
     return f;
   }
 
-  private lossEvent(t: number, kind: LossKind, node: string, masterHost: string | null = null): void {
-    this.events.push({ seq: this.seq, t, kind, node, masterHost });
+  private lossEvent(t: number, kind: LossKind, node: string, masterHost: string | null = null, masters: readonly string[] = []): void {
+    this.events.push({ seq: this.seq, t, kind, node, masterHost, masters });
   }
 
   onEvent(e: TraceEvent): void {
@@ -174,7 +188,11 @@ export class AcknowledgedWrites extends BaseProperty {
           if (!this.masters.has(e.node)) this.lossEvent(e.t, coordinated ? 'coordinated-failover' : 'failover', e.node);
           if (coordinated && e.node === c.target) this.coordinating = null;
           this.masters.add(e.node);
-        } else if (this.masters.delete(e.node)) this.lossEvent(e.t, coordinated ? 'coordinated-failover' : 'demotion', e.node, e.master_host);
+          this.liveMasters.add(e.node);
+        } else {
+          if (this.masters.delete(e.node)) this.lossEvent(e.t, coordinated ? 'coordinated-failover' : 'demotion', e.node, e.master_host);
+          this.liveMasters.delete(e.node);
+        }
         return;
       }
       case 'redis.aof':
@@ -189,10 +207,15 @@ export class AcknowledgedWrites extends BaseProperty {
         this.aofPolicy.delete(e.node); // a new process: its AOF, if on, opens right after
         // a master that comes back as a replica (its config names a master) is demoted: the full
         // sync that follows replaces whatever it acknowledged that its new master never had
-        if (e.role === 'master') this.masters.add(e.node);
-        else if (this.masters.delete(e.node)) this.lossEvent(e.t, 'demotion', e.node, e.master_host);
+        if (e.role === 'master') {
+          if (this.started.has(e.node)) this.lossEvent(e.t, 'boot', e.node, null, [...this.liveMasters]);
+          this.masters.add(e.node);
+          this.liveMasters.add(e.node);
+        } else if (this.masters.delete(e.node)) this.lossEvent(e.t, 'demotion', e.node, e.master_host);
+        this.started.add(e.node);
         return;
       case 'redis.stop':
+        this.liveMasters.delete(e.node);
         if (this.coordinating?.origin === e.node) this.coordinating = null;
         if (e.how === 'crash') this.lossEvent(e.t, 'crash', e.node);
         else if (!e.saved) this.lossEvent(e.t, 'restart', e.node);
@@ -271,33 +294,50 @@ export class AcknowledgedWrites extends BaseProperty {
     this.lossesByEvent.sort((a, b) => a.event.seq - b.event.seq || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   }
 
-  /** Attribute a lost write to the event that discarded it, or report it. */
-  private judgeLost(w: SetRecord, rec: KeyRecord, master: string, now: string | null, writer: SetRecord | null, byEvent: Map<string, { event: LossEvent; node: string; writes: number; why: string }>): void {
-    this.lost++;
-    const from = this.firstAfter(w);
+  /**
+   * Walk the loss events that may have come after `w` was acknowledged, tracking the nodes that
+   * hold it: the first one that may lose it under the contract excuses the loss. `why` is the
+   * reason notes group by; `detail` adds what only this write has (the replicas WAIT counted).
+   */
+  private attribute(w: SetRecord): { excuse: { ev: LossEvent; why: string; detail?: string } | null; after: LossEvent[]; kept: string[]; holders: string[] } {
     const holders = new Set([w.node, ...w.ackedBy]);
-    const heldBy = [...holders].join(', ');
+    const initial = [...holders];
     const kept: string[] = [];
     const aofKept: string[] = [];
-    let excuse: { ev: LossEvent; why: string } | null = null;
-    for (let i = from; i < this.events.length && excuse === null; i++) {
+    /** The events after it, as a violation names them (a holder coming back is not one). */
+    const after: LossEvent[] = [];
+    const done = (ev: LossEvent, why: string, detail?: string) => ({ excuse: { ev, why, ...(detail ? { detail } : {}) }, after, kept, holders: initial });
+    for (let i = this.firstAfter(w); i < this.events.length; i++) {
       const ev = this.events[i]!;
-      let why = 'asynchronous replication';
-      if (ev.kind === 'coordinated-failover') continue;
-      if (ev.kind === 'failover') {
-        if (holders.has(ev.node)) {
-          kept.push(`${ev.node} held it when promoted`);
+      if (ev.kind !== 'boot' || !holders.has(ev.node)) after.push(ev);
+      switch (ev.kind) {
+        case 'coordinated-failover':
           continue;
+        case 'failover':
+          if (holders.has(ev.node)) {
+            kept.push(`${ev.node} held it when promoted`);
+            continue;
+          }
+          if (w.ackedBy.length === 0) return done(ev, 'asynchronous replication');
+          return done(ev, `asynchronous replication: ${ev.node} was not among the replicas WAIT counted`, `asynchronous replication: ${ev.node} was not among the replicas WAIT counted (${w.ackedBy.join(', ')})`);
+        case 'boot': {
+          if (holders.has(ev.node)) continue;
+          const holding = ev.masters.filter((m) => holders.has(m));
+          if (holding.length > 0) {
+            kept.push(`${ev.node} came back as master while ${holding.join(', ')}, which held it, was master`);
+            continue;
+          }
+          return done(ev, `${ev.node} came back as master without it, and the replicas that held it resync from it`, `${ev.node} came back as master without it, and the replicas that held it (${[...holders].join(', ')}) resync from it`);
         }
-        if (w.ackedBy.length > 0) why = `asynchronous replication: ${ev.node} was not among the replicas WAIT counted (${w.ackedBy.join(', ')})`;
-        excuse = { ev, why };
-        break;
+        default:
+          break;
       }
       if (!holders.has(ev.node)) continue;
       if (ev.kind === 'demotion' && ev.masterHost !== null && holders.has(ev.masterHost)) {
         kept.push(`${ev.node} was demoted to a replica of ${ev.masterHost}, which held it`);
         continue;
       }
+      let why = 'asynchronous replication';
       if (ev.node === w.node && w.aof !== null && (ev.kind === 'crash' || ev.kind === 'restart')) {
         const v = aofVerdict(w, ev, this.aof.get(w.node));
         if (!v.lose) {
@@ -307,10 +347,17 @@ export class AcknowledgedWrites extends BaseProperty {
         why = v.why;
       }
       holders.delete(ev.node);
-      if (holders.size === 0) excuse = { ev, why };
+      if (holders.size === 0) return done(ev, why);
     }
-    const write = `SET ${rec.key} ${w.value} (db ${rec.db})${w.client === null ? '' : ` from client ${w.client}, invoked at ${ms(w.invoked)},`}`;
-    const finalValue = now === null ? 'no such key' : `${JSON.stringify(now)}${writer === null ? '' : ` (written by ${who(writer)}'s SET acknowledged by ${writer.node} at ${ms(writer.completed)}, before this one was invoked)`}`;
+    return { excuse: null, after, kept: [...kept, ...aofKept], holders: initial };
+  }
+
+  /** Attribute a lost write to the event that discarded it, or report it. */
+  private judgeLost(w: SetRecord, rec: KeyRecord, master: string, now: string | null, writer: SetRecord | null, byEvent: Map<string, { event: LossEvent; node: string; writes: number; why: string }>): void {
+    this.lost++;
+    const { excuse, after, kept, holders } = this.attribute(w);
+    const write = `SET ${rec.key} ${shown(w.value)} (db ${rec.db})${w.client === null ? '' : ` from client ${w.client}, invoked at ${ms(w.invoked)},`}`;
+    const finalValue = now === null ? 'no such key' : `${JSON.stringify(shown(now))}${writer === null ? '' : ` (written by ${who(writer)}'s SET acknowledged by ${writer.node} at ${ms(writer.completed)}, before this one was invoked)`}`;
     let why: string;
     if (excuse !== null) {
       this.lostAllowed++;
@@ -320,18 +367,16 @@ export class AcknowledgedWrites extends BaseProperty {
       if (b) b.writes++;
       else byEvent.set(key, { event: excuse.ev, node: w.node, writes: 1, why });
     } else {
-      const after = this.events.slice(from);
       const named = after.slice(0, MAX_EVENTS_NAMED).map(describe).join(', ') + (after.length > MAX_EVENTS_NAMED ? ` and ${after.length - MAX_EVENTS_NAMED} more` : '');
       const keptNote = kept.length > 0 ? `; ${kept.join('; ')}` : '';
-      const aofNote = aofKept.length > 0 ? `; ${aofKept.join('; ')}` : '';
       why =
         after.length > 0
-          ? `nothing after it may lose it (${named}): only the promotion of a node that did not hold it, or a crash, unsaved restart or demotion of every node that did (${heldBy}), may, and a coordinated FAILOVER never${keptNote}${aofNote}`
+          ? `nothing after it may lose it (${named}): only the promotion of a node that did not hold it (or its return as master while none that did was master), or a crash, unsaved restart or demotion of every node that did (${holders.join(', ')}), may, and a coordinated FAILOVER never${keptNote}`
           : 'no failover, crash or unsaved restart came after it';
       this.violate(w.completed, [w.node, master], `${write} was acknowledged by ${w.node} at ${ms(w.completed)} but the final master ${master} has ${finalValue}; ${why}.`);
     }
     if (this.lostWrites.length < MAX_LOST_LISTED) {
-      this.lostWrites.push({ key: rec.key, db: rec.db, value: w.value, client: w.client, node: w.node, invoked: w.invoked, completed: w.completed, event: excuse === null ? null : { kind: excuse.ev.kind, node: excuse.ev.node, t: excuse.ev.t }, allowed: excuse !== null, why });
+      this.lostWrites.push({ key: rec.key, db: rec.db, value: w.value, client: w.client, node: w.node, invoked: w.invoked, completed: w.completed, event: excuse === null ? null : { kind: excuse.ev.kind, node: excuse.ev.node, t: excuse.ev.t }, allowed: excuse !== null, why: excuse?.detail ?? why });
     }
   }
 

@@ -58,7 +58,7 @@ describe('split brain: each lost write attributed to the event that discarded it
     // the write to n3 is followed by a crash of n2 (which never held it)
     const r = acked([...history, set('app2', 'n3', 'k5', 'e', 7000, 7200), crash('n2', 8000)], 'n3', {});
     expect(r.messages).toHaveLength(1);
-    expect(r.messages[0]).toMatch(/^SET k5 e \(db 0\) from client app2, invoked at 7\.000 ms, was acknowledged by n3 at 7\.200 ms but the final master n3 has no such key; nothing after it may lose it \(crash of n2 at 8\.000 ms\): only the promotion of a node that did not hold it, or a crash, unsaved restart or demotion of every node that did \(n3\), may/);
+    expect(r.messages[0]).toMatch(/^SET k5 e \(db 0\) from client app2, invoked at 7\.000 ms, was acknowledged by n3 at 7\.200 ms but the final master n3 has no such key; nothing after it may lose it \(crash of n2 at 8\.000 ms\): only the promotion of a node that did not hold it \(or its return as master while none that did was master\), or a crash, unsaved restart or demotion of every node that did \(n3\), may/);
   });
 
   it('an event concurrent with a network client\'s write may have come after the server acknowledged it', () => {
@@ -92,7 +92,8 @@ describe('the contract', () => {
     const r = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), promote('n3', 3000), demote('n1', 'n3', 3500)], 'n3', {});
     expect(r.messages).toEqual([]);
     expect(r.lost[0]!.event).toEqual({ kind: 'failover', node: 'n3', t: 3000 });
-    expect(r.report.notes).toEqual(['1 acknowledged write(s) lost across the failover of n3 at 3.000 ms (acknowledged by n1; allowed: asynchronous replication: n3 was not among the replicas WAIT counted (n2))']);
+    expect(r.report.notes).toEqual(['1 acknowledged write(s) lost across the failover of n3 at 3.000 ms (acknowledged by n1; allowed: asynchronous replication: n3 was not among the replicas WAIT counted)']);
+    expect(r.lost[0]!.why).toBe('asynchronous replication: n3 was not among the replicas WAIT counted (n2)');
   });
 
   it('a crash of a holder removes it: the loss is allowed once no holder is left, attributed to the last one', () => {
@@ -107,6 +108,29 @@ describe('the contract', () => {
     const r = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), crash('n2', 2000), start('n2', 'slave', 2500), promote('n2', 3000)], 'n2', {});
     expect(r.messages).toEqual([]);
     expect(r.lost[0]!.event).toEqual({ kind: 'failover', node: 'n2', t: 3000 });
+  });
+
+  it('a holder that crashed and came back as master, with no other holder master, empties the holders that resync from it', () => {
+    const r = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), crash('n1', 2000), start('n1', 'master', 2500)], 'n1', {});
+    expect(r.messages).toEqual([]);
+    expect(r.lost[0]).toMatchObject({ event: { kind: 'boot', node: 'n1', t: 2500 }, why: 'n1 came back as master without it, and the replicas that held it (n2) resync from it' });
+    expect(r.report.notes).toEqual(['1 acknowledged write(s) lost across the boot of n1 at 2.500 ms (acknowledged by n1; allowed: n1 came back as master without it, and the replicas that held it resync from it)']);
+  });
+
+  it('a node coming back as master while a holder is master loses nothing, and neither does a holder coming back', () => {
+    // n2 (it acknowledged the write by WAIT) was promoted before n1 came back as master
+    const r = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), crash('n1', 2000), promote('n2', 2200), start('n1', 'master', 2500), demote('n1', 'n2', 2600)], 'n2', {});
+    expect(r.messages).toHaveLength(1);
+    expect(r.messages[0]).toMatch(/boot of n1 as master at 2\.500 ms.*; n1 came back as master while n2, which held it, was master/);
+    // a saved shutdown keeps the write: the holder comes back with it
+    expect(acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), shutdown('n1', 2000, true), start('n1', 'master', 2500)], 'n1', {}).messages).toHaveLength(1);
+  });
+
+  it('long values are shortened in messages', () => {
+    const long = 'x'.repeat(500);
+    const r = acked([...cluster, set('app1', 'n1', 'k', long, 1000, 1200)], 'n1', { k: 'y'.repeat(100) });
+    expect(r.messages[0]).toMatch(/^SET k x{32}… \(500 bytes\) \(db 0\).* has "y{32}… \(100 bytes\)"; /);
+    expect(r.lost[0]!.value).toBe(long);
   });
 
   it('an unsaved restart loses, a saved one does not', () => {
