@@ -19,13 +19,14 @@
 // A lost write nothing excuses is a violation. Keys written by anything but plain SETs are not judged.
 
 import type { TraceEvent } from '../sim/trace-events.js';
-import { clientOp, dbKey, ms, type ClientOp } from './client-ops.js';
+import { clientOp, dbKey, ms, valueKey, type ClientOp } from './client-ops.js';
 import { BaseProperty, type FinalView } from './types.js';
 
 type AppendFsync = 'always' | 'everysec' | 'no';
 
 /** One SET on a key, ok or indeterminate: only what the judgement needs. */
 interface SetRecord {
+  /** valueKey() of the value written. */
   value: string;
   /** The client's name; null for a node's local scenario client. */
   client: string | null;
@@ -75,6 +76,7 @@ export interface LossEvent {
 export interface LostWrite {
   key: string;
   db: number;
+  /** The value, shortened past 64 characters (valueKey). */
   value: string;
   /** null: the node's local scenario client. */
   client: string | null;
@@ -96,10 +98,6 @@ function describe(ev: LossEvent): string {
   return `${ev.kind} of ${ev.node}${ev.kind === 'boot' ? ' as master' : ''} at ${ms(ev.t)}`;
 }
 
-/** A value as a message shows it: workload values can be kilobytes. */
-function shown(value: string): string {
-  return value.length <= 40 ? value : `${value.slice(0, 32)}… (${value.length} bytes)`;
-}
 
 /** Why a crash or unsaved restart of the writer may lose the write, or why its AOF kept it. */
 function aofVerdict(w: SetRecord, ev: LossEvent, facts: AofFacts | undefined): { lose: boolean; why: string } {
@@ -236,7 +234,7 @@ export class AcknowledgedWrites extends BaseProperty {
         let rec = this.keys.get(k);
         if (!rec) this.keys.set(k, (rec = { db: op.db, key: op.key, sets: [] }));
         const ok = op.outcome === 'ok';
-        rec.sets.push({ value: op.value, client: op.client, node: op.node, invoked: op.invoked, completed: ok ? op.completed : Infinity, seq: this.seq, local: op.local, ok, ackedBy: op.ackedBy, aof: this.aofPolicy.get(op.node) ?? null });
+        rec.sets.push({ value: valueKey(op.value), client: op.client, node: op.node, invoked: op.invoked, completed: ok ? op.completed : Infinity, seq: this.seq, local: op.local, ok, ackedBy: op.ackedBy, aof: this.aofPolicy.get(op.node) ?? null });
         return;
       }
       case 'write':
@@ -280,7 +278,8 @@ export class AcknowledgedWrites extends BaseProperty {
       const judged = rec.sets.filter((s) => s.ok && s.invoked > flushed);
       if (judged.length === 0) continue;
       this.keysChecked++;
-      const now = view.get(view.master, rec.db, rec.key);
+      const got = view.get(view.master, rec.db, rec.key);
+      const now = got === null ? null : valueKey(got);
       // a repeated value is taken to be its latest writer's (the most generous reading)
       let writer: SetRecord | null = null;
       if (now !== null) for (const s of rec.sets) if (s.value === now && (writer === null || s.invoked >= writer.invoked)) writer = s;
@@ -356,8 +355,8 @@ export class AcknowledgedWrites extends BaseProperty {
   private judgeLost(w: SetRecord, rec: KeyRecord, master: string, now: string | null, writer: SetRecord | null, byEvent: Map<string, { event: LossEvent; node: string; writes: number; why: string }>): void {
     this.lost++;
     const { excuse, after, kept, holders } = this.attribute(w);
-    const write = `SET ${rec.key} ${shown(w.value)} (db ${rec.db})${w.client === null ? '' : ` from client ${w.client}, invoked at ${ms(w.invoked)},`}`;
-    const finalValue = now === null ? 'no such key' : `${JSON.stringify(shown(now))}${writer === null ? '' : ` (written by ${who(writer)}'s SET acknowledged by ${writer.node} at ${ms(writer.completed)}, before this one was invoked)`}`;
+    const write = `SET ${rec.key} ${w.value} (db ${rec.db})${w.client === null ? '' : ` from client ${w.client}, invoked at ${ms(w.invoked)},`}`;
+    const finalValue = now === null ? 'no such key' : `${JSON.stringify(now)}${writer === null ? '' : ` (written by ${who(writer)}'s SET acknowledged by ${writer.node} at ${ms(writer.completed)}, before this one was invoked)`}`;
     let why: string;
     if (excuse !== null) {
       this.lostAllowed++;

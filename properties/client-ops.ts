@@ -3,6 +3,7 @@
 // without `client`: invoked and completed at one instant, ok when acknowledged, else fail).
 
 import type { TraceEvent } from '../sim/trace-events.js';
+import { hashText } from '../sim/kernel/hash.js';
 
 export type OpOutcome = 'ok' | 'fail' | 'info';
 
@@ -118,6 +119,14 @@ export function clientOp(e: TraceEvent): ClientOp | null {
     return op;
   }
   return null;
+}
+
+/**
+ * A value as the properties keep and show it: itself up to 64 characters, else its start, length and
+ * a 64-bit hash (workload values can be kilobytes, and the properties keep what they judge to the end).
+ */
+export function valueKey(value: string): string {
+  return value.length <= 64 ? value : `${value.slice(0, 32)}… (${value.length} bytes, #${hashText(value)})`;
 }
 
 export const ms = (t: number) => `${(t / 1000).toFixed(3)} ms`;

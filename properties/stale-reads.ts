@@ -5,7 +5,7 @@
 // is never a violation: the figure is what clients of this run would have seen.
 
 import type { TraceEvent } from '../sim/trace-events.js';
-import { clientOp, dbKey, ms, type ClientOp } from './client-ops.js';
+import { clientOp, dbKey, ms, valueKey, type ClientOp } from './client-ops.js';
 import { BaseProperty } from './types.js';
 
 /** A client's last acknowledged SET of a key. */
@@ -61,13 +61,14 @@ export class StaleReads extends BaseProperty {
         const k = dbKey(op.db, op.key);
         let byValue = this.setsByValue.get(k);
         if (!byValue) this.setsByValue.set(k, (byValue = new Map()));
-        const times = byValue.get(op.value);
+        const v = valueKey(op.value);
+        const times = byValue.get(v);
         if (times) times.push(op.invoked);
-        else byValue.set(op.value, [op.invoked]);
+        else byValue.set(v, [op.invoked]);
         if (op.outcome !== 'ok' || op.client === null || op.node === null) return;
         let mine = this.own.get(op.client);
         if (!mine) this.own.set(op.client, (mine = new Map()));
-        mine.set(k, { value: op.value, node: op.node, invoked: op.invoked, completed: op.completed });
+        mine.set(k, { value: v, node: op.node, invoked: op.invoked, completed: op.completed });
         return;
       }
       case 'write':
@@ -88,8 +89,9 @@ export class StaleReads extends BaseProperty {
         if (op.outcome !== 'ok' || op.client === null || op.node === null) return;
         const own = this.own.get(op.client)?.get(dbKey(op.db, op.key));
         if (!own || op.invoked < own.completed) return;
-        if (op.value === own.value) this.fresh++;
-        else this.pending.push({ client: op.client, node: op.node, db: op.db, key: op.key, reply: op.value, invoked: op.invoked, completed: op.completed, own });
+        const reply = valueKey(op.value);
+        if (reply === own.value) this.fresh++;
+        else this.pending.push({ client: op.client, node: op.node, db: op.db, key: op.key, reply, invoked: op.invoked, completed: op.completed, own });
         return;
       }
       default:

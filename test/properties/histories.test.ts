@@ -3,6 +3,7 @@
 // contract (asynchronous replication, WAIT, coordinated FAILOVER) enforced. Hand-made histories.
 import { describe, expect, it } from 'vitest';
 import type { AcknowledgedWrites } from '../../properties/acknowledged-writes.js';
+import { valueKey } from '../../properties/client-ops.js';
 import { cluster, crash, demote, failoverState, feed, finalView, local, op, promote, set, shutdown, start, type Ev } from './history-events.js';
 
 const acked = (events: Ev[], master: string | null, data: Record<string, string>) => {
@@ -126,11 +127,15 @@ describe('the contract', () => {
     expect(acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200, 'ok', ['n2']), shutdown('n1', 2000, true), start('n1', 'master', 2500)], 'n1', {}).messages).toHaveLength(1);
   });
 
-  it('long values are shortened in messages', () => {
+  it('long values are kept and shown shortened, with their length and hash', () => {
     const long = 'x'.repeat(500);
     const r = acked([...cluster, set('app1', 'n1', 'k', long, 1000, 1200)], 'n1', { k: 'y'.repeat(100) });
-    expect(r.messages[0]).toMatch(/^SET k x{32}… \(500 bytes\) \(db 0\).* has "y{32}… \(100 bytes\)"; /);
-    expect(r.lost[0]!.value).toBe(long);
+    expect(r.messages[0]).toMatch(/^SET k x{32}… \(500 bytes, #[0-9a-f]{16}\) \(db 0\).* has "y{32}… \(100 bytes, #[0-9a-f]{16}\)"; /);
+    expect(r.lost[0]!.value).toBe(valueKey(long));
+    // a long value is compared whole: one that differs only at its end is another value
+    const tail = 'x'.repeat(499) + 'z';
+    expect(acked([...cluster, set('app1', 'n1', 'k', long, 1000, 1200)], 'n1', { k: long }).report.stats).toMatchObject({ present: 1, lost: 0 });
+    expect(acked([...cluster, set('app1', 'n1', 'k', long, 1000, 1200)], 'n1', { k: tail }).report.stats).toMatchObject({ present: 0, lost: 1 });
   });
 
   it('an unsaved restart loses, a saved one does not', () => {
