@@ -92,6 +92,14 @@ export function renderRun(r: RunResult, ref: string, wallMs: number, quiet: bool
       ]);
     }
     out.push(table(rows), '');
+    if (r.history) {
+      const h = r.history;
+      const crows = [['client', 'ok', 'fail', 'info']];
+      for (const [c, n] of Object.entries(h.by_client)) crows.push([c, String(n.ok), String(n.fail), String(n.info)]);
+      out.push(table(crows));
+      const lost = r.properties['acknowledged-writes']?.stats.lost ?? 0;
+      out.push(`${lost} acknowledged write(s) lost${lost > 0 ? ' (each with what discarded it: --json history.lost)' : ''}`, '');
+    }
     const shown = r.events.filter((e) => e.type !== 'redis.start' || e.t > 0);
     out.push(chalk.bold('events'));
     for (const e of shown.slice(0, MAX_EVENTS)) out.push(`${chalk.dim(ms(e.t))}  ${describeEvent(e)}`);
