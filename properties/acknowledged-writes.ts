@@ -17,6 +17,7 @@
 //    if it was in the unfsynced AOF tail (never with appendfsync always; SHUTDOWN fsyncs) or the node
 //    did not come back from that AOF.
 // A lost write nothing excuses is a violation. Keys written by anything but plain SETs are not judged.
+// Memory is flat in run length: the last MAX_SETS_PER_KEY SETs of each key are kept, older ones in bulk.
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { clientOp, dbKey, ms, valueKey, type ClientOp } from './client-ops.js';
@@ -47,8 +48,19 @@ interface SetRecord {
 interface KeyRecord {
   db: number;
   key: string;
+  /** The last MAX_SETS_PER_KEY SETs, in completion order. */
   sets: SetRecord[];
+  /** Acknowledged SETs no longer kept, the latest invocation and completion among all SETs no longer kept. */
+  evictedOk: number;
+  evictedInvoked: number;
+  evictedCompleted: number;
 }
+
+/**
+ * SETs kept per key (memory flat in run length). An older SET is judged in bulk: overwritten when
+ * the final value is a kept SET's (every kept SET completed after it), else not judged.
+ */
+export const MAX_SETS_PER_KEY = 64;
 
 /** What a node's AOF did, from its redis.aof events. */
 interface AofFacts {
@@ -149,6 +161,7 @@ export class AcknowledgedWrites extends BaseProperty {
   private lost = 0;
   private lostAllowed = 0;
   private keysChecked = 0;
+  private notJudged = 0;
   /** Lost writes per excusing event, acknowledging node and reason. */
   readonly lossesByEvent: { event: LossEvent; node: string; writes: number; why: string }[] = [];
   /** The first MAX_LOST_LISTED lost writes, allowed or not, in the order they were judged. */
@@ -232,9 +245,15 @@ export class AcknowledgedWrites extends BaseProperty {
         const k = dbKey(op.db, op.key);
         if (this.tainted.has(k) || op.node === null) return;
         let rec = this.keys.get(k);
-        if (!rec) this.keys.set(k, (rec = { db: op.db, key: op.key, sets: [] }));
+        if (!rec) this.keys.set(k, (rec = { db: op.db, key: op.key, sets: [], evictedOk: 0, evictedInvoked: -Infinity, evictedCompleted: -Infinity }));
         const ok = op.outcome === 'ok';
         rec.sets.push({ value: valueKey(op.value), client: op.client, node: op.node, invoked: op.invoked, completed: ok ? op.completed : Infinity, seq: this.seq, local: op.local, ok, ackedBy: op.ackedBy, aof: this.aofPolicy.get(op.node) ?? null });
+        if (rec.sets.length > MAX_SETS_PER_KEY) {
+          const old = rec.sets.shift()!;
+          if (old.ok) rec.evictedOk++;
+          rec.evictedInvoked = Math.max(rec.evictedInvoked, old.invoked);
+          rec.evictedCompleted = Math.max(rec.evictedCompleted, old.completed);
+        }
         return;
       }
       case 'write':
@@ -276,16 +295,22 @@ export class AcknowledgedWrites extends BaseProperty {
       if (this.tainted.has(k)) continue;
       const flushed = Math.max(this.flushedAll, this.flushedDb.get(rec.db) ?? -Infinity);
       const judged = rec.sets.filter((s) => s.ok && s.invoked > flushed);
-      if (judged.length === 0) continue;
+      const evicted = rec.evictedInvoked > flushed ? rec.evictedOk : 0;
+      if (judged.length === 0 && evicted === 0) continue;
       this.keysChecked++;
       const got = view.get(view.master, rec.db, rec.key);
       const now = got === null ? null : valueKey(got);
       // a repeated value is taken to be its latest writer's (the most generous reading)
       let writer: SetRecord | null = null;
       if (now !== null) for (const s of rec.sets) if (s.value === now && (writer === null || s.invoked >= writer.invoked)) writer = s;
+      if (writer !== null) this.overwritten += evicted;
+      else this.notJudged += evicted;
+      // a value no kept SET wrote may be a SET's no longer kept: it completed by evictedCompleted
+      const older = writer === null && now !== null && rec.evictedCompleted > -Infinity;
       for (const s of judged) {
         if (s.value === now) this.present++;
         else if (writer !== null && !completedBefore(writer, s)) this.overwritten++;
+        else if (older && rec.evictedCompleted >= s.invoked) this.overwritten++;
         else this.judgeLost(s, rec, view.master, now, writer, byEvent);
       }
     }
@@ -396,6 +421,7 @@ export class AcknowledgedWrites extends BaseProperty {
       lost_allowed: this.lostAllowed,
       indeterminate: this.indeterminate,
       keys_checked: this.keysChecked,
+      not_judged: this.notJudged,
     };
   }
 }

@@ -2,7 +2,7 @@
 // the final master, each lost write attributed to the event (and node) that discarded it, and the
 // contract (asynchronous replication, WAIT, coordinated FAILOVER) enforced. Hand-made histories.
 import { describe, expect, it } from 'vitest';
-import type { AcknowledgedWrites } from '../../properties/acknowledged-writes.js';
+import { MAX_SETS_PER_KEY, type AcknowledgedWrites } from '../../properties/acknowledged-writes.js';
 import { valueKey } from '../../properties/client-ops.js';
 import { cluster, crash, demote, failoverState, feed, finalView, local, op, promote, set, shutdown, start, type Ev } from './history-events.js';
 
@@ -234,6 +234,32 @@ describe('present, overwritten, lost', () => {
     expect(r.lost[0]!.key).toBe('j');
     const db1 = acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1100), op('app1', 'n1', ['FLUSHDB'], 2000, 2100, 'ok', { db: 1 })], 'n1', {});
     expect(db1.report.stats).toMatchObject({ keys_checked: 1, lost: 1 });
+  });
+
+  describe('memory flat in run length: the last MAX_SETS_PER_KEY SETs of a key are kept', () => {
+    // 100 sequential writes to one key, 1 ms apart: the first 36 are no longer kept
+    const many = Array.from({ length: 100 }, (_, i) => set('app1', 'n1', 'k', `v${i}`, 1000 * (i + 1), 1000 * (i + 1) + 100));
+    it('the final value a kept SET wrote: the older SETs are overwritten', () => {
+      expect(MAX_SETS_PER_KEY).toBe(64);
+      const r = acked([...cluster, ...many], 'n1', { k: 'v99' });
+      expect(r.report.stats).toMatchObject({ acknowledged: 100, present: 1, overwritten: 99, lost: 0, not_judged: 0 });
+      expect(r.report.checked).toBe(100);
+    });
+    it('a final value older than the kept SETs: the kept ones after it are lost, the older ones not judged', () => {
+      const r = acked([...cluster, ...many, crash('n1', 200_000)], 'n1', { k: 'v10' });
+      expect(r.messages).toEqual([]);
+      expect(r.report.stats).toMatchObject({ present: 0, overwritten: 0, lost: 64, lost_allowed: 64, not_judged: 36 });
+    });
+    it('a value no kept SET wrote, when a SET no longer kept may have taken effect after the kept ones were invoked: overwritten', () => {
+      // an indeterminate SET of x (it never completes) is no longer kept; the final value is x
+      const r = acked([...cluster, set('app2', 'n1', 'k', 'x', 500, 900, 'info'), ...many], 'n1', { k: 'x' });
+      expect(r.messages).toEqual([]);
+      expect(r.report.stats).toMatchObject({ present: 0, overwritten: 64, lost: 0, not_judged: 36 });
+    });
+    it('a missing key: the kept SETs are lost', () => {
+      const r = acked([...cluster, ...many, crash('n1', 200_000)], 'n1', {});
+      expect(r.report.stats).toMatchObject({ lost: 64, not_judged: 36 });
+    });
   });
 
   it('nothing is judged without one final master', () => {
