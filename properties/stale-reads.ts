@@ -2,7 +2,8 @@
 // (its own value), overwritten (the value of a SET anyone invoked after the client's own, or the key
 // was changed otherwise since), or stale (an older value, or nothing). Redis replication does not
 // promise read-your-writes when a read goes to a replica or a failover intervenes, so a stale read
-// is never a violation: the figure is what clients of this run would have seen.
+// is never a violation: the figure is what clients of this run would have seen. Memory is flat in
+// run length: recent SETs and unexplained reads are kept per key, a bounded number of each.
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { clientOp, dbKey, ms, valueKey, type ClientOp } from './client-ops.js';
@@ -16,38 +17,38 @@ interface OwnSet {
   completed: number;
 }
 
-/** A read that was not fresh: judged at the end, when every SET it may have seen is known. */
+/** A read that was not fresh and not yet explained: a SET still in flight may explain it. */
 interface PendingRead {
   client: string;
   node: string;
   db: number;
   key: string;
   reply: string;
-  invoked: number;
   completed: number;
   own: OwnSet;
 }
 
+/** SETs remembered per key (value and invocation), and unexplained reads kept per key: memory flat in run length. */
+export const RECENT_SETS_PER_KEY = 64;
+export const PENDING_READS_PER_KEY = 16;
 /** Stale reads shown one by one in the notes. */
 const MAX_NOTED = 5;
-
-/** Some time in `times` lies in (after, until]. */
-const within = (times: number[] | undefined, after: number, until: number) => times !== undefined && times.some((t) => t > after && t <= until);
 
 export class StaleReads extends BaseProperty {
   readonly name = 'stale-reads';
   /** Per client, per key: its last acknowledged SET. */
   private readonly own = new Map<string, Map<string, OwnSet>>();
-  /** Per key, per value: when SETs of it (ok or indeterminate, by anyone) were invoked. */
-  private readonly setsByValue = new Map<string, Map<string, number[]>>();
-  /** Per key: when other writes to it were invoked; flushes per db and of every db. */
-  private readonly otherWrites = new Map<string, number[]>();
-  private readonly flushes = new Map<number | 'all', number[]>();
-  private readonly pending: PendingRead[] = [];
+  /** Per key: the last SETs (ok or indeterminate, by anyone), in completion order. */
+  private readonly recent = new Map<string, { value: string; invoked: number }[]>();
+  /** Per key: the latest invocation of another write to it; per db (or 'all'): of a flush. */
+  private readonly otherWrite = new Map<string, number>();
+  private readonly flushed = new Map<number | 'all', number>();
+  private readonly pending = new Map<string, PendingRead[]>();
   private fresh = 0;
   private overwritten = 0;
   private stale = 0;
-  private readonly staleNotes: string[] = [];
+  /** The earliest stale reads, by completion time. */
+  private readonly staleNotes: { t: number; text: string }[] = [];
 
   onEvent(e: TraceEvent): void {
     if (e.type !== 'client.op' && e.type !== 'x.write') return;
@@ -59,12 +60,12 @@ export class StaleReads extends BaseProperty {
     switch (op.kind) {
       case 'set': {
         const k = dbKey(op.db, op.key);
-        let byValue = this.setsByValue.get(k);
-        if (!byValue) this.setsByValue.set(k, (byValue = new Map()));
         const v = valueKey(op.value);
-        const times = byValue.get(v);
-        if (times) times.push(op.invoked);
-        else byValue.set(v, [op.invoked]);
+        let ring = this.recent.get(k);
+        if (!ring) this.recent.set(k, (ring = []));
+        ring.push({ value: v, invoked: op.invoked });
+        if (ring.length > RECENT_SETS_PER_KEY) ring.shift();
+        this.explain(k, (r) => r.reply === v && op.invoked > r.own.invoked && op.invoked <= r.completed);
         if (op.outcome !== 'ok' || op.client === null || op.node === null) return;
         let mine = this.own.get(op.client);
         if (!mine) this.own.set(op.client, (mine = new Map()));
@@ -73,25 +74,42 @@ export class StaleReads extends BaseProperty {
       }
       case 'write':
         for (const k of op.keys) {
-          const times = this.otherWrites.get(k);
-          if (times) times.push(op.invoked);
-          else this.otherWrites.set(k, [op.invoked]);
+          this.otherWrite.set(k, Math.max(this.otherWrite.get(k) ?? -Infinity, op.invoked));
+          this.explain(k, (r) => op.invoked > r.own.invoked && op.invoked <= r.completed);
         }
         return;
-      case 'flush':
-        for (const db of op.flushes === 'all' ? ['all' as const] : op.flushes) {
-          const times = this.flushes.get(db);
-          if (times) times.push(op.invoked);
-          else this.flushes.set(db, [op.invoked]);
-        }
+      case 'flush': {
+        const dbs = op.flushes;
+        for (const db of dbs === 'all' ? ['all' as const] : dbs) this.flushed.set(db, Math.max(this.flushed.get(db) ?? -Infinity, op.invoked));
+        for (const k of [...this.pending.keys()]) this.explain(k, (r) => (dbs === 'all' || dbs.includes(r.db)) && op.invoked > r.own.invoked && op.invoked <= r.completed);
         return;
+      }
       case 'get': {
         if (op.outcome !== 'ok' || op.client === null || op.node === null) return;
-        const own = this.own.get(op.client)?.get(dbKey(op.db, op.key));
+        const k = dbKey(op.db, op.key);
+        const own = this.own.get(op.client)?.get(k);
         if (!own || op.invoked < own.completed) return;
         const reply = valueKey(op.value);
-        if (reply === own.value) this.fresh++;
-        else this.pending.push({ client: op.client, node: op.node, db: op.db, key: op.key, reply, invoked: op.invoked, completed: op.completed, own });
+        if (reply === own.value) {
+          this.fresh++;
+          return;
+        }
+        // what has completed so far was invoked before this read completed
+        const after = own.invoked;
+        const changed =
+          (this.recent.get(k)?.some((x) => x.value === reply && x.invoked > after) ?? false) ||
+          (this.otherWrite.get(k) ?? -Infinity) > after ||
+          (this.flushed.get(op.db) ?? -Infinity) > after ||
+          (this.flushed.get('all') ?? -Infinity) > after;
+        if (changed) {
+          this.overwritten++;
+          return;
+        }
+        let waiting = this.pending.get(k);
+        if (!waiting) this.pending.set(k, (waiting = []));
+        waiting.push({ client: op.client, node: op.node, db: op.db, key: op.key, reply, completed: op.completed, own });
+        // a SET that could explain the oldest would have completed long ago: it is stale
+        if (waiting.length > PENDING_READS_PER_KEY) this.markStale(waiting.shift()!);
         return;
       }
       default:
@@ -99,30 +117,34 @@ export class StaleReads extends BaseProperty {
     }
   }
 
+  /** Pending reads of key k that `by` explains are overwritten. */
+  private explain(k: string, by: (r: PendingRead) => boolean): void {
+    const waiting = this.pending.get(k);
+    if (!waiting) return;
+    const left = waiting.filter((r) => !by(r));
+    this.overwritten += waiting.length - left.length;
+    if (left.length === 0) this.pending.delete(k);
+    else if (left.length !== waiting.length) this.pending.set(k, left);
+  }
+
+  private markStale(r: PendingRead): void {
+    this.stale++;
+    const notes = this.staleNotes;
+    if (notes.length === MAX_NOTED && notes[MAX_NOTED - 1]!.t <= r.completed) return;
+    notes.push({ t: r.completed, text: `${r.client} read ${r.key} (db ${r.db}) from ${r.node} at ${ms(r.completed)} and got ${JSON.stringify(r.reply)}, but had written ${JSON.stringify(r.own.value)} (acknowledged by ${r.own.node} at ${ms(r.own.completed)})` });
+    notes.sort((a, b) => a.t - b.t);
+    if (notes.length > MAX_NOTED) notes.pop();
+  }
+
   finish(): void {
-    for (const r of this.pending) {
-      const k = dbKey(r.db, r.key);
-      const after = r.own.invoked;
-      const changed =
-        within(this.setsByValue.get(k)?.get(r.reply), after, r.completed) ||
-        within(this.otherWrites.get(k), after, r.completed) ||
-        within(this.flushes.get(r.db), after, r.completed) ||
-        within(this.flushes.get('all'), after, r.completed);
-      if (changed) {
-        this.overwritten++;
-        continue;
-      }
-      this.stale++;
-      if (this.staleNotes.length < MAX_NOTED) {
-        this.staleNotes.push(`${r.client} read ${r.key} (db ${r.db}) from ${r.node} at ${ms(r.completed)} and got ${JSON.stringify(r.reply)}, but had written ${JSON.stringify(r.own.value)} (acknowledged by ${r.own.node} at ${ms(r.own.completed)})`);
-      }
-    }
-    this.pending.length = 0;
+    for (const waiting of this.pending.values()) for (const r of waiting) this.markStale(r);
+    this.pending.clear();
   }
 
   notes(): string[] {
-    const more = this.stale - this.staleNotes.length;
-    return more > 0 ? [...this.staleNotes, `and ${more} more stale read(s)`] : this.staleNotes;
+    const shown = this.staleNotes.map((n) => n.text);
+    const more = this.stale - shown.length;
+    return more > 0 ? [...shown, `and ${more} more stale read(s)`] : shown;
   }
 
   checked(): number {

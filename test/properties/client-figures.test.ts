@@ -121,6 +121,23 @@ describe('stale-reads', () => {
     expect(r.report.stats).toMatchObject({ stale: 1 });
   });
 
+  it('a write or flush invoked before the read completed but completing after it explains the read', () => {
+    expect(feed('stale-reads', [...mine, get('app1', 'n1', 'k', '1', 2000, 2100), op('app2', 'n1', ['INCR', 'k'], 2050, 2300)]).report.stats).toMatchObject({ overwritten: 1, stale: 0 });
+    expect(feed('stale-reads', [...mine, get('app1', 'n1', 'k', '(nil)', 2000, 2100), op('app2', 'n1', ['FLUSHALL'], 2050, 2300)]).report.stats).toMatchObject({ overwritten: 1, stale: 0 });
+    expect(feed('stale-reads', [...mine, get('app1', 'n1', 'k', '(nil)', 2000, 2100), op('app2', 'n1', ['INCR', 'k'], 2200, 2300)]).report.stats).toMatchObject({ overwritten: 0, stale: 1 });
+  });
+
+  it('keeps a bounded number of unexplained reads per key, and notes the earliest stale reads', () => {
+    // a read of j first (judged at the end), then 40 of k (the oldest judged stale as newer ones come)
+    const reads = Array.from({ length: 40 }, (_, i) => get('app1', 'n2', 'k', '(nil)', 2000 + 100 * i, 2050 + 100 * i));
+    const r = feed('stale-reads', [...mine, set('app1', 'n1', 'j', 'b', 1200, 1300), get('app1', 'n2', 'j', '(nil)', 1400, 1500), ...reads]);
+    expect(r.report.stats.stale).toBe(41);
+    expect(r.report.notes[0]).toMatch(/^app1 read j \(db 0\) from n2 at 1\.500 ms/);
+    expect(r.report.notes[1]).toMatch(/at 2\.050 ms/);
+    expect(r.report.notes[4]).toMatch(/at 2\.350 ms/);
+    expect(r.report.notes[5]).toBe('and 36 more stale read(s)');
+  });
+
   it('notes the first five stale reads and counts the rest', () => {
     const reads = Array.from({ length: 7 }, (_, i) => get('app1', 'n2', 'k', '(nil)', 2000 + 100 * i, 2050 + 100 * i));
     const r = feed('stale-reads', [...mine, ...reads]);
