@@ -114,9 +114,10 @@ function describe(ev: LossEvent): string {
 /** Why a crash or unsaved restart of the writer may lose the write, or why its AOF kept it. */
 function aofVerdict(w: SetRecord, ev: LossEvent, facts: AofFacts | undefined): { lose: boolean; why: string } {
   const policy = w.aof!;
-  // records the node acknowledged at or before durable_until are on disk: the reply came later
-  // than the node's acknowledgement, so durable_until >= the reply's time is enough
-  const fsynced = facts?.durable.find((d) => d.t >= w.invoked && d.t <= ev.t && d.until >= w.completed);
+  // records the node acknowledged at or before durable_until are on disk; the node acknowledged it
+  // somewhere between invocation and reply, so only an fsync at or after the reply, covering the
+  // reply's time, surely covers it (an AOF rewrite covers everything written: durable_until Infinity)
+  const fsynced = facts?.durable.find((d) => d.t >= w.completed && d.t <= ev.t && d.until >= w.completed);
   const durable = policy === 'always' || ev.kind === 'restart' || fsynced !== undefined;
   if (!durable) return { lose: true, why: `in ${w.node}'s unfsynced AOF tail (appendfsync ${policy}: no fsync covered it before the ${ev.kind})` };
   const reload = facts?.opens.find((o) => o.t >= ev.t);

@@ -138,6 +138,17 @@ describe('the contract', () => {
     expect(acked([...cluster, set('app1', 'n1', 'k', long, 1000, 1200)], 'n1', { k: tail }).report.stats).toMatchObject({ present: 0, lost: 1 });
   });
 
+  it('with AOF, only an fsync after the reply surely covers a network client\'s write', () => {
+    const aof = (t: number, what: string, extra: Record<string, unknown>): Ev => ({ t, type: 'redis.aof', node: 'n1', what, ...extra });
+    // an AOF rewrite makes everything written so far durable (durable_until Infinity)
+    const history = (fsyncAt: number) => [...cluster, aof(0, 'open', { appendfsync: 'everysec', loaded: false, keys: 0 }), set('app1', 'n1', 'k', 'a', 1000, 1200), aof(fsyncAt, 'fsync', { durable_until: Infinity, size: 1 }), crash('n1', 2000), start('n1', 'master', 2500), aof(2500, 'open', { appendfsync: 'everysec', loaded: true, keys: 1 })].sort((x, y) => (x.t as number) - (y.t as number));
+    // an fsync between invocation and reply may have come before the node applied it
+    const during = acked(history(1100), 'n1', {});
+    expect(during.messages).toEqual([]);
+    expect(during.lost[0]!.why).toMatch(/unfsynced AOF tail/);
+    expect(acked(history(1300), 'n1', {}).messages[0]).toMatch(/n1's AOF had it on disk at the crash of n1 at 2\.000 ms \(fsynced at 1\.300 ms\)/);
+  });
+
   it('an unsaved restart loses, a saved one does not', () => {
     expect(acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200), shutdown('n1', 2000, false), start('n1', 'master', 2500)], 'n1', {}).lost[0]!.event).toEqual({ kind: 'restart', node: 'n1', t: 2000 });
     expect(acked([...cluster, set('app1', 'n1', 'k', 'a', 1000, 1200), shutdown('n1', 2000, true), start('n1', 'master', 2500)], 'n1', {}).messages).toHaveLength(1);
