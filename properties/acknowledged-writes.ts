@@ -2,9 +2,10 @@
 // or an acknowledged `x.write` of a node's local client) is judged against the value the final
 // master holds: present, overwritten (the final value's writer did not complete before this write
 // was invoked), or lost. Each lost write is attributed to the event that discarded it. The contract:
-//  - asynchronous replication allows a loss only across a promotion of another node, a crash, an
-//    unsaved restart or a demotion that came after the write was acknowledged (for a client on the
-//    network: after it was invoked, since the server acknowledged it somewhere before the reply came);
+//  - asynchronous replication allows a loss only across a promotion of a node that did not hold
+//    it, or a crash, unsaved restart or demotion of the node that did, that came after the write was
+//    acknowledged (for a client on the network: after it was invoked, since the node acknowledged it
+//    somewhere between invocation and reply);
 //  - a write acknowledged with WAIT is held by its node and the replicas WAIT found holding it: the
 //    promotion of a holder does not excuse its loss, a crash, unsaved restart or demotion of a holder
 //    removes it from the holders (the loss is allowed once none is left), and a demotion to a replica
@@ -14,8 +15,8 @@
 //    without persistence that restarts empties its replicas);
 //  - a coordinated FAILOVER loses nothing;
 //  - with appendonly yes, a crash or unsaved restart of the acknowledging node loses the write only
-//    if it was in the unfsynced AOF tail (never with appendfsync always; SHUTDOWN fsyncs) or the node
-//    did not come back from that AOF.
+//    if it was in the unfsynced AOF tail (no fsync at or after the reply covered it; never with
+//    appendfsync always; SHUTDOWN fsyncs) or the node did not come back from that AOF.
 // A lost write nothing excuses is a violation. Keys written by anything but plain SETs are not judged.
 // Memory is flat in run length: the last MAX_SETS_PER_KEY SETs of each key are kept, older ones in bulk.
 
