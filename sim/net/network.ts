@@ -124,6 +124,9 @@ export class Network {
   private readonly ackFn = (a: { pipe: Pipe; packets: Packet[] }) => this.acknowledge(a.pipe, a.packets);
   private nextConn = 1;
   private readonly deliverFn = (p: Packet) => this.deliver(p);
+  /** Arrivals held for a stopped process, per host, in arrival order (see deliver()). */
+  private readonly held = new Map<Host, Packet[]>();
+  private readonly wakeFn = (h: Host) => this.wake(h);
   private readonly connectTimeoutFn = (s: Socket) => this.connectTimedOut(s);
 
   constructor(
@@ -387,14 +390,38 @@ export class Network {
     }
   }
 
+  /**
+   * The kernel holds what arrives for a stopped process; the process reads it, in arrival order, on
+   * waking, before anything that arrives later (a pause extended while packets wait keeps them
+   * waiting, still ahead of what arrives meanwhile).
+   */
   private deliver(packet: Packet): void {
-    const { pipe, kind } = packet;
-    const wake = pipe.dst.host.pausedUntilUs;
-    if (wake > this.sched.nowUs && pipe.dst.host.up) {
-      // the kernel holds what arrives for a stopped process; it reads it, in order, on waking
-      this.sched.at(wake, this.deliverFn, packet);
+    const host = packet.pipe.dst.host;
+    const held = this.held.get(host);
+    if (held !== undefined) {
+      held.push(packet);
       return;
     }
+    if (host.pausedUntilUs > this.sched.nowUs && host.up) {
+      this.held.set(host, [packet]);
+      this.sched.at(host.pausedUntilUs, this.wakeFn, host);
+      return;
+    }
+    this.deliverNow(packet);
+  }
+
+  private wake(host: Host): void {
+    if (host.pausedUntilUs > this.sched.nowUs && host.up) {
+      this.sched.at(host.pausedUntilUs, this.wakeFn, host);
+      return;
+    }
+    const held = this.held.get(host)!;
+    this.held.delete(host);
+    for (const p of held) this.deliverNow(p);
+  }
+
+  private deliverNow(packet: Packet): void {
+    const { pipe, kind } = packet;
     const src = pipe.src;
     const dst = pipe.dst;
     const now = this.sched.nowUs;

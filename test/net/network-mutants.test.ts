@@ -132,6 +132,24 @@ describe('timing', () => {
     sched.runUntilIdle();
     expect(logOf('b').got[2]!.t - t1).toBe(1000);
   });
+
+  it('a pause extended while arrivals wait keeps them ahead of what arrives during the extension', () => {
+    // found by fast-check (FC_SEED=777001): two 10 ms pauses 1 ms apart made a replica apply a
+    // later stream entry before two earlier ones
+    const { net, open, sched, logOf } = setup();
+    const { out } = open('a', 'b');
+    const t0 = sched.nowUs;
+    net.pauseHost('b', 10_000);
+    net.send(out, 'p1', 10);
+    net.send(out, 'p2', 10);
+    sched.runUntil(t0 + 1_000); // both have arrived and wait
+    net.pauseHost('b', 10_000); // now until t0 + 11 ms
+    net.send(out, 'p3', 10); // arrives at t0 + 2 ms, during the extension
+    sched.runUntil(t0 + 10_999);
+    expect(logOf('b').got).toEqual([]);
+    sched.runUntilIdle();
+    expect(logOf('b').got.map((g) => [g.t - t0, g.payload])).toEqual([[11_000, 'p1'], [11_000, 'p2'], [11_000, 'p3']]);
+  });
 });
 
 describe('the handshake and its corner cases', () => {
