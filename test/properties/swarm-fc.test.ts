@@ -1,5 +1,5 @@
 // The project's own property suite: random scenarios (arbScenario) under fc.assert, checked by all
-// six properties. FC_NUM_RUNS sets the run count; a failure prints the fast-check seed and path
+// eight properties. FC_NUM_RUNS sets the run count; a failure prints the fast-check seed and path
 // and the `replsim run` command for the shrunk scenario.
 import { describe, expect, it } from 'vitest';
 import { arbScenario, assertScenarios } from '../../testing/index.js';
