@@ -81,14 +81,7 @@ export class ClientWorkload {
     const kind = r.pick(load.commands ?? DEFAULTS.workload.commands);
     const key = `k${r.int(0, keys - 1)}`;
     const value = `${run.client.name}:${++run.n}`.padEnd(load.valueSize ?? DEFAULTS.workload.valueSize, '.');
-    const cmds: string[][] =
-      kind === 'SET' ? [['SET', key, value]]
-      : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]
-      : kind === 'APPEND' ? [['APPEND', `a${r.int(0, keys - 1)}`, value]]
-      : kind === 'RPUSH' ? [['RPUSH', `l${r.int(0, keys - 1)}`, value]]
-      : kind === 'DEL' ? [['DEL', key]]
-      : kind === 'EXPIRE' ? [['PEXPIRE', key, String(r.int(10, 2000))]]
-      : [['MULTI'], ['SET', key, value], ['INCR', `n${r.int(0, keys - 1)}`], ['EXEC']];
+    const cmds = workloadCommands(kind, key, value, r, keys);
     if (load.wait) opts.wait = load.wait;
     run.client.op(cmds, opts, (res) => {
       this.writes++;
@@ -100,4 +93,15 @@ export class ClientWorkload {
       then();
     });
   }
+}
+
+/** The commands of one workload write of `kind` (a MULTI is MULTI, SET, INCR, EXEC); other keys drawn from `r`. */
+export function workloadCommands(kind: NonNullable<Workload['commands']>[number], key: string, value: string, r: RngStream, keys: number): string[][] {
+  return kind === 'SET' ? [['SET', key, value]]
+    : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]
+    : kind === 'APPEND' ? [['APPEND', `a${r.int(0, keys - 1)}`, value]]
+    : kind === 'RPUSH' ? [['RPUSH', `l${r.int(0, keys - 1)}`, value]]
+    : kind === 'DEL' ? [['DEL', key]]
+    : kind === 'EXPIRE' ? [['PEXPIRE', key, String(r.int(10, 2000))]]
+    : [['MULTI'], ['SET', key, value], ['INCR', `n${r.int(0, keys - 1)}`], ['EXEC']];
 }

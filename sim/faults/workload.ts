@@ -8,7 +8,7 @@ import type { Orchestrator } from '../cluster/orchestrator.js';
 import type { Workload } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 import { isError } from '../redis/reply.js';
-import { ClientWorkload } from '../client/workload.js';
+import { ClientWorkload, workloadCommands } from '../client/workload.js';
 
 export interface WriteRecord {
   node: string;
@@ -74,15 +74,7 @@ export class WriteWorkload {
     const kind = r.pick(this.load?.commands ?? DEFAULTS.workload.commands);
     const key = `k${r.int(0, keys - 1)}`;
     const value = `v${this.writes}`.padEnd(this.load?.valueSize ?? DEFAULTS.workload.valueSize, '.');
-    const cmds: string[][] =
-      kind === 'SET' ? [['SET', key, value]]
-      : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]
-      : kind === 'APPEND' ? [['APPEND', `a${r.int(0, keys - 1)}`, value]]
-      : kind === 'RPUSH' ? [['RPUSH', `l${r.int(0, keys - 1)}`, value]]
-      : kind === 'DEL' ? [['DEL', key]]
-      : kind === 'EXPIRE' ? [['PEXPIRE', key, String(r.int(10, 2000))]]
-      : [['MULTI'], ['SET', key, value], ['INCR', `n${r.int(0, keys - 1)}`], ['EXEC']];
-    for (const args of cmds) {
+    for (const args of workloadCommands(kind, key, value, r, keys)) {
       const reply = w.call(target, args);
       const ok = !isError(reply);
       if (args[0] === 'MULTI' || args[0] === 'EXEC') continue;
