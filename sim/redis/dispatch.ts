@@ -119,10 +119,11 @@ function unknownCommand(args: string[]): Reply {
 
 /** The refusals processCommand() gives a write before it runs or is queued; null when it may proceed. */
 function writeRefusal(node: RedisNode): Reply | null {
+  // checkGoodReplicasStatus(): the count refreshGoodSlavesCount() left, once a second in
+  // replicationCron and when a replica goes online or is freed, not recounted per command
   const min = node.cfg['min-replicas-to-write'];
-  if (node.isMaster && min > 0 && node.cfg['min-replicas-max-lag'] > 0) {
-    node.masterSide.refreshGoodReplicas();
-    if (node.masterSide.goodReplicas < min) return err('NOREPLICAS Not enough good replicas to write.');
+  if (node.isMaster && min > 0 && node.cfg['min-replicas-max-lag'] > 0 && node.masterSide.goodReplicas < min) {
+    return err('NOREPLICAS Not enough good replicas to write.');
   }
   if (!node.isMaster && node.cfg['replica-read-only']) return err("READONLY You can't write against a read only replica.");
   return null;

@@ -41,6 +41,8 @@ export interface Cluster {
   shutdown(node: string, save: boolean): Promise<void>;
   /** kill -9 (the simulator's crash also drops the host's page cache: see sim/net/disk.ts). */
   crash(node: string): Promise<void>;
+  /** SIGSTOP now and SIGCONT after ms (returns at once; the process stays stopped meanwhile). */
+  pause(node: string, ms: number): Promise<void>;
   restart(node: string, opts?: { replicaof?: string | null }): Promise<void>;
   snapshot(at: string): Promise<Snapshot>;
   close(): Promise<void>;
@@ -121,6 +123,10 @@ export class SimCluster implements Cluster {
 
   async crash(node: string): Promise<void> {
     this.w.crash(node);
+  }
+
+  async pause(node: string, ms: number): Promise<void> {
+    this.w.pause(node, ms * 1000);
   }
 
   async restart(node: string, opts: { replicaof?: string | null } = {}): Promise<void> {
@@ -284,6 +290,12 @@ export class RealCluster implements Cluster {
     client.close();
     n.client = null;
     n.proc = null;
+  }
+
+  async pause(node: string, ms: number): Promise<void> {
+    const proc = this.node(node).proc!;
+    proc.kill('SIGSTOP');
+    setTimeout(() => proc.kill('SIGCONT'), ms);
   }
 
   async crash(node: string): Promise<void> {

@@ -12,6 +12,25 @@ const pair = (extra: Record<string, unknown> = {}) => {
   return w;
 };
 
+describe('min-replicas-to-write: the good-replica count of the last refresh', () => {
+  it('a write is refused exactly when the count replicationCron (or a replica going online or away) left is too low, never recounted per command', () => {
+    // checkGoodReplicasStatus() reads repl_good_slaves_count; refreshGoodSlavesCount() runs once a
+    // second: between the second the last ACK grows too old and the next refresh, writes still pass
+    const w = pair({ 'min-replicas-to-write': 1, 'min-replicas-max-lag': 2 });
+    w.runFor(1200 * MS);
+    w.pause('r', 6 * SEC);
+    let refusedAt = -1;
+    for (let i = 0; i < 700 && refusedAt < 0; i++) {
+      const good = w.info('m').min_slaves_good_slaves;
+      const r = w.command('m', ['SET', `k${i}`, 'v']);
+      expect(isError(r), `at ${w.sched.nowUs} µs with min_slaves_good_slaves ${good}`).toBe(good === 0);
+      if (isError(r)) refusedAt = w.sched.nowUs;
+      w.runFor(10 * MS);
+    }
+    expect(refusedAt).toBeGreaterThan(0);
+  });
+});
+
 describe('WAIT', () => {
   it('counts the replicas that acknowledged the client\'s last write', () => {
     const w = pair();
