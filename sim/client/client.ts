@@ -55,7 +55,7 @@ class Conn {
   readonly inflight: Request[] = [];
   /** Requests waiting for the connection to open. */
   readonly queued: Request[] = [];
-  /** The database selected on this connection. */
+  /** The database selected on this connection (by a SELECT the server accepted). */
   db = 0;
   constructor(readonly node: string) {}
 }
@@ -64,14 +64,12 @@ class Conn {
 export type MasterHint = () => string | null;
 
 export interface OpOptions {
-  /** Select this database first when the connection is elsewhere. */
+  /** SELECT this database first (the connection keeps it for later operations). */
   db?: number;
   /** After an ok reply, WAIT numreplicas timeoutMs (recorded with the operation). */
   wait?: { replicas: number; timeoutMs: number };
   /** Send to this node rather than the discovered one. */
   node?: string;
-  /** Record the operation in the history (default true). */
-  record?: boolean;
 }
 
 export interface OpResult {
@@ -96,9 +94,10 @@ export class NetClient {
   private txQueued: string[][] = [];
   /** Ends the operation in flight (for endRun()). */
   private current: ((outcome: OpResult['outcome'], reply: Reply | null, error: string | null) => void) | null = null;
+  /** The last value number handed out (nextValue()): unique in the run, whatever runs the client. */
+  private valueSeq = 0;
   readonly timeoutUs: number;
   readonly discovery: Discovery;
-  ops = 0;
 
   constructor(
     readonly name: string,
@@ -124,8 +123,9 @@ export class NetClient {
     this.cached = null;
   }
 
-  get idle(): boolean {
-    return !this.busy && this.queue.length === 0;
+  /** A number for the next value this client writes: 1, 2, ... over the whole run. */
+  nextValue(): number {
+    return ++this.valueSeq;
   }
 
   /**
@@ -149,12 +149,14 @@ export class NetClient {
       if (this.current !== finish) return; // already ended (the run ended with it in flight)
       this.current = null;
       const r: OpResult = { outcome, reply, node, error, invokedUs, completedUs: this.sched.nowUs };
-      if (next.opts.record !== false) this.record(next.args, next.opts.db ?? 0, r, wait);
+      this.record(next.args, db, r, wait);
       this.busy = false;
       next.done(r);
       this.runNext();
     };
     this.current = finish;
+    // the database the operation runs in: its SELECT's, else the one the connection is on
+    const db = next.opts.db ?? (node !== null ? this.conns.get(node)?.db ?? 0 : 0);
     if (node === null) return finish('fail', null, 'no master known');
     const cmds = next.opts.db !== undefined ? [['SELECT', String(next.opts.db)], ...next.args] : next.args;
     let i = 0;
@@ -169,9 +171,9 @@ export class NetClient {
       // a command refused while a transaction queues (READONLY, NOREPLICAS ...) makes EXEC abort:
       // send the rest, so that EXEC ends the transaction on the connection
       const queueing = inTx && i > txStart && !isLast;
+      if (isError(reply) && reply.message.startsWith('READONLY')) this.rediscover();
       if (isError(reply) && !queueing) {
-        if (reply.message.startsWith('READONLY')) this.rediscover();
-        // a refused SELECT, MULTI or queued command: the operation did not happen
+        // a refused SELECT, MULTI or EXEC: the operation did not happen
         return finish('fail', reply, reply.message);
       }
       if (!isLast) {
@@ -217,7 +219,6 @@ export class NetClient {
     } else {
       this.trace.emit({ ...base, id: this.nextOp++, args: last, reply, ...(wait ? { wait } : {}) });
     }
-    this.ops++;
   }
 
   /**
@@ -235,7 +236,10 @@ export class NetClient {
     const b = this.backoff.get(node);
     let c = this.conns.get(node);
     if (!c) {
-      if (b && b.untilUs > this.sched.nowUs) return done({ kind: 'unsent', why: `reconnecting to ${node} (back-off until ${(b.untilUs / 1000).toFixed(3)} ms)` });
+      if (b && b.untilUs > this.sched.nowUs) {
+        if (this.cached === node) this.rediscover(); // the orchestrator may know a better node by now
+        return done({ kind: 'unsent', why: `reconnecting to ${node} (back-off until ${(b.untilUs / 1000).toFixed(3)} ms)` });
+      }
       c = this.connect(node);
     }
     const req: Request = { args, done, timer: null };
@@ -250,7 +254,6 @@ export class NetClient {
     c.inflight.push(req);
     const msg: ToMaster = { k: 'cmd', args: req.args };
     this.net.send(c.sock!, msg, respCommandBytes(req.args));
-    if (req.args[0]!.toUpperCase() === 'SELECT') c.db = Number(req.args[1]);
     req.timer = this.sched.after(this.timeoutUs + extraTimeoutUs, () => {
       req.timer = null;
       this.drop(c, `no reply from ${c.node} within ${(this.timeoutUs + extraTimeoutUs) / 1000} ms`, true);
@@ -273,6 +276,7 @@ export class NetClient {
         const req = c.inflight.shift();
         if (!req) return;
         if (req.timer !== null) this.sched.cancel(req.timer);
+        if (req.args[0]!.toUpperCase() === 'SELECT' && !isError(m.reply)) c.db = Number(req.args[1]);
         req.done({ kind: 'reply', reply: m.reply, ...(m.ackedBy ? { ackedBy: m.ackedBy } : {}) });
       },
       onClose: (_s, reason: NetCloseReason) => this.drop(c, `connection to ${node} ${reason === 'closed' ? 'closed by the server' : reason}`, false),
@@ -291,11 +295,12 @@ export class NetClient {
       this.backoff.set(c.node, { untilUs: this.sched.nowUs + Math.min(BACKOFF_MIN_US * 2 ** prev, BACKOFF_MAX_US), failures: prev + 1 });
     }
     if (this.discovery === 'follow-orchestrator' && this.cached === c.node) this.rediscover();
-    this.txQueued = []; // the server forgot the transaction with the connection
     for (const r of c.inflight.splice(0)) {
       if (r.timer !== null) this.sched.cancel(r.timer);
       r.done({ kind: 'lost', why });
     }
     for (const r of c.queued.splice(0)) r.done({ kind: 'unsent', why });
+    // the server forgot a transaction with the connection (an EXEC lost above recorded its commands)
+    this.txQueued = [];
   }
 }

@@ -14,7 +14,6 @@ import type { NetClient, OpOptions } from './client.js';
 interface Runner {
   client: NetClient;
   r: RngStream;
-  n: number;
   /** Keys this client wrote (db, key), most recent last, for reads. */
   written: { db: number; key: string }[];
 }
@@ -30,7 +29,7 @@ export class ClientWorkload {
     private readonly w: World,
     private readonly load: Workload & { clients: string[] },
   ) {
-    this.runners = load.clients.map((name) => ({ client: w.netClient(name), r: w.rng.stream(`workload:${name}`), n: 0, written: [] }));
+    this.runners = load.clients.map((name) => ({ client: w.netClient(name), r: w.rng.stream(`workload:${name}`), written: [] }));
   }
 
   /** Run until endUs (or stop()). */
@@ -52,18 +51,11 @@ export class ClientWorkload {
     if (at >= endUs) return;
     this.w.sched.at(at, () => {
       if (!this.active) return;
-      if (!this.inBurst()) return this.next(run, endUs, meanGapUs);
+      if (!inBurst(this.load, this.phaseStartUs, this.w.sched.nowUs)) return this.next(run, endUs, meanGapUs);
       this.once(run, () => {
         if (this.active) this.next(run, endUs, meanGapUs);
       });
     }, null);
-  }
-
-  private inBurst(): boolean {
-    const burst = this.load.burstMs;
-    if (!burst) return true;
-    const cycleUs = (burst + (this.load.idleMs ?? 0)) * 1000;
-    return (this.w.sched.nowUs - this.phaseStartUs) % cycleUs < burst * 1000;
   }
 
   private once(run: Runner, then: () => void): void {
@@ -80,7 +72,7 @@ export class ClientWorkload {
     }
     const kind = r.pick(load.commands ?? DEFAULTS.workload.commands);
     const key = `k${r.int(0, keys - 1)}`;
-    const value = `${run.client.name}:${++run.n}`.padEnd(load.valueSize ?? DEFAULTS.workload.valueSize, '.');
+    const value = `${run.client.name}:${run.client.nextValue()}`.padEnd(load.valueSize ?? DEFAULTS.workload.valueSize, '.');
     const cmds = workloadCommands(kind, key, value, r, keys);
     if (load.wait) opts.wait = load.wait;
     run.client.op(cmds, opts, (res) => {
@@ -104,4 +96,12 @@ export function workloadCommands(kind: NonNullable<Workload['commands']>[number]
     : kind === 'DEL' ? [['DEL', key]]
     : kind === 'EXPIRE' ? [['PEXPIRE', key, String(r.int(10, 2000))]]
     : [['MULTI'], ['SET', key, value], ['INCR', `n${r.int(0, keys - 1)}`], ['EXEC']];
+}
+
+/** With burstMs/idleMs a workload writes only during bursts, leaving idle gaps (the phase starts with a burst). */
+export function inBurst(load: Workload | undefined, phaseStartUs: number, nowUs: number): boolean {
+  const burst = load?.burstMs;
+  if (!burst) return true;
+  const cycleUs = (burst + (load?.idleMs ?? 0)) * 1000;
+  return (nowUs - phaseStartUs) % cycleUs < burst * 1000;
 }

@@ -8,7 +8,7 @@ import type { Orchestrator } from '../cluster/orchestrator.js';
 import type { Workload } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 import { isError } from '../redis/reply.js';
-import { ClientWorkload, workloadCommands } from '../client/workload.js';
+import { ClientWorkload, inBurst, workloadCommands } from '../client/workload.js';
 
 export interface WriteRecord {
   node: string;
@@ -49,17 +49,9 @@ export class WriteWorkload {
     if (at >= endUs) return;
     this.w.sched.at(at, () => {
       if (!this.active) return;
-      if (this.inBurst()) this.writeOnce();
+      if (inBurst(this.load, this.phaseStartUs, this.w.sched.nowUs)) this.writeOnce();
       this.scheduleWrite(endUs, meanGapUs);
     }, null);
-  }
-
-  /** With burstMs/idleMs the workload writes only during bursts, leaving idle gaps. */
-  private inBurst(): boolean {
-    const burst = this.load?.burstMs;
-    if (!burst) return true;
-    const cycleUs = (burst + (this.load?.idleMs ?? 0)) * 1000;
-    return (this.w.sched.nowUs - this.phaseStartUs) % cycleUs < burst * 1000;
   }
 
   private writeOnce(): void {

@@ -269,6 +269,18 @@ export class RedisNode {
     if (client) client.woff = this.masterReplOffset;
   }
 
+  /**
+   * A client's connection closed (freeClient()): a command it had postponed (a write paused by
+   * FAILOVER) is dropped, and so is its WAIT.
+   */
+  freeClient(client: Client): void {
+    this.paused = this.paused.filter((p) => p.client !== client);
+    for (const w of this.waiters.filter((x) => x.client === client)) {
+      if (w.timer !== null) this.ctx.cancelTimer(w.timer);
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+    }
+  }
+
   // ---- WAIT ----
 
   blockForWait(client: Client, numReplicas: number, timeoutMs: number, cb: ReplyCallback): Pending {

@@ -71,6 +71,7 @@ export interface MasterHost {
   /** An application client on an accepted connection, and its commands. */
   createClient(): Client;
   call(client: Client, args: string[], cb: ReplyCallback): Reply | Pending;
+  freeClient(client: Client): void;
   replInfoForSave(): ReplInfo | null;
   startBgsave(forReplication: boolean, rsi: ReplInfo): void;
   setSocketChild(snapshot: RdbSnapshot | null): void;
@@ -247,6 +248,7 @@ export class MasterSide implements PingStream {
         else if (m.k === 'cmd') this.onHandshakeCommand(conn, m.args);
       },
       onClose: (_s, reason) => {
+        if (conn.client !== null) this.node.freeClient(conn.client);
         if (this.node.alive && conn.replState !== null) this.freeReplica(conn, reason === 'closed' ? 'closed by replica' : `connection ${reason}`, false);
       },
     };

@@ -136,8 +136,8 @@ export class Runner implements StepContext {
     throw new Stop(message);
   }
 
-  call(node: string, args: (string | number)[]): Reply | typeof PENDING | null {
-    if (!this.w.isRunning(node)) return null;
+  call(node: string, args: (string | number)[]): Reply | typeof PENDING | undefined {
+    if (!this.w.isRunning(node)) return undefined;
     const r = this.w.call(node, args);
     this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.command', node, args: args.map(String), reply: r === PENDING ? '(blocked)' : replyText(r) });
     return r;
@@ -152,15 +152,15 @@ export class Runner implements StepContext {
    * start of the error text) or tolerates one ("mayFail"); a step that expects an error fails when
    * the command succeeds.
    */
-  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | null): void {
+  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | undefined): void {
     if (r === PENDING || step.mayFail) return;
     const cmd = args.join(' ');
-    const got = r === null ? `node ${step.node} is not running` : isError(r) ? r.message : null;
+    const got = r === undefined ? `node ${step.node} is not running` : isError(r) ? r.message : null;
     const want = step.expectError;
     if (want === undefined) {
       if (got !== null) this.fail({ kind: 'expectation', node: [step.node], expected: 'a reply that is not an error', actual: got, message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
     } else if (got === null || !got.startsWith(want)) {
-      this.fail({ kind: 'expectation', node: [step.node], expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r!), message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r!)) : got}` });
+      this.fail({ kind: 'expectation', node: [step.node], expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r as Reply), message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r as Reply)) : got}` });
     }
   }
 

@@ -163,6 +163,73 @@ describe('a client on the network', () => {
   });
 });
 
+describe('what a client\'s history says (review findings)', () => {
+  it('records the database the connection is on: a SELECT step, then writes without db', () => {
+    const { r, ops } = run({}, [{ op: 'command', client: 'app', args: ['SELECT', 3] }, { op: 'write', client: 'app', count: 2 }, { op: 'wait-sync' }]);
+    expect(r.failures).toEqual([]);
+    expect(ops.filter((o) => o.args[0] === 'SET').map((o) => o.db)).toEqual([3, 3]);
+    expect(r.properties['acknowledged-writes']!.stats.present).toBe(2);
+  });
+
+  it('a READONLY while a transaction queues makes the client ask again, as a plain write does', () => {
+    const { ops } = run({ workload: { clients: ['app'], writesPerSec: 50, commands: ['MULTI'] } }, [
+      { op: 'workload', action: 'start' },
+      { op: 'sleep', ms: 300 },
+      { op: 'replicaof', node: 'r', primary: null },
+      { op: 'replicaof', node: 'p', primary: 'r' },
+      { op: 'sleep', ms: 500 },
+      { op: 'workload', action: 'stop' },
+    ]);
+    const after = ops.filter((o) => o.invoked > ops.find((x) => x.outcome === 'fail')!.t);
+    expect(after.length).toBeGreaterThan(5);
+    expect(after.every((o) => o.node === 'r' && o.outcome !== 'fail')).toBe(true); // the last one: in flight at the end
+  });
+
+  it('values stay unique when the workload is started again', () => {
+    const { ops } = run({ workload: { clients: ['app'], writesPerSec: 100, keys: 2 } }, [
+      { op: 'workload', action: 'start' },
+      { op: 'sleep', ms: 200 },
+      { op: 'workload', action: 'stop' },
+      { op: 'workload', action: 'start' },
+      { op: 'sleep', ms: 200 },
+      { op: 'workload', action: 'stop' },
+    ]);
+    const values = ops.map((o) => o.args[2]);
+    expect(values.length).toBeGreaterThan(10);
+    expect(new Set(values).size).toBe(values.length);
+  });
+
+  it('a transaction across steps whose EXEC times out records its queued commands as info', () => {
+    const { ops } = run({}, [
+      { op: 'command', client: 'app', args: ['MULTI'] },
+      setVia('app', 'k', 'new'),
+      { op: 'pause', node: 'p', ms: 1000 },
+      { op: 'command', client: 'app', args: ['EXEC'], expectError: 'INDETERMINATE' },
+      { op: 'sleep', ms: 1000 },
+    ]);
+    expect(ops.map((o) => [o.args.join(' '), o.outcome])).toEqual([['SET k new', 'info']]);
+  });
+
+  it('a nil reply through a client is a reply, not a node that is down', () => {
+    const { r } = run({}, [{ op: 'command', client: 'app', args: ['GET', 'missing'] }, { op: 'command', node: 'p', args: ['GET', 'missing'] }]);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('a write postponed by FAILOVER is dropped when its client gives up and closes the connection (freeClient)', () => {
+    const { r, ops } = run({ clients: { app: { near: 'p', timeoutMs: 100 } } }, [
+      { op: 'pause', node: 'r', ms: 1000 },
+      { op: 'write', node: 'p' }, // r cannot acknowledge it: FAILOVER waits for r, then gives up
+      { op: 'failover', node: 'p', to: 'r', timeoutMs: 300 },
+      { ...setVia('app', 'k', 'v'), mayFail: true },
+      { op: 'sleep', ms: 2000 },
+      { op: 'wait-sync' },
+      { op: 'expect', node: 'p', role: 'master', dbsize: 1 },
+    ]);
+    expect(ops.map((o) => o.outcome)).toEqual(['info']);
+    expect(r.failures).toEqual([]);
+  });
+});
+
 describe('scenario checks for clients', () => {
   const base = { name: 'x', nodes: { p: {} } };
   const error = (doc: unknown) => {

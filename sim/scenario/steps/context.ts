@@ -22,10 +22,10 @@ export interface StepContext {
   fail(f: Omit<Failure, 'time_us' | 'step' | 'op'>): void;
   /** Fail the run as a liveness failure and end it here. */
   liveness(message: string): never;
-  /** A command from the node's scenario client, recorded in the trace; null when the node is down. */
-  call(node: string, args: (string | number)[]): Reply | typeof PENDING | null;
+  /** A command from the node's scenario client, recorded in the trace; undefined when the node is down (null is a nil reply). */
+  call(node: string, args: (string | number)[]): Reply | typeof PENDING | undefined;
   /** A command step's reply against its expectError / mayFail. */
-  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | null): void;
+  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | undefined): void;
   /** `db`: the database it ran in, when not the client's current one (a write queued by MULTI). */
   recordWrite(node: string, args: string[], acked: boolean, as?: string, db?: number): void;
   /** A `write` step's writes that the node refused (a read-only replica, NOREPLICAS ...), for the run's report. */

@@ -30,48 +30,45 @@ function asReply(r: OpResult): Reply {
 }
 
 export const write: StepHandler<'write'> = (ctx, step) => {
-  if (step.client !== undefined) return writeViaClient(ctx, step, step.client);
   const { w } = ctx;
-  const node = step.node!;
   const count = step.count ?? DEFAULTS.write.count;
-  const prefix = step.prefix ?? DEFAULTS.write.prefix;
-  const size = step.valueSize ?? DEFAULTS.write.valueSize;
   const gapUs = (step.intervalMs ?? DEFAULTS.write.intervalMs) * 1000;
-  if (step.db !== undefined) ctx.call(node, ['SELECT', step.db]);
+  const via = step.client;
+  let node = step.node ?? w.netClient(via!).target() ?? via!;
+  /** One SET: the error that refused it, or null. */
+  let one: (args: string[]) => string | null;
+  if (via !== undefined) {
+    // each SET is one operation of the client, in its history
+    const opts: OpOptions = { ...(step.db !== undefined ? { db: step.db } : {}), ...(step.node !== undefined ? { node: step.node } : {}) };
+    one = (args) => {
+      const r = viaClient(ctx, via, [args], opts);
+      node = r.node ?? node;
+      return r.outcome === 'ok' ? null : r.error ?? 'refused';
+    };
+  } else {
+    if (step.db !== undefined) ctx.call(node, ['SELECT', step.db]);
+    one = (args) => {
+      const r = w.isRunning(node) ? w.call(node, args) : null;
+      // a write queued by MULTI is recorded when EXEC (a command step) runs it
+      if (r !== 'QUEUED') ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r));
+      return r !== null && isError(r) ? r.message : null;
+    };
+  }
   let refused = 0;
   let firstError = '';
   for (let i = 1; i <= count; i++) {
-    const args = writeArgs(ctx, step, i);
-    const r = w.isRunning(node) ? w.call(node, args) : null;
-    if (r !== null && isError(r) && refused++ === 0) firstError = r.message;
-    // a write queued by MULTI is recorded when EXEC (a command step) runs it
-    if (r !== 'QUEUED') ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r));
+    const error = one(writeArgs(ctx, step, i));
+    if (error !== null && refused++ === 0) firstError = error;
     if (gapUs > 0 && i < count) w.runFor(gapUs);
   }
   // not a failure (a write step is a workload), but never silent: the run's report lists it
-  if (refused > 0) ctx.noteRefusedWrites(node, refused, count, firstError);
+  if (refused > 0) ctx.noteRefusedWrites(node, refused, count, via !== undefined ? `${firstError} (client ${via})` : firstError);
 };
 
 function writeArgs(ctx: StepContext, step: Extract<Step, { op: 'write' }>, i: number): string[] {
   const prefix = step.prefix ?? DEFAULTS.write.prefix;
   const size = step.valueSize ?? DEFAULTS.write.valueSize;
   return ['SET', `${prefix}${i}`, `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0))];
-}
-
-/** A write step through an application client: each SET is one operation in its history. */
-function writeViaClient(ctx: StepContext, step: Extract<Step, { op: 'write' }>, client: string): void {
-  const count = step.count ?? DEFAULTS.write.count;
-  const gapUs = (step.intervalMs ?? DEFAULTS.write.intervalMs) * 1000;
-  let refused = 0;
-  let firstError = '';
-  let node = step.node ?? client;
-  for (let i = 1; i <= count; i++) {
-    const r = viaClient(ctx, client, [writeArgs(ctx, step, i)], { ...(step.db !== undefined ? { db: step.db } : {}), ...(step.node !== undefined ? { node: step.node } : {}) });
-    node = r.node ?? node;
-    if (r.outcome !== 'ok' && refused++ === 0) firstError = r.error ?? 'refused';
-    if (gapUs > 0 && i < count) ctx.w.runFor(gapUs);
-  }
-  if (refused > 0) ctx.noteRefusedWrites(node, refused, count, `${firstError} (client ${client})`);
 }
 
 /** A plain SET is tracked like a write step's; one with options only marks its key as touched. */
@@ -104,7 +101,7 @@ export const command: StepHandler<'command'> = (ctx, step) => {
   }
   if (r === 'QUEUED') return; // recorded when EXEC runs it
   const args = step.args.map(String);
-  if (isTracked(name)) ctx.recordWrite(node, args, r !== null && r !== PENDING && !isError(r), recordedAs(args));
+  if (isTracked(name)) ctx.recordWrite(node, args, r !== undefined && r !== PENDING && !isError(r), recordedAs(args));
 };
 
 /**
