@@ -13,6 +13,7 @@ export default {
     'sim/redis/master.ts',
     'sim/redis/replica.ts',
     'sim/net/**/*.ts',
+    'sim/client/**/*.ts',
   ],
   ignorePatterns: ['research', 'bench', '.replsim-out', '.scratch', 'dist', '*.log'],
   incremental: true,
