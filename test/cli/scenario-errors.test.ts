@@ -63,8 +63,8 @@ const cases: [string, (d: Doc) => unknown, string[]][] = [
   // steps: op and required fields
   ['unknown op "sleeep"', withStep({ op: 'sleeep', ms: 5 }), ['steps[2].op: unknown op "sleeep"', 'valid ops: write, command, sleep, wait-sync']],
   ['a step without "op"', withStep({ ms: 5 }), ['steps[2]: missing required field "op"', 'valid ops: write']],
-  ['"write" without node', withStep({ op: 'write', count: 3 }), ['steps[2]: missing required field "node"']],
-  ['"cout" instead of "count"', withStep({ op: 'write', node: 'p', cout: 3 }), ['unknown key "cout" at steps[2].cout', 'valid keys here: op, comment, node, count']],
+  ['"write" without node or client', withStep({ op: 'write', count: 3 }), ['steps[2]: needs "node" (the node\'s local client) or "client" (an application client from "clients")']],
+  ['"cout" instead of "count"', withStep({ op: 'write', node: 'p', cout: 3 }), ['unknown key "cout" at steps[2].cout', 'valid keys here: op, comment, node, client, count']],
   // wrong types and ranges
   ['count: "ten"', withStep({ op: 'write', node: 'p', count: 'ten' }), ['steps[2].count: expected an integer, got string "ten"']],
   ['count: 0', withStep({ op: 'write', node: 'p', count: 0 }), ['steps[2].count: number 0 is out of range', 'must be >= 1']],
