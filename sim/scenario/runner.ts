@@ -9,8 +9,6 @@ import { makeWorkload, type BackgroundWorkload } from '../faults/workload.js';
 import { settle } from '../faults/settle.js';
 import type { Matcher, Scenario, Step } from './types.js';
 import { isError, replyText, type Reply } from '../redis/reply.js';
-
-export { replyText };
 import { runStep } from './steps/index.js';
 import { conditions, fieldValue } from './steps/checks.js';
 import { DEFAULT_SETTLE_MS, type StepContext } from './steps/context.js';
