@@ -13,7 +13,7 @@ export default {
     'sim/redis/master.ts',
     'sim/redis/replica.ts',
     'sim/net/**/*.ts',
-    'sim/client/**/*.ts',
+    'sim/clients/**/*.ts',
   ],
   ignorePatterns: ['research', 'bench', '.replsim-out', '.scratch', 'dist', '*.log'],
   incremental: true,

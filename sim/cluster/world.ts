@@ -15,7 +15,7 @@ import type { Reply } from '../redis/reply.js';
 import type { MutantName } from '../redis/mutants.js';
 import { infoFields, type InfoFields } from '../redis/info.js';
 import { explainSyncLoop } from '../redis/output-buffer.js';
-import { NetClient, type ClientSpec } from '../client/client.js';
+import { NetClient, type ClientSpec } from '../clients/client.js';
 
 export interface NodeSpec {
   /** redis.conf settings for this node, over the world's common config. */

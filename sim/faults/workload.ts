@@ -1,6 +1,6 @@
 // The background writes of a fault phase (or of `workload` steps): without `clients`, commands to the
 // orchestrator's master, sent directly, at exponential intervals (writesPerSec), drawn from the
-// `workload` stream, only during bursts when burstMs is set. With `clients`: sim/client/workload.ts.
+// `workload` stream, only during bursts when burstMs is set. With `clients`: sim/clients/workload.ts.
 
 import { DEFAULTS } from '../scenario/schema.js';
 import type { World } from '../cluster/world.js';
@@ -8,7 +8,7 @@ import type { Orchestrator } from '../cluster/orchestrator.js';
 import type { Workload } from '../scenario/types.js';
 import type { RngStream } from '../kernel/rng.js';
 import { isError } from '../redis/reply.js';
-import { ClientWorkload, inBurst, workloadCommands } from '../client/workload.js';
+import { ClientWorkload, inBurst, workloadCommands } from '../clients/workload.js';
 
 export interface WriteRecord {
   node: string;

@@ -4,7 +4,7 @@
 // operation does (a reply, a timeout or a reset).
 
 import { err, isError, type Reply } from '../../redis/reply.js';
-import type { OpOptions, OpResult } from '../../client/client.js';
+import type { OpOptions, OpResult } from '../../clients/client.js';
 import { isWriteCommand } from '../../redis/commands.js';
 import { PENDING } from '../../redis/dispatch.js';
 import { DEFAULTS } from '../schema.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { world, MS } from '../support/redis.js';
 import type { ClientEvent, TraceEvent } from '../../sim/trace-events.js';
-import type { ClientSpec, OpResult } from '../../sim/client/client.js';
+import type { ClientSpec, OpResult } from '../../sim/clients/client.js';
 
 function setup(clients: Record<string, ClientSpec>, master: string | null = 'p') {
   const w = world({ config: { save: '', 'repl-diskless-sync': 'no' }, network: { latencyUs: 5000, jitterUs: 0 }, nodes: { p: {}, r: { replicaof: 'p' } }, clients });
