@@ -87,12 +87,11 @@ export class NetClient {
   private readonly backoff = new Map<string, { untilUs: number; failures: number }>();
   /** The node follow-orchestrator discovery settled on, until something makes it ask again. */
   private cached: string | null = null;
-  private busy = false;
   private readonly queue: { args: string[][]; opts: OpOptions; done: (r: OpResult) => void }[] = [];
   private nextOp = 1;
   /** Commands a server answered QUEUED, waiting for the EXEC or DISCARD of a later operation. */
   private txQueued: string[][] = [];
-  /** Ends the operation in flight (for endRun()). */
+  /** The operation in flight, null when idle; calling it ends the operation (endRun()). */
   private current: ((outcome: OpResult['outcome'], reply: Reply | null, error: string | null) => void) | null = null;
   /** The last value number handed out (nextValue()): unique in the run, whatever runs the client. */
   private valueSeq = 0;
@@ -136,13 +135,14 @@ export class NetClient {
    */
   op(commands: string[][], opts: OpOptions, done: (r: OpResult) => void): void {
     this.queue.push({ args: commands, opts, done });
-    if (!this.busy) this.runNext();
+    this.runNext();
   }
 
+  /** Start the next queued operation, unless one is in flight (`current`). */
   private runNext(): void {
+    if (this.current !== null) return;
     const next = this.queue.shift();
     if (!next) return;
-    this.busy = true;
     const invokedUs = this.sched.nowUs;
     const node = next.opts.node ?? this.target();
     const finish = (outcome: OpResult['outcome'], reply: Reply | null, error: string | null, wait?: { replicas: number; acked_by: string[] }) => {
@@ -150,7 +150,6 @@ export class NetClient {
       this.current = null;
       const r: OpResult = { outcome, reply, node, error, invokedUs, completedUs: this.sched.nowUs };
       this.record(next.args, db, r, wait);
-      this.busy = false;
       next.done(r);
       this.runNext();
     };

@@ -104,6 +104,8 @@ export class Host {
   up = true;
   /** While now < pausedUntilUs the process is stopped (SIGSTOP): arrivals wait, in order, until then. */
   pausedUntilUs = 0;
+  /** What arrived while the process was stopped, in arrival order, until it wakes (Network.deliver()). */
+  held: unknown[] | null = null;
   epoch = 0;
   listener: AcceptFn | null = null;
   readonly sockets = new Set<Socket>();
@@ -124,8 +126,6 @@ export class Network {
   private readonly ackFn = (a: { pipe: Pipe; packets: Packet[] }) => this.acknowledge(a.pipe, a.packets);
   private nextConn = 1;
   private readonly deliverFn = (p: Packet) => this.deliver(p);
-  /** Arrivals held for a stopped process, per host, in arrival order (see deliver()). */
-  private readonly held = new Map<Host, Packet[]>();
   private readonly wakeFn = (h: Host) => this.wake(h);
   private readonly connectTimeoutFn = (s: Socket) => this.connectTimedOut(s);
 
@@ -397,13 +397,12 @@ export class Network {
    */
   private deliver(packet: Packet): void {
     const host = packet.pipe.dst.host;
-    const held = this.held.get(host);
-    if (held !== undefined) {
-      held.push(packet);
+    if (host.held !== null) {
+      (host.held as Packet[]).push(packet);
       return;
     }
     if (host.pausedUntilUs > this.sched.nowUs && host.up) {
-      this.held.set(host, [packet]);
+      host.held = [packet];
       this.sched.at(host.pausedUntilUs, this.wakeFn, host);
       return;
     }
@@ -415,8 +414,8 @@ export class Network {
       this.sched.at(host.pausedUntilUs, this.wakeFn, host);
       return;
     }
-    const held = this.held.get(host)!;
-    this.held.delete(host);
+    const held = host.held as Packet[];
+    host.held = null;
     for (const p of held) this.deliverNow(p);
   }
 
