@@ -105,7 +105,23 @@ export type ClientEvent = {
   wait?: { replicas: number; acked_by: string[] };
 };
 
+/**
+ * What a Sentinel logs as an event (sentinelEvent()): `event` is its name (`+sdown`, `+odown`,
+ * `+elected-leader`, `+switch-master` ...), `instance` the instance as the log names it
+ * (`master mymaster p 6379`, `slave r1:6379 r1 6379 @ mymaster p 6379`), `epoch` the Sentinel's
+ * current_epoch when it happened.
+ */
+export type SentinelEvent = {
+  t: number;
+  type: 'sentinel.event';
+  sentinel: string;
+  event: string;
+  instance: string | null;
+  detail: string;
+  epoch: number;
+};
+
 /** Free-form events for tests and user extensions. */
 export type CustomEvent = { t: number; type: `x.${string}`; [field: string]: unknown };
 
-export type TraceEvent = NetEvent | RedisEvent | ClientEvent | CustomEvent;
+export type TraceEvent = NetEvent | RedisEvent | ClientEvent | SentinelEvent | CustomEvent;

@@ -16,6 +16,14 @@ import type { MutantName } from '../redis/mutants.js';
 import { infoFields, type InfoFields } from '../redis/info.js';
 import { explainSyncLoop } from '../redis/output-buffer.js';
 import { NetClient, type ClientSpec } from '../clients/client.js';
+import { Sentinel } from '../sentinel/sentinel.js';
+import type { SentinelConfig } from '../sentinel/config.js';
+
+/** A Sentinel process of the deployment: its configuration, and the node it is near (for partitions). */
+export interface SentinelSpec {
+  near?: string;
+  config: SentinelConfig;
+}
 
 export interface NodeSpec {
   /** redis.conf settings for this node, over the world's common config. */
@@ -40,6 +48,8 @@ export interface WorldOptions {
   observers?: TraceListener[];
   /** Application clients on the network (hosts of their own), by name. */
   clients?: Record<string, ClientSpec>;
+  /** Sentinel processes (hosts of their own), by name. */
+  sentinels?: Record<string, SentinelSpec>;
   maxEvents?: number;
   /** The simulated-time limit (see SchedulerOptions.maxTimeUs). */
   maxTimeUs?: number;
@@ -66,15 +76,26 @@ function fireTimer(rec: TimerRecord): void {
 
 class ProcessContext implements NodeContext {
   alive = true;
+  /** From its own stream, so that run ids draw nothing from the node's `redis:` stream. */
+  readonly runId: string;
   constructor(
     private readonly world: World,
     private readonly host: Host,
-  ) {}
+    private readonly stream: 'redis' | 'sentinel' = 'redis',
+  ) {
+    this.runId = world.rng.stream(`runid:${host.name}`).hex(40);
+  }
+  get net() {
+    return this.world.net;
+  }
+  rewriteConfig(settings: { replicaof: string | null }) {
+    this.world.rewrittenConfig.set(this.host.name, settings);
+  }
   get name() {
     return this.host.name;
   }
   get rng() {
-    return this.world.rng.stream(`redis:${this.host.name}`);
+    return this.world.rng.stream(`${this.stream}:${this.host.name}`);
   }
   get disk() {
     return this.host.disk;
@@ -140,6 +161,13 @@ export class World {
   readonly mutant: MutantName | null;
   /** Application clients on the network, in the scenario's order. */
   readonly clients = new Map<string, NetClient>();
+  /** Sentinel processes, in the scenario's order (proc null while one is down). */
+  private readonly sentinelSlots = new Map<string, { spec: SentinelSpec; proc: Sentinel | null; ctx: ProcessContext | null }>();
+  /**
+   * Settings a node's CONFIG REWRITE saved in its config file (which lives outside the data dir:
+   * a restart reads it, a wipe keeps it), by node.
+   */
+  readonly rewrittenConfig = new Map<string, { replicaof: string | null }>();
   /** Where follow-orchestrator clients find the master (set by whoever runs the orchestrator). */
   masterHint: () => string | null = () => null;
 
@@ -165,6 +193,10 @@ export class World {
       this.net.addHost(name);
       this.clients.set(name, new NetClient(name, spec, this.sched, this.net, this.trace, () => this.masterHint()));
     }
+    for (const [name, spec] of Object.entries(opts.sentinels ?? {})) {
+      this.net.addHost(name);
+      this.sentinelSlots.set(name, { spec, proc: null, ctx: null });
+    }
     for (const name of this.nodeNames) {
       const delayMs = opts.nodes[name]!.startAfterMs ?? 0;
       if (delayMs > 0) {
@@ -176,6 +208,48 @@ export class World {
       }
       else this.start(name);
     }
+    for (const name of this.sentinelSlots.keys()) this.startSentinel(name);
+  }
+
+  // ---- Sentinels ----
+
+  get sentinelNames(): string[] {
+    return [...this.sentinelSlots.keys()];
+  }
+
+  isSentinel(name: string): boolean {
+    return this.sentinelSlots.has(name);
+  }
+
+  private sentinelSlot(name: string) {
+    const s = this.sentinelSlots.get(name);
+    if (!s) throw new Error(`unknown sentinel ${name}`);
+    return s;
+  }
+
+  private startSentinel(name: string): Sentinel {
+    const slot = this.sentinelSlot(name);
+    const ctx = new ProcessContext(this, this.net.host(name), 'sentinel');
+    this.trace.emit({ t: this.sched.nowUs, type: 'sentinel.event', sentinel: name, event: 'start', instance: null, detail: '', epoch: 0 });
+    slot.ctx = ctx;
+    slot.proc = new Sentinel(ctx, slot.spec.config);
+    return slot.proc;
+  }
+
+  /** A running Sentinel, or null when it is down. */
+  sentinelOrNull(name: string): Sentinel | null {
+    return this.sentinelSlot(name).proc;
+  }
+
+  sentinel(name: string): Sentinel {
+    const p = this.sentinelSlot(name).proc;
+    if (!p) throw new Error(`sentinel ${name} is not running`);
+    return p;
+  }
+
+  /** The node a client or Sentinel is near (partitions put it in that node's group). */
+  private nearOf(name: string): string | undefined {
+    return this.clients.get(name)?.spec.near ?? this.sentinelSlots.get(name)?.spec.near;
   }
 
   private slot(name: string): Slot {
@@ -188,6 +262,8 @@ export class World {
     const spec = this.slot(name).spec;
     const merged: Record<string, unknown> = { ...this.commonConfig, ...(spec.config ?? {}) };
     if (spec.replicaof !== undefined) merged.replicaof = spec.replicaof;
+    const rewritten = this.rewrittenConfig.get(name);
+    if (rewritten) merged.replicaof = rewritten.replicaof;
     return buildConfig(merged, `nodes.${name}.config`);
   }
 
@@ -264,6 +340,7 @@ export class World {
 
   /** kill -9: the process dies with everything in memory; the host's connections vanish. */
   crash(name: string): void {
+    if (this.isSentinel(name)) return this.crashSentinel(name);
     const slot = this.slot(name);
     const node = slot.node;
     if (!node) return;
@@ -278,7 +355,11 @@ export class World {
   restart(name: string, opts: { replicaof?: string | null; wipe?: boolean } = {}): RedisNode {
     const slot = this.slot(name);
     if (slot.node) throw new Error(`node ${name} is still running; crash or shut it down first`);
-    if (opts.replicaof !== undefined) slot.spec = { ...slot.spec, replicaof: opts.replicaof };
+    if (opts.replicaof !== undefined) {
+      // the operator edits the config file
+      slot.spec = { ...slot.spec, replicaof: opts.replicaof };
+      if (this.rewrittenConfig.has(name)) this.rewrittenConfig.set(name, { replicaof: opts.replicaof });
+    }
     const host = this.net.host(name);
     if (opts.wipe) host.disk.wipe();
     if (!host.up) this.net.restartHost(name);
@@ -291,8 +372,31 @@ export class World {
    * before the pause starts runs before anything that was held.
    */
   pause(name: string, durationUs: number): void {
-    this.node(name);
+    if (this.isSentinel(name)) this.sentinel(name);
+    else this.node(name);
     this.net.pauseHost(name, durationUs);
+  }
+
+  /** kill -9 of a Sentinel: sentinel.conf (rewritten and fsynced at every change) survives. */
+  crashSentinel(name: string): void {
+    const slot = this.sentinelSlot(name);
+    if (!slot.proc) return;
+    this.trace.emit({ t: this.sched.nowUs, type: 'sentinel.event', sentinel: name, event: 'stop', instance: null, detail: 'crash', epoch: slot.proc.currentEpoch });
+    slot.proc.exit();
+    slot.ctx!.alive = false;
+    slot.proc = null;
+    slot.ctx = null;
+    this.net.crashHost(name);
+  }
+
+  /** Start a crashed Sentinel again from its sentinel.conf (or from nothing: wipe). */
+  restartSentinel(name: string, opts: { wipe?: boolean } = {}): Sentinel {
+    const slot = this.sentinelSlot(name);
+    if (slot.proc) throw new Error(`sentinel ${name} is still running; crash it first`);
+    const host = this.net.host(name);
+    if (opts.wipe) host.disk.wipe();
+    if (!host.up) this.net.restartHost(name);
+    return this.startSentinel(name);
   }
 
   /** An application client by name. */
@@ -309,16 +413,17 @@ export class World {
   partition(groups: string[][]): void {
     const named = new Set(groups.flat());
     const withClients = groups.map((g) => [...g]);
-    for (const [name, c] of this.clients) {
-      if (named.has(name) || c.spec.near === undefined) continue;
-      withClients.find((g) => g.includes(c.spec.near!))?.push(name);
+    for (const name of [...this.clients.keys(), ...this.sentinelSlots.keys()]) {
+      const near = this.nearOf(name);
+      if (named.has(name) || near === undefined) continue;
+      withClients.find((g) => g.includes(near))?.push(name);
     }
     this.net.partition(withClients);
   }
 
   /** Cut a node (and the clients near it) off from every other host. */
   isolate(node: string): void {
-    this.partition([[node], this.net.hostNames().filter((h) => h !== node && this.clients.get(h)?.spec.near !== node)]);
+    this.partition([[node], this.net.hostNames().filter((h) => h !== node && this.nearOf(h) !== node)]);
   }
 
   runFor(us: number): void {

@@ -25,4 +25,8 @@ export interface NodeContext {
   listen(accept: AcceptFn | null): void;
   /** Whether a host by that name exists in the world (REPLICAOF to an unknown name still "works"). */
   hostExists(name: string): boolean;
+  /** This process's run_id (40 hex characters, new at every start). */
+  readonly runId: string;
+  /** CONFIG REWRITE: the settings a restart of this process reads from its config file. */
+  rewriteConfig(settings: { replicaof: string | null }): void;
 }

@@ -15,6 +15,8 @@ export const PENDING: unique symbol = Symbol('pending');
 export type Pending = typeof PENDING;
 
 const TX_COMMANDS = new Set(['EXEC', 'DISCARD', 'MULTI']);
+/** Admin commands a transaction may hold (Sentinel's MULTI; SLAVEOF; CONFIG REWRITE; CLIENT KILL ...; EXEC). */
+const TX_ADMIN = new Set(['REPLICAOF', 'SLAVEOF', 'CONFIG', 'CLIENT', 'PUBLISH']);
 type AdminHandler = (node: RedisNode, client: Client, args: string[], cb: ReplyCallback) => Reply | Pending;
 
 /** The commands handled here rather than as data commands, by name. */
@@ -43,7 +45,7 @@ const ADMIN: Record<string, AdminHandler> = {
   SLAVEOF: (node, _client, args) => replicaofCommand(node, args),
   FAILOVER: (node, _client, args) => failoverCommand(node, args),
   CONFIG: (node, _client, args) => configCommand(node, args),
-  CLIENT: (node, _client, args) => clientCommand(node, args),
+  CLIENT: (node, client, args) => clientCommand(node, client, args),
   SHUTDOWN: (node, _client, args, cb) => P.shutdownCommand(node, args, cb),
   SAVE: (node) => P.saveNow(node),
   BGSAVE: (node) => P.bgsaveCommand(node),
@@ -51,6 +53,9 @@ const ADMIN: Record<string, AdminHandler> = {
   DEBUG: (node, _client, args) => debugCommand(node, args),
   WAIT: (node, client, args, cb) => waitCommand(node, client, args, cb),
   INFO: (node) => infoText(node),
+  SUBSCRIBE: (node, client, args) => node.pubsub.subscribe(client, args),
+  UNSUBSCRIBE: (node, client, args) => node.pubsub.unsubscribe(client, args),
+  PUBLISH: (node, client, args) => publishCommand(node, client, args),
   ROLE: (node) => roleReply(node),
 };
 
@@ -73,12 +78,14 @@ const NO_MULTI = new Set(['SHUTDOWN', 'SAVE']);
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
   if (node.blockedByPause(client)) return node.pauseCall(client, args, cb);
   const name = args[0]!.toUpperCase();
+  const subscribed = node.pubsub.refusal(client, name, args[0]!);
+  if (subscribed !== null) return subscribed;
   const queueing = client.multi !== null && !TX_COMMANDS.has(name);
   const spec = dataCommand(name);
   if (queueing) {
     if (!spec && !ADMIN[name]) return reject(client, unknownCommand(args));
     if (NO_MULTI.has(name)) return reject(client, err('ERR Command not allowed inside a transaction'));
-    if (!spec && name !== 'SELECT' && name !== 'PING') return reject(client, err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`));
+    if (!spec && name !== 'SELECT' && name !== 'PING' && !TX_ADMIN.has(name)) return reject(client, err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`));
     if (spec && !checkArity(spec, args)) return reject(client, arity(name));
   }
   const writes = spec ? spec.write : name === 'EXEC' && client.multi !== null && client.multi.some((a) => isWriteCommand(a[0]!.toUpperCase()));
@@ -88,7 +95,8 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
   }
   if (node.loading && !loadingAllowed(name, client)) return reject(client, err('LOADING Redis is loading the dataset in memory'), name === 'EXEC');
   if (node.asyncLoading && NO_ASYNC_LOADING.has(name)) return reject(client, err('LOADING Redis is loading the dataset in memory'));
-  if (writes && node.writesPaused) return node.pauseCall(client, args, cb);
+  // PUBLISH is may-replicate: a write pause (FAILOVER) holds it too
+  if ((writes || name === 'PUBLISH') && node.writesPaused) return node.pauseCall(client, args, cb);
   if (queueing) {
     client.multi!.push(args);
     return 'QUEUED';
@@ -159,7 +167,10 @@ function execCommand(node: RedisNode, client: Client): Reply {
         replies.push(OK);
       }
     } else if (n === 'PING') replies.push('PONG');
-    else replies.push(node.execData(dataCommand(n)!, a, client.db, false, unit));
+    else if (TX_ADMIN.has(n)) {
+      const r = ADMIN[n]!(node, client, a, () => {});
+      replies.push(r === PENDING ? err(`ERR ${n} cannot block inside MULTI`) : r);
+    } else replies.push(node.execData(dataCommand(n)!, a, client.db, false, unit));
   }
   node.propagateUnit(client, unit);
   return replies;
@@ -187,6 +198,11 @@ function configCommand(node: RedisNode, args: string[]): Reply {
     node.stats.syncPartialOk = 0;
     node.stats.syncPartialErr = 0;
     node.stats.expiredKeys = 0;
+    return OK;
+  }
+  if (sub === 'REWRITE' && args.length === 2) {
+    // the process runs with a config file (as the packaged service does): what a restart reads
+    node.ctx.rewriteConfig({ replicaof: node.masterHost });
     return OK;
   }
   if (sub === 'GET' && args.length === 3) {
@@ -217,9 +233,20 @@ function configCommand(node: RedisNode, args: string[]): Reply {
   return err(`ERR unknown subcommand or wrong number of arguments for 'CONFIG ${args[1] ?? ''}'`);
 }
 
-function clientCommand(node: RedisNode, args: string[]): Reply {
+/**
+ * PUBLISH: delivered to this node's subscribers, and on a master fed to the replication stream only
+ * (forceCommandPropagation(PROPAGATE_REPL): no AOF, no dirty count), in the publisher's db.
+ */
+function publishCommand(node: RedisNode, client: Client, args: string[]): Reply {
+  if (args.length !== 3) return arity('PUBLISH');
+  const n = node.pubsub.publish(args[1]!, args[2]!);
+  if (node.isMaster) node.masterSide.feedUnit([{ db: client.db, args }]);
+  return n;
+}
+
+function clientCommand(node: RedisNode, caller: Client, args: string[]): Reply {
   if ((args[1] ?? '').toUpperCase() !== 'KILL' || (args[2] ?? '').toUpperCase() !== 'TYPE' || args.length !== 4) {
-    return err('ERR only CLIENT KILL TYPE master|replica|slave is supported');
+    return err('ERR only CLIENT KILL TYPE master|replica|slave|normal|pubsub is supported');
   }
   const type = args[3]!.toLowerCase();
   if (type === 'master') {
@@ -232,7 +259,13 @@ function clientCommand(node: RedisNode, args: string[]): Reply {
     node.masterSide.disconnectReplicas('CLIENT KILL TYPE replica');
     return n;
   }
-  if (type === 'normal' || type === 'pubsub') return 0;
+  if (type === 'normal' || type === 'pubsub') {
+    // getClientType(): a client with subscriptions is pubsub, any other connection normal; the
+    // caller is skipped (SKIPME yes)
+    const victims = [...node.connClients].filter((c) => c !== caller && (c.channels !== undefined && c.channels.size > 0) === (type === 'pubsub'));
+    for (const c of victims) c.kill?.();
+    return victims.length;
+  }
   return err(`ERR Unknown client type '${args[3]}'`);
 }
 

@@ -92,9 +92,15 @@ export function infoFields(node: RedisNode): InfoFields {
   return f;
 }
 
-/** INFO as Redis prints it: `field:value` lines. */
+/** INFO as Redis prints it: `field:value` lines (run_id and the link's down time as Sentinel reads them). */
 export function infoText(node: RedisNode): string {
-  return Object.entries(infoFields(node))
+  const extra: InfoFields = { run_id: node.ctx.runId };
+  const fields = infoFields(node);
+  const rs = node.replicaSide;
+  if (!node.isMaster && rs.replState !== 'connected') {
+    extra.master_link_down_since_seconds = rs.downSinceUs > 0 ? Math.floor((node.ctx.nowUs() - rs.downSinceUs) / 1_000_000) : -1;
+  }
+  return Object.entries({ ...extra, ...fields })
     .map(([k, v]) => `${k}:${v}`)
     .join('\r\n');
 }

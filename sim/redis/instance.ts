@@ -18,6 +18,7 @@ import * as P from './persistence.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { hooksFor, type MutantName } from './mutants.js';
 import { Aof } from './aof.js';
+import { PubSub } from './pubsub.js';
 
 /** A scenario or test client connected to this node. */
 export interface Client {
@@ -29,6 +30,12 @@ export interface Client {
   multiDirty: boolean;
   /** master_repl_offset after this client's last propagated write (for WAIT). */
   woff: number;
+  /** A client on a connection: send it a message it did not ask for (Pub/Sub). */
+  push?: (reply: Reply) => void;
+  /** A client on a connection: the server closes it (CLIENT KILL). */
+  kill?: () => void;
+  /** The channels it is subscribed to (subscribed mode while not empty). */
+  channels?: Set<string>;
 }
 
 export type ReplyCallback = (reply: Reply) => void;
@@ -73,6 +80,9 @@ export class RedisNode {
   bgsave: BgsaveState | null = null;
   /** appendonly yes: the multi-part AOF (aof.ts); state 'off' otherwise. */
   readonly aof: Aof = new Aof(this);
+  readonly pubsub = new PubSub();
+  /** Clients on accepted connections, in the order they connected (CLIENT KILL walks them). */
+  readonly connClients = new Set<Client>();
   failover: FailoverState = noFailover();
   readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, expiredKeys: 0, rdbLastLoadKeysExpired: 0, rdbLastLoadKeysLoaded: 0 };
   loading = false;
@@ -274,6 +284,8 @@ export class RedisNode {
    * FAILOVER) is dropped, and so is its WAIT.
    */
   freeClient(client: Client): void {
+    this.connClients.delete(client);
+    this.pubsub.forget(client);
     this.paused = this.paused.filter((p) => p.client !== client);
     for (const w of this.waiters.filter((x) => x.client === client)) {
       if (w.timer !== null) this.ctx.cancelTimer(w.timer);

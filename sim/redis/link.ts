@@ -15,6 +15,8 @@ export type ToReplica =
    * client's history, not on the wire).
    */
   | { k: 'client-reply'; reply: Reply; ackedBy?: string[] }
+  /** A message the client did not ask for: a Pub/Sub message or a further SUBSCRIBE confirmation. */
+  | { k: 'client-push'; reply: Reply }
   /** A chunk of the RDB payload; the last one carries the snapshot. `eof`: a diskless transfer's EOF-marked format. */
   | { k: 'rdb'; snapshot: RdbSnapshot | null; eof?: boolean }
   | { k: 'entry'; entry: StreamEntry; skip: number }

@@ -72,6 +72,7 @@ export interface MasterHost {
   createClient(): Client;
   call(client: Client, args: string[], cb: ReplyCallback): Reply | Pending;
   freeClient(client: Client): void;
+  readonly connClients: Set<Client>;
   replInfoForSave(): ReplInfo | null;
   startBgsave(forReplication: boolean, rsi: ReplInfo): void;
   setSocketChild(snapshot: RdbSnapshot | null): void;
@@ -269,7 +270,7 @@ export class MasterSide implements PingStream {
    * the connection in order.
    */
   private serveClient(conn: ServerConn, args: string[]): void {
-    const client = (conn.client ??= this.node.createClient());
+    const client = (conn.client ??= this.connClient(conn));
     const isWait = args[0]!.toUpperCase() === 'WAIT';
     const answer = (reply: Reply) => {
       if (!conn.sock.alive || conn.sock.state !== 'open') return;
@@ -278,6 +279,20 @@ export class MasterSide implements PingStream {
     };
     const r = this.node.call(client, args, answer);
     if (r !== PENDING) answer(r);
+  }
+
+  /** The client of an accepted connection: it can be pushed to (Pub/Sub) and killed (CLIENT KILL). */
+  private connClient(conn: ServerConn): Client {
+    const client = this.node.createClient();
+    client.push = (reply) => {
+      if (conn.sock.alive && conn.sock.state === 'open') this.ctx.send(conn.sock, { k: 'client-push', reply }, respReplyBytes(reply));
+    };
+    client.kill = () => {
+      this.ctx.close(conn.sock);
+      this.node.freeClient(client);
+    };
+    this.node.connClients.add(client);
+    return client;
   }
 
   /** The online replicas that acknowledged at least `offset`, by name (what WAIT counted). */

@@ -86,12 +86,15 @@ export interface ReplicaHost {
   asAofUnit(run: () => void): void;
   failoverPsyncAnswered(accepted: boolean): void;
   observe(why: string): void;
+  readonly pubsub: { publish(channel: string, message: string): number };
 }
 
 export class ReplicaSide {
   /** The master this node replicates, or null for a master. */
   masterHost: string | null = null;
   replState: ReplState = 'none';
+  /** When the master link was lost (repl_down_since), 0 while connected or never linked. */
+  downSinceUs = 0;
   link: MasterLink | null = null;
   cachedMaster: CachedMaster | null = null;
   handshake: Handshake | null = null;
@@ -110,6 +113,7 @@ export class ReplicaSide {
     this.cachedMaster = null;
     this.cancelHandshake(true);
     this.replState = 'none';
+    this.downSinceUs = 0;
   }
 
   /** replicationSetMaster(), up to connecting: a master caches itself, a replica its old link. */
@@ -297,6 +301,7 @@ export class ReplicaSide {
       this.cachedMaster = null;
       this.link = { sock, replid: cm.replid, reploff: cm.reploff, readReploff: cm.reploff, db: cm.db, lastInteractionUs: this.ctx.nowUs(), multi: null };
       this.replState = 'connected';
+      this.downSinceUs = 0;
       if (node.masterSide.backlog === null) node.masterSide.createBacklog();
       this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.sync', node: this.ctx.name, master: sock.remote, kind: 'continue', replid: node.identity.replid, offset: node.masterSide.offset });
       this.emitLink('up');
@@ -366,6 +371,7 @@ export class ReplicaSide {
     m.offset = full.offset;
     m.createBacklog();
     this.replState = 'connected';
+    this.downSinceUs = 0;
     this.node.identity.adoptAfterFullSync(full.replid);
     this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.sync', node: this.ctx.name, master: hs.sock.remote, kind: 'full', replid: this.node.identity.replid, offset: m.offset });
     this.emitLink('up');
@@ -425,6 +431,11 @@ export class ReplicaSide {
       return;
     }
     if (name === 'PING') return;
+    if (name === 'PUBLISH') {
+      // a replica delivers its master's PUBLISH to its own subscribers (hello messages reach them so)
+      this.node.pubsub.publish(args[1] ?? '', args[2] ?? '');
+      return;
+    }
     if (name === 'REPLCONF') {
       // GETACK: the ACK reports the offset from before these bytes
       if ((args[1] ?? '').toUpperCase() === 'GETACK') this.send(link.sock, { k: 'ack', offset: link.reploff });
@@ -440,6 +451,7 @@ export class ReplicaSide {
     const link = this.link;
     if (!link) return false;
     this.link = null;
+    this.downSinceUs = this.ctx.nowUs();
     if (closeSocket) this.ctx.close(link.sock);
     if (cache) this.cacheMaster(link);
     this.emitLink('down');
