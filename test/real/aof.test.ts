@@ -8,47 +8,10 @@
 // is a host crash that loses the unfsynced AOF tail: the scripts let the everysec fsync pass (1.5 s)
 // before they kill, so that both keep every write; and only a master is killed (its replicas are
 // down then), since after a host crash the peers keep a dead link until they time out.
-import { describe, expect, it } from 'vitest';
-import { RespError } from './resp-client.js';
-import { labelled, RealCluster, realRedisVersion, SimCluster, type Cluster, type Config, type Snapshot } from './clusters.js';
+import { expect, it } from 'vitest';
+import { describeReal, itMatches, playBoth, type Recorder, type Script } from './clusters.js';
 
-const version = realRedisVersion();
-const required = process.env.REPLSIM_REAL_REDIS === '1';
-
-type Call = (node: string, args: (string | number)[]) => Promise<unknown>;
-
-interface Script {
-  nodes: string[];
-  config?: Config;
-  perNode?: Record<string, Config>;
-  run: (c: Cluster, call: Call, snap: (at: string) => Promise<void>, persistence: (node: string, fields: string[]) => Promise<void>) => Promise<void>;
-}
-
-async function play(c: Cluster, s: Script): Promise<{ snapshots: Snapshot[]; replies: unknown[] }> {
-  const snapshots: Snapshot[] = [];
-  const replies: unknown[] = [];
-  const call: Call = async (node, args) => {
-    const r = await c.call(node, args);
-    replies.push([node, args.join(' '), r instanceof RespError ? { error: r.message } : r]);
-    return r;
-  };
-  // INFO persistence fields, compared like replies
-  const persistence = async (node: string, fields: string[]) => {
-    const text = String(await c.call(node, ['INFO', 'persistence']));
-    const all = Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
-    replies.push([node, 'INFO persistence', Object.fromEntries(fields.map((f) => [f, all[f] ?? null]))]);
-  };
-  try {
-    await s.run(c, call, async (at) => {
-      snapshots.push(await c.snapshot(at));
-    }, persistence);
-  } finally {
-    await c.close();
-  }
-  return { snapshots: labelled(snapshots), replies };
-}
-
-async function writes(call: Call, node: string, n: number, prefix: string): Promise<void> {
+async function writes(call: Recorder['call'], node: string, n: number, prefix: string): Promise<void> {
   for (let i = 1; i <= n; i++) await call(node, ['SET', `${prefix}${i}`, `v${i}`]);
 }
 
@@ -60,7 +23,7 @@ export const AOF_SCRIPTS: Record<string, Script> = {
     // and that first run PINGs any replica already attached; the model does not draw that race
     nodes: ['m', 'r1', 'r2'],
     perNode: { m: { appendonly: 'yes' }, r1: { save: '3600 1' }, r2: { save: '3600 1' } },
-    run: async (c, call, snap, persistence) => {
+    run: async (c, { call, snap, observe }) => {
       await c.replicaof('r1', 'm');
       await c.replicaof('r2', 'm');
       await c.waitSync();
@@ -93,17 +56,17 @@ export const AOF_SCRIPTS: Record<string, Script> = {
       // real everysec master write its postponed buffer (a pending background fsync of the
       // rewrite's files postpones write(2) for up to 2 s while the replies go out)
       await c.sleep(2500);
-      await persistence('m', ['aof_enabled', 'aof_rewrites', 'aof_rewrite_scheduled', 'aof_current_size', 'aof_base_size']);
+      await observe('INFO persistence', 'm', ['aof_enabled', 'aof_rewrites', 'aof_rewrite_scheduled', 'aof_current_size', 'aof_base_size']);
       await bounce(() => c.shutdown('m', true));
       await snap('m back from a base without the RDB preamble');
-      await persistence('m', ['aof_enabled', 'aof_rewrites', 'aof_current_size', 'aof_base_size', 'rdb_last_load_keys_loaded']);
+      await observe('INFO persistence', 'm', ['aof_enabled', 'aof_rewrites', 'aof_current_size', 'aof_base_size', 'rdb_last_load_keys_loaded']);
     },
   },
 
   'a replica restarted from its AOF has no cached master and fully resyncs': {
     nodes: ['m', 'r'],
     perNode: { r: { appendonly: 'yes' } },
-    run: async (c, call, snap) => {
+    run: async (c, { call, snap }) => {
       await c.replicaof('r', 'm');
       await c.waitSync();
       await writes(call, 'm', 10, 'a:');
@@ -132,24 +95,16 @@ export const AOF_SCRIPTS: Record<string, Script> = {
   },
 };
 
-describe.skipIf(!version && !required)(`AOF: the simulator against real redis-server ${version ?? '(not installed)'}`, () => {
-  for (const [name, script] of Object.entries(AOF_SCRIPTS)) {
-    it(name, async () => {
-      const real = await play(await RealCluster.start(script.nodes, script.config, script.perNode), script);
-      const sim = await play(new SimCluster(script.nodes, script.config, script.perNode), script);
-      expect(sim).toEqual(real);
-    }, 60_000);
-  }
+describeReal('AOF', () => {
+  itMatches(AOF_SCRIPTS);
 
   it('the comparison can fail: mutant aof-restart-restores-rdb-offset (the replica resumes from its dump.rdb\'s id and offset) continues partially where 7.0.15 fully resyncs', async () => {
-    const script = AOF_SCRIPTS['a replica restarted from its AOF has no cached master and fully resyncs']!;
-    const real = await play(await RealCluster.start(script.nodes, script.config, script.perNode), script);
-    const buggy = await play(new SimCluster(script.nodes, script.config, script.perNode, 'aof-restart-restores-rdb-offset'), script);
+    const { real, sim: buggy } = await playBoth(AOF_SCRIPTS['a replica restarted from its AOF has no cached master and fully resyncs']!, 'aof-restart-restores-rdb-offset');
     const counters = (p: typeof real) => {
       const m = p.snapshots[0]!.nodes.m as Record<string, unknown>;
       return [m.sync_full, m.sync_partial_ok];
     };
     expect(counters(real)).toEqual([2, 0]);
     expect(counters(buggy)).toEqual([1, 1]);
-  }, 60_000);
+  });
 });

@@ -1,6 +1,7 @@
 // One script, two clusters: the simulator's World and real redis-server 7.0 processes on 127.0.0.1.
 // A differential test runs the same steps on both and compares what INFO reports, with replication
 // ids and digests replaced by labels in order of first appearance (real ids are random).
+import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -331,5 +332,109 @@ export class RealCluster implements Cluster {
       await n.exited;
     }
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripts: the same steps on both clusters, and the tests that compare them
+
+/** The installed redis-server's version, or null. */
+export const REAL_VERSION = realRedisVersion();
+/** Set by .ci/run: a missing redis-server fails the run instead of skipping these tests. */
+const REAL_REQUIRED = process.env.REPLSIM_REAL_REDIS === '1';
+
+/**
+ * A describe block of tests against real redis-server: skipped when none is installed, unless
+ * REPLSIM_REAL_REDIS=1 requires one. Its first test fails unless the server is 7.0 (a test, not a
+ * hook, so that the summary line counts the failure).
+ */
+export function describeReal(title: string, body: () => void): void {
+  describe.skipIf(!REAL_VERSION && !REAL_REQUIRED)(`${title}: the simulator against real redis-server ${REAL_VERSION ?? '(not installed)'}`, () => {
+    it('redis-server is installed and is 7.0', () => {
+      expect(REAL_VERSION, 'redis-server not found on the PATH (apt-get install redis-server)').not.toBeNull();
+      expect(REAL_VERSION).toMatch(/^7\.0\./);
+    });
+    body();
+  });
+}
+
+/** What a script records as it runs; all of it is compared between the two clusters. */
+export interface Recorder {
+  /** Run a command and record its reply (the Cluster's own call records nothing: for polling, whose count differs). */
+  call(node: string, args: (string | number)[]): Promise<unknown>;
+  /** Record every node's INFO fields (FIELDS, DBSIZE, digest). */
+  snap(at: string): Promise<void>;
+  /** Record some INFO fields of one node (sections replication, persistence and stats; a slaveN line cut to its state). */
+  observe(label: string, node: string, fields: string[]): Promise<void>;
+}
+
+export interface Script {
+  nodes: string[];
+  config?: Config;
+  perNode?: Record<string, Config>;
+  run: (c: Cluster, r: Recorder) => Promise<void>;
+}
+
+/** What a script recorded: the snapshots (ids and digests as labels), and the replies and observations in order. */
+export interface Played {
+  snapshots: Snapshot[];
+  log: unknown[];
+}
+
+/** INFO fields of some sections, with each slaveN line cut to its state (its ip and port differ; its offset is the last ACK, sent by a 1 s cron). */
+async function infoOf(c: Cluster, node: string, sections: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const section of sections) {
+    for (const line of String(await c.call(node, ['INFO', section])).split('\r\n')) {
+      const i = line.indexOf(':');
+      if (i <= 0 || line.startsWith('#')) continue;
+      const k = line.slice(0, i);
+      const v = line.slice(i + 1);
+      out[k] = /^slave\d+$/.test(k) ? v.split(',').filter((p) => p.startsWith('state=')).join(',') : v;
+    }
+  }
+  return out;
+}
+
+/** Run a script on a cluster, then close it. */
+export async function play(c: Cluster, s: Script): Promise<Played> {
+  const snapshots: Snapshot[] = [];
+  const log: unknown[] = [];
+  const r: Recorder = {
+    call: async (node, args) => {
+      const reply = await c.call(node, args);
+      log.push([node, args.join(' ').slice(0, 60), reply instanceof RespError ? { error: reply.message } : reply]);
+      return reply;
+    },
+    snap: async (at) => {
+      snapshots.push(await c.snapshot(at));
+    },
+    observe: async (label, node, fields) => {
+      const info = await infoOf(c, node, ['replication', 'persistence', 'stats']);
+      log.push([label, node, Object.fromEntries(fields.map((f) => [f, info[f] ?? null]))]);
+    },
+  };
+  try {
+    await s.run(c, r);
+  } finally {
+    await c.close();
+  }
+  return { snapshots: labelled(snapshots), log };
+}
+
+/** The script on real redis-server, then on the simulator (with a mutant, to show a comparison can fail). */
+export async function playBoth(s: Script, mutant: MutantName | null = null): Promise<{ real: Played; sim: Played }> {
+  const real = await play(await RealCluster.start(s.nodes, s.config, s.perNode), s);
+  const sim = await play(new SimCluster(s.nodes, s.config, s.perNode, mutant), s);
+  return { real, sim };
+}
+
+/** One test per script: the simulator records what real redis-server does. */
+export function itMatches(scripts: Record<string, Script>): void {
+  for (const [name, script] of Object.entries(scripts)) {
+    it(name, async () => {
+      const { real, sim } = await playBoth(script);
+      expect(sim).toEqual(real);
+    });
   }
 }

@@ -3,57 +3,11 @@
 // (INFO slaveN) and the replicas' master_sync_in_progress as the transfer goes, and the restart of
 // a master without persistence. Each runs on the simulator and on real redis-server processes;
 // the INFO snapshots and the observations must be the same. rdb-key-save-delay slows the child.
-import { describe, expect, it } from 'vitest';
-import { labelled, RealCluster, realRedisVersion, SimCluster, type Cluster, type Config, type Snapshot } from './clusters.js';
-
-const version = realRedisVersion();
-const required = process.env.REPLSIM_REAL_REDIS === '1';
+import { expect, it } from 'vitest';
+import { describeReal, itMatches, playBoth, type Cluster, type Config, type Script } from './clusters.js';
 
 /** Diskless sync as 7.0 ships it (BASE_CONFIG says no); 20 keys x 100 ms make a 2 s child. */
 const DISKLESS: Config = { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 5, 'rdb-key-save-delay': 100000 };
-
-type Observe = (label: string, node: string, fields: string[]) => Promise<void>;
-
-interface Script {
-  nodes: string[];
-  config?: Config;
-  /** repl-diskless-load per node. */
-  perNodeLoad?: Record<string, string>;
-  run: (c: Cluster, snap: (at: string) => Promise<void>, observe: Observe) => Promise<void>;
-}
-
-/** INFO fields, with each slaveN line cut to its state (its ip and port differ; its offset is the last ACK, sent by a 1 s cron). */
-async function infoOf(c: Cluster, node: string, section: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of String(await c.call(node, ['INFO', section])).split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i <= 0 || line.startsWith('#')) continue;
-    const k = line.slice(0, i);
-    const v = line.slice(i + 1);
-    out[k] = /^slave\d+$/.test(k) ? v.split(',').filter((p) => p.startsWith('state=')).join(',') : v;
-  }
-  return out;
-}
-
-async function play(c: Cluster, s: Script): Promise<{ snapshots: Snapshot[]; seen: unknown[] }> {
-  const snapshots: Snapshot[] = [];
-  const seen: unknown[] = [];
-  try {
-    await s.run(
-      c,
-      async (at) => {
-        snapshots.push(await c.snapshot(at));
-      },
-      async (label, node, fields) => {
-        const info = { ...(await infoOf(c, node, 'replication')), ...(await infoOf(c, node, 'persistence')), ...(await infoOf(c, node, 'stats')) };
-        seen.push([label, node, Object.fromEntries(fields.map((f) => [f, info[f] ?? null]))]);
-      },
-    );
-  } finally {
-    await c.close();
-  }
-  return { snapshots: labelled(snapshots), seen };
-}
 
 async function writes(c: Cluster, node: string, n: number, prefix = 'key:'): Promise<void> {
   for (let i = 1; i <= n; i++) await c.call(node, ['SET', `${prefix}${i}`, 'vvvvvvvv']);
@@ -66,7 +20,7 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
   'diskless: the master waits repl-diskless-sync-delay, and a replica arriving within it joins the same transfer': {
     nodes: ['m', 'r1', 'r2'],
     config: DISKLESS,
-    run: async (c, snap, observe) => {
+    run: async (c, { snap, observe }) => {
       await writes(c, 'm', 20);
       await c.replicaof('r1', 'm');
       await c.sleep(1500);
@@ -85,7 +39,7 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
   'diskless: a replica arriving during a transfer waits for the next child': {
     nodes: ['m', 'r1', 'r2'],
     config: DISKLESS,
-    run: async (c, snap, observe) => {
+    run: async (c, { snap, observe }) => {
       await writes(c, 'm', 20);
       await c.replicaof('r1', 'm');
       await c.waitFor('r1', 'master_sync_in_progress', 1);
@@ -108,8 +62,8 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
   'diskless load: on-empty-db and swapdb replicas read the stream from the socket; until its bytes arrive the old data is served': {
     nodes: ['m', 'r1', 'r2'],
     config: { ...DISKLESS, 'rdb-key-save-delay': 150000 },
-    perNodeLoad: { r1: 'on-empty-db', r2: 'swapdb' },
-    run: async (c, snap, observe) => {
+    perNode: { r1: { 'repl-diskless-load': 'on-empty-db' }, r2: { 'repl-diskless-load': 'swapdb' } },
+    run: async (c, { snap, observe }) => {
       await writes(c, 'm', 20);
       await c.call('r2', ['SET', 'own', '1']);
       await c.replicaof('r1', 'm');
@@ -127,7 +81,7 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
   'diskless: a replica dropping during the transfer leaves the others in it; when the last one drops the child ends': {
     nodes: ['m', 'r1', 'r2'],
     config: DISKLESS,
-    run: async (c, snap, observe) => {
+    run: async (c, { snap, observe }) => {
       await writes(c, 'm', 20);
       await c.replicaof('r1', 'm');
       await c.replicaof('r2', 'm');
@@ -152,7 +106,7 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
   'diskless: a master without persistence restarts empty and its replica is wiped': {
     nodes: ['m', 'r'],
     config: { 'repl-diskless-sync': 'yes' },
-    run: async (c, snap, observe) => {
+    run: async (c, { snap, observe }) => {
       await c.replicaof('r', 'm');
       await c.waitFor('m', 'connected_slaves', 1); // the backlog exists: the writes count in the offset
       await writes(c, 'm', 20);
@@ -170,21 +124,12 @@ export const DISKLESS_SCRIPTS: Record<string, Script> = {
   },
 };
 
-describe.skipIf(!version && !required)(`differential, diskless sync: the simulator against real redis-server ${version ?? '(not installed)'}`, () => {
-  for (const [name, script] of Object.entries(DISKLESS_SCRIPTS)) {
-    it(name, async () => {
-      const perNode = Object.fromEntries(Object.entries(script.perNodeLoad ?? {}).map(([n, v]) => [n, { 'repl-diskless-load': v }]));
-      const real = await play(await RealCluster.start(script.nodes, script.config, perNode), script);
-      const sim = await play(new SimCluster(script.nodes, script.config, perNode), script);
-      expect(sim).toEqual(real);
-    }, 60_000);
-  }
+describeReal('differential, diskless sync', () => {
+  itMatches(DISKLESS_SCRIPTS);
 
   it('the comparison can fail: with diskless-late-replica-joins the late replica is synced with the first child', async () => {
-    const script = DISKLESS_SCRIPTS['diskless: a replica arriving during a transfer waits for the next child']!;
-    const real = await play(await RealCluster.start(script.nodes, script.config), script);
-    const buggy = await play(new SimCluster(script.nodes, script.config, {}, 'diskless-late-replica-joins'), script);
-    expect(buggy.seen[0]).toEqual(real.seen[0]); // the master's view is the same while the first transfer runs
-    expect(buggy.seen[1]).not.toEqual(real.seen[1]); // but r2 is in the transfer (master_sync_in_progress 1)
-  }, 60_000);
+    const { real, sim: buggy } = await playBoth(DISKLESS_SCRIPTS['diskless: a replica arriving during a transfer waits for the next child']!, 'diskless-late-replica-joins');
+    expect(buggy.log[0]).toEqual(real.log[0]); // the master's view is the same while the first transfer runs
+    expect(buggy.log[1]).not.toEqual(real.log[1]); // but r2 is in the transfer (master_sync_in_progress 1)
+  });
 });

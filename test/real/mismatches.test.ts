@@ -2,48 +2,13 @@
 // refusals while a transaction is queued (NOREPLICAS, READONLY, unknown commands, arity) and the
 // backlog a restarting master frees or keeps after feeding DELs of keys that expired while it was
 // down (redis PR #12088). Every reply and every INFO snapshot must be the same on both.
-import { describe, expect, it } from 'vitest';
-import { RespError } from './resp-client.js';
-import { labelled, RealCluster, realRedisVersion, SimCluster, type Cluster, type Config, type Snapshot } from './clusters.js';
-
-const version = realRedisVersion();
-const required = process.env.REPLSIM_REAL_REDIS === '1';
-
-interface Script {
-  nodes: string[];
-  config?: Config;
-  perNode?: Record<string, Config>;
-  run: (c: Cluster, call: (node: string, args: (string | number)[]) => Promise<unknown>, snap: (at: string) => Promise<void>) => Promise<void>;
-}
-
-interface Played {
-  snapshots: Snapshot[];
-  replies: unknown[];
-}
-
-async function play(c: Cluster, s: Script): Promise<Played> {
-  const snapshots: Snapshot[] = [];
-  const replies: unknown[] = [];
-  const call = async (node: string, args: (string | number)[]) => {
-    const r = await c.call(node, args);
-    replies.push([node, args.join(' '), r instanceof RespError ? { error: r.message } : r]);
-    return r;
-  };
-  try {
-    await s.run(c, call, async (at) => {
-      snapshots.push(await c.snapshot(at));
-    });
-  } finally {
-    await c.close();
-  }
-  return { snapshots: labelled(snapshots), replies };
-}
+import { describeReal, itMatches, type Script } from './clusters.js';
 
 export const MISMATCH_SCRIPTS: Record<string, Script> = {
   'MULTI: NOREPLICAS, READONLY, unknown commands and arity errors refuse the command while queueing and abort EXEC': {
     nodes: ['m', 'r'],
     perNode: { m: { 'min-replicas-to-write': 1, 'min-replicas-max-lag': 10 } },
-    run: async (c, call, snap) => {
+    run: async (c, { call, snap }) => {
       // no good replica: the write is refused when queued, a read is queued, EXEC aborts
       for (const a of [['MULTI'], ['SET', 'a', '1'], ['GET', 'a'], ['EXEC']]) await call('m', a);
       // a read-only transaction still runs
@@ -73,7 +38,7 @@ export const MISMATCH_SCRIPTS: Record<string, Script> = {
 
   'a master restarted from an RDB without replication info feeds DELs of expired keys, then frees its backlog': {
     nodes: ['m', 'r'],
-    run: async (c, call, snap) => {
+    run: async (c, { call, snap }) => {
       await call('m', ['SET', 'a', '1']);
       await call('m', ['SET', 'x1', 'v', 'PX', 1500]);
       await call('m', ['SET', 'x2', 'v', 'PX', 1500]);
@@ -92,7 +57,7 @@ export const MISMATCH_SCRIPTS: Record<string, Script> = {
 
   'a master restarted from its RDB with replication info keeps its backlog and a replica resumes with the DELs': {
     nodes: ['m', 'r'],
-    run: async (c, call, snap) => {
+    run: async (c, { call, snap }) => {
       await c.replicaof('r', 'm');
       await c.waitSync();
       await call('m', ['SET', 'a', '1']);
@@ -109,12 +74,6 @@ export const MISMATCH_SCRIPTS: Record<string, Script> = {
   },
 };
 
-describe.skipIf(!version && !required)(`mismatches found on real redis-server ${version ?? '(not installed)'}`, () => {
-  for (const [name, script] of Object.entries(MISMATCH_SCRIPTS)) {
-    it(name, async () => {
-      const real = await play(await RealCluster.start(script.nodes, script.config, script.perNode), script);
-      const sim = await play(new SimCluster(script.nodes, script.config, script.perNode), script);
-      expect(sim).toEqual(real);
-    });
-  }
+describeReal('mismatches found', () => {
+  itMatches(MISMATCH_SCRIPTS);
 });

@@ -3,30 +3,8 @@
 // each write), and a replica dropped for overcoming its output-buffer limit while its full sync's
 // BGSAVE runs (rdb-key-save-delay makes the child slow on both sides), reconnecting, and dropped
 // again: a sync loop, with the same offsets, counters and backlog figures on both sides.
-import { describe, expect, it } from 'vitest';
-import { labelled, RealCluster, realRedisVersion, SimCluster, type Cluster, type Config, type Snapshot } from './clusters.js';
-import type { MutantName } from '../../sim/redis/mutants.js';
-
-const version = realRedisVersion();
-const required = process.env.REPLSIM_REAL_REDIS === '1';
-
-interface Script {
-  nodes: string[];
-  config: Config;
-  run: (c: Cluster, snap: (at: string) => Promise<void>) => Promise<void>;
-}
-
-async function play(c: Cluster, s: Script): Promise<Snapshot[]> {
-  const snapshots: Snapshot[] = [];
-  try {
-    await s.run(c, async (at) => {
-      snapshots.push(await c.snapshot(at));
-    });
-  } finally {
-    await c.close();
-  }
-  return labelled(snapshots);
-}
+import { expect, it } from 'vitest';
+import { describeReal, itMatches, playBoth, type Cluster, type Script } from './clusters.js';
 
 /** Poll the master's INFO replication until its first replica's state line matches (10 s at most). */
 async function waitReplicaState(c: Cluster, node: string, state: RegExp): Promise<void> {
@@ -44,7 +22,7 @@ const SCRIPTS: Record<string, Script> = {
   'values bigger than a block: blocks capped at repl-backlog-size/16, trimmed one by one': {
     nodes: ['m', 'r'],
     config: { 'repl-backlog-size': '1mb' },
-    run: async (c, snap) => {
+    run: async (c, { snap }) => {
       await c.replicaof('r', 'm');
       await c.waitSync();
       await c.shutdown('r', false); // the backlog stays; nobody pins a block
@@ -63,7 +41,7 @@ const SCRIPTS: Record<string, Script> = {
   'a full sync outgrown by the writes during its BGSAVE: dropped at the hard limit, again and again': {
     nodes: ['m', 'r'],
     config: { 'repl-diskless-sync': 'no', 'client-output-buffer-limit': 'replica 1mb 0 0', 'repl-backlog-size': '1mb' },
-    run: async (c, snap) => {
+    run: async (c, { snap }) => {
       for (let i = 0; i < 100; i++) await c.call('m', ['SET', `base${i}`, 'v']);
       await c.call('m', ['CONFIG', 'SET', 'rdb-key-save-delay', 20_000]); // the child takes 20 ms a key
       for (let round = 1; round <= 2; round++) {
@@ -88,7 +66,7 @@ const SCRIPTS: Record<string, Script> = {
   'the soft limit: over it for more than its seconds, dropped by the cron with no further write': {
     nodes: ['m', 'r'],
     config: { 'repl-diskless-sync': 'no', 'client-output-buffer-limit': 'replica 0 512kb 1', 'repl-backlog-size': '1mb' },
-    run: async (c, snap) => {
+    run: async (c, { snap }) => {
       for (let i = 0; i < 100; i++) await c.call('m', ['SET', `base${i}`, 'v']);
       await c.call('m', ['CONFIG', 'SET', 'rdb-key-save-delay', 60_000]); // a 6 s BGSAVE
       await c.replicaof('r', 'm');
@@ -107,30 +85,18 @@ const SCRIPTS: Record<string, Script> = {
   },
 };
 
-async function compare(script: Script, mutant: MutantName | null = null): Promise<{ real: Snapshot[]; sim: Snapshot[] }> {
-  const real = await play(await RealCluster.start(script.nodes, script.config), script);
-  const sim = await play(new SimCluster(script.nodes, script.config, {}, mutant), script);
-  return { real, sim };
-}
-
-describe.skipIf(!version && !required)(`output-buffer limits and replication buffer blocks against real redis-server ${version ?? '(not installed)'}`, () => {
-  for (const [name, script] of Object.entries(SCRIPTS)) {
-    it(name, async () => {
-      const { real, sim } = await compare(script);
-      expect(sim).toEqual(real);
-    }, 60_000);
-  }
+describeReal('output-buffer limits and replication buffer blocks', () => {
+  itMatches(SCRIPTS);
 
   it('the comparison can fail: uncapped blocks (the pre-7.0.10 rule) trim differently', async () => {
-    const { real, sim } = await compare(SCRIPTS['values bigger than a block: blocks capped at repl-backlog-size/16, trimmed one by one']!, 'repl-blocks-not-capped');
-    expect(sim).not.toEqual(real);
-    expect(sim.map((x) => x.nodes.m)).not.toEqual(real.map((x) => x.nodes.m));
-  }, 60_000);
+    const { real, sim } = await playBoth(SCRIPTS['values bigger than a block: blocks capped at repl-backlog-size/16, trimmed one by one']!, 'repl-blocks-not-capped');
+    expect(sim.snapshots.map((x) => x.nodes.m)).not.toEqual(real.snapshots.map((x) => x.nodes.m));
+  });
 
   it('the comparison can fail: a soft limit that never fires keeps the replica', async () => {
-    const { real, sim } = await compare(SCRIPTS['the soft limit: over it for more than its seconds, dropped by the cron with no further write']!, 'obuf-soft-limit-never-fires');
-    expect(sim.slice(0, 2)).toEqual(real.slice(0, 2));
-    expect(real[2]!.nodes.m).toMatchObject({ sync_full: 2 });
-    expect(sim[2]!.nodes.m).toMatchObject({ sync_full: 1 });
-  }, 60_000);
+    const { real, sim } = await playBoth(SCRIPTS['the soft limit: over it for more than its seconds, dropped by the cron with no further write']!, 'obuf-soft-limit-never-fires');
+    expect(sim.snapshots.slice(0, 2)).toEqual(real.snapshots.slice(0, 2));
+    expect(real.snapshots[2]!.nodes.m).toMatchObject({ sync_full: 2 });
+    expect(sim.snapshots[2]!.nodes.m).toMatchObject({ sync_full: 1 });
+  });
 });

@@ -1,8 +1,7 @@
 // Random step sequences for the randomized differential test: fast-check's raw choices, turned into
 // steps that keep the topology a forest, run on a Cluster (simulated or real) with a snapshot after each.
 import fc from 'fast-check';
-import { labelled, type Cluster, type Config, type Snapshot } from './clusters.js';
-import { RespError } from './resp-client.js';
+import type { Config, Script } from './clusters.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
 const KINDS = ['write', 'write', 'mixed', 'expire', 'promote', 'repoint', 'kill-link', 'kill-replicas', 'restart', 'away'] as const;
@@ -99,18 +98,13 @@ export function interpret(raw: Raw): { nodes: string[]; config: Config; steps: S
   return { nodes, config: raw.smallBacklog ? { 'repl-backlog-size': '16kb' } : {}, steps };
 }
 
-export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: Snapshot[]; replies: unknown[] }> {
-  const snapshots: Snapshot[] = [];
-  const replies: unknown[] = [];
-  const call = async (node: string, args: (string | number)[]) => {
-    const r = await c.call(node, args);
-    replies.push(r instanceof RespError ? { error: r.message } : r);
-  };
-  const sets = async (node: string, count: number, valueSize: number) => {
-    const v = 'v'.repeat(valueSize);
-    for (let k = 1; k <= count; k++) await call(node, ['SET', `k${k}`, v]);
-  };
-  try {
+/** The steps as a script for both clusters: settled after each step, with a snapshot. */
+export function stepsScript(nodes: string[], config: Config, steps: Step[]): Script {
+  return { nodes, config, run: async (c, { call, snap }) => {
+    const sets = async (node: string, count: number, valueSize: number) => {
+      const v = 'v'.repeat(valueSize);
+      for (let k = 1; k <= count; k++) await call(node, ['SET', `k${k}`, v]);
+    };
     await c.waitSync();
     for (const [i, s] of steps.entries()) {
       if (s.op === 'replicaof') await c.replicaof(s.node, s.primary);
@@ -139,11 +133,7 @@ export async function runSteps(c: Cluster, steps: Step[]): Promise<{ snapshots: 
       }
       await c.sleep(300); // nodes dropped by an id change reconnect at once
       await c.waitSync();
-      snapshots.push(await c.snapshot(`step ${i + 1}: ${JSON.stringify(s)}`));
+      await snap(`step ${i + 1}: ${JSON.stringify(s)}`);
     }
-  } finally {
-    await c.close();
-  }
-  return { snapshots: labelled(snapshots), replies };
+  } };
 }
-

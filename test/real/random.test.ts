@@ -5,15 +5,13 @@
 // Runs REPLSIM_REAL_RUNS sequences (default 8; each takes a few seconds of real time); a failure
 // prints the fast-check seed and path (replay with FC_SEED / FC_PATH) and the steps it ran.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { RealCluster, realRedisVersion, SimCluster } from './clusters.js';
-import { arbRaw, interpret, runSteps, type Raw } from './random-steps.js';
+import { expect, it } from 'vitest';
+import { describeReal, playBoth } from './clusters.js';
+import { arbRaw, interpret, stepsScript, type Raw } from './random-steps.js';
 
-const version = realRedisVersion();
-const required = process.env.REPLSIM_REAL_REDIS === '1';
 const RUNS = Number(process.env.REPLSIM_REAL_RUNS ?? 8);
 
-describe.skipIf(!version && !required)(`random differential: the simulator against real redis-server ${version ?? '(not installed)'}`, () => {
+describeReal('random differential', () => {
   it(`${RUNS} random topologies and step sequences give the same INFO snapshots on both`, async () => {
     // shrinking re-runs real servers (seconds a run): stop it in time to report the smallest case found
     const params: fc.Parameters<[Raw]> = { numRuns: RUNS, interruptAfterTimeLimit: 300_000 };
@@ -22,8 +20,7 @@ describe.skipIf(!version && !required)(`random differential: the simulator again
     await fc.assert(
       fc.asyncProperty(arbRaw, async (raw) => {
         const { nodes, config, steps } = interpret(raw);
-        const real = await runSteps(await RealCluster.start(nodes, config), steps);
-        const sim = await runSteps(new SimCluster(nodes, config), steps);
+        const { real, sim } = await playBoth(stepsScript(nodes, config, steps));
         expect(sim, `config ${JSON.stringify(config)}, steps:\n${steps.map((s) => JSON.stringify(s)).join('\n')}`).toEqual(real);
       }),
       params,
