@@ -7,7 +7,7 @@ import type { Network, Socket } from '../net/network.js';
 import type { NetCloseReason } from '../trace-events.js';
 import type { ToMaster, ToReplica } from '../redis/link.js';
 import { respCommandBytes } from '../redis/resp.js';
-import type { Reply } from '../redis/reply.js';
+import { err, type Reply } from '../redis/reply.js';
 
 /** A reply, or null when the connection closed before it came. */
 export type ReplyHandler = (reply: Reply | null) => void;
@@ -42,6 +42,8 @@ export class RespConnection {
         const m = payload as ToReplica;
         if (m.k === 'client-push') this.events.onPush?.(m.reply);
         else if (m.k === 'client-reply') this.waiting.shift()?.(m.reply);
+        // a first PING or REPLCONF is answered as in a replica's handshake: the same bytes on the wire
+        else if (m.k === 'reply') this.waiting.shift()?.(m.text.startsWith('-') ? err(m.text.slice(1)) : m.text.replace(/^\+/, ''));
       },
       onClose: (_s, reason) => this.finish(reason),
     }, connectTimeoutUs);

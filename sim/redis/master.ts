@@ -40,6 +40,11 @@ export interface ServerConn {
   streamOnAck: boolean;
   /** The client state of a connection that sends ordinary commands (an application client), or null. */
   client: Client | null;
+  /**
+   * The connection as CLIENT KILL sees it: a normal client from its first command (a replica's
+   * handshake PING too) until PSYNC makes it a replica; null before its first command and after.
+   */
+  tracked: Client | null;
 }
 
 export interface SyncStats {
@@ -239,6 +244,7 @@ export class MasterSide implements PingStream {
       lastInteractionUs: this.ctx.nowUs(),
       streamOnAck: false,
       client: null,
+      tracked: null,
     };
     return {
       onMessage: (_s, payload) => {
@@ -249,7 +255,7 @@ export class MasterSide implements PingStream {
         else if (m.k === 'cmd') this.onHandshakeCommand(conn, m.args);
       },
       onClose: (_s, reason) => {
-        if (conn.client !== null) this.node.freeClient(conn.client);
+        if (conn.tracked !== null) this.node.freeClient(conn.tracked);
         if (this.node.alive && conn.replState !== null) this.freeReplica(conn, reason === 'closed' ? 'closed by replica' : `connection ${reason}`, false);
       },
     };
@@ -258,7 +264,12 @@ export class MasterSide implements PingStream {
   private onHandshakeCommand(conn: ServerConn, args: string[]): void {
     if (conn.replState !== null) return; // a replica's link carries no commands to answer
     const name = args[0]!.toUpperCase();
-    if (name === 'PSYNC' || name === 'SYNC') this.syncCommand(conn, args);
+    conn.tracked ??= this.connClient(conn);
+    if (name === 'PSYNC' || name === 'SYNC') {
+      // from here on a replica, not a client CLIENT KILL TYPE normal would close
+      this.node.connClients.delete(conn.tracked);
+      this.syncCommand(conn, args);
+    }
     else if (conn.client === null && name === 'PING') this.reply(conn, '+PONG');
     else if (conn.client === null && name === 'REPLCONF') this.reply(conn, '+OK');
     else this.serveClient(conn, args);
@@ -270,7 +281,7 @@ export class MasterSide implements PingStream {
    * the connection in order.
    */
   private serveClient(conn: ServerConn, args: string[]): void {
-    const client = (conn.client ??= this.connClient(conn));
+    const client = (conn.client ??= conn.tracked!);
     const isWait = args[0]!.toUpperCase() === 'WAIT';
     const answer = (reply: Reply) => {
       if (!conn.sock.alive || conn.sock.state !== 'open') return;
@@ -292,6 +303,7 @@ export class MasterSide implements PingStream {
       this.node.freeClient(client);
     };
     this.node.connClients.add(client);
+    conn.tracked = client;
     return client;
   }
 
