@@ -3,13 +3,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fcParams } from '../support/fc.js';
-import { World } from '../../sim/cluster/world.js';
-import { MemorySink } from '../../sim/kernel/trace.js';
+import { world } from '../support/redis.js';
 
 function run(seed: number | string): { hash: string; lines: number; offset: number } {
-  const w = new World({
+  const w = world({
     seed,
-    sink: new MemorySink(),
     config: { save: '', 'repl-ping-replica-period': 1, 'repl-backlog-size': '16kb' },
     network: { latencyUs: 500, jitterUs: 400, loss: 0.01 },
     nodes: { p: {}, r1: { replicaof: 'p' }, r2: { replicaof: 'r1' } },

@@ -1,15 +1,18 @@
-// Helpers for Redis-model tests: INFO field access, background writers and convergence checks.
+// Helpers for Redis-model tests: a world to drive by hand, INFO field access, background writers and
+// convergence checks. A test drives a simulated cluster one of two ways: a scenario through simulate()
+// (the whole run, judged by the properties), or world() here (call nodes, run the clock, read state).
 
 import { expect } from 'vitest';
 import { World, type WorldOptions } from '../../sim/cluster/world.js';
+import type { Seed } from '../../sim/kernel/rng.js';
 import { MemorySink } from '../../sim/kernel/trace.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
 
 export const SEC = 1_000_000;
 export const MS = 1_000;
 
-/** A world that records its trace in memory. */
-export function world(opts: Omit<WorldOptions, 'seed'> & { seed?: number }): World & { events: () => TraceEvent[] } {
+/** A world that records its trace in memory (seed 1 unless given). */
+export function world(opts: Omit<WorldOptions, 'seed' | 'sink'> & { seed?: Seed }): World & { events: () => TraceEvent[] } {
   const sink = new MemorySink();
   const w = new World({ seed: 1, ...opts, sink }) as World & { events: () => TraceEvent[] };
   w.events = () => sink.lines.map((l) => JSON.parse(l) as TraceEvent);
