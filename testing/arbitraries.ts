@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import type { ConfigMap, FaultFamily, FaultFamilyName, Scenario, Step } from '../sim/scenario/types.js';
 import { FAULT_FAMILY_NAMES } from '../sim/scenario/schema.js';
+import { FAMILY_DRAWS } from '../sim/faults/draws.js';
 
 export interface ArbTopologyOptions {
   /** Number of nodes (default 3 to 5). */
@@ -130,11 +131,12 @@ function configFrom(r: { backlog: string; ping: number; timeout: number; ttl: nu
  */
 export function arbFaultFamilies(o: ArbStepOptions & { maxPhaseMs?: number } = {}): fc.Arbitrary<NonNullable<Scenario['faults']>> {
   const names = o.crashes === false ? FAULT_FAMILY_NAMES.filter((f) => f !== 'crash' && f !== 'restart') : FAULT_FAMILY_NAMES;
+  const d = FAMILY_DRAWS;
   const family = (f: FaultFamilyName): fc.Arbitrary<FaultFamily> => {
-    const everyMs = fc.integer({ min: 1500, max: 8000 });
-    if (f === 'partition') return fc.record({ everyMs, durationMs: fc.integer({ min: 300, max: 15000 }) });
-    if (f === 'loss-burst') return fc.record({ everyMs, durationMs: fc.integer({ min: 300, max: 4000 }), loss: fc.constantFrom(0.05, 0.2, 0.5) });
-    if (f === 'crash' || f === 'restart') return fc.record({ everyMs: everyMs.map((ms) => ms * 2), downMs: fc.integer({ min: 100, max: 5000 }) });
+    const everyMs = fc.integer(d.everyMs);
+    if (f === 'partition') return fc.record({ everyMs, durationMs: fc.oneof(...d.partitionMs.map((r) => fc.integer(r))) });
+    if (f === 'loss-burst') return fc.record({ everyMs, durationMs: fc.integer(d.lossBurstMs), loss: fc.constantFrom(...d.lossBurstLoss) });
+    if (f === 'crash' || f === 'restart') return fc.record({ everyMs: everyMs.map((ms) => ms * d.downEveryFactor), downMs: fc.integer(d.downMs) });
     return fc.record({ everyMs });
   };
   return fc
