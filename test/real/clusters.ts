@@ -153,7 +153,8 @@ export function realRedisVersion(): string | null {
   return /v=(\S+)/.exec(r.stdout)?.[1] ?? null;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -164,7 +165,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface RealNode {
   port: number;
