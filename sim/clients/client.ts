@@ -17,20 +17,21 @@ import type { NetCloseReason } from '../trace-events.js';
 import type { ToMaster, ToReplica } from '../redis/link.js';
 import { respCommandBytes } from '../redis/resp.js';
 import { isError, replyText, type Reply } from '../redis/reply.js';
+import { DEFAULTS } from '../scenario/schema.js';
 
 export type Discovery = 'fixed' | 'follow-orchestrator';
 
 export interface ClientSpec {
   /** The node whose partition group the client joins when a partition does not name it. */
   near?: string;
-  /** Reply (and connect) timeout. */
-  timeoutMs?: number;
+  /** Reply (and connect) timeout (default: the scenario format's, 1 s). */
+  timeoutUs?: number;
   discovery?: Discovery;
   /** The node a `fixed` client talks to (default: `near`). */
   node?: string;
 }
 
-export const DEFAULT_CLIENT_TIMEOUT_MS = 1000;
+const DEFAULT_CLIENT_TIMEOUT_US = DEFAULTS.client.timeoutMs * 1000;
 const BACKOFF_MIN_US = 100_000;
 const BACKOFF_MAX_US = 2_000_000;
 
@@ -106,7 +107,7 @@ export class NetClient {
     private readonly trace: Trace,
     private readonly masterHint: MasterHint,
   ) {
-    this.timeoutUs = (spec.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS) * 1000;
+    this.timeoutUs = spec.timeoutUs ?? DEFAULT_CLIENT_TIMEOUT_US;
     this.discovery = spec.discovery ?? (spec.node !== undefined ? 'fixed' : 'follow-orchestrator');
   }
 

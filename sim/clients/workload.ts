@@ -7,8 +7,7 @@
 
 import type { World } from '../cluster/world.js';
 import type { RngStream } from '../kernel/rng.js';
-import type { Workload } from '../scenario/types.js';
-import { DEFAULTS } from '../scenario/schema.js';
+import type { ResolvedWorkload, WorkloadCommand } from '../scenario/resolve.js';
 import type { NetClient, OpOptions } from './client.js';
 
 interface Runner {
@@ -27,7 +26,7 @@ export class ClientWorkload {
 
   constructor(
     private readonly w: World,
-    private readonly load: Workload & { clients: string[] },
+    private readonly load: ResolvedWorkload & { clients: string[] },
   ) {
     this.runners = load.clients.map((name) => ({ client: w.netClient(name), r: w.rng.stream(`workload:${name}`), written: [] }));
   }
@@ -36,7 +35,7 @@ export class ClientWorkload {
   start(endUs: number): void {
     this.active = true;
     this.phaseStartUs = this.w.sched.nowUs;
-    const rate = this.load.writesPerSec ?? 0;
+    const rate = this.load.writesPerSec;
     if (rate <= 0) return;
     const meanGapUs = (1_000_000 * this.runners.length) / rate;
     for (const run of this.runners) this.next(run, endUs, meanGapUs);
@@ -61,18 +60,17 @@ export class ClientWorkload {
   private once(run: Runner, then: () => void): void {
     const { r } = run;
     const load = this.load;
-    const keys = load.keys ?? DEFAULTS.workload.keys;
-    const dbs = load.dbs ?? DEFAULTS.workload.dbs;
+    const { keys, dbs } = load;
     const db = dbs > 1 ? r.int(0, dbs - 1) : 0;
     const opts: OpOptions = dbs > 1 ? { db } : {};
-    if ((load.reads ?? 0) > 0 && r.chance(load.reads!) && run.written.length > 0) {
+    if (load.reads > 0 && r.chance(load.reads) && run.written.length > 0) {
       const own = run.written[run.written.length - 1]!;
       run.client.op([['GET', own.key]], dbs > 1 ? { db: own.db } : {}, then);
       return;
     }
-    const kind = r.pick(load.commands ?? DEFAULTS.workload.commands);
+    const kind = r.pick(load.commands);
     const key = `k${r.int(0, keys - 1)}`;
-    const value = `${run.client.name}:${run.client.nextValue()}`.padEnd(load.valueSize ?? DEFAULTS.workload.valueSize, '.');
+    const value = `${run.client.name}:${run.client.nextValue()}`.padEnd(load.valueSize, '.');
     const cmds = workloadCommands(kind, key, value, r, keys);
     if (load.wait) opts.wait = load.wait;
     run.client.op(cmds, opts, (res) => {
@@ -88,7 +86,7 @@ export class ClientWorkload {
 }
 
 /** The commands of one workload write of `kind` (a MULTI is MULTI, SET, INCR, EXEC); other keys drawn from `r`. */
-export function workloadCommands(kind: NonNullable<Workload['commands']>[number], key: string, value: string, r: RngStream, keys: number): string[][] {
+export function workloadCommands(kind: WorkloadCommand, key: string, value: string, r: RngStream, keys: number): string[][] {
   return kind === 'SET' ? [['SET', key, value]]
     : kind === 'INCR' ? [['INCR', `n${r.int(0, keys - 1)}`]]
     : kind === 'APPEND' ? [['APPEND', `a${r.int(0, keys - 1)}`, value]]
@@ -99,9 +97,8 @@ export function workloadCommands(kind: NonNullable<Workload['commands']>[number]
 }
 
 /** With burstMs/idleMs a workload writes only during bursts, leaving idle gaps (the phase starts with a burst). */
-export function inBurst(load: Workload | undefined, phaseStartUs: number, nowUs: number): boolean {
-  const burst = load?.burstMs;
-  if (!burst) return true;
-  const cycleUs = (burst + (load?.idleMs ?? 0)) * 1000;
-  return (nowUs - phaseStartUs) % cycleUs < burst * 1000;
+export function inBurst(load: ResolvedWorkload, phaseStartUs: number, nowUs: number): boolean {
+  const { burst } = load;
+  if (burst === null) return true;
+  return (nowUs - phaseStartUs) % burst.cycleUs < burst.burstUs;
 }

@@ -30,7 +30,9 @@ export interface NodeSpec {
   config?: Record<string, unknown>;
   /** Start as a replica of this node (like --replicaof). */
   replicaof?: string | null;
-  /** Start the process this long after the run begins (default 0). */
+  /** Start the process this long after the run begins (default 0); a scenario's resolved nodes give this. */
+  startAfterUs?: number;
+  /** The same in ms, for worlds built by hand (startAfterUs wins). */
   startAfterMs?: number;
 }
 
@@ -198,10 +200,11 @@ export class World {
       this.sentinelSlots.set(name, { spec, proc: null, ctx: null });
     }
     for (const name of this.nodeNames) {
-      const delayMs = opts.nodes[name]!.startAfterMs ?? 0;
-      if (delayMs > 0) {
+      const spec = opts.nodes[name]!;
+      const delayUs = spec.startAfterUs ?? (spec.startAfterMs ?? 0) * 1000;
+      if (delayUs > 0) {
         this.pendingStart.add(name);
-        this.sched.after(delayMs * 1000, (n: string) => {
+        this.sched.after(delayUs, (n: string) => {
           this.pendingStart.delete(n);
           this.start(n);
         }, name);

@@ -1,4 +1,4 @@
-// crash: kill -9 of a random node, restarted by the orchestrator after downMs (default 2 s).
+// crash: kill -9 of a random node, restarted by the orchestrator after downUs (default 2 s).
 
 import type { FaultFamilyModule } from './family.js';
 
@@ -6,6 +6,6 @@ export const crash: FaultFamilyModule = ({ w, rng, fam, emit, takeDown }) => ({
   inject(up) {
     const n = rng.pick(up);
     emit({ node: n });
-    takeDown(n, fam.downMs ?? 2000, () => w.crash(n));
+    takeDown(n, fam.downUs, () => w.crash(n));
   },
 });

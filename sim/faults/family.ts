@@ -3,7 +3,7 @@
 
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
-import type { FaultFamily } from '../scenario/types.js';
+import type { ResolvedFaultFamily } from '../scenario/resolve.js';
 import type { RngStream } from '../kernel/rng.js';
 
 /** What the fault phase gives a family. */
@@ -12,17 +12,17 @@ export interface FaultEnv {
   readonly orch: Orchestrator;
   /** The family's own stream `faults.<name>`: removing a family (as shrink does) leaves the others' draws unchanged. */
   readonly rng: RngStream;
-  /** The family's parameters from the scenario. */
-  readonly fam: FaultFamily;
+  /** The family's parameters from the scenario, resolved (µs, defaults applied). */
+  readonly fam: ResolvedFaultFamily;
   /** The default link loss when the phase started (the phase restores it at its end). */
   readonly lossBefore: number;
   /** Trace one injection as x.fault of this family. */
   emit(detail: Record<string, unknown>): void;
   /**
-   * Take node n down with `stop` (a crash, a shutdown); the phase brings it back after downMs, or
+   * Take node n down with `stop` (a crash, a shutdown); the phase brings it back after downUs, or
    * at its end, and meanwhile offers it to no family.
    */
-  takeDown(n: string, downMs: number, stop: () => void): void;
+  takeDown(n: string, downUs: number, stop: () => void): void;
 }
 
 export interface Fault {

@@ -1,4 +1,4 @@
-// partition: for durationMs (default 2 s), half the time one node is cut off from all the others
+// partition: for durationUs (default 2 s), half the time one node is cut off from all the others
 // (half of those times the orchestrator's master), else the nodes split in two at random. With
 // `oneway`, that share of the strikes instead cuts one direction between the orchestrator's master
 // and another node (TCP then stalls the other direction too: sim/net/network.ts). One at a time: a
@@ -10,7 +10,7 @@ export const partition: FaultFamilyModule = ({ w, orch, rng, fam, emit }) => {
   let active = false;
   const healAfter = () => {
     active = true;
-    w.sched.after((fam.durationMs ?? 2000) * 1000, () => {
+    w.sched.after(fam.durationUs, () => {
       if (!active) return;
       active = false;
       w.net.heal();
@@ -23,7 +23,7 @@ export const partition: FaultFamilyModule = ({ w, orch, rng, fam, emit }) => {
       orch.refresh();
       const m = orch.master;
       // drawn only when asked for, so that scenarios without it keep their draws
-      if (fam.oneway !== undefined && fam.oneway > 0 && rng.chance(fam.oneway)) {
+      if (fam.oneway > 0 && rng.chance(fam.oneway)) {
         const a = m ?? rng.pick(w.nodeNames);
         const b = rng.pick(w.nodeNames.filter((x) => x !== a));
         const [from, to] = rng.chance(0.5) ? [a, b] : [b, a];

@@ -1,10 +1,11 @@
 // The fault phase of a scenario: every family in faults.families and the background writes run
-// together for phaseMs; then the network heals, the loss is restored and every node comes back,
+// together for phaseUs; then the network heals, the loss is restored and every node comes back,
 // and the caller settles the run (settle.ts). Faults are just workloads, as in FoundationDB.
 
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
-import type { FaultFamily, FaultFamilyName, Scenario, Workload } from '../scenario/types.js';
+import type { FaultFamilyName } from '../scenario/types.js';
+import type { ResolvedFaultFamily, ResolvedFaults, ResolvedWorkload } from '../scenario/resolve.js';
 import type { RngStream } from '../kernel/rng.js';
 import { FAULT_FAMILIES } from './families.js';
 import type { Fault, FaultEnv } from './family.js';
@@ -14,7 +15,7 @@ export type { WriteRecord } from './workload.js';
 
 interface Running {
   name: FaultFamilyName;
-  fam: FaultFamily;
+  fam: ResolvedFaultFamily;
   rng: RngStream;
   fault: Fault;
 }
@@ -30,8 +31,8 @@ export class FaultPhase {
   constructor(
     private readonly w: World,
     private readonly orch: Orchestrator,
-    private readonly spec: NonNullable<Scenario['faults']>,
-    load: Workload | undefined,
+    private readonly spec: ResolvedFaults,
+    load: ResolvedWorkload,
     onWrite: (rec: WriteRecord, acked: boolean) => void,
   ) {
     this.lossBefore = w.net.links.defaultParams.loss;
@@ -45,10 +46,10 @@ export class FaultPhase {
         fam,
         lossBefore: this.lossBefore,
         emit: (detail) => w.trace.emit({ t: w.sched.nowUs, type: 'x.fault', family: name, ...detail }),
-        takeDown: (n, downMs, stop) => {
+        takeDown: (n, downUs, stop) => {
           this.down.add(n);
           stop();
-          w.sched.after(downMs * 1000, () => this.bringBack(n), null);
+          w.sched.after(downUs, () => this.bringBack(n), null);
         },
       };
       this.families.push({ name, fam, rng, fault: FAULT_FAMILIES[name](env) });
@@ -57,16 +58,16 @@ export class FaultPhase {
     this.workload = makeWorkload(w, orch, load, onWrite);
   }
 
-  /** Start every family and the workload; they stop by themselves after phaseMs. */
+  /** Start every family and the workload; they stop by themselves after phaseUs. */
   start(): void {
     this.active = true;
-    const end = this.w.sched.nowUs + this.spec.phaseMs * 1000;
+    const end = this.w.sched.nowUs + this.spec.phaseUs;
     for (const f of this.families) this.scheduleNext(f, end);
     this.workload.start(end);
   }
 
   private scheduleNext(f: Running, end: number): void {
-    const at = this.w.sched.nowUs + 1 + f.rng.exponentialUs(f.fam.everyMs * 1000);
+    const at = this.w.sched.nowUs + 1 + f.rng.exponentialUs(f.fam.everyUs);
     if (at >= end) return;
     this.w.sched.at(at, () => {
       if (!this.active) return;
@@ -95,11 +96,11 @@ export class FaultPhase {
   }
 }
 
-/** Run the fault phase of `spec` for its phaseMs, from now; the caller settles the run afterwards. */
-export function runFaultPhase(w: World, orch: Orchestrator, spec: NonNullable<Scenario['faults']>, load: Workload | undefined, onWrite: (rec: WriteRecord, acked: boolean) => void): void {
+/** Run the fault phase of `spec` for its phaseUs, from now; the caller settles the run afterwards. */
+export function runFaultPhase(w: World, orch: Orchestrator, spec: ResolvedFaults, load: ResolvedWorkload, onWrite: (rec: WriteRecord, acked: boolean) => void): void {
   const phase = new FaultPhase(w, orch, spec, load, onWrite);
-  w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-start', phase_ms: spec.phaseMs });
+  w.trace.emit({ t: w.sched.nowUs, type: 'x.fault.phase-start', phase_ms: spec.phaseUs / 1000 });
   phase.start();
-  w.runFor(spec.phaseMs * 1000);
+  w.runFor(spec.phaseUs);
   phase.stop();
 }

@@ -1,5 +1,5 @@
 // restart: SHUTDOWN NOW of a random node, with SAVE when `save` says so (else a coin toss), restarted
-// by the orchestrator after downMs (default 2 s).
+// by the orchestrator after downUs (default 2 s).
 
 import type { FaultFamilyModule } from './family.js';
 
@@ -8,6 +8,6 @@ export const restart: FaultFamilyModule = ({ w, rng, fam, emit, takeDown }) => (
     const n = rng.pick(up);
     const save = fam.save ?? rng.chance(0.5);
     emit({ node: n, save });
-    takeDown(n, fam.downMs ?? 2000, () => w.call(n, ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE', 'NOW'], () => {}));
+    takeDown(n, fam.downUs, () => w.call(n, ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE', 'NOW'], () => {}));
   },
 });

@@ -2,10 +2,9 @@
 // orchestrator's master, sent directly, at exponential intervals (writesPerSec), drawn from the
 // `workload` stream, only during bursts when burstMs is set. With `clients`: sim/clients/workload.ts.
 
-import { DEFAULTS } from '../scenario/schema.js';
 import type { World } from '../cluster/world.js';
 import type { Orchestrator } from '../cluster/orchestrator.js';
-import type { Workload } from '../scenario/types.js';
+import type { ResolvedWorkload } from '../scenario/resolve.js';
 import type { RngStream } from '../kernel/rng.js';
 import { isError } from '../redis/reply.js';
 import { ClientWorkload, inBurst, workloadCommands } from '../clients/workload.js';
@@ -26,7 +25,7 @@ export class WriteWorkload {
   constructor(
     private readonly w: World,
     private readonly orch: Orchestrator,
-    private readonly load: Workload | undefined,
+    private readonly load: ResolvedWorkload,
     private readonly onWrite: (rec: WriteRecord, acked: boolean) => void,
   ) {
     this.r = w.rng.stream('workload');
@@ -36,7 +35,7 @@ export class WriteWorkload {
   start(endUs: number): void {
     this.active = true;
     this.phaseStartUs = this.w.sched.nowUs;
-    const rate = this.load?.writesPerSec ?? 0;
+    const rate = this.load.writesPerSec;
     if (rate > 0) this.scheduleWrite(endUs, 1_000_000 / rate);
   }
 
@@ -60,12 +59,11 @@ export class WriteWorkload {
     const target = this.orch.master;
     if (target === null || !w.isRunning(target)) return;
     const r = this.r;
-    const keys = this.load?.keys ?? DEFAULTS.workload.keys;
-    const dbs = this.load?.dbs ?? DEFAULTS.workload.dbs;
+    const { keys, dbs } = this.load;
     if (dbs > 1) w.call(target, ['SELECT', String(r.int(0, dbs - 1))]);
-    const kind = r.pick(this.load?.commands ?? DEFAULTS.workload.commands);
+    const kind = r.pick(this.load.commands);
     const key = `k${r.int(0, keys - 1)}`;
-    const value = `v${this.writes}`.padEnd(this.load?.valueSize ?? DEFAULTS.workload.valueSize, '.');
+    const value = `v${this.writes}`.padEnd(this.load.valueSize, '.');
     for (const args of workloadCommands(kind, key, value, r, keys)) {
       const reply = w.call(target, args);
       const ok = !isError(reply);
@@ -85,6 +83,6 @@ export interface BackgroundWorkload {
   readonly writeErrors: number;
 }
 
-export function makeWorkload(w: World, orch: Orchestrator, load: Workload | undefined, onWrite: (rec: WriteRecord, acked: boolean) => void): BackgroundWorkload {
-  return load?.clients ? new ClientWorkload(w, { ...load, clients: load.clients }) : new WriteWorkload(w, orch, load, onWrite);
+export function makeWorkload(w: World, orch: Orchestrator, load: ResolvedWorkload, onWrite: (rec: WriteRecord, acked: boolean) => void): BackgroundWorkload {
+  return load.clients ? new ClientWorkload(w, { ...load, clients: load.clients }) : new WriteWorkload(w, orch, load, onWrite);
 }

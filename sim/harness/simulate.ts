@@ -1,5 +1,5 @@
-// simulate(): the library's front door. Validates a scenario, builds the world, runs the steps and
-// the fault phase, and returns the result that the CLI renders and writes as artifacts.
+// simulate(): the library's front door. Validates and resolves a scenario, builds the world, runs the
+// steps and the fault phase, and returns the result that the CLI renders and writes as artifacts.
 
 import { World } from '../cluster/world.js';
 import { Runner, type Failure, type RefusedWrites } from '../scenario/runner.js';
@@ -7,10 +7,9 @@ import { validateSeed, type Seed } from '../kernel/rng.js';
 import { TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
 import { hashText } from '../kernel/hash.js';
 import { LimitExceeded } from '../errors.js';
-import { validateScenario } from '../scenario/load.js';
+import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
-import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
-import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
+import type { LinkParams } from '../net/links.js';
 import { infoFields, type InfoValue } from '../redis/info.js';
 import type { MutantName } from '../redis/mutants.js';
 import type { ClientEvent, TraceEvent } from '../trace-events.js';
@@ -158,43 +157,34 @@ function finalView(w: WorldT, cut: boolean): FinalView {
 
 const SUMMARY_TYPES = new Set(['redis.psync', 'redis.role', 'redis.replid', 'redis.failover', 'redis.failover-abort', 'redis.start', 'redis.stop', 'redis.replica-drop', 'redis.timeout', 'net.partition', 'net.heal', 'host.crash']);
 
-export function networkParams(sc: Scenario): LinkParams {
-  const n = sc.network ?? {};
-  return {
-    latencyUs: n.latency !== undefined ? parseDurationUs(n.latency, 'network.latency') : DEFAULT_LINK.latencyUs,
-    jitterUs: n.jitter !== undefined ? parseDurationUs(n.jitter, 'network.jitter') : DEFAULT_LINK.jitterUs,
-    loss: n.loss ?? DEFAULT_LINK.loss,
-    bandwidthBytesPerSec: n.bandwidth !== undefined ? parseRateBytesPerSec(n.bandwidth, 'network.bandwidth') : DEFAULT_LINK.bandwidthBytesPerSec,
-  };
-}
-
 export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}): RunResult {
-  const sc = validateScenario(input, opts.source ?? 'scenario');
-  const seed = validateSeed(opts.seed ?? sc.seed ?? 1);
-  const network = networkParams(sc);
+  // the document (parameters bound) goes into the trace header; the run uses only the resolved form
+  const { document: sc, resolved: rs } = loadScenario(input, opts.source ?? 'scenario');
+  const seed = validateSeed(opts.seed ?? rs.seed ?? 1);
+  const network = rs.network;
   const summary = new HeadTail<SummaryEvent>(SUMMARY_HEAD, SUMMARY_TAIL);
   // written before the first event; not part of the trace hash
   opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null, source: opts.source ?? null, resolved: sc }));
-  const props = new PropertySet(sc.properties ?? {});
+  const props = new PropertySet(rs.properties);
   const summarize = (e: TraceEvent) => {
     if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
   };
-  const clientNames = Object.keys(sc.clients ?? {});
+  const clientNames = Object.keys(rs.clients);
   const history = clientNames.length > 0 ? new HistoryCollector(clientNames) : null;
   const w = new World({
     seed,
     observers: [summarize, (e) => props.onEvent(e), ...(history ? [(e: TraceEvent) => history.onEvent(e)] : []), ...(opts.observers ?? [])],
-    ...(sc.clients ? { clients: sc.clients } : {}),
+    clients: rs.clients,
     network,
-    config: sc.config ?? {},
-    nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, e]) => [n, { config: e.config ?? {}, ...(e.replicaof ? { replicaof: e.replicaof } : {}), ...(e.startAfterMs ? { startAfterMs: e.startAfterMs } : {}) }])),
+    config: rs.config,
+    nodes: rs.nodes,
     ...(opts.sink ? { sink: opts.sink } : {}),
     maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
     maxTimeUs: opts.maxSimTimeUs ?? DEFAULT_MAX_SIM_TIME_US,
     ...(opts.budgetHook ? { budgetHook: opts.budgetHook } : {}),
     mutant: opts.mutant ?? null,
   });
-  const runner = new Runner(w, sc);
+  const runner = new Runner(w, rs);
   let cut = false;
   try {
     runner.run();
@@ -223,7 +213,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   const result: RunResult = {
     format: RESULT_FORMAT,
     tool_version: TOOL_VERSION,
-    scenario: sc.name,
+    scenario: rs.name,
     seed,
     status,
     failures,

@@ -1,6 +1,6 @@
-// Scenario files: parse, validate against the scenario schema (sim/scenario/schema.ts, with ajv), then check what a
-// schema cannot (node references, redis.conf values, INFO field names). Every problem becomes one
-// UserError that names the JSON path and what would be valid.
+// Scenario files: parse, validate against the scenario schema (sim/scenario/schema.ts, with ajv), check what a
+// schema cannot (node references, redis.conf values, INFO field names), then resolve (resolve.ts: µs,
+// bytes, defaults). Every problem becomes one UserError that names the JSON path and what would be valid.
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -11,6 +11,7 @@ import { SUPPORTED_COMMANDS } from '../redis/dispatch.js';
 import { ScenarioSchema, type Scenario, type Step } from './schema.js';
 import { PROPERTY_NAMES } from '../../properties/index.js';
 import { bindParameters } from './parameters.js';
+import { resolveDocument, type ResolvedScenario } from './resolve.js';
 
 const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
 const validate = ajv.compile(ScenarioSchema);
@@ -243,8 +244,25 @@ const NODE_FIELDS: Record<string, string[]> = {
   replicaof: [],
 };
 
-/** Schema validation, then the checks a schema cannot express. Returns the document typed. */
+/** A scenario as written (parameters bound: what artifacts, shrink and trace headers keep) and as the simulator runs it. */
+export interface LoadedScenario {
+  document: Scenario;
+  resolved: ResolvedScenario;
+}
+
+/** Validation, then resolution, once: the document and the resolved scenario. */
+export function loadScenario(input: unknown, source = 'scenario'): LoadedScenario {
+  const document = checkDocument(input, source);
+  return { document, resolved: resolveDocument(document) };
+}
+
+/** The document, typed, once everything has been checked (resolution included, so that no value is refused later). */
 export function validateScenario(input: unknown, source = 'scenario'): Scenario {
+  return loadScenario(input, source).document;
+}
+
+/** Schema validation, then the checks a schema cannot express. */
+function checkDocument(input: unknown, source: string): Scenario {
   // "$name" references take their parameter's value (the default, unless bound before)
   const doc = bindParameters(input, {}, source);
   if (!validate(doc)) throw new UserError(formatErrors(validate.errors ?? [], source));

@@ -1,5 +1,5 @@
-// Runs a validated scenario on a World: the steps in order, expectations, the fault phase with its
-// settle phase, and the orchestrator; each step by its handler (sim/scenario/steps/). Collects
+// Runs a resolved scenario (resolve.ts) on a World: the steps in order, expectations, the fault phase
+// with its settle phase, and the orchestrator; each step by its handler (sim/scenario/steps/). Collects
 // failures; the result is assembled by sim/harness/simulate.ts.
 
 import type { World } from '../cluster/world.js';
@@ -7,11 +7,12 @@ import { Orchestrator } from '../cluster/orchestrator.js';
 import { runFaultPhase } from '../faults/phase.js';
 import { makeWorkload, type BackgroundWorkload } from '../faults/workload.js';
 import { settle } from '../faults/settle.js';
-import type { Matcher, Scenario, Step } from './types.js';
+import type { Matcher } from './types.js';
+import type { ResolvedScenario } from './resolve.js';
 import { isError, replyText, type Reply } from '../redis/reply.js';
 import { runStep } from './steps/index.js';
-import { conditions, fieldValue } from './steps/checks.js';
-import { DEFAULT_SETTLE_MS, type StepContext } from './steps/context.js';
+import { fieldValue } from './steps/fields.js';
+import type { ReplyExpectation, StepContext } from './steps/context.js';
 import { PENDING } from '../redis/dispatch.js';
 import type { LimitName } from '../errors.js';
 
@@ -68,24 +69,24 @@ export class Runner implements StepContext {
 
   constructor(
     readonly w: World,
-    readonly sc: Scenario,
+    readonly sc: ResolvedScenario,
   ) {
     this.orch = new Orchestrator(w, sc.monitor?.near ?? null);
     w.masterHint = () => {
       this.orch.refresh();
       return this.orch.master;
     };
-    for (const step of sc.steps ?? []) {
+    for (const step of sc.steps) {
       if (step.op !== 'expect' && step.op !== 'run-until') continue;
-      for (const [field, m] of conditions(step)) {
+      for (const [field, m] of step.checks) {
         if (typeof m === 'object' && m.changedSince !== undefined) {
           const list = this.toRemember.get(m.changedSince) ?? [];
-          list.push([step.node as string, field]);
+          list.push([step.node, field]);
           this.toRemember.set(m.changedSince, list);
         }
       }
     }
-    this.monitorUs = sc.monitor ? sc.monitor['down-after-ms'] * 1000 : null;
+    this.monitorUs = sc.monitor ? sc.monitor.downAfterUs : null;
     if (sc.monitor || sc.faults) this.scheduleMonitor();
   }
 
@@ -106,13 +107,13 @@ export class Runner implements StepContext {
   }
 
   fail(f: Omit<Failure, 'time_us' | 'step' | 'op'>): void {
-    const step = this.stepIndex >= 0 ? this.sc.steps?.[this.stepIndex] : undefined;
+    const step = this.stepIndex >= 0 ? this.sc.steps[this.stepIndex] : undefined;
     this.failures.push({ time_us: this.w.sched.nowUs, ...(step ? { step: this.stepIndex, op: step.op } : {}), ...f });
   }
 
   /** Run every step, then (if the scenario has faults and no "faults" step) the fault phase. */
   run(): void {
-    const steps = this.sc.steps ?? [];
+    const steps = this.sc.steps;
     try {
       let faultsDone = false;
       for (let i = 0; i < steps.length; i++) {
@@ -150,7 +151,7 @@ export class Runner implements StepContext {
    * start of the error text) or tolerates one ("mayFail"); a step that expects an error fails when
    * the command succeeds.
    */
-  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | undefined): void {
+  checkReply(step: ReplyExpectation, args: (string | number)[], r: Reply | typeof PENDING | undefined): void {
     if (r === PENDING || step.mayFail) return;
     const cmd = args.join(' ');
     const got = r === undefined ? `node ${step.node} is not running` : isError(r) ? r.message : null;
@@ -191,11 +192,11 @@ export class Runner implements StepContext {
     this.background.start(Number.POSITIVE_INFINITY);
   }
 
-  /** The fault phase, then heal everything and give the run settleMs to converge. */
+  /** The fault phase, then heal everything and give the run settleUs to converge. */
   faultPhase(): void {
     const spec = this.sc.faults!;
     runFaultPhase(this.w, this.orch, spec, this.sc.workload, (rec, acked) => this.recordWrite(rec.node, rec.args, acked));
-    this.settle((spec.settleMs ?? DEFAULT_SETTLE_MS) * 1000);
+    this.settle(spec.settleUs);
   }
 
   /** Settle (sim/faults/settle.ts); the run ends here when it does not converge in settleUs. */

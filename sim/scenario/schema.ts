@@ -50,14 +50,17 @@ const mayFail = Type.Boolean({ description: 'a refusal is tolerated (for generat
 const nodeOrNull = raw<string | null>({ oneOf: [node, { type: 'null' }] });
 const opt = Type.Optional;
 
-/** Defaults of optional fields, used by the schema (for editors) and by the code that runs steps. */
+/** Defaults of optional fields: shown by the schema (for editors), applied once by the resolver (resolve.ts). */
 export const DEFAULTS = {
   write: { count: 1, prefix: 'key:', valueSize: 8, intervalMs: 0 },
   /** wait-sync, run-until: how long to wait before a liveness failure. */
   waitTimeoutMs: 60_000,
   /** settle steps and the fault phase's settle: how long convergence may take. */
   settleMs: 60_000,
-  workload: { keys: 100, dbs: 1, valueSize: 8, commands: ['SET'] as ('SET' | 'INCR' | 'APPEND' | 'RPUSH' | 'DEL' | 'EXPIRE' | 'MULTI')[] },
+  workload: { writesPerSec: 0, idleMs: 0, reads: 0, keys: 100, dbs: 1, valueSize: 8, commands: ['SET'] as ('SET' | 'INCR' | 'APPEND' | 'RPUSH' | 'DEL' | 'EXPIRE' | 'MULTI')[] },
+  /** A fault family's settings, for the families that use them. */
+  family: { durationMs: 2000, downMs: 2000, loss: 0.2, oneway: 0 },
+  client: { timeoutMs: 1000 },
 } as const;
 
 /** One step: `op` and an optional comment, then the op's own fields (the `required` ones without Optional). */
@@ -148,16 +151,16 @@ const steps = raw<Step>({ type: 'object', required: ['op'], discriminator: { pro
 
 const everyMs = Type.Number({ exclusiveMinimum: 0, 'x-hint': 'mean milliseconds between two faults of this family' });
 const family = <P extends Record<string, TSchema>>(extra: P) => Type.Object({ everyMs, ...extra }, { additionalProperties: false });
-const durationMs = opt(Type.Number({ exclusiveMinimum: 0 }));
-const downMs = opt(Type.Number({ minimum: 0 }));
+const durationMs = opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.family.durationMs }));
+const downMs = opt(Type.Number({ minimum: 0, default: DEFAULTS.family.downMs }));
 const FAMILIES = {
   'link-kill': family({}),
   'replica-kill': family({}),
   partition: family({
     durationMs,
-    oneway: opt(Type.Number({ minimum: 0, maximum: 1, 'x-hint': 'the share of strikes that cut one direction only, between the master and another node (default 0)' })),
+    oneway: opt(Type.Number({ minimum: 0, maximum: 1, default: DEFAULTS.family.oneway, 'x-hint': 'the share of strikes that cut one direction only, between the master and another node (default 0)' })),
   }),
-  'loss-burst': family({ durationMs, loss: opt(Type.Number({ exclusiveMinimum: 0, maximum: 0.9 })) }),
+  'loss-burst': family({ durationMs, loss: opt(Type.Number({ exclusiveMinimum: 0, maximum: 0.9, default: DEFAULTS.family.loss })) }),
   crash: family({ downMs }),
   restart: family({ downMs, save: opt(Type.Boolean()) }),
   promotion: family({}),
@@ -178,16 +181,16 @@ export interface FaultFamily {
 const WORKLOAD_COMMANDS = ['SET', 'INCR', 'APPEND', 'RPUSH', 'DEL', 'EXPIRE', 'MULTI'] as const;
 const workload = Type.Object(
   {
-    writesPerSec: opt(Type.Number({ minimum: 0, maximum: 100000 })),
+    writesPerSec: opt(Type.Number({ minimum: 0, maximum: 100000, default: DEFAULTS.workload.writesPerSec })),
     burstMs: opt(Type.Number({ exclusiveMinimum: 0, 'x-hint': 'write only during bursts this long...' })),
-    idleMs: opt(Type.Number({ minimum: 0, 'x-hint': '...separated by idle gaps this long' })),
+    idleMs: opt(Type.Number({ minimum: 0, default: DEFAULTS.workload.idleMs, 'x-hint': '...separated by idle gaps this long' })),
     keys: opt(Type.Integer({ minimum: 1, default: DEFAULTS.workload.keys })),
     dbs: opt(Type.Integer({ minimum: 1, maximum: 16, default: DEFAULTS.workload.dbs, 'x-hint': 'spread writes over databases 0..dbs-1' })),
     valueSize: opt(Type.Integer({ minimum: 0, maximum: 1048576, default: DEFAULTS.workload.valueSize })),
     commands: opt(Type.Array(raw<(typeof WORKLOAD_COMMANDS)[number]>({ enum: WORKLOAD_COMMANDS }), { minItems: 1, default: DEFAULTS.workload.commands })),
     clients: opt(Type.Array(clientName, { minItems: 1, 'x-hint': 'run the workload on these application clients (each with its own random stream and unique values); without it, the orchestrator\'s master is written directly' })),
     wait: opt(Type.Object({ replicas: Type.Integer({ minimum: 0 }), timeoutMs: Type.Integer({ minimum: 0 }) }, { additionalProperties: false, 'x-hint': 'WAIT replicas timeoutMs after each acknowledged write (clients only)' })),
-    reads: opt(Type.Number({ minimum: 0, maximum: 1, 'x-hint': 'the share of operations that read back a key the client wrote (clients only)' })),
+    reads: opt(Type.Number({ minimum: 0, maximum: 1, default: DEFAULTS.workload.reads, 'x-hint': 'the share of operations that read back a key the client wrote (clients only)' })),
   },
   { additionalProperties: false },
 );
@@ -196,7 +199,7 @@ export type Workload = Static<typeof workload>;
 const clientEntry = Type.Object(
   {
     near: opt(node),
-    timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: 1000, 'x-hint': 'reply and connect timeout in milliseconds' })),
+    timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.client.timeoutMs, 'x-hint': 'reply and connect timeout in milliseconds' })),
     discovery: opt(raw<'fixed' | 'follow-orchestrator'>({ enum: ['fixed', 'follow-orchestrator'], 'x-hint': '"fixed" (always "node") or "follow-orchestrator" (ask the orchestrator for the master; again after READONLY, a timeout or a reset)' })),
     node: opt(node),
   },

@@ -53,7 +53,7 @@ describe('NetClient', () => {
 
   it('a reply timeout closes the connection from the client side and asks the orchestrator again', () => {
     let hint = 'p';
-    const { w, run } = setup({ app: { timeoutMs: 100 } });
+    const { w, run } = setup({ app: { timeoutUs: 100 * MS } });
     w.masterHint = () => hint;
     run('app', [['SET', 'a', '1']]);
     w.pause('p', 500 * MS);
@@ -66,7 +66,7 @@ describe('NetClient', () => {
   });
 
   it('back-off doubles with each failed connection, from 100 ms', () => {
-    const { w, run } = setup({ app: { near: 'r', timeoutMs: 50 } });
+    const { w, run } = setup({ app: { near: 'r', timeoutUs: 50 * MS } });
     w.partition([['p'], ['r']]);
     const t0 = w.sched.nowUs;
     expect(run('app', [['SET', 'a', '1']]).error).toMatch(/connection to p timeout/);
@@ -78,7 +78,7 @@ describe('NetClient', () => {
   });
 
   it('WAIT gets its own timeout on top of the client\'s, so a long WAIT is not cut short', () => {
-    const { w, run } = setup({ app: { timeoutMs: 100 } });
+    const { w, run } = setup({ app: { timeoutUs: 100 * MS } });
     w.pause('r', 2000 * MS);
     const r = run('app', [['SET', 'a', '1']], { wait: { replicas: 1, timeoutMs: 300 } });
     expect(r.outcome).toBe('ok');
@@ -102,7 +102,7 @@ describe('NetClient', () => {
   });
 
   it('endRun records the operation in flight once, as info, even if its reply comes later', () => {
-    const { w, ops } = setup({ app: { timeoutMs: 1000 } });
+    const { w, ops } = setup({ app: { timeoutUs: 1000 * MS } });
     w.pause('p', 100 * MS);
     let calls = 0;
     w.netClient('app').op([['SET', 'a', '1']], {}, () => calls++);

@@ -6,11 +6,11 @@ import { World } from '../../sim/cluster/world.js';
 import { Runner } from '../../sim/scenario/runner.js';
 import { PropertySet } from '../../properties/index.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
-import { validateScenario } from '../../sim/scenario/load.js';
+import { loadScenario } from '../../sim/scenario/load.js';
 import { HeadTail, simulate } from '../../sim/harness/simulate.js';
 
 function longRun(phaseMs: number, families: Record<string, unknown>) {
-  const sc = validateScenario({
+  const { resolved: sc } = loadScenario({
     name: 'long',
     config: { save: '' },
     nodes: { p: {}, r1: { replicaof: 'p' }, r2: { replicaof: 'p' } },
@@ -33,7 +33,7 @@ function longRun(phaseMs: number, families: Record<string, unknown>) {
     maxStreamKept = Math.max(maxStreamKept, stream.kept);
     maxPositionsKept = Math.max(maxPositionsKept, equal.kept);
   };
-  const w = new World({ seed: 3, config: sc.config!, nodes: { p: {}, r1: { replicaof: 'p' }, r2: { replicaof: 'p' } }, observers: [observe] });
+  const w = new World({ seed: 3, config: sc.config, nodes: { p: {}, r1: { replicaof: 'p' }, r2: { replicaof: 'p' } }, observers: [observe] });
   const runner = new Runner(w, sc);
   runner.run();
   return { streamEntries, observations, maxStreamKept, maxPositionsKept, violations: props.finish({ master: null, get: () => null }), report: props.report() };

@@ -1,16 +1,21 @@
 // What a step handler may use: the world, the orchestrator, and the runner's bookkeeping (failures,
-// write records, remembered values). One handler per op, in the table of steps/index.ts.
+// write records, remembered values). One module per op, each in the table of steps/index.ts.
 
 import type { World } from '../../cluster/world.js';
 import type { Orchestrator } from '../../cluster/orchestrator.js';
 import type { Failure } from '../runner.js';
-import type { Matcher, Step, StepOp } from '../types.js';
+import type { Matcher } from '../types.js';
+import type { ResolvedStep, ResolvedStepOp } from '../resolve.js';
 import type { Reply } from '../../redis/reply.js';
 import type { PENDING } from '../../redis/dispatch.js';
-import { DEFAULTS } from '../schema.js';
 
-export const DEFAULT_WAIT_US = DEFAULTS.waitTimeoutMs * 1000;
-export const DEFAULT_SETTLE_MS = DEFAULTS.settleMs;
+/** What checkReply needs of a command step: its op and node, and what it expects of the reply. */
+export interface ReplyExpectation {
+  op: string;
+  node: string;
+  expectError?: string;
+  mayFail?: boolean;
+}
 
 export interface StepContext {
   readonly w: World;
@@ -25,7 +30,7 @@ export interface StepContext {
   /** A command from the node's scenario client, recorded in the trace; undefined when the node is down (null is a nil reply). */
   call(node: string, args: (string | number)[]): Reply | typeof PENDING | undefined;
   /** A command step's reply against its expectError / mayFail. */
-  checkReply(step: Step & { node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: Reply | typeof PENDING | undefined): void;
+  checkReply(step: ReplyExpectation, args: (string | number)[], r: Reply | typeof PENDING | undefined): void;
   /** `db`: the database it ran in, when not the client's current one (a write queued by MULTI). */
   recordWrite(node: string, args: string[], acked: boolean, as?: string, db?: number): void;
   /** A `write` step's writes that the node refused (a read-only replica, NOREPLICAS ...), for the run's report. */
@@ -38,6 +43,6 @@ export interface StepContext {
   settle(settleUs: number): void;
 }
 
-export type StepHandler<Op extends StepOp> = (ctx: StepContext, step: Extract<Step, { op: Op }>) => void;
+export type StepHandler<Op extends ResolvedStepOp> = (ctx: StepContext, step: Extract<ResolvedStep, { op: Op }>) => void;
 /** Exactly one handler for every op the schema has (a missing or extra op is a type error). */
-export type StepHandlers = { [Op in StepOp]: StepHandler<Op> };
+export type StepHandlers = { [Op in ResolvedStepOp]: StepHandler<Op> };

@@ -1,13 +1,32 @@
-// The step-handler table: every op of the scenario format and the one function that runs it.
+// The step-handler table: every op of the scenario format and the one module (steps/<op>.ts) whose
+// function runs it, on the step as the loader resolved it.
 
-import type { Step } from '../types.js';
+import type { ResolvedStep } from '../resolve.js';
 import type { StepContext, StepHandlers } from './context.js';
-import { command, write } from './writes.js';
-import { expect, expectEqual, runUntil } from './checks.js';
-import { faults, settle, sleep, waitSync, workload } from './time.js';
-import { failover, killLink, killReplicas, orchestratedFailover, replicaof } from './topology.js';
-import { heal, isolate, network, partition, partitionOneway } from './network.js';
-import { crash, pause, restart, shutdown } from './processes.js';
+import { write } from './write.js';
+import { command } from './command.js';
+import { sleep } from './sleep.js';
+import { waitSync } from './wait-sync.js';
+import { runUntil } from './run-until.js';
+import { replicaof } from './replicaof.js';
+import { failover } from './failover.js';
+import { orchestratedFailover } from './orchestrated-failover.js';
+import { killLink } from './kill-link.js';
+import { killReplicas } from './kill-replicas.js';
+import { partition } from './partition.js';
+import { partitionOneway } from './partition-oneway.js';
+import { isolate } from './isolate.js';
+import { heal } from './heal.js';
+import { network } from './network.js';
+import { pause } from './pause.js';
+import { crash } from './crash.js';
+import { shutdown } from './shutdown.js';
+import { restart } from './restart.js';
+import { expect } from './expect.js';
+import { expectEqual } from './expect-equal.js';
+import { faults } from './faults.js';
+import { workload } from './workload.js';
+import { settle } from './settle.js';
 
 export const STEP_HANDLERS: StepHandlers = {
   write,
@@ -36,6 +55,6 @@ export const STEP_HANDLERS: StepHandlers = {
   settle,
 };
 
-export function runStep(ctx: StepContext, step: Step): void {
-  (STEP_HANDLERS[step.op] as (ctx: StepContext, step: Step) => void)(ctx, step);
+export function runStep(ctx: StepContext, step: ResolvedStep): void {
+  (STEP_HANDLERS[step.op] as (ctx: StepContext, step: ResolvedStep) => void)(ctx, step);
 }

@@ -1,24 +1,20 @@
-// Steps that let simulated time pass until something holds: `sleep`, `wait-sync` (every running
-// replica's link up and its offset equal to its master's, and no FAILOVER in progress), and the
-// phases `faults` and `settle`.
+// `wait-sync`: let simulated time pass until every running replica's link is up with its master's
+// offset, and no FAILOVER is in progress; a liveness failure after timeoutUs.
 
 import type { World } from '../../cluster/world.js';
-import { DEFAULT_SETTLE_MS, DEFAULT_WAIT_US, type StepHandler } from './context.js';
-
-export const sleep: StepHandler<'sleep'> = (ctx, step) => ctx.w.runFor(Math.round(step.ms * 1000));
+import type { StepHandler } from './context.js';
 
 export const waitSync: StepHandler<'wait-sync'> = (ctx, step) => {
   const { w } = ctx;
-  const timeoutUs = step.timeoutMs !== undefined ? step.timeoutMs * 1000 : DEFAULT_WAIT_US;
   // without a monitor nothing can break a cycle of replicas: say so now rather than time out
   const cycle = ctx.monitored ? null : w.replicaCycle();
   if (cycle) ctx.liveness(`wait-sync: ${cycle.join(' -> ')} is a cycle of replicas, so no node is their master and they can never be in sync; point one of them at a master or make it one with {"op": "replicaof", "node": "${cycle[0]}", "primary": null}`);
   // a FAILOVER in progress is waited for too: until it ends the target is still a replica and the
   // old master still pauses writes, although every replica may already have its master's offset
-  if (!w.runUntil(() => w.inSync() && failoversInProgress(w).length === 0, timeoutUs)) {
+  if (!w.runUntil(() => w.inSync() && failoversInProgress(w).length === 0, step.timeoutUs)) {
     const failovers = failoversInProgress(w);
     const report = w.inSync() ? failovers.join('; ') : [w.syncReport(), ...failovers].join('; ');
-    ctx.liveness(`wait-sync: not in sync after ${timeoutUs / 1000} ms: ${report}`);
+    ctx.liveness(`wait-sync: not in sync after ${step.timeoutUs / 1000} ms: ${report}`);
   }
 };
 
@@ -31,9 +27,3 @@ function failoversInProgress(w: World): string[] {
   }
   return out;
 }
-
-export const faults: StepHandler<'faults'> = (ctx) => ctx.faultPhase();
-
-export const settle: StepHandler<'settle'> = (ctx, step) => ctx.settle((step.timeoutMs ?? DEFAULT_SETTLE_MS) * 1000);
-
-export const workload: StepHandler<'workload'> = (ctx, step) => ctx.workload(step.action);
