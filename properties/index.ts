@@ -12,6 +12,9 @@ import { CounterSanity } from './counter-sanity.js';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { SplitBrain } from './split-brain.js';
 import { StaleReads } from './stale-reads.js';
+import { OneMasterPerEpoch } from './one-master-per-epoch.js';
+import { FailoverChoice } from './failover-choice.js';
+import { SentinelConvergence } from './sentinel-convergence.js';
 import type { FinalView, Property, Violation } from './types.js';
 
 export type { FinalView, Property, Violation } from './types.js';
@@ -34,6 +37,9 @@ export const PROPERTIES = [
   { name: 'acknowledged-writes', kind: 'safety', make: () => new AcknowledgedWrites() },
   { name: 'split-brain', kind: 'safety', make: () => new SplitBrain() },
   { name: 'stale-reads', kind: 'safety', make: () => new StaleReads() },
+  { name: 'one-master-per-epoch', kind: 'safety', make: () => new OneMasterPerEpoch() },
+  { name: 'failover-choice', kind: 'safety', make: (c: PropertyContext) => new FailoverChoice(c.view) },
+  { name: 'sentinel-convergence', kind: 'liveness', make: (c: PropertyContext) => new SentinelConvergence(c.view) },
 ] as const satisfies readonly { name: string; kind: 'safety' | 'liveness'; make: (c: PropertyContext) => Property }[];
 
 export type PropertyName = (typeof PROPERTIES)[number]['name'];

@@ -119,6 +119,15 @@ export type SentinelEvent = {
   instance: string | null;
   detail: string;
   epoch: number;
+  /** The failover's epoch (+try-failover, +elected-leader, +selected-slave, +promoted-slave). */
+  failover_epoch?: number;
+  /** The master's configuration epoch this Sentinel holds (+monitor, +switch-master). */
+  config_epoch?: number;
+  /**
+   * +selected-slave: the replicas the selection rule allowed, as this Sentinel's INFO showed them,
+   * best first (failover-choice checks the rule on them and the choice against the trace).
+   */
+  candidates?: { host: string; priority: number; offset: number; runid: string | null }[];
 };
 
 /** Free-form events for tests and user extensions. */

@@ -19,7 +19,7 @@ import { respCommandBytes } from '../redis/resp.js';
 import { isError, replyText, type Reply } from '../redis/reply.js';
 import { DEFAULTS } from '../scenario/schema.js';
 
-export type Discovery = 'fixed' | 'follow-orchestrator';
+export type Discovery = 'fixed' | 'follow-orchestrator' | 'sentinel';
 
 export interface ClientSpec {
   /** The node whose partition group the client joins when a partition does not name it. */
@@ -29,6 +29,9 @@ export interface ClientSpec {
   discovery?: Discovery;
   /** The node a `fixed` client talks to (default: `near`). */
   node?: string;
+  /** The Sentinels a `sentinel` client asks, in order, and the master name it asks them for. */
+  sentinels?: string[];
+  masterName?: string;
 }
 
 const DEFAULT_CLIENT_TIMEOUT_US = DEFAULTS.client.timeoutMs * 1000;
@@ -86,8 +89,11 @@ export interface OpResult {
 export class NetClient {
   private readonly conns = new Map<string, Conn>();
   private readonly backoff = new Map<string, { untilUs: number; failures: number }>();
-  /** The node follow-orchestrator discovery settled on, until something makes it ask again. */
+  /** The node discovery settled on, until something makes it ask again. */
   private cached: string | null = null;
+  /** A `sentinel` client is asking its Sentinels (operations wait), or has asked for the next one. */
+  private discovering = false;
+  private asked = false;
   private readonly queue: { args: string[][]; opts: OpOptions; done: (r: OpResult) => void }[] = [];
   private nextOp = 1;
   /** Commands a server answered QUEUED, waiting for the EXEC or DISCARD of a later operation. */
@@ -114,8 +120,32 @@ export class NetClient {
   /** The node the next operation goes to, or null when none is known. */
   target(): string | null {
     if (this.discovery === 'fixed') return this.spec.node ?? this.spec.near ?? null;
+    if (this.discovery === 'sentinel') return this.cached;
     this.cached ??= this.masterHint();
     return this.cached;
+  }
+
+  /**
+   * Ask the Sentinels in order for the master's address (SENTINEL get-master-addr-by-name, as
+   * redis-py's and ioredis's Sentinel clients do), the first answer wins; then run the waiting
+   * operation (which fails with "no master known" when none answered).
+   */
+  private askSentinels(i: number): void {
+    const list = this.spec.sentinels ?? [];
+    if (i >= list.length) {
+      this.discovering = false;
+      this.asked = true;
+      return this.runNext();
+    }
+    this.send(list[i]!, ['SENTINEL', 'get-master-addr-by-name', this.spec.masterName ?? 'mymaster'], (r) => {
+      if (r.kind === 'reply' && Array.isArray(r.reply) && typeof r.reply[0] === 'string') {
+        this.cached = r.reply[0];
+        this.discovering = false;
+        this.asked = true;
+        return this.runNext();
+      }
+      this.askSentinels(i + 1);
+    });
   }
 
   /** Forget the discovered node (READONLY, timeout, reset): the next operation asks again. */
@@ -141,7 +171,12 @@ export class NetClient {
 
   /** Start the next queued operation, unless one is in flight (`current`). */
   private runNext(): void {
-    if (this.current !== null) return;
+    if (this.current !== null || this.discovering) return;
+    if (this.discovery === 'sentinel' && this.cached === null && !this.asked && this.queue.length > 0 && this.queue[0]!.opts.node === undefined) {
+      this.discovering = true;
+      return this.askSentinels(0);
+    }
+    this.asked = false;
     const next = this.queue.shift();
     if (!next) return;
     const invokedUs = this.sched.nowUs;
@@ -294,7 +329,7 @@ export class NetClient {
       const prev = this.backoff.get(c.node)?.failures ?? 0;
       this.backoff.set(c.node, { untilUs: this.sched.nowUs + Math.min(BACKOFF_MIN_US * 2 ** prev, BACKOFF_MAX_US), failures: prev + 1 });
     }
-    if (this.discovery === 'follow-orchestrator' && this.cached === c.node) this.rediscover();
+    if (this.discovery !== 'fixed' && this.cached === c.node) this.rediscover();
     for (const r of c.inflight.splice(0)) {
       if (r.timer !== null) this.sched.cancel(r.timer);
       r.done({ kind: 'lost', why });

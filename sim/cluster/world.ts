@@ -17,6 +17,7 @@ import { infoFields, type InfoFields } from '../redis/info.js';
 import { explainSyncLoop } from '../redis/output-buffer.js';
 import { NetClient, type ClientSpec } from '../clients/client.js';
 import { Sentinel } from '../sentinel/sentinel.js';
+import { sentinelHooksFor } from '../sentinel/hooks.js';
 import type { SentinelConfig } from '../sentinel/config.js';
 
 /** A Sentinel process of the deployment: its configuration, and the node it is near (for partitions). */
@@ -191,8 +192,12 @@ export class World {
       this.net.addHost(name);
       this.slots.set(name, { spec: opts.nodes[name]!, node: null, ctx: null, client: null });
     }
-    for (const [name, spec] of Object.entries(opts.clients ?? {})) {
+    const sentinelNames = Object.keys(opts.sentinels ?? {});
+    const masterName = Object.values(opts.sentinels ?? {})[0]?.config.masterName;
+    for (const [name, given] of Object.entries(opts.clients ?? {})) {
       this.net.addHost(name);
+      // a Sentinel client asks every Sentinel of the deployment, in order, unless told which
+      const spec = given.discovery === 'sentinel' ? { sentinels: sentinelNames, ...(masterName ? { masterName } : {}), ...given } : given;
       this.clients.set(name, new NetClient(name, spec, this.sched, this.net, this.trace, () => this.masterHint()));
     }
     for (const [name, spec] of Object.entries(opts.sentinels ?? {})) {
@@ -235,7 +240,7 @@ export class World {
     const ctx = new ProcessContext(this, this.net.host(name), 'sentinel');
     this.trace.emit({ t: this.sched.nowUs, type: 'sentinel.event', sentinel: name, event: 'start', instance: null, detail: '', epoch: 0 });
     slot.ctx = ctx;
-    slot.proc = new Sentinel(ctx, slot.spec.config);
+    slot.proc = new Sentinel(ctx, slot.spec.config, sentinelHooksFor(this.mutant));
     return slot.proc;
   }
 

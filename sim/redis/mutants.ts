@@ -19,13 +19,16 @@ export const MUTANTS = {
   'repl-blocks-not-capped': 'a new replication buffer block is as big as the write needs, not capped at max(repl-backlog-size / 16, 16KB) (the pre-7.0.10 rule)',
   'obuf-soft-limit-never-fires': 'a replica over the output-buffer soft limit is never dropped, however long it stays over',
   'diskless-late-replica-joins': 'a replica that asks for a full sync during a diskless transfer joins it instead of waiting for the next one',
+  'sentinel-votes-twice': 'a Sentinel votes again in an epoch it already voted in, for whoever asks',
+  'sentinel-ignores-priority': 'Sentinel\'s replica selection ignores replica-priority (offset, then run id)',
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;
 
 export const MUTANT_NAMES = Object.keys(MUTANTS).sort() as MutantName[];
 
-const OVERRIDES: { readonly [M in MutantName]: Partial<RedisHooks> } = {
+/** The Redis model's overrides; Sentinel mutants override sim/sentinel/hooks.ts instead. */
+const OVERRIDES: { readonly [M in MutantName]?: Partial<RedisHooks> } = {
   'psync-ignores-second-offset': { secondIdServes: () => true },
   'promotion-keeps-replid': { shiftIdOnPromotion: () => false },
   // one default block (a 16KB request: 20440 usable bytes), whatever the backlog's cap
@@ -45,5 +48,6 @@ const OVERRIDES: { readonly [M in MutantName]: Partial<RedisHooks> } = {
 
 /** The hooks a run's model uses: Redis's own, with the named mutant's one override. */
 export function hooksFor(mutant: MutantName | null): Readonly<RedisHooks> {
-  return mutant === null ? DEFAULT_HOOKS : { ...DEFAULT_HOOKS, ...OVERRIDES[mutant] };
+  const o = mutant === null ? undefined : OVERRIDES[mutant];
+  return o ? { ...DEFAULT_HOOKS, ...o } : DEFAULT_HOOKS;
 }

@@ -106,7 +106,7 @@ export function voteLeader(s: Sentinel, reqEpoch: number, reqRunid: string): [st
     s.flushConfig();
     s.event('+new-epoch', m.inst, String(s.currentEpoch));
   }
-  if (m.leaderEpoch < reqEpoch && s.currentEpoch <= reqEpoch) {
+  if (s.hooks.mayVote(m.leaderEpoch, reqEpoch, s.currentEpoch)) {
     m.leader = reqRunid;
     m.leaderEpoch = s.currentEpoch;
     s.flushConfig();
@@ -155,7 +155,7 @@ export function startFailover(s: Sentinel): void {
   m.inProgress = true;
   m.failoverEpoch = ++s.currentEpoch;
   s.event('+new-epoch', m.inst, String(s.currentEpoch));
-  s.event('+try-failover', m.inst, '');
+  s.event('+try-failover', m.inst, '', { failover_epoch: m.failoverEpoch });
   m.failoverStartUs = s.now() + s.ctx.rng.int(0, MAX_DESYNC_MS - 1) * 1000;
   m.failoverStateChangeUs = s.now();
 }
@@ -169,8 +169,13 @@ export function startFailoverIfNeeded(s: Sentinel): boolean {
   return true;
 }
 
-/** sentinelSelectSlave(): the usable replicas, best first by priority, offset, run id. */
+/** sentinelSelectSlave(): the best usable replica by priority, offset, run id. */
 export function selectSlave(s: Sentinel): SentinelInstance | null {
+  return candidates(s)[0] ?? null;
+}
+
+/** The replicas the selection rule allows, best first. */
+export function candidates(s: Sentinel): SentinelInstance[] {
   const m = s.master;
   const now = s.now();
   let maxMasterDownUs = 0;
@@ -187,20 +192,8 @@ export function selectSlave(s: Sentinel): SentinelInstance | null {
     if (r.masterLinkDownMs * 1000 > maxMasterDownUs) continue;
     ok.push(r);
   }
-  ok.sort(compareForPromotion);
-  return ok[0] ?? null;
-}
-
-/** compareSlavesForPromotion(): lower priority, then larger offset (no replid check), then smaller run id. */
-export function compareForPromotion(a: SentinelInstance, b: SentinelInstance): number {
-  if (a.slavePriority !== b.slavePriority) return a.slavePriority - b.slavePriority;
-  if (a.slaveReplOffset !== b.slaveReplOffset) return a.slaveReplOffset > b.slaveReplOffset ? -1 : 1;
-  if (a.runid === null && b.runid === null) return 0;
-  if (a.runid === null) return 1;
-  if (b.runid === null) return -1;
-  const x = a.runid.toLowerCase();
-  const y = b.runid.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
+  ok.sort(s.hooks.compareForPromotion);
+  return ok;
 }
 
 /**
@@ -231,7 +224,7 @@ export function actOnInfo(s: Sentinel, ri: SentinelInstance, role: 'master' | 's
       m.failoverState = 'reconf_slaves';
       m.failoverStateChangeUs = now;
       s.flushConfig();
-      s.event('+promoted-slave', ri, '');
+      s.event('+promoted-slave', ri, '', { failover_epoch: m.failoverEpoch });
       s.event('+failover-state-reconf-slaves', m.inst, '');
       s.forceHelloUpdate();
     } else {
@@ -305,7 +298,7 @@ function waitStart(s: Sentinel): void {
     }
     return;
   }
-  s.event('+elected-leader', m.inst, '');
+  s.event('+elected-leader', m.inst, m.forced ? 'forced' : '', { failover_epoch: m.failoverEpoch });
   m.failoverState = 'select_slave';
   m.failoverStateChangeUs = s.now();
   s.event('+failover-state-select-slave', m.inst, '');
@@ -313,13 +306,17 @@ function waitStart(s: Sentinel): void {
 
 function selectSlaveState(s: Sentinel): void {
   const m = s.master;
-  const slave = selectSlave(s);
+  const allowed = candidates(s);
+  const slave = allowed[0] ?? null;
   if (slave === null) {
     s.event('-failover-abort-no-good-slave', m.inst, '');
     abortFailover(s);
     return;
   }
-  s.event('+selected-slave', slave, '');
+  s.event('+selected-slave', slave, '', {
+    failover_epoch: m.failoverEpoch,
+    candidates: allowed.map((r) => ({ host: r.host, priority: r.slavePriority, offset: r.slaveReplOffset, runid: r.runid })),
+  });
   slave.promoted = true;
   m.promoted = slave;
   m.failoverState = 'send_slaveof_noone';
@@ -406,7 +403,7 @@ function detectEnd(s: Sentinel): void {
 export function switchToPromoted(s: Sentinel): void {
   const m = s.master;
   const to = m.promoted ? m.promoted.host : m.inst.host;
-  s.event('+switch-master', m.inst, `${m.name} ${m.inst.host} ${REDIS_PORT} ${to} ${REDIS_PORT}`);
+  s.event('+switch-master', m.inst, `${m.name} ${m.inst.host} ${REDIS_PORT} ${to} ${REDIS_PORT}`, { config_epoch: m.configEpoch });
   resetMasterAndChangeAddress(s, to);
 }
 

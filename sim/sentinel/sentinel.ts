@@ -15,6 +15,8 @@ import { type Reply, err, isError } from '../redis/reply.js';
 import { SentinelInstance, parseInfo, REDIS_PORT, SENTINEL_PORT } from './instance.js';
 import { SENTINEL_CONF, type SentinelConfig, type SentinelState } from './config.js';
 import * as F from './failover.js';
+import type { SentinelEvent } from '../trace-events.js';
+import { DEFAULT_SENTINEL_HOOKS, type SentinelHooks } from './hooks.js';
 import { EPOCH_MS } from '../redis/dataset.js';
 
 export const HELLO_CHANNEL = '__sentinel__:hello';
@@ -79,6 +81,7 @@ export class Sentinel {
   constructor(
     readonly ctx: SentinelContext,
     readonly config: SentinelConfig,
+    readonly hooks: Readonly<SentinelHooks> = DEFAULT_SENTINEL_HOOKS,
   ) {
     const now = ctx.nowUs() + CLOCK_EPOCH_US;
     const saved = ctx.disk.read<SentinelState>(SENTINEL_CONF)?.data;
@@ -109,7 +112,7 @@ export class Sentinel {
     this.previousUs = now;
     ctx.listen((sock) => this.accept(sock));
     this.flushConfig();
-    this.event('+monitor', this.master.inst, `quorum ${this.master.quorum}`);
+    this.event('+monitor', this.master.inst, `quorum ${this.master.quorum}`, { config_epoch: this.master.configEpoch });
     // the first serverCron comes 1 ms after start at the default hz (10)
     ctx.timer(1000, Sentinel.tick, this);
   }
@@ -336,7 +339,7 @@ export class Sentinel {
       m.configEpoch = masterConfigEpoch;
       if (masterHost !== m.inst.host) {
         this.event('+config-update-from', si, '');
-        this.event('+switch-master', m.inst, `${m.name} ${m.inst.host} ${REDIS_PORT} ${masterHost} ${REDIS_PORT}`);
+        this.event('+switch-master', m.inst, `${m.name} ${m.inst.host} ${REDIS_PORT} ${masterHost} ${REDIS_PORT}`, { config_epoch: m.configEpoch });
         F.resetMasterAndChangeAddress(this, masterHost);
       }
       this.flushConfig();
@@ -504,7 +507,7 @@ export class Sentinel {
   }
 
   /** sentinelEvent(): the trace event, with the instance named as Sentinel's log names it (%@). */
-  event(type: string, ri: SentinelInstance | null, detail: string): void {
+  event(type: string, ri: SentinelInstance | null, detail: string, extra: Partial<Pick<SentinelEvent, 'failover_epoch' | 'config_epoch' | 'candidates'>> = {}): void {
     this.ctx.trace.emit({
       t: this.ctx.nowUs(),
       type: 'sentinel.event',
@@ -513,6 +516,7 @@ export class Sentinel {
       instance: ri ? this.describeAt(ri) : null,
       detail,
       epoch: this.currentEpoch,
+      ...extra,
     });
   }
 
