@@ -3,7 +3,7 @@
 // run keeps only a window of it (memory flat in run length) without deciding any check differently.
 
 import type { TraceEvent } from '../sim/trace-events.js';
-import type { Lineage } from './lineage.js';
+import type { ClusterView } from './view.js';
 
 /** Bytes of stream kept below the lowest position that may still matter: slack, not a rule. */
 export const MARGIN_BYTES = 1 << 16;
@@ -15,26 +15,24 @@ interface Position {
   offset: number;
 }
 
+/**
+ * Each node's own position is the view's (replid, offset) while it is meaningful (a node that is
+ * down keeps its last one); the horizon adds what the view does not keep: full syncs under way, the
+ * RDBs on disk and the largest backlog seen.
+ */
 export class Horizon {
-  /** Each node's latest known position, while it is meaningful (a node that is down keeps its last one). */
-  private readonly pos = new Map<string, Position>();
   /** A replica told to full sync: it will load an RDB at its master's position then or later. */
   private readonly syncing = new Map<string, Position>();
   /** Each node's RDB on disk: where it would come back from after a restart. */
-  readonly disk = new Map<string, { replid: string; offset: number }>();
+  readonly disk = new Map<string, Position>();
   /** The largest backlog a PSYNC reported: a replica may ask for that much behind a master. */
   private maxBacklog = 0;
 
-  constructor(private readonly lineage: Lineage) {}
-
-  private at(node: string, replid: string, offset: number): void {
-    this.pos.set(node, { replid, offset });
-  }
+  constructor(private readonly view: ClusterView) {}
 
   onEvent(e: TraceEvent): void {
     switch (e.type) {
       case 'redis.start':
-        this.at(e.node, e.replid, Math.min(e.master_repl_offset, e.rdb_repl_offset ?? e.master_repl_offset));
         this.syncing.delete(e.node);
         if (e.rdb_repl_id !== null && e.rdb_repl_offset !== null) this.disk.set(e.node, { replid: e.rdb_repl_id, offset: e.rdb_repl_offset });
         else this.disk.delete(e.node);
@@ -44,19 +42,7 @@ export class Horizon {
         return;
       case 'redis.replid':
       case 'redis.link':
-        this.at(e.node, e.replid, e.master_repl_offset);
         if (e.type === 'redis.link' ? e.status === 'up' : e.reason === 'full-sync') this.syncing.delete(e.node);
-        return;
-      case 'redis.sync':
-        this.at(e.node, e.replid, e.offset);
-        return;
-      case 'redis.obs':
-        if (e.meaningful) this.at(e.node, e.replid, e.offset);
-        else this.pos.delete(e.node);
-        return;
-      case 'redis.stream':
-      case 'redis.applied':
-        this.at(e.node, e.replid, e.start + e.bytes - 1);
         return;
       case 'redis.psync':
         if (e.repl_backlog_histlen > this.maxBacklog) this.maxBacklog = e.repl_backlog_histlen;
@@ -82,7 +68,7 @@ export class Horizon {
     const out = new Map<string, { low: number; high: number }>();
     const add = (p: Position) => {
       const low = Math.max(0, p.offset - margin);
-      for (const a of this.lineage.ancestry(p.replid)) {
+      for (const a of this.view.lineage.ancestry(p.replid)) {
         if (a.upTo < low) break; // further ancestors end even lower
         const w = out.get(a.id);
         if (!w) out.set(a.id, { low, high: a.upTo });
@@ -92,10 +78,11 @@ export class Horizon {
         }
       }
     };
+    const placed = [...this.view.nodes.values()].filter((n) => n.meaningful);
     let head = 0;
-    for (const v of this.pos.values()) if (v.offset > head) head = v.offset;
+    for (const v of placed) if (v.offset > head) head = v.offset;
     const reach = head - Math.max(this.maxBacklog, DEFAULT_BACKLOG_BYTES);
-    for (const v of this.pos.values()) add(v);
+    for (const v of placed) add(v);
     for (const v of this.syncing.values()) add(v);
     for (const v of this.disk.values()) if (v.offset >= reach) add(v);
     return out;

@@ -59,7 +59,7 @@ export interface PropertyReport {
 export class PropertySet {
   readonly view = new ClusterView();
   /** Where the properties may forget their ground truth (keeps their memory flat in run length). */
-  readonly horizon = new Horizon(this.view.lineage);
+  readonly horizon = new Horizon(this.view);
   readonly all: Property[];
 
   constructor(enabled: Partial<Record<string, boolean>> = {}) {

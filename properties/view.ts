@@ -20,6 +20,11 @@ export interface NodeView {
   offset: number;
   /** The node fed bytes heldFrom..offset without a gap: a backlog can hold no byte outside them. */
   heldFrom: number;
+  /**
+   * The offset tracks a stream: false from an observation that says it does not (no backlog, no
+   * master link, no cached master) until the node moves again.
+   */
+  meaningful: boolean;
   linkUp: boolean;
   /** The last INFO/DEBUG DIGEST reading. */
   obs: { t: number; replid: string; offset: number; digest: string; meaningful: boolean } | null;
@@ -51,6 +56,7 @@ export class ClusterView {
   private reach(n: NodeView, offset: number): void {
     if (offset !== n.offset) n.heldFrom = offset + 1;
     n.offset = offset;
+    n.meaningful = true;
   }
 
   onEvent(e: TraceEvent): void {
@@ -62,7 +68,7 @@ export class ClusterView {
         // the start event has no second_repl_offset: a master restarted from its RDB remembers the
         // RDB's id up to the RDB's offset + 1 (PR #8015); anything else starts with none
         const second = e.rdb_repl_id !== null && e.rdb_repl_offset !== null && e.replid2 === e.rdb_repl_id ? e.rdb_repl_offset + 1 : -1;
-        this.nodes.set(e.node, { alive: true, role: e.role, masterHost: e.master_host, replid: e.replid, replid2: e.replid2, secondReplOffset: second, offset, heldFrom: offset + 1, linkUp: false, obs: null });
+        this.nodes.set(e.node, { alive: true, role: e.role, masterHost: e.master_host, replid: e.replid, replid2: e.replid2, secondReplOffset: second, offset, heldFrom: offset + 1, meaningful: true, linkUp: false, obs: null });
         return;
       }
       default:
@@ -107,9 +113,11 @@ export class ClusterView {
       case 'redis.applied':
         if (e.start !== n.offset + 1) n.heldFrom = e.start;
         n.offset = e.start + e.bytes - 1;
+        n.meaningful = true;
         return;
       case 'redis.obs':
         n.obs = { t: e.t, replid: e.replid, offset: e.offset, digest: e.digest, meaningful: e.meaningful };
+        n.meaningful = e.meaningful;
         n.role = e.role;
         return;
       default:
