@@ -2,26 +2,21 @@
 // validation. Durations are microseconds (`...Us`), bandwidths bytes per second, and every default of
 // the DEFAULTS table is applied; nothing downstream parses a unit or falls back to a default again.
 
-import { DEFAULTS, type ConfigMap, type FaultFamily, type FaultFamilyName, type Matcher, type Scenario, type Step, type Workload } from './schema.js';
+import { DEFAULTS, type ClientEntry, type ConfigMap, type FaultFamily, type FaultFamilyName, type Matcher, type NodeEntry, type Scenario, type Step, type Workload } from './schema.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
 
-export interface ResolvedNode {
-  config: ConfigMap;
-  /** Start as a replica of this node; absent: as the config says (a master unless it names one). */
-  replicaof?: string;
-  /** When the process first starts (0: at once). */
-  startAfterUs: number;
-}
+/**
+ * A node as written (`replicaof` absent: as the config says), with its config ({} if none) and
+ * `startAfterUs`: when the process first starts (0: at once).
+ */
+export type ResolvedNode = Omit<NodeEntry, 'config' | 'startAfterMs'> & { config: ConfigMap; startAfterUs: number };
 
-export interface ResolvedClient {
-  near?: string;
-  node?: string;
-  /** Absent: the client's rule ("fixed" when it names a node, else "follow-orchestrator"). */
-  discovery?: 'fixed' | 'follow-orchestrator';
-  /** Reply and connect timeout. */
-  timeoutUs: number;
-}
+/**
+ * A client as written (`discovery` absent: the client's own rule, "fixed" when it names a node),
+ * with `timeoutUs`: its reply and connect timeout.
+ */
+export type ResolvedClient = Omit<ClientEntry, 'timeoutMs'> & { timeoutUs: number };
 
 export type WorkloadCommand = NonNullable<Workload['commands']>[number];
 
@@ -244,13 +239,9 @@ export function resolveDocument(sc: Scenario): ResolvedScenario {
     seed: sc.seed ?? null,
     config: sc.config ?? {},
     network: networkParams(sc),
-    nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, e]) => [n, { config: e.config ?? {}, ...(e.replicaof !== undefined ? { replicaof: e.replicaof } : {}), startAfterUs: (e.startAfterMs ?? 0) * 1000 }])),
-    clients: Object.fromEntries(Object.entries(sc.clients ?? {}).map(([c, e]) => [c, {
-      ...(e.near !== undefined ? { near: e.near } : {}),
-      ...(e.node !== undefined ? { node: e.node } : {}),
-      ...(e.discovery !== undefined ? { discovery: e.discovery } : {}),
-      timeoutUs: (e.timeoutMs ?? DEFAULTS.client.timeoutMs) * 1000,
-    }])),
+    // every other field of a node or a client is carried as written (a field added to the schema too)
+    nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, { config, startAfterMs, ...rest }]) => [n, { ...rest, config: config ?? {}, startAfterUs: (startAfterMs ?? 0) * 1000 }])),
+    clients: Object.fromEntries(Object.entries(sc.clients ?? {}).map(([c, { timeoutMs, ...rest }]) => [c, { ...rest, timeoutUs: (timeoutMs ?? DEFAULTS.client.timeoutMs) * 1000 }])),
     steps: (sc.steps ?? []).map(resolveStep),
     workload: resolveWorkload(sc.workload),
     faults: sc.faults ? { phaseUs: sc.faults.phaseMs * 1000, settleUs: (sc.faults.settleMs ?? DEFAULTS.settleMs) * 1000, families } : null,
