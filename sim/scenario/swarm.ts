@@ -4,6 +4,7 @@
 import { Rng, type RngStream, type Seed } from '../kernel/rng.js';
 import type { FaultFamily, FaultFamilyName, Scenario } from './types.js';
 import { FAULT_FAMILY_NAMES } from './schema.js';
+import { FAMILY_DRAWS, type IntRange } from '../faults/draws.js';
 
 export const SWARM_NAME = 'swarm';
 export const SWARM_DESCRIPTION = 'Randomized: topology (with chains), config, network, workload and fault families drawn from the seed; must converge after the faults.';
@@ -20,11 +21,13 @@ export function swarmScenario(seed: Seed): Scenario {
     nodes[names[i]!] = { replicaof: parent, ...(r.chance(0.2) ? { config: { 'replica-priority': r.pick([0, 10, 50, 100]) } } : {}) };
   }
   const families: Partial<Record<FaultFamilyName, FaultFamily>> = {};
+  const d = FAMILY_DRAWS;
+  const int = (x: IntRange) => r.int(x.min, x.max);
   for (const f of r.shuffled(FAULT_FAMILY_NAMES).slice(0, r.int(1, 5))) {
-    const everyMs = r.int(1500, 8000);
-    if (f === 'partition') families[f] = { everyMs, durationMs: r.pick([r.int(300, 3000), r.int(3000, 15000)]) };
-    else if (f === 'loss-burst') families[f] = { everyMs, durationMs: r.int(300, 4000), loss: r.pick([0.05, 0.2, 0.5]) };
-    else if (f === 'crash' || f === 'restart') families[f] = { everyMs: everyMs * 2, downMs: r.int(100, 5000) };
+    const everyMs = int(d.everyMs);
+    if (f === 'partition') families[f] = { everyMs, durationMs: r.pick(d.partitionMs.map(int)) };
+    else if (f === 'loss-burst') families[f] = { everyMs, durationMs: int(d.lossBurstMs), loss: r.pick(d.lossBurstLoss) };
+    else if (f === 'crash' || f === 'restart') families[f] = { everyMs: everyMs * d.downEveryFactor, downMs: int(d.downMs) };
     else families[f] = { everyMs };
   }
   const sc: Scenario = {
