@@ -31,6 +31,9 @@ function table(rows: string[][]): string {
   }).join('\n');
 }
 
+/** Sentinel events whose log line names no instance (their format does not start with %@). */
+const NO_INSTANCE = new Set(['+switch-master', '+new-epoch', '+vote-for-leader']);
+
 export function describeEvent(e: SummaryEvent): string {
   const g = (k: string) => e[k] as string | number;
   switch (e.type) {
@@ -58,6 +61,9 @@ export function describeEvent(e: SummaryEvent): string {
       return chalk.magenta('network healed');
     case 'host.crash':
       return chalk.magenta(`host ${g('host')} down`);
+    case 'sentinel.event':
+      // as redis-sentinel logs it: "+odown master mymaster p 6379 #quorum 2/2", "+switch-master mymaster p 6379 r1 6379"
+      return chalk.cyan(`${g('sentinel')} ${[g('event'), NO_INSTANCE.has(g('event') as string) ? null : e.instance, e.detail].filter((x) => x !== null && x !== '').join(' ')}`);
     default: {
       const { t: _t, type, ...rest } = e;
       return `${type} ${JSON.stringify(rest)}`;

@@ -1,7 +1,9 @@
-// Failover decisions as Sentinel makes them: among reachable replicas, the lowest replica-priority
-// above 0, then the largest replication offset, then the name; promote it, re-point every other
-// reachable node, and re-point the old master when it comes back. An optional monitor runs this
-// when the master has been unreachable for down-after-ms. Every decision goes into the trace.
+// The ideal failover: an omniscient, instant operator that decides as Sentinel would (among
+// reachable replicas, the lowest replica-priority above 0, then the largest replication offset,
+// then the name), promotes, re-points every other reachable node, and re-points the old master when
+// it comes back. An optional monitor runs this when the master has been unreachable for
+// down-after-ms. Every decision goes into the trace. In a deployment with Sentinels it only
+// watches: the Sentinels decide, and it follows what they say the master is.
 
 import { isError } from '../redis/reply.js';
 import type { World } from './world.js';
@@ -22,8 +24,15 @@ export class Orchestrator {
   constructor(
     private readonly w: World,
     private readonly near: string | null = null,
+    /** With Sentinels: where they say the master is (the orchestrator then decides nothing). */
+    private readonly sentinelView: (() => string | null) | null = null,
   ) {
     this.master = w.nodeNames.find((n) => !w.configFor(n).replicaof) ?? null;
+  }
+
+  /** Sentinels decide failovers and topology; the orchestrator only follows them. */
+  get watchOnly(): boolean {
+    return this.sentinelView !== null;
   }
 
   /**
@@ -46,6 +55,10 @@ export class Orchestrator {
    * master has become a replica, the root of its chain, if that is a running master, is adopted.
    */
   refresh(): void {
+    if (this.sentinelView) {
+      this.master = this.sentinelView() ?? this.master;
+      return;
+    }
     const m = this.master;
     if (m === null) return;
     const node = this.w.nodeOrNull(m);
@@ -67,6 +80,8 @@ export class Orchestrator {
    * current master (Sentinel rewrites it), so a restart never points it at one of its own replicas.
    */
   restart(name: string): void {
+    // with Sentinels the node starts as its config file says (Sentinel's CONFIG REWRITE)
+    if (this.watchOnly) return void this.w.restart(name);
     this.refresh();
     const m = this.master;
     this.w.restart(name, m === null ? {} : { replicaof: m === name ? null : m });
@@ -78,6 +93,7 @@ export class Orchestrator {
    * one) is a master, and every reachable node replicates it directly or through a chain.
    */
   restoreTopology(): void {
+    if (this.watchOnly) return;
     const w = this.w;
     this.refresh();
     this.restorePending = false;
@@ -129,6 +145,8 @@ export class Orchestrator {
   /** Promote a given replica and re-point everything else at it (a manual failover); nothing changes if it refuses. */
   failoverTo(chosen: string, reason: string): void {
     if (!this.promote(chosen)) return;
+    // with Sentinels this is an operator's stray REPLICAOF NO ONE: theirs to notice and undo
+    if (this.watchOnly) return;
     this.w.trace.emit({ t: this.w.sched.nowUs, type: 'x.orch.decision', reason, old_master: this.master, candidates: [], chosen });
     this.repointTo(chosen);
   }
@@ -157,6 +175,7 @@ export class Orchestrator {
 
   /** Pick, promote and re-point. Returns the new master, or null when no replica qualifies. */
   failover(reason: string): string | null {
+    if (this.watchOnly) return null;
     const w = this.w;
     this.refresh();
     const old = this.master;
@@ -199,6 +218,7 @@ export class Orchestrator {
 
   /** Called periodically: re-point returning nodes; with a monitor, fail over a master that stays down. */
   tick(downAfterUs: number | null): void {
+    if (this.watchOnly) return;
     const w = this.w;
     this.refresh();
     if (this.restorePending) this.restoreTopology();

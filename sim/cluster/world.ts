@@ -18,6 +18,7 @@ import { explainSyncLoop } from '../redis/output-buffer.js';
 import { NetClient, type ClientSpec } from '../clients/client.js';
 import { Sentinel } from '../sentinel/sentinel.js';
 import { sentinelHooksFor } from '../sentinel/hooks.js';
+import { currentMasterHost } from '../sentinel/failover.js';
 import type { SentinelConfig } from '../sentinel/config.js';
 
 /** A Sentinel process of the deployment: its configuration, and the node it is near (for partitions). */
@@ -253,6 +254,32 @@ export class World {
     const p = this.sentinelSlot(name).proc;
     if (!p) throw new Error(`sentinel ${name} is not running`);
     return p;
+  }
+
+  /** Where the first running Sentinel says the master is (get-master-addr-by-name), or null. */
+  sentinelsMaster(): string | null {
+    for (const slot of this.sentinelSlots.values()) if (slot.proc) return currentMasterHost(slot.proc);
+    return null;
+  }
+
+  /**
+   * Why the Sentinels do not all name `master` in one configuration epoch with no failover under
+   * way (a Sentinel that is down counts as not agreeing), or null when they do.
+   */
+  sentinelsDisagree(master: string): string | null {
+    const parts: string[] = [];
+    const epochs = new Set<number>();
+    for (const [name, slot] of this.sentinelSlots) {
+      const p = slot.proc;
+      if (!p) parts.push(`sentinel ${name} is down`);
+      else {
+        epochs.add(p.master.configEpoch);
+        if (p.master.inProgress) parts.push(`sentinel ${name} is failing over (${p.master.failoverState})`);
+        else if (currentMasterHost(p) !== master) parts.push(`sentinel ${name} names ${currentMasterHost(p)}`);
+      }
+    }
+    if (epochs.size > 1) parts.push(`sentinels hold config epochs ${[...epochs].sort((a, b) => a - b).join(', ')}`);
+    return parts.length ? parts.join('; ') : null;
   }
 
   /** The node a client or Sentinel is near (partitions put it in that node's group). */

@@ -157,6 +157,9 @@ function finalView(w: WorldT, cut: boolean): FinalView {
 
 const SUMMARY_TYPES = new Set(['redis.psync', 'redis.role', 'redis.replid', 'redis.failover', 'redis.failover-abort', 'redis.start', 'redis.stop', 'redis.replica-drop', 'redis.timeout', 'net.partition', 'net.heal', 'host.crash']);
 
+/** The Sentinel events worth a line in a run's summary: its decisions, not its discoveries. */
+const SUMMARY_SENTINEL = new Set(['+sdown', '+odown', '+try-failover', '+elected-leader', '+selected-slave', '+promoted-slave', '+switch-master', '+convert-to-slave', '+fix-slave-config', '-failover-abort-not-elected', '-failover-abort-no-good-slave', '+failover-end-for-timeout', '+tilt', '-tilt']);
+
 export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}): RunResult {
   // the document (parameters bound) goes into the trace header; the run uses only the resolved form
   const { document: sc, resolved: rs } = loadScenario(input, opts.source ?? 'scenario');
@@ -167,7 +170,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null, source: opts.source ?? null, resolved: sc }));
   const props = new PropertySet(rs.properties);
   const summarize = (e: TraceEvent) => {
-    if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault')) summary.push(e as SummaryEvent);
+    if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault') || (e.type === 'sentinel.event' && SUMMARY_SENTINEL.has(e.event))) summary.push(e as SummaryEvent);
   };
   const clientNames = Object.keys(rs.clients);
   const history = clientNames.length > 0 ? new HistoryCollector(clientNames) : null;
@@ -175,6 +178,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     seed,
     observers: [summarize, (e) => props.onEvent(e), ...(history ? [(e: TraceEvent) => history.onEvent(e)] : []), ...(opts.observers ?? [])],
     clients: rs.clients,
+    sentinels: rs.sentinels,
     network,
     config: rs.config,
     nodes: rs.nodes,

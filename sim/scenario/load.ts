@@ -236,6 +236,27 @@ export function loadScenarioFile(path: string): Scenario {
   return parseScenarioText(text, path);
 }
 
+/** Steps that act on a process: they may name a Sentinel. */
+const PROCESS_OPS = new Set(['crash', 'pause', 'restart']);
+
+/**
+ * The Sentinel blocks: names unique among nodes and clients, `near` and `master` name nodes, and no
+ * second failover decider (the orchestrator's monitor or its failover family). Returns the names.
+ */
+function checkSentinels(sc: Scenario, source: string, nodes: string[], clients: string[], known: (n: unknown, path: string) => void): string[] {
+  const names = Object.keys(sc.sentinels ?? {});
+  if (sc.sentinel && names.length === 0) throw new UserError(`${source}: sentinel: settings for Sentinels, but no "sentinels" block declares any, e.g. "sentinels": {"s1": {}, "s2": {}, "s3": {}}`);
+  for (const n of names) {
+    if (nodes.includes(n)) throw new UserError(`${source}: sentinels.${n}: "${n}" is already a node; give the Sentinel another name`);
+    if (clients.includes(n)) throw new UserError(`${source}: sentinels.${n}: "${n}" is already a client; give the Sentinel another name`);
+    known(sc.sentinels![n]!.near, `sentinels.${n}.near`);
+  }
+  known(sc.sentinel?.master, 'sentinel.master');
+  if (names.length > 0 && sc.monitor) throw new UserError(`${source}: monitor: the Sentinels detect failures in this scenario; drop "monitor" (the orchestrator's ideal failover) or the "sentinels" block`);
+  if (names.length > 0 && sc.faults?.families['orchestrated-failover']) throw new UserError(`${source}: faults.families.orchestrated-failover: the Sentinels decide failovers in this scenario; use the crash, restart or partition families to make them fail over`);
+  return names;
+}
+
 const NODE_FIELDS: Record<string, string[]> = {
   node: [],
   from: [],
@@ -316,7 +337,10 @@ function checkDocument(input: unknown, source: string): Scenario {
     known(spec.node, `clients.${c}.node`);
     if (spec.discovery === 'fixed' && spec.node === undefined && spec.near === undefined) throw new UserError(`${source}: clients.${c}.discovery: "fixed" needs the node to talk to: add "node" (or "near")`);
     if (spec.discovery === 'follow-orchestrator' && spec.node !== undefined) throw new UserError(`${source}: clients.${c}.node: a "follow-orchestrator" client finds the master itself; drop "node" or use "discovery": "fixed"`);
+    if (spec.discovery === 'sentinel' && sc.sentinels === undefined) throw new UserError(`${source}: clients.${c}.discovery: "sentinel" needs Sentinels: add a top-level "sentinels" block, e.g. {"s1": {}, "s2": {}, "s3": {}}`);
+    if (spec.discovery === 'sentinel' && spec.node !== undefined) throw new UserError(`${source}: clients.${c}.node: a "sentinel" client asks the Sentinels for the master; drop "node" or use "discovery": "fixed"`);
   }
+  const sentinels = checkSentinels(sc, source, names, clients, known);
   const knownClient = (c: unknown, path: string) => {
     if (typeof c === 'string' && !clients.includes(c)) throw new UserError(`${source}: ${path}: unknown client "${c}"; ${clients.length > 0 ? `clients in this scenario: ${clients.join(', ')}` : 'declare it in a top-level "clients" block, e.g. {"clients": {"' + c + '": {"near": "' + names[0] + '"}}}'}`);
   };
@@ -331,9 +355,13 @@ function checkDocument(input: unknown, source: string): Scenario {
   (sc.steps ?? []).forEach((step: Step, i) => {
     const p = `steps[${i}]`;
     const s = step as unknown as Record<string, unknown>;
-    for (const key of Object.keys(NODE_FIELDS)) if (key in s && s[key] !== null) known(s[key], `${p}.${key}`);
+    // a process step (crash, pause, restart) may name a Sentinel instead of a node
+    const sentinelStep = PROCESS_OPS.has(step.op) && sentinels.includes(s.node as string);
+    if (sentinelStep && step.op === 'restart' && step.replicaof !== undefined) throw new UserError(`${source}: ${p}.replicaof: ${s.node as string} is a Sentinel; only a node restarts as a replica`);
+    for (const key of Object.keys(NODE_FIELDS)) if (key in s && s[key] !== null && !(key === 'node' && sentinelStep)) known(s[key], `${p}.${key}`);
     for (const key of ['nodes', 'between'] as const) if (Array.isArray(s[key])) (s[key] as string[]).forEach((n, j) => known(n, `${p}.${key}[${j}]`));
-    if (Array.isArray(s.groups)) (s.groups as string[][]).forEach((g, j) => g.forEach((n, k) => (clients.includes(n) ? undefined : known(n, `${p}.groups[${j}][${k}]`))));
+    if (Array.isArray(s.groups)) (s.groups as string[][]).forEach((g, j) => g.forEach((n, k) => (clients.includes(n) || sentinels.includes(n) ? undefined : known(n, `${p}.groups[${j}][${k}]`))));
+    if (sentinels.length > 0 && step.op === 'orchestrated-failover') throw new UserError(`${source}: ${p}: the Sentinels decide failovers in this scenario; drop the step (crash or pause the master to make them fail over)`);
     knownClient(s.client, `${p}.client`);
     if ((step.op === 'write' || step.op === 'command') && step.node === undefined && step.client === undefined) {
       throw new UserError(`${source}: ${p}: needs "node" (the node's local client) or "client" (an application client from "clients")`);

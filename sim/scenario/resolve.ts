@@ -5,6 +5,7 @@
 import { DEFAULTS, type ClientEntry, type ConfigMap, type FaultFamily, type FaultFamilyName, type Matcher, type NodeEntry, type Scenario, type Step, type Workload } from './schema.js';
 import { parseDurationUs, parseRateBytesPerSec } from '../units.js';
 import { DEFAULT_LINK, type LinkParams } from '../net/links.js';
+import type { SentinelConfig } from '../sentinel/config.js';
 
 /**
  * A node as written (`replicaof` absent: as the config says), with its config ({} if none) and
@@ -102,6 +103,8 @@ export interface ResolvedScenario {
   network: LinkParams;
   nodes: Record<string, ResolvedNode>;
   clients: Record<string, ResolvedClient>;
+  /** Sentinel processes with their configuration (the `sentinel` block, each one's overrides). */
+  sentinels: Record<string, { near?: string; config: SentinelConfig }>;
   steps: ResolvedStep[];
   /** The background writes (of the fault phase and `workload` steps); without a "workload" block, none. */
   workload: ResolvedWorkload;
@@ -227,6 +230,25 @@ function resolveWorkload(load: Workload | undefined): ResolvedWorkload {
   };
 }
 
+/** Each Sentinel's `sentinel monitor` and options: its own over the `sentinel` block over the defaults. */
+function resolveSentinels(sc: Scenario): ResolvedScenario['sentinels'] {
+  const d = DEFAULTS.sentinel;
+  const b = sc.sentinel ?? {};
+  // the master to monitor: as written, else the first node that starts as a master
+  const master = b.master ?? Object.keys(sc.nodes).find((n) => sc.nodes[n]!.replicaof === undefined || sc.nodes[n]!.replicaof === null) ?? Object.keys(sc.nodes)[0]!;
+  return Object.fromEntries(Object.entries(sc.sentinels ?? {}).map(([name, e]) => [name, {
+    ...(e.near !== undefined ? { near: e.near } : {}),
+    config: {
+      masterName: b['master-name'] ?? d['master-name'],
+      master,
+      quorum: e.quorum ?? b.quorum ?? d.quorum,
+      downAfterUs: (e['down-after-milliseconds'] ?? b['down-after-milliseconds'] ?? d['down-after-milliseconds']) * 1000,
+      failoverTimeoutUs: (e['failover-timeout'] ?? b['failover-timeout'] ?? d['failover-timeout']) * 1000,
+      parallelSyncs: e['parallel-syncs'] ?? b['parallel-syncs'] ?? d['parallel-syncs'],
+    },
+  }]));
+}
+
 /**
  * A validated document (parameters bound) as the simulator runs it. Refuses, with a UserError, the
  * few values the schema lets through and no run could use (a bandwidth of "0MB").
@@ -242,6 +264,7 @@ export function resolveDocument(sc: Scenario): ResolvedScenario {
     // every other field of a node or a client is carried as written (a field added to the schema too)
     nodes: Object.fromEntries(Object.entries(sc.nodes).map(([n, { config, startAfterMs, ...rest }]) => [n, { ...rest, config: config ?? {}, startAfterUs: (startAfterMs ?? 0) * 1000 }])),
     clients: Object.fromEntries(Object.entries(sc.clients ?? {}).map(([c, { timeoutMs, ...rest }]) => [c, { ...rest, timeoutUs: (timeoutMs ?? DEFAULTS.client.timeoutMs) * 1000 }])),
+    sentinels: resolveSentinels(sc),
     steps: (sc.steps ?? []).map(resolveStep),
     workload: resolveWorkload(sc.workload),
     faults: sc.faults ? { phaseUs: sc.faults.phaseMs * 1000, settleUs: (sc.faults.settleMs ?? DEFAULTS.settleMs) * 1000, families } : null,

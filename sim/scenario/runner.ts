@@ -71,7 +71,7 @@ export class Runner implements StepContext {
     readonly w: World,
     readonly sc: ResolvedScenario,
   ) {
-    this.orch = new Orchestrator(w, sc.monitor?.near ?? null);
+    this.orch = new Orchestrator(w, sc.monitor?.near ?? null, w.sentinelNames.length > 0 ? () => w.sentinelsMaster() : null);
     w.masterHint = () => {
       this.orch.refresh();
       return this.orch.master;

@@ -61,6 +61,8 @@ export const DEFAULTS = {
   /** A fault family's settings, for the families that use them. */
   family: { durationMs: 2000, downMs: 2000, loss: 0.2, oneway: 0 },
   client: { timeoutMs: 1000 },
+  /** sentinel.conf's defaults (7.0.15), and the quorum our examples use. */
+  sentinel: { 'master-name': 'mymaster', quorum: 2, 'down-after-milliseconds': 30_000, 'failover-timeout': 180_000, 'parallel-syncs': 1 },
 } as const;
 
 /** One step: `op` and an optional comment, then the op's own fields (the `required` ones without Optional). */
@@ -200,12 +202,34 @@ const clientEntry = Type.Object(
   {
     near: opt(node),
     timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.client.timeoutMs, 'x-hint': 'reply and connect timeout in milliseconds' })),
-    discovery: opt(raw<'fixed' | 'follow-orchestrator'>({ enum: ['fixed', 'follow-orchestrator'], 'x-hint': '"fixed" (always "node") or "follow-orchestrator" (ask the orchestrator for the master; again after READONLY, a timeout or a reset)' })),
+    discovery: opt(raw<'fixed' | 'follow-orchestrator' | 'sentinel'>({ enum: ['fixed', 'follow-orchestrator', 'sentinel'], 'x-hint': '"fixed" (always "node"), "follow-orchestrator" (ask the orchestrator for the master) or "sentinel" (ask the Sentinels in order); asked again after READONLY, a timeout or a reset' })),
     node: opt(node),
   },
   { additionalProperties: false },
 );
 export type ClientEntry = Static<typeof clientEntry>;
+
+/** Per-master Sentinel settings (sentinel.conf names); `withDefaults` for the block every Sentinel reads. */
+function sentinelSettings(withDefaults: boolean) {
+  const d = (v: number) => (withDefaults ? { default: v } : {});
+  return {
+    quorum: opt(Type.Integer({ minimum: 1, ...d(DEFAULTS.sentinel.quorum), 'x-hint': 'Sentinels that must agree the master is down (ODOWN); a failover also needs a majority of all Sentinels' })),
+    'down-after-milliseconds': opt(Type.Number({ exclusiveMinimum: 0, ...d(DEFAULTS.sentinel['down-after-milliseconds']) })),
+    'failover-timeout': opt(Type.Number({ exclusiveMinimum: 0, ...d(DEFAULTS.sentinel['failover-timeout']) })),
+    'parallel-syncs': opt(Type.Integer({ minimum: 1, ...d(DEFAULTS.sentinel['parallel-syncs']) })),
+  };
+}
+/** One Sentinel: where it sits, and its own overrides of the `sentinel` block. */
+const sentinelEntry = Type.Object({ near: opt(node), ...sentinelSettings(false) }, { additionalProperties: false });
+export type SentinelEntry = Static<typeof sentinelEntry>;
+const sentinelBlock = Type.Object(
+  {
+    'master-name': opt(Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: DEFAULTS.sentinel['master-name'] })),
+    master: opt(node),
+    ...sentinelSettings(true),
+  },
+  { additionalProperties: false, 'x-hint': 'what every Sentinel monitors: `sentinel monitor <master-name> <master> 6379 <quorum>` and its options' },
+);
 
 const nodeEntry = Type.Object({ replicaof: opt(node), config: opt(config), startAfterMs: opt(Type.Number({ minimum: 0 })) }, { additionalProperties: false });
 export type NodeEntry = Static<typeof nodeEntry>;
@@ -225,6 +249,8 @@ export const ScenarioSchema = Type.Object(
     network: opt(Type.Object({ latency: opt(duration), jitter: opt(duration), loss: opt(loss), bandwidth: opt(rate) }, { additionalProperties: false })),
     nodes: record(nodeEntry, { minProperties: 1, maxProperties: 64, propertyNames: node }),
     clients: opt(record(clientEntry, { maxProperties: 64, propertyNames: clientName, 'x-hint': 'application clients on the network, e.g. {"app1": {"near": "p"}}' })),
+    sentinels: opt(record(sentinelEntry, { minProperties: 1, maxProperties: 16, propertyNames: node, 'x-hint': 'Sentinel processes on the network, e.g. {"s1": {"near": "p"}, "s2": {}, "s3": {}}' })),
+    sentinel: opt(sentinelBlock),
     steps: opt(Type.Array(steps)),
     workload: opt(workload),
     faults: opt(

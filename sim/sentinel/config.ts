@@ -1,6 +1,7 @@
-// A Sentinel's configuration (sentinel.conf's `sentinel monitor` and per-master options, with the
-// 7.0.15 defaults) and the state it rewrites into sentinel.conf (sentinelFlushConfig()): its id,
-// epochs, vote, and every replica and Sentinel it has met. A restarted Sentinel starts from it.
+// A Sentinel's configuration (sentinel.conf's `sentinel monitor` and per-master options; the
+// defaults are the scenario format's DEFAULTS.sentinel) and the state it rewrites into sentinel.conf
+// (sentinelFlushConfig()): its id, epochs, vote, and every replica and Sentinel it has met. A
+// restarted Sentinel starts from it.
 
 export interface SentinelConfig {
   /** `sentinel monitor <name> ...`: the name clients ask for. */
@@ -8,18 +9,11 @@ export interface SentinelConfig {
   /** The master's host at the first start. */
   master: string;
   quorum: number;
-  downAfterMs: number;
-  failoverTimeoutMs: number;
+  downAfterUs: number;
+  failoverTimeoutUs: number;
   parallelSyncs: number;
 }
 
-export const SENTINEL_DEFAULTS = {
-  masterName: 'mymaster',
-  quorum: 2,
-  downAfterMs: 30_000,
-  failoverTimeoutMs: 180_000,
-  parallelSyncs: 1,
-} as const;
 
 /** What sentinel.conf holds after a rewrite. */
 export interface SentinelState {

@@ -39,7 +39,7 @@ const base: Ev[] = [start('m', 'master', A), start('r', 'slave', A, 0, 'm'), lin
 describe('the registry', () => {
   it('names each property once, with its kind, in the order reports list them', () => {
     expect(Object.keys(new PropertySet().report())).toEqual(PROPERTY_NAMES);
-    expect(PROPERTIES.filter((p) => p.kind === 'liveness').map((p) => p.name)).toEqual(['convergence']);
+    expect(PROPERTIES.filter((p) => p.kind === 'liveness').map((p) => p.name)).toEqual(['convergence', 'sentinel-convergence']);
   });
 
   it('a scenario turning one off builds the others only', () => {

@@ -97,6 +97,7 @@ describe('resolved scenario', () => {
     [['steps.settle.timeoutMs'], { steps: [{ op: 'settle' }] }, {}],
     [['workload.writesPerSec', 'workload.idleMs', 'workload.reads', 'workload.keys', 'workload.dbs', 'workload.valueSize', 'workload.commands'], { clients: { c: { near: 'p' } }, workload: { burstMs: 100, clients: ['c'] } }, {}],
     [['clients.timeoutMs'], { clients: { c: { near: 'p' } } }, {}],
+    [['sentinel.master-name', 'sentinel.quorum', 'sentinel.down-after-milliseconds', 'sentinel.failover-timeout', 'sentinel.parallel-syncs'], { sentinels: { s1: {}, s2: {} }, sentinel: {} }, {}],
     [['faults.settleMs', 'faults.families.partition.durationMs', 'faults.families.partition.oneway', 'faults.families.loss-burst.durationMs', 'faults.families.loss-burst.loss', 'faults.families.crash.downMs', 'faults.families.restart.downMs'],
       { faults: { phaseMs: 1000, families: { partition: { everyMs: 100 }, 'loss-burst': { everyMs: 100 }, crash: { everyMs: 100 }, restart: { everyMs: 100 } } } }, {}],
   ];
