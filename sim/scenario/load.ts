@@ -358,7 +358,9 @@ function checkDocument(input: unknown, source: string): Scenario {
     // a process step (crash, pause, restart) may name a Sentinel instead of a node
     const sentinelStep = PROCESS_OPS.has(step.op) && sentinels.includes(s.node as string);
     if (sentinelStep && step.op === 'restart' && step.replicaof !== undefined) throw new UserError(`${source}: ${p}.replicaof: ${s.node as string} is a Sentinel; only a node restarts as a replica`);
-    for (const key of Object.keys(NODE_FIELDS)) if (key in s && s[key] !== null && !(key === 'node' && sentinelStep)) known(s[key], `${p}.${key}`);
+    // a one-way cut is between hosts: Sentinels and clients are hosts too
+    const host = (key: string) => step.op === 'partition-oneway' && (key === 'from' || key === 'to') && (sentinels.includes(s[key] as string) || clients.includes(s[key] as string));
+    for (const key of Object.keys(NODE_FIELDS)) if (key in s && s[key] !== null && !(key === 'node' && sentinelStep) && !host(key)) known(s[key], `${p}.${key}`);
     for (const key of ['nodes', 'between'] as const) if (Array.isArray(s[key])) (s[key] as string[]).forEach((n, j) => known(n, `${p}.${key}[${j}]`));
     if (Array.isArray(s.groups)) (s.groups as string[][]).forEach((g, j) => g.forEach((n, k) => (clients.includes(n) || sentinels.includes(n) ? undefined : known(n, `${p}.groups[${j}][${k}]`))));
     if (sentinels.length > 0 && step.op === 'orchestrated-failover') throw new UserError(`${source}: ${p}: the Sentinels decide failovers in this scenario; drop the step (crash or pause the master to make them fail over)`);

@@ -30,7 +30,8 @@ describe('built-in Sentinel scenarios', () => {
       expect(r.status).toBe('pass');
       expect(sev.filter((e) => e.event === '+elected-leader')).toHaveLength(1);
       const [promoted] = promotedBy(sev);
-      expect(['r1', 'r2']).toContain(promoted);
+      // r2's replica-priority 50 beats r1's 100 whatever the offsets
+      expect(promoted).toBe('r2');
       expect(r.nodes[promoted!]!.role).toBe('master');
       expect(r.nodes.p!.master_host).toBe(promoted);
       expect(sev.some((e) => e.event === '+convert-to-slave')).toBe(true);
@@ -83,6 +84,18 @@ describe('built-in Sentinel scenarios', () => {
     expect(r.nodes.r2!.role).toBe('master');
     expect(stat(r, 'failover-choice', 'lagging_choice')).toBe(1);
     expect(r.properties['failover-choice']!.notes.join('\n')).toMatch(/chose r2 at offset \d+ while r1 held \d+ of the same history/);
+  });
+
+  it('sentinel-rival-candidates: two candidates in epoch 1, one vote each from the others: one leader', () => {
+    for (const seed of [1, 2, 3]) {
+      const { r, sev } = run('sentinel-rival-candidates', seed);
+      expect(r.status).toBe('pass');
+      const tries = sev.filter((e) => e.event === '+try-failover');
+      expect(tries.map((e) => e.sentinel).sort()).toEqual(['s1', 's5']);
+      expect(tries.map((e) => e.failover_epoch)).toEqual([1, 1]);
+      expect(sev.filter((e) => e.event === '+elected-leader')).toHaveLength(1);
+      expect(r.properties['one-master-per-epoch']!.violations).toBe(0);
+    }
   });
 
   it('sentinel-old-master-returns: the isolated master is demoted at the heal; its writes since the failover are lost', () => {
