@@ -60,7 +60,42 @@ export function swarmScenario(seed: Seed): Scenario {
   if (r.chance(0.5)) sc.monitor = { 'down-after-ms': r.int(1000, 5000) };
   drawShipped(new Rng(seed).stream('swarm:shipped'), sc, names);
   drawClients(new Rng(seed).stream('swarm:clients'), sc, names);
+  drawSentinels(new Rng(seed).stream('swarm:sentinels'), sc, names);
   return sc;
+}
+
+/**
+ * A third of the seeds put Sentinels in charge instead of the ideal orchestrator: 3 to 5 of them,
+ * near random nodes or nowhere, with short timers; the monitor and the orchestrated-failover family
+ * go (a crash stands in when that family was the only one), clients that discover the master ask
+ * the Sentinels, every replica replicates n0 directly, and the faults wait until the Sentinels have
+ * met the replicas. A stream of its own, so every earlier draw of a seed stays the same.
+ */
+function drawSentinels(r: RngStream, sc: Scenario, names: string[]): void {
+  if (!r.chance(1 / 3)) return;
+  const k = r.int(3, 5);
+  const sentinels: NonNullable<Scenario['sentinels']> = {};
+  for (let i = 0; i < k; i++) sentinels[`s${i}`] = r.chance(0.6) ? { near: r.pick(names) } : {};
+  sc.sentinels = sentinels;
+  sc.sentinel = {
+    quorum: r.pick([2, Math.floor(k / 2) + 1]),
+    'down-after-milliseconds': r.int(1000, 5000),
+    'failover-timeout': r.pick([5000, 10000, 30000]),
+    'parallel-syncs': r.pick([1, 1, 2]),
+  };
+  delete sc.monitor;
+  const families = sc.faults!.families!;
+  if (families['orchestrated-failover']) {
+    delete families['orchestrated-failover'];
+    if (Object.keys(families).length === 0) families.crash = { everyMs: FAMILY_DRAWS.everyMs.max * FAMILY_DRAWS.downEveryFactor, downMs: FAMILY_DRAWS.downMs.min };
+  }
+  for (const c of Object.values(sc.clients ?? {})) if (c.discovery !== 'fixed') c.discovery = 'sentinel';
+  // Sentinel learns replicas from the master's INFO only: a chained replica is one no Sentinel
+  // knows (a stray promotion of it would never be undone), so Sentinel seeds replicate n0 directly
+  for (const name of names.slice(1)) sc.nodes[name]!.replicaof = 'n0';
+  // the faults begin once the Sentinels know every replica (the master's INFO every 10 s): a
+  // replica promoted by hand before that is a master no Sentinel manages, as in a real deployment
+  sc.steps!.splice(1, 0, { op: 'sleep', ms: 11000, comment: 'the Sentinels meet the replicas' });
 }
 
 /**
