@@ -51,6 +51,10 @@ export class SentinelConvergence extends BaseProperty {
     const masters = new Set(running.map(([, b]) => b.master));
     const epochs = new Set(running.map(([, b]) => b.configEpoch));
     const say = running.map(([n, b]) => `${n}: ${b.master} (config epoch ${b.configEpoch})`).join(', ');
+    if (masters.size > 1 && epochs.size === 1) {
+      // hellos only carry a newer epoch: Sentinels that hold one epoch with two masters never reconcile
+      return `they name different masters in one configuration epoch (${say}); a hello only moves a Sentinel to a newer epoch, so this never resolves on its own (7.0.15: a leader whose failover ends after a hello gave it that epoch for its old master's address switches to its own promoted replica; see one-master-per-epoch's notes)`;
+    }
     if (masters.size > 1 || epochs.size > 1) return `they name different masters or epochs (${say})`;
     const named = running[0]![1].master;
     const actual = [...this.view.nodes.entries()].filter(([, n]) => n.alive && n.role === 'master').map(([name]) => name).sort();

@@ -162,3 +162,16 @@ describe('the loader and Sentinels', () => {
     refused({ ...base, sentinels: { s1: {} }, steps: [{ op: 'expect', node: 's1', role: 'master' }] }, 'f.json: steps[0].node: unknown node "s1"; nodes in this scenario: p, r');
   });
 });
+
+describe('a Sentinel flaw the swarm found (7.0.15 sentinel.c, kept as it is)', () => {
+  it('a slow leader adopts a newer epoch for its old master, then switches to its own promoted replica: it never rejoins', () => {
+    const doc = JSON.parse(readFileSync(new URL('../fixtures/sentinel-epoch-flaw.json', import.meta.url), 'utf8')) as object;
+    const r = simulate(doc, { seed: 322 });
+    expect(r.status).toBe('liveness');
+    const conv = r.failures.find((f) => f.property === 'sentinel-convergence')!;
+    expect(conv.message).toMatch(/s1: n3 \(config epoch 2\).*a hello only moves a Sentinel to a newer epoch/);
+    // one Sentinel, not a majority: a note, not a violation of one-master-per-epoch
+    expect(r.properties['one-master-per-epoch']!.violations).toBe(0);
+    expect(r.properties['one-master-per-epoch']!.notes.join('\n')).toMatch(/s1 switched to n3 in configuration epoch 2, which s0 holds with n0, s2 holds with n0/);
+  });
+});
