@@ -205,33 +205,30 @@ export class Sentinel {
     if (now - link.lastReconnUs < PING_PERIOD_US) return;
     link.lastReconnUs = now;
     if (link.cc === null) {
-      const c = new RespConnection(this.ctx.net, this.ctx.name, ri.host, SYN_GIVE_UP_US, {
-        onClose: () => {
-          if (ri.link.cc === c) {
-            ri.link.cc = null;
-            ri.link.disconnected = true;
-          }
-        },
-      });
-      link.cc = c;
+      this.openLink(ri, 'cc');
       link.ccConnUs = now;
       this.sendPing(ri);
     }
     if (this.isRedis(ri) && link.pc === null) {
-      const c = new RespConnection(this.ctx.net, this.ctx.name, ri.host, SYN_GIVE_UP_US, {
-        onPush: (r) => this.onHelloPush(ri, r),
-        onClose: () => {
-          if (ri.link.pc === c) {
-            ri.link.pc = null;
-            ri.link.disconnected = true;
-          }
-        },
-      });
-      link.pc = c;
+      const pc = this.openLink(ri, 'pc', (r) => this.onHelloPush(ri, r));
       link.pcConnUs = now;
-      c.command(['SUBSCRIBE', HELLO_CHANNEL], (r) => this.onHelloPush(ri, r));
+      pc.command(['SUBSCRIBE', HELLO_CHANNEL], (r) => this.onHelloPush(ri, r));
     }
     if (link.cc !== null && (!this.isRedis(ri) || link.pc !== null)) link.disconnected = false;
+  }
+
+  /** A new command or Pub/Sub connection of a link; when it closes, the link is disconnected. */
+  private openLink(ri: SentinelInstance, which: 'cc' | 'pc', onPush?: (r: Reply) => void): RespConnection {
+    const c = new RespConnection(this.ctx.net, this.ctx.name, ri.host, SYN_GIVE_UP_US, {
+      ...(onPush ? { onPush } : {}),
+      onClose: () => {
+        if (ri.link[which] !== c) return;
+        ri.link[which] = null;
+        ri.link.disconnected = true;
+      },
+    });
+    ri.link[which] = c;
+    return c;
   }
 
   /** Send on the command link (pending count kept by the connection). */
