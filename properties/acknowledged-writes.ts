@@ -10,6 +10,9 @@
 //    promotion of a holder does not excuse its loss, a crash, unsaved restart or demotion of a holder
 //    removes it from the holders (the loss is allowed once none is left), and a demotion to a replica
 //    of a holder loses nothing;
+//  - a full sync replaces a node's data with its master's: a holder that full syncs from a node not
+//    holding the write no longer holds it (a replica WAIT counted, re-pointed to a master that never
+//    had the write); the target of a coordinated FAILOVER holds what its origin held;
 //  - a node that comes back as master without the write (a crash or unsaved restart took it, or it
 //    never had it) while no node holding it is master loses it: the holders resync from it (a master
 //    without persistence that restarts empties its replicas);
@@ -71,15 +74,15 @@ interface AofFacts {
   opens: { t: number; loaded: boolean }[];
 }
 
-/** `boot`: a restarted node came up as master. */
-export type LossKind = 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart' | 'boot';
+/** `boot`: a restarted node came up as master; `full-sync`: a node loaded its master's data. */
+export type LossKind = 'failover' | 'demotion' | 'coordinated-failover' | 'crash' | 'restart' | 'boot' | 'full-sync';
 
 export interface LossEvent {
   seq: number;
   t: number;
   kind: LossKind;
   node: string;
-  /** demotion: the master the node now follows. */
+  /** demotion, coordinated-failover's demotion half: the master the node now follows; full-sync: the node it synced from. */
   masterHost: string | null;
   /** boot: the other nodes that were live masters then. */
   masters: readonly string[];
@@ -107,8 +110,13 @@ export const MAX_LOST_LISTED = 100;
 /** At most this many events are named in a violation's message. */
 const MAX_EVENTS_NAMED = 10;
 
+/** The event without its time, as notes and messages name it. */
+function label(ev: LossEvent): string {
+  return ev.kind === 'full-sync' ? `full sync of ${ev.node} from ${ev.masterHost}` : `${ev.kind} of ${ev.node}`;
+}
+
 function describe(ev: LossEvent): string {
-  return `${ev.kind} of ${ev.node}${ev.kind === 'boot' ? ' as master' : ''} at ${ms(ev.t)}`;
+  return `${label(ev)}${ev.kind === 'boot' ? ' as master' : ''} at ${ms(ev.t)}`;
 }
 
 
@@ -208,6 +216,9 @@ export class AcknowledgedWrites extends BaseProperty {
         }
         return;
       }
+      case 'redis.sync':
+        if (e.kind === 'full') this.lossEvent(e.t, 'full-sync', e.node, e.master);
+        return;
       case 'redis.aof':
         if (e.what === 'open') {
           this.aofPolicy.set(e.node, e.appendfsync);
@@ -335,9 +346,12 @@ export class AcknowledgedWrites extends BaseProperty {
     const done = (ev: LossEvent, why: string, detail?: string) => ({ excuse: { ev, why, ...(detail ? { detail } : {}) }, after, kept, holders: initial });
     for (let i = this.firstAfter(w); i < this.events.length; i++) {
       const ev = this.events[i]!;
-      if (ev.kind !== 'boot' || !holders.has(ev.node)) after.push(ev);
+      // a holder coming back is not named, nor a full sync of a node that does not hold it
+      if (ev.kind === 'boot' ? !holders.has(ev.node) : ev.kind !== 'full-sync' || holders.has(ev.node)) after.push(ev);
       switch (ev.kind) {
         case 'coordinated-failover':
+          // the origin's demotion to its target, which caught up before the switch
+          if (ev.masterHost !== null && holders.has(ev.node)) holders.add(ev.masterHost);
           continue;
         case 'failover':
           if (holders.has(ev.node)) {
@@ -361,6 +375,10 @@ export class AcknowledgedWrites extends BaseProperty {
       if (!holders.has(ev.node)) continue;
       if (ev.kind === 'demotion' && ev.masterHost !== null && holders.has(ev.masterHost)) {
         kept.push(`${ev.node} was demoted to a replica of ${ev.masterHost}, which held it`);
+        continue;
+      }
+      if (ev.kind === 'full-sync' && ev.masterHost !== null && holders.has(ev.masterHost)) {
+        kept.push(`${ev.node} full synced from ${ev.masterHost}, which held it`);
         continue;
       }
       let why = 'asynchronous replication';
@@ -397,7 +415,7 @@ export class AcknowledgedWrites extends BaseProperty {
       const keptNote = kept.length > 0 ? `; ${kept.join('; ')}` : '';
       why =
         after.length > 0
-          ? `nothing after it may lose it (${named}): only the promotion of a node that did not hold it (or its return as master while none that did was master), or a crash, unsaved restart or demotion of every node that did (${holders.join(', ')}), may, and a coordinated FAILOVER never${keptNote}`
+          ? `nothing after it may lose it (${named}): only the promotion of a node that did not hold it (or its return as master while none that did was master), or a crash, unsaved restart, demotion or full sync from a node without it of every node that did (${holders.join(', ')}), may, and a coordinated FAILOVER never${keptNote}`
           : 'no failover, crash or unsaved restart came after it';
       this.violate(w.completed, [w.node, master], `${write} was acknowledged by ${w.node} at ${ms(w.completed)} but the final master ${master} has ${finalValue}; ${why}.`);
     }
@@ -407,7 +425,7 @@ export class AcknowledgedWrites extends BaseProperty {
   }
 
   notes(): string[] {
-    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${l.event.kind} of ${l.event.node} at ${ms(l.event.t)} (acknowledged by ${l.node}; allowed: ${l.why})`);
+    return this.lossesByEvent.map((l) => `${l.writes} acknowledged write(s) lost across the ${label(l.event)} at ${ms(l.event.t)} (acknowledged by ${l.node}; allowed: ${l.why})`);
   }
 
   checked(): number {

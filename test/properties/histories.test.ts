@@ -59,7 +59,7 @@ describe('split brain: each lost write attributed to the event that discarded it
     // the write to n3 is followed by a crash of n2 (which never held it)
     const r = acked([...history, set('app2', 'n3', 'k5', 'e', 7000, 7200), crash('n2', 8000)], 'n3', {});
     expect(r.messages).toHaveLength(1);
-    expect(r.messages[0]).toMatch(/^SET k5 e \(db 0\) from client app2, invoked at 7\.000 ms, was acknowledged by n3 at 7\.200 ms but the final master n3 has no such key; nothing after it may lose it \(crash of n2 at 8\.000 ms\): only the promotion of a node that did not hold it \(or its return as master while none that did was master\), or a crash, unsaved restart or demotion of every node that did \(n3\), may/);
+    expect(r.messages[0]).toMatch(/^SET k5 e \(db 0\) from client app2, invoked at 7\.000 ms, was acknowledged by n3 at 7\.200 ms but the final master n3 has no such key; nothing after it may lose it \(crash of n2 at 8\.000 ms\): only the promotion of a node that did not hold it \(or its return as master while none that did was master\), or a crash, unsaved restart, demotion or full sync from a node without it of every node that did \(n3\), may/);
   });
 
   it('an event concurrent with a network client\'s write may have come after the server acknowledged it', () => {
