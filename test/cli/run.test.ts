@@ -95,7 +95,7 @@ describe('replsim run', () => {
   });
 
   it('safety outranks liveness: a run with property violations and a liveness failure is FAIL, exit 1, failures in time order', () => {
-    const r = cli('run', 'swarm', '--seed', '16', '--mutant', 'promotion-keeps-replid', '--json');
+    const r = cli('run', 'swarm', '--seed', '66', '--mutant', 'promotion-keeps-replid', '--json');
     expect(r.code, r.stderr).toBe(1);
     const out = json<RunOut>(r);
     expect(out.status).toBe('fail');
