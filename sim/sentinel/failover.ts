@@ -437,7 +437,14 @@ export function resetMaster(s: Sentinel, keepSentinels: boolean, announce: boole
   }
   s.closeLink(m.inst, 'cc');
   s.closeLink(m.inst, 'pc');
-  m.inst = new SentinelInstance('master', newHost ?? m.inst.host, REDIS_PORT, s.now());
+  const old = m.inst;
+  m.inst = new SentinelInstance('master', newHost ?? old.host, REDIS_PORT, s.now());
+  // sentinelResetMaster() resets the instance in place: what it leaves alone carries over. A dead
+  // master's last answered hello is old, so the new address gets one as soon as its link is up; INFO
+  // waits for the old 10 s period; the reconnection waits a second from the last attempt.
+  m.inst.lastPubUs = old.lastPubUs;
+  m.inst.infoRefreshUs = old.infoRefreshUs;
+  m.inst.link.lastReconnUs = old.link.lastReconnUs;
   m.leader = null;
   m.inProgress = false;
   m.forced = false;

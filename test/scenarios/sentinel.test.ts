@@ -166,12 +166,15 @@ describe('the loader and Sentinels', () => {
 describe('a Sentinel flaw the swarm found (7.0.15 sentinel.c, kept as it is)', () => {
   it('a slow leader adopts a newer epoch for its old master, then switches to its own promoted replica: it never rejoins', () => {
     const doc = JSON.parse(readFileSync(new URL('../fixtures/sentinel-epoch-flaw.json', import.meta.url), 'utf8')) as object;
-    const r = simulate(doc, { seed: 322 });
+    // the swarm found it with seed 322 (s1 led n0 -> n3); since a switch keeps the master instance's
+    // hello, INFO and reconnection clocks (sentinelResetMaster(), test/sentinel/switch.test.ts) the same
+    // scenario shows it with seed 362: s1 leads n0 -> n1 in epoch 1, s0 fails n1 back to n0 in epoch 2
+    const r = simulate(doc, { seed: 362 });
     expect(r.status).toBe('liveness');
     const conv = r.failures.find((f) => f.property === 'sentinel-convergence')!;
-    expect(conv.message).toMatch(/s1: n3 \(config epoch 2\).*a hello only moves a Sentinel to a newer epoch/);
+    expect(conv.message).toMatch(/s1: n1 \(config epoch 2\).*a hello only moves a Sentinel to a newer epoch/);
     // one Sentinel, not a majority: a note, not a violation of one-master-per-epoch
     expect(r.properties['one-master-per-epoch']!.violations).toBe(0);
-    expect(r.properties['one-master-per-epoch']!.notes.join('\n')).toMatch(/s1 switched to n3 in configuration epoch 2, which s0 holds with n0, s2 holds with n0/);
+    expect(r.properties['one-master-per-epoch']!.notes.join('\n')).toMatch(/s1 switched to n1 in configuration epoch 2, which s2 holds with n0, s0 holds with n0/);
   });
 });
