@@ -141,8 +141,10 @@ async function summarize(b: Backend, faultMs: number, candidates: Record<string,
   const afterSwitch = b.sentinels.flatMap((x) => {
     const sw = evs.find((e) => e.from === x && e.event === '+switch-master');
     if (!sw || b.nowMs() - sw.atMs < 1500) return [];
-    const h = b.hellos(promoted).find((h) => h.from === x && h.atMs >= sw.atMs);
-    return [h ? Math.round(h.atMs - sw.atMs) : Infinity];
+    // (a hello sent as the switch happens may reach the subscriber on the new master a moment before
+    // the event reaches the subscriber on the Sentinel: seen once in three real runs)
+    const h = b.hellos(promoted).find((h) => h.from === x && h.atMs >= sw.atMs - 50);
+    return [h ? Math.max(0, Math.round(h.atMs - sw.atMs)) : Infinity];
   });
   return {
     summary: {
@@ -156,7 +158,7 @@ async function summarize(b: Backend, faultMs: number, candidates: Record<string,
       promoted: `${promoted === rule.name ? 'by the rule' : `NOT by the rule (${rule.name})`}, decided by ${rule.by}${rule.by === 'runid' ? '' : `: ${promoted}`}`,
       topology,
       promotedSyncs,
-      helloAfterSwitch: afterSwitch.length >= 2 && afterSwitch.every((ms) => ms <= 1500) ? 'within 1.5 s' : `later: ${afterSwitch.join(', ')} ms`,
+      helloAfterSwitch: afterSwitch.length === b.sentinels.length && afterSwitch.every((ms) => ms <= 1500) ? 'within 1.5 s' : `later: ${afterSwitch.join(', ')} ms`,
       converted: evs.some((e) => e.event === '+convert-to-slave' && isOld(e)),
     },
     kinds: [...new Set(evs.map((e) => `${e.event} ${label(e.text)}`))].filter((k) => !TIMING.test(k)).sort(),
@@ -226,6 +228,7 @@ const SCRIPTS: Record<string, Script> = {
       const cands = await candidatesNow(b);
       await b.waitUntil(() => ended(b), 30_000, '+failover-end');
       await b.waitUntil(() => settled(b), 15_000, 'every Sentinel switched');
+      await b.sleep(1600); // the leader switched last: its first hello to the new master
       return { ...(await summarize(b, t, cands)), hello: { ...helloCheck(b, ledger), periodMs: helloPeriod(ledger.hellos) } };
     },
   },
@@ -285,6 +288,7 @@ const SCRIPTS: Record<string, Script> = {
       const cands = await candidatesNow(b);
       await b.waitUntil(() => ended(b), 30_000, '+failover-end');
       await b.waitUntil(() => settled(b), 15_000, 'every Sentinel switched');
+      await b.sleep(1600); // the leader switched last: its first hello to the new master
       return { ...(await summarize(b, t, cands)), hello: helloCheck(b, ledger) };
     },
   },
