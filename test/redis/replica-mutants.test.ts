@@ -3,31 +3,14 @@
 // drop, error replies to PSYNC, GETACK, transactions from the master, a stream that starts inside
 // a command, and the replica's own timeouts. Each test drives a World and asserts what 7.0.15 shows.
 import { describe, expect, it } from 'vitest';
-import { world, f, SEC, MS } from '../support/redis.js';
-import type { TraceEvent } from '../../sim/trace-events.js';
+import { world, f, SEC, MS, eventsOf as events, mark, fill, type EventOf as Ev } from '../support/redis.js';
 import { RDB_FILENAME } from '../../sim/redis/rdb.js';
 
 const quiet = { save: '', 'repl-ping-replica-period': 3600 };
 type W = ReturnType<typeof world>;
-/** The trace event(s) whose type can be T (one declaration covers both redis.stream and redis.applied). */
-type Ev<T extends TraceEvent['type']> = TraceEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
 
-/** The trace events of one type (of one node), from the `from`-th event on (see mark()). */
-function events<T extends TraceEvent['type']>(w: W, type: T, node?: string, from = 0): Ev<T>[] {
-  return w.events().slice(from).filter((e): e is Ev<T> => e.type === type && (node === undefined || (e as { node?: string }).node === node));
-}
 
-const mark = (w: W) => w.events().length;
 
-/** MSET n keys of size bytes each, in batches, on a node. */
-function fill(w: W, node: string, n: number, size: number, prefix = 'k'): void {
-  const v = 'x'.repeat(size);
-  for (let i = 0; i < n; i += 100) {
-    const args: string[] = ['MSET'];
-    for (let j = i; j < Math.min(n, i + 100); j++) args.push(`${prefix}${j}`, v);
-    w.command(node, args);
-  }
-}
 
 describe('role, link and sync events', () => {
   it('a full sync, a continue after a lost link, a promotion and a demotion, with their figures', () => {

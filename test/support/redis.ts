@@ -59,3 +59,25 @@ export function expectConverged(w: World, nodes: string[]): void {
 export function psyncs(w: World & { events: () => TraceEvent[] }) {
   return w.events().filter((e): e is Extract<TraceEvent, { type: 'redis.psync' }> => e.type === 'redis.psync');
 }
+
+type TracedWorld = ReturnType<typeof world>;
+/** The trace event(s) whose type can be T (one declaration covers both redis.stream and redis.applied). */
+export type EventOf<T extends TraceEvent['type']> = TraceEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
+
+/** The trace events of one type (of one node), from the `from`-th event on (see mark()). */
+export function eventsOf<T extends TraceEvent['type']>(w: TracedWorld, type: T, node?: string, from = 0): EventOf<T>[] {
+  return w.events().slice(from).filter((e): e is EventOf<T> => e.type === type && (node === undefined || (e as { node?: string }).node === node));
+}
+
+/** How many trace events so far: a `from` for eventsOf(). */
+export const mark = (w: TracedWorld) => w.events().length;
+
+/** MSET n keys of size bytes each, in batches, on a node. */
+export function fill(w: World, node: string, n: number, size: number, prefix = 'k'): void {
+  const v = 'x'.repeat(size);
+  for (let i = 0; i < n; i += 100) {
+    const args: string[] = ['MSET'];
+    for (let j = i; j < Math.min(n, i + 100); j++) args.push(`${prefix}${j}`, v);
+    w.command(node, args);
+  }
+}
