@@ -33,6 +33,8 @@ export interface FullSyncMaster {
 export class FullSync {
   /** The diskless child's transfer while it runs. */
   transfer: SocketTransfer | null = null;
+  /** RDBGeneratedByReplication: a disk BGSAVE for replicas made dump.rdb while rdb-del-sync-files was on. */
+  private rdbGeneratedByReplication = false;
   private readonly ctx: NodeContext;
 
   constructor(
@@ -88,6 +90,7 @@ export class FullSync {
     }
     if (this.node.cfg['repl-diskless-sync']) return this.startSocketTransfer(waiting, rsi);
     this.node.startBgsave(true, rsi);
+    if (this.node.cfg['rdb-del-sync-files']) this.rdbGeneratedByReplication = true;
     for (const r of waiting) this.setupForFullResync(r, this.master.offset);
   }
 
@@ -174,9 +177,23 @@ export class FullSync {
       }
       this.sendBulk(r);
     }
-    const cfg = this.node.cfg;
-    if (snapshotOk && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
     this.startPendingFork();
+  }
+
+  /**
+   * removeRDBUsedToSyncReplicas() (replicationCron): with rdb-del-sync-files and no persistence, the
+   * dump.rdb made for replicas is deleted once no replica waits for a BGSAVE or reads the file.
+   */
+  removeRdbUsedToSyncReplicas(): void {
+    if (!this.node.cfg['rdb-del-sync-files']) {
+      this.rdbGeneratedByReplication = false;
+      return;
+    }
+    if (!this.node.persistenceOff || !this.rdbGeneratedByReplication) return;
+    const busy = this.master.replicas.some((r) => r.replState === 'wait_bgsave_start' || r.replState === 'wait_bgsave_end' || r.replState === 'send_bulk');
+    if (busy || this.ctx.disk.read(RDB_FILENAME) === undefined) return;
+    this.rdbGeneratedByReplication = false;
+    this.ctx.disk.delete(RDB_FILENAME);
   }
 
   private sendBulk(r: ServerConn): void {

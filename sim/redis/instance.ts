@@ -173,6 +173,11 @@ export class RedisNode {
     return this.identity.replid;
   }
 
+  /** allPersistenceDisabled(): no save points and the AOF off (rdb-del-sync-files acts only then). */
+  get persistenceOff(): boolean {
+    return this.cfg.save.length === 0 && this.aof.state === 'off';
+  }
+
   get masterReplOffset(): number {
     return this.masterSide.offset;
   }
@@ -332,7 +337,6 @@ export class RedisNode {
       }
     }
     updateFailoverStatus(this); // Redis also runs it in beforeSleep, right after the ACK was read
-    if (this.shuttingDown) P.checkShutdownReady(this);
   }
 
   // ---- role changes ----
@@ -481,6 +485,8 @@ export class RedisNode {
       if (loop % 10 === 0) this.replicaSide.cron();
       return;
     }
+    P.checkShutdownReady(this);
+    if (!this.alive) return;
     this.masterSide.clientsCron();
     if (this.activeExpire && this.isMaster) P.activeExpireCycle(this);
     if (loop % 10 === 0 || this.failover.state !== 'no-failover') this.replicationCron();

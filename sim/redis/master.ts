@@ -69,6 +69,7 @@ export interface MasterHost {
   readonly bgsaveForReplication: boolean | null;
   /** The running RDB child writes to replicas' sockets (a diskless transfer). */
   readonly bgsaveToSockets: boolean;
+  readonly persistenceOff: boolean;
   readonly ds: Dataset;
   readonly cronLoops: number;
   promote(reason: string): void;
@@ -494,9 +495,9 @@ export class MasterSide implements PingStream {
     return n;
   }
 
-  /** Whether an online replica has not acknowledged the whole stream yet. */
-  anyLagging(): boolean {
-    return this.replicas.some((r) => r.replState === 'online' && r.ackOff !== this.offset);
+  /** isReadyToShutdown(): every replica, in any state, acknowledged the whole stream. */
+  allAcked(): boolean {
+    return this.replicas.every((r) => r.ackOff === this.offset);
   }
 
   refreshGoodReplicas(): void {
@@ -507,9 +508,11 @@ export class MasterSide implements PingStream {
     this.goodReplicas = n;
   }
 
-  /** Send REPLCONF GETACK * to every replica (37 bytes of stream). */
+  /**
+   * sendGetackToReplicas(): REPLCONF GETACK * into the stream (37 bytes), through
+   * replicationFeedSlaves(), so a master with a backlog and no replica still adds it.
+   */
   requestAcks(): void {
-    if (!this.node.isMaster || this.backlog === null || this.replicas.length === 0) return;
     this.feedCommand(this.slaveseldb, GETACK_ARGS);
   }
 
@@ -545,6 +548,7 @@ export class MasterSide implements PingStream {
       }
     }
     this.fullSync.startPendingFork();
+    this.fullSync.removeRdbUsedToSyncReplicas();
     this.refreshGoodReplicas();
   }
 }

@@ -187,11 +187,16 @@ export function activeExpireCycle(node: RedisNode): void {
 export interface ShutdownState {
   save: boolean;
   pausing: boolean;
-  deadlineTimer: number;
+  /** shutdown_mstime: serverCron gives up waiting at its first run from this time on. */
+  deadlineUs: number;
   cb: ReplyCallback;
 }
 
-/** SHUTDOWN [NOSAVE|SAVE] [NOW]: a master waits up to shutdown-timeout for lagging replicas. */
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] (prepareForShutdown()): unless every replica, in any state, has
+ * acknowledged the whole stream, writes pause, GETACK goes out, and serverCron finishes the shutdown
+ * once they have or shutdown-timeout has passed. A replica with sub-replicas waits for them too.
+ */
 export function shutdownCommand(node: RedisNode, args: string[], cb: ReplyCallback): Reply | Pending {
   let save: boolean | null = null;
   let now = false;
@@ -205,28 +210,26 @@ export function shutdownCommand(node: RedisNode, args: string[], cb: ReplyCallba
   if (node.shuttingDown) return err('ERR shutdown already in progress');
   const doSave = save ?? node.cfg.save.length > 0;
   const timeoutS = node.cfg['shutdown-timeout'];
-  const lagging = node.isMaster && node.masterSide.anyLagging();
-  if (!now && timeoutS > 0 && lagging) {
-    node.masterSide.requestAcks();
-    const deadlineTimer = node.ctx.timer(timeoutS * 1_000_000, finishShutdown, node);
-    node.shuttingDown = { save: doSave, pausing: true, deadlineTimer, cb };
+  if (!now && timeoutS > 0 && !node.masterSide.allAcked()) {
+    if (!node.writesPaused) node.masterSide.requestAcks();
+    node.shuttingDown = { save: doSave, pausing: true, deadlineUs: node.ctx.nowUs() + timeoutS * 1_000_000, cb };
     return PENDING;
   }
-  node.shuttingDown = { save: doSave, pausing: false, deadlineTimer: -1, cb };
+  node.shuttingDown = { save: doSave, pausing: false, deadlineUs: 0, cb };
   finishShutdown(node);
   return PENDING;
 }
 
+/** serverCron(): a shutdown waiting for replicas ends when they all acknowledged or at its deadline. */
 export function checkShutdownReady(node: RedisNode): void {
   const s = node.shuttingDown;
   if (!s || !s.pausing) return;
-  if (!node.masterSide.anyLagging()) finishShutdown(node);
+  if (node.ctx.nowUs() >= s.deadlineUs || node.masterSide.allAcked()) finishShutdown(node);
 }
 
 function finishShutdown(node: RedisNode): void {
   const s = node.shuttingDown;
   if (!s || !node.alive) return;
-  if (s.deadlineTimer >= 0) node.ctx.cancelTimer(s.deadlineTimer);
   killBgsave(node);
   node.aof.flushAndSync(); // prepareForShutdown(): the AOF is written and fsynced first
   if (s.save) saveNow(node, 'shutdown');

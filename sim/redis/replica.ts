@@ -62,6 +62,8 @@ export interface PayloadLoad {
   startUs: number;
   /** The last byte arrived (the load may still be finishing). */
   received: boolean;
+  /** The master closed the connection after the last byte: noticed once the load is done. */
+  closedDuringLoad: boolean;
 }
 
 /** What the replica side needs of the node it is part of. */
@@ -80,6 +82,7 @@ export interface ReplicaHost {
   finishSocketLoad(snapshot: RdbSnapshot, durationUs: number, done: () => void): void;
   readonly asyncLoading: boolean;
   readonly keyCount: number;
+  readonly persistenceOff: boolean;
   abortLoad(): void;
   execData(spec: CommandSpec, args: string[], db: number, fromMaster: boolean): unknown;
   /** Run a transaction from the master as one unit for the AOF (MULTI/EXEC around it when it changed more than one key). */
@@ -136,7 +139,9 @@ export class ReplicaSide {
   private cacheMaster(from: MasterLink | 'myself' | ReplInfo): void {
     if (from === 'myself') {
       const m = this.node.masterSide;
-      this.cachedMaster = { replid: this.node.identity.replid, reploff: m.offset, db: m.slaveseldb === -1 ? 0 : m.slaveseldb };
+      // replicationCreateMasterClient(NULL, -1): a new client's db 0, "the new master will start its
+      // replication stream with SELECT" (an RDB saved before it does records db 0)
+      this.cachedMaster = { replid: this.node.identity.replid, reploff: m.offset, db: 0 };
     } else if ('sock' in from) {
       this.cachedMaster = { replid: from.replid, reploff: this.node.hooks.cachedMasterOffset(from), db: from.db };
     } else this.cachedMaster = { replid: from.replId, reploff: from.replOffset, db: from.replStreamDb };
@@ -200,6 +205,13 @@ export class ReplicaSide {
   private onClose(sock: Socket): void {
     if (!this.current(sock)) return;
     if (this.link !== null && this.link.sock === sock) return this.handleMasterLinkLost(true, false);
+    // the whole payload is in: the load runs to its end (a disk load blocks the process; a socket
+    // load has read the bytes before the EOF), then the new master client reads the EOF and is cached
+    const load = this.handshake?.load;
+    if (load?.received) {
+      load.closedDuringLoad = true;
+      return;
+    }
     // readSyncBulkPayload() losing the connection cancels with reconnect (cancelReplicationHandshake(1)):
     // a replica dropped during its transfer, e.g. for the output-buffer limit, asks again at once;
     // an error earlier in the handshake waits for the cron
@@ -321,7 +333,7 @@ export class ReplicaSide {
     const mode = this.node.cfg['repl-diskless-load'];
     const diskless = mode === 'swapdb' || (mode === 'on-empty-db' && this.node.keyCount === 0);
     const swap = diskless && mode === 'swapdb';
-    hs.load = { diskless, swap, eof, startUs: this.ctx.nowUs(), received: false };
+    hs.load = { diskless, swap, eof, startUs: this.ctx.nowUs(), received: false, closedDuringLoad: false };
     if (!diskless) return;
     if (!swap) this.attachToNewMaster();
     // swapdb serves the old data while loading only when the master's id is already ours
@@ -376,13 +388,14 @@ export class ReplicaSide {
     this.ctx.trace.emit({ t: this.ctx.nowUs(), type: 'redis.sync', node: this.ctx.name, master: hs.sock.remote, kind: 'full', replid: this.node.identity.replid, offset: m.offset });
     this.emitLink('up');
     const cfg = this.node.cfg;
-    if (!hs.load!.diskless && cfg['rdb-del-sync-files'] && cfg.save.length === 0) this.ctx.disk.delete(RDB_FILENAME);
+    if (!hs.load!.diskless && cfg['rdb-del-sync-files'] && this.node.persistenceOff) this.ctx.disk.delete(RDB_FILENAME);
     // after an EOF-marked transfer the master streams only once it has this first ACK
     if (hs.load!.eof) this.send(hs.sock, { k: 'ack', offset: this.link.reploff });
     for (const msg of hs.queued) {
       if (this.link === null || this.link.sock !== hs.sock) break;
       this.onMessage(hs.sock, msg);
     }
+    if (hs.load!.closedDuringLoad && this.link !== null && this.link.sock === hs.sock) this.handleMasterLinkLost(true, false);
   }
 
   // ---- the stream ----

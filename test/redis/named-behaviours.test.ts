@@ -160,6 +160,26 @@ describe('persistence', () => {
       for (const n of ['m', 'r']) expect(w.net.host(n).disk.has(RDB_FILENAME), `${n} with rdb-del-sync-files ${del}`).toBe(del === 'no');
     }
   });
+
+  it('the master deletes its RDB in replicationCron once no replica waits for it or reads it, not when the BGSAVE ends', () => {
+    const w = world({ config: { ...quiet, 'rdb-del-sync-files': 'yes', 'repl-diskless-sync': 'no' }, nodes: { m: {}, r: { replicaof: 'm' } } });
+    w.command('m', ['SET', 'a', '1']);
+    const sending = () => w.node('m').masterSide.replicas.some((c) => c.replState === 'send_bulk');
+    expect(w.runUntil(sending, 5 * SEC)).toBe(true);
+    expect(w.net.host('m').disk.has(RDB_FILENAME)).toBe(true); // a master crashing now restarts with it
+    expect(w.waitSync()).toBe(true);
+    const online = w.sched.nowUs;
+    expect(w.runUntil(() => !w.net.host('m').disk.has(RDB_FILENAME), 2 * SEC)).toBe(true);
+    expect(w.sched.nowUs - online).toBeLessThanOrEqual(1 * SEC);
+  });
+
+  it('rdb-del-sync-files keeps both RDBs when the AOF is on (allPersistenceDisabled() is false)', () => {
+    const w = world({ config: { ...quiet, appendonly: 'yes', 'rdb-del-sync-files': 'yes', 'repl-diskless-sync': 'no' }, nodes: { m: {}, r: { replicaof: 'm' } } });
+    w.command('m', ['SET', 'a', '1']);
+    expect(w.waitSync()).toBe(true);
+    w.runFor(2 * SEC);
+    for (const n of ['m', 'r']) expect(w.net.host(n).disk.has(RDB_FILENAME), n).toBe(true);
+  });
 });
 
 describe('data commands', () => {

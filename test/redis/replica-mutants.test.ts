@@ -4,7 +4,7 @@
 // a command, and the replica's own timeouts. Each test drives a World and asserts what 7.0.15 shows.
 import { describe, expect, it } from 'vitest';
 import { world, f, SEC, MS, eventsOf as events, mark, fill, type EventOf as Ev } from '../support/redis.js';
-import { RDB_FILENAME } from '../../sim/redis/rdb.js';
+import { RDB_FILENAME, type RdbSnapshot } from '../../sim/redis/rdb.js';
 
 const quiet = { save: '', 'repl-ping-replica-period': 3600 };
 type W = ReturnType<typeof world>;
@@ -109,6 +109,37 @@ describe('the db the stream addresses', () => {
     w.restart('r');
     const [start] = events(w, 'redis.start', 'r', t);
     expect({ id: start!.rdb_repl_id, off: start!.rdb_repl_offset }).toEqual({ id, off });
+  });
+});
+
+describe('the cached master a demotion makes', () => {
+  it('is in db 0 whatever the stream last selected (replicationCreateMasterClient(NULL, -1)), and an RDB saved then says so', () => {
+    const w = world({ config: quiet, nodes: { m: {}, r: { replicaof: 'm' }, gone: {} } });
+    expect(w.waitSync()).toBe(true);
+    w.command('r', ['REPLICAOF', 'NO', 'ONE']);
+    w.command('r', ['SELECT', '5']);
+    w.command('r', ['SET', 'a', '1']); // r's stream selected db 5
+    w.callAndWait('gone', ['SHUTDOWN', 'NOSAVE']);
+    w.command('r', ['REPLICAOF', 'gone', '6379']);
+    expect(w.node('r').replicaSide.cachedMaster!.db).toBe(0);
+    expect(w.command('r', ['SAVE'])).toBe('OK');
+    expect(w.net.host('r').disk.read<RdbSnapshot>(RDB_FILENAME)!.data.repl!.replStreamDb).toBe(0);
+  });
+});
+
+describe('the master closing the connection while the replica loads the RDB', () => {
+  it('does not cancel the load: the replica keeps the data, caches the master it made, and continues by PSYNC', () => {
+    // a disk load blocks the process; the master client made after it reads the EOF and is cached
+    const w = world({ config: { ...quiet, 'repl-diskless-sync-delay': 0 }, nodes: { m: {}, r: {} } });
+    fill(w, 'm', 2000, 1000);
+    w.command('r', ['REPLICAOF', 'm', '6379']);
+    expect(w.runUntil(() => w.node('r').loading, 5 * SEC)).toBe(true);
+    expect(w.command('m', ['CLIENT', 'KILL', 'TYPE', 'replica'])).toBe(1);
+    expect(w.runUntil(() => !w.node('r').loading, 5 * SEC)).toBe(true);
+    expect(w.node('r').ds.digest()).toBe(w.node('m').ds.digest());
+    expect(w.waitSync()).toBe(true);
+    expect({ full: f(w, 'm', 'sync_full'), ok: f(w, 'm', 'sync_partial_ok') }).toEqual({ full: 1, ok: 1 });
+    expect(w.command('r', ['DBSIZE'])).toBe(2000);
   });
 });
 
