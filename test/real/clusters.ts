@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { World } from '../../sim/cluster/world.js';
 import type { MutantName } from '../../sim/redis/mutants.js';
 import { isError } from '../../sim/redis/reply.js';
-import { RespClient, RespError } from './resp-client.js';
+import { RespClient, RespError } from '../../sim/backends/real/resp.js';
 
 export type Config = Record<string, string | number>;
 /** Settings both clusters run with: disk-based full sync (the modelled path), no periodic PINGs, no saves. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { delay, freePort } from './clusters.js';
-import { RespClient, RespError, type RespValue } from './resp-client.js';
+import { RespClient, RespError, type RespValue } from '../../sim/backends/real/resp.js';
 
 export { delay };
 

@@ -1,5 +1,6 @@
-// A minimal RESP2 client for talking to a real redis-server on 127.0.0.1 in the differential tests:
-// one connection, one command at a time, replies parsed into plain values.
+// The real backend's RESP2 client: one connection, commands pipelined in order, replies parsed into
+// plain values (errors are values, not exceptions). Our own rather than a client library on purpose:
+// a library's reconnects, offline queue and retries would hide exactly what a run must observe.
 import { Socket } from 'node:net';
 
 export type RespValue = string | number | null | RespError | RespValue[];
@@ -10,7 +11,7 @@ export class RespError {
 
 export class RespClient {
   private buf = Buffer.alloc(0);
-  private waiting: { resolve: (v: RespValue) => void; reject: (e: Error) => void } | null = null;
+  private readonly waiting: { resolve: (v: RespValue) => void; reject: (e: Error) => void }[] = [];
   private closed: Error | null = null;
 
   private constructor(private readonly sock: Socket) {
@@ -20,18 +21,17 @@ export class RespClient {
     });
     const end = (e?: Error) => {
       this.closed = e ?? new Error('connection closed');
-      this.waiting?.reject(this.closed);
-      this.waiting = null;
+      for (const w of this.waiting.splice(0)) w.reject(this.closed);
     };
     sock.on('error', end);
     sock.on('close', () => end());
   }
 
-  static connect(port: number): Promise<RespClient> {
+  static connect(port: number, host = '127.0.0.1'): Promise<RespClient> {
     return new Promise((resolve, reject) => {
       const sock = new Socket();
       sock.once('error', reject);
-      sock.connect(port, '127.0.0.1', () => {
+      sock.connect(port, host, () => {
         sock.off('error', reject);
         resolve(new RespClient(sock));
       });
@@ -40,14 +40,13 @@ export class RespClient {
 
   call(args: (string | number)[]): Promise<RespValue> {
     if (this.closed) return Promise.reject(this.closed);
-    if (this.waiting) return Promise.reject(new Error('RespClient: one command at a time'));
     const parts = [`*${args.length}\r\n`];
     for (const a of args) {
       const s = String(a);
       parts.push(`$${Buffer.byteLength(s)}\r\n${s}\r\n`);
     }
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      this.waiting.push({ resolve, reject });
       this.sock.write(parts.join(''));
     });
   }
@@ -56,14 +55,19 @@ export class RespClient {
     this.sock.destroy();
   }
 
+  /** Whether the connection has ended (closed by either side, or failed). */
+  get isClosed(): boolean {
+    return this.closed !== null;
+  }
+
   private drain(): void {
-    if (!this.waiting) return;
-    const r = parse(this.buf, 0);
-    if (!r) return;
-    this.buf = this.buf.subarray(r.next);
-    const w = this.waiting;
-    this.waiting = null;
-    w.resolve(r.value);
+    for (;;) {
+      if (this.waiting.length === 0) return;
+      const r = parse(this.buf, 0);
+      if (!r) return;
+      this.buf = this.buf.subarray(r.next);
+      this.waiting.shift()!.resolve(r.value);
+    }
   }
 }
 
