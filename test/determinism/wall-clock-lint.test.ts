@@ -1,6 +1,7 @@
 // Simulated code must not read the wall clock or use unseeded randomness (ARCHITECTURE principles
 // 1-2): scans sim/, properties/ and scenarios/ and names every offending line. The CLI and the
-// harness's one wall-clock module (--timeout, yielding to the event loop) are exempt.
+// harness's one wall-clock module (--timeout, yielding to the event loop) and the real backend
+// (sim/backends/, which drives real processes in real time and which no simulated module may import) are exempt.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -33,8 +34,11 @@ export function scanSource(src: string, file: string): string[] {
   return out;
 }
 
-/** Outside simulated code by design: the CLI, and the harness's wall-clock module. */
-const EXEMPT = [join('sim', 'cli'), join('sim', 'harness', 'wall-clock.ts')];
+/** Outside simulated code by design: the CLI, the harness's wall-clock module, and the real backend. */
+const EXEMPT = [join('sim', 'cli'), join('sim', 'harness', 'wall-clock.ts'), join('sim', 'backends')];
+
+/** The simulator's own rooms: none may import the real backend (it would bring real time in). */
+const SIMULATED_ROOMS = ['kernel', 'net', 'redis', 'sentinel', 'clients', 'cluster', 'faults', 'scenario'].map((r) => join('sim', r));
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -70,4 +74,18 @@ describe('no wall clock or unseeded randomness in simulated code', () => {
     const hits = files.flatMap((f) => scanSource(readFileSync(f, 'utf8'), relative(ROOT, f)));
     expect(hits).toEqual([]);
   });
+
+  it('no simulated module imports the real backend', () => {
+    const files = [...SIMULATED_ROOMS, 'properties'].flatMap((d) => tsFiles(join(ROOT, d)));
+    expect(files.length).toBeGreaterThan(20);
+    const hits = files.filter((f) => importsBackend(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
+    expect(hits).toEqual([]);
+    expect(importsBackend("import { createFabric } from '../backends/real/fabric.js';")).toBe(true);
+    expect(importsBackend("const m = await import('../../sim/backends/real/run.js');")).toBe(true);
+    expect(importsBackend("import { x } from './backend-names.js';")).toBe(false);
+  });
 });
+
+function importsBackend(src: string): boolean {
+  return /(from\s+|import\s*\(\s*)['"][^'"]*\/backends\//.test(stripComments(src));
+}
