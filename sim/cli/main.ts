@@ -26,6 +26,7 @@ import { ShortLog, SHORT_LOG_HEADER } from '../report/short-log.js';
 import type { TraceListener } from '../kernel/trace.js';
 import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type MetricName, type Vary } from '../harness/explore.js';
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
+import { registerDiff } from './diff.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -267,6 +268,10 @@ written whole or not at all. Exit codes: 0 written, 2 bad input (nothing run or 
     }
     exitCode = EXIT.ok;
   });
+
+registerDiff(program, (code) => {
+  exitCode = code;
+});
 
 program
   .command('replay')
