@@ -1,0 +1,145 @@
+// comparableEvents(): PSYNC reason codes for the simulator's and the log's reason strings, role
+// changes, id labels, the canonical order; firstDifference() and the fixtures' comparable form.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { comparableEvents, firstDifference, formatComparable, psyncWhy, PSYNC_REASONS, type EventLike } from '../../../sim/backends/real/comparable.js';
+import { mergeLogEvents, parseRedisLog } from '../../../sim/backends/real/log-events.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const ID = (c: string) => c.repeat(40);
+const ZERO = ID('0');
+
+describe('PSYNC reasons', () => {
+  it('every reason decidePartial() in sim/redis/master.ts can give has a code', () => {
+    const src = readFileSync(join(ROOT, 'sim', 'redis', 'master.ts'), 'utf8');
+    const body = src.slice(src.indexOf('private decidePartial('), src.indexOf('\n  }\n', src.indexOf('private decidePartial(')));
+    // the string literals after "reason:" on each line, with 7 for every ${...}
+    const reasons = body
+      .split('\n')
+      .filter((l) => l.includes('reason:'))
+      .flatMap((l) => [...l.slice(l.indexOf('reason:')).matchAll(/(['`])(.*?)\1/g)].map((m) => m[2]!.replace(/\$\{[^}]*\}/g, '7')));
+    expect(reasons.length).toBe(7);
+    const codes = reasons.map(psyncWhy);
+    for (const c of codes) expect(c).not.toMatch(/^unknown|^unresolved/);
+    expect(new Set(codes)).toEqual(new Set(['requested-full', 'second-id-offset', 'replid-mismatch', 'lack-of-backlog', 'replid', 'replid2']));
+  });
+
+  it('the log side: each reason log-events.ts writes maps to the same code as the simulator\'s', () => {
+    expect(psyncWhy('lack of backlog (wanted 1)')).toBe(psyncWhy('lack of backlog (wanted 1, have 2..9)'));
+    expect(psyncWhy('lack of backlog (wanted 1)')).toBe(psyncWhy('lack of backlog (no backlog)'));
+    expect(psyncWhy('requested offset for second ID was 105, but I can reply up to 78')).toBe('second-id-offset');
+    expect(psyncWhy('accepted')).toBe('unresolved');
+    expect(psyncWhy('some new reason')).toBe('unknown: some new reason');
+    expect(new Set(PSYNC_REASONS.map((r) => r.why)).size).toBe(PSYNC_REASONS.length);
+  });
+});
+
+const ev = (type: string, node: string, f: Record<string, unknown> = {}): EventLike => ({ t: 0, type, node, ...f });
+
+describe('comparableEvents', () => {
+  it('role records are changes from the start or the previous role event', () => {
+    const c = comparableEvents([
+      ev('redis.start', 'a', { role: 'slave', master_host: 'b' }),
+      ev('redis.role', 'a', { role: 'slave', master_host: 'b' }),
+      ev('redis.role', 'a', { role: 'slave', master_host: 'c' }),
+      ev('redis.role', 'a', { role: 'master', master_host: null }),
+      ev('redis.start', 'a', { role: 'master', master_host: null }),
+      ev('redis.role', 'a', { role: 'master', master_host: null }),
+    ]);
+    expect(c.map(formatComparable)).toEqual(['a: role slave of c', 'a: role master']);
+  });
+
+  it('ids become labels in order of first appearance over nodes sorted by name; zeros are 0; a TTL change has no id', () => {
+    const c = comparableEvents([
+      ev('redis.replid', 'z', { reason: 'first-replica', replid: ID('e'), replid2: ZERO }),
+      ev('redis.replid', 'b', { reason: 'full-sync', replid: ID('e'), replid2: ZERO }),
+      ev('redis.replid', 'b', { reason: 'replicaof-no-one', replid: ID('f'), replid2: ID('e') }),
+      ev('redis.replid', 'z', { reason: 'backlog-ttl', replid: ID('9'), replid2: ZERO }),
+      ev('redis.replid', 'z', { reason: 'full-sync', replid: ID('f'), replid2: ZERO }),
+    ]);
+    expect(c.map(formatComparable)).toEqual([
+      'b: replid A, replid2 0 (full-sync)',
+      'b: replid B, replid2 A (replicaof-no-one)',
+      'z: replid A, replid2 0 (first-replica)',
+      'z: replid (not logged), replid2 0 (backlog-ttl)',
+      'z: replid B, replid2 0 (full-sync)',
+    ]);
+  });
+
+  it('a master\'s PSYNC decisions come after its own changes, replica by replica; other events are left out', () => {
+    const c = comparableEvents([
+      ev('redis.psync', 'm', { replica: 'r2', result: 'full', reason: 'replication ID mismatch' }),
+      ev('redis.psync', 'm', { replica: 'r1', result: 'continue', reason: 'replid2 match' }),
+      ev('redis.link', 'm', { status: 'up' }),
+      ev('redis.role', 'm', { role: 'master', master_host: null }),
+      ev('redis.psync', 'm', { replica: 'r2', result: 'continue', reason: 'replid match' }),
+      { t: 0, type: 'net.partition', blocked: [] },
+    ]);
+    expect(c.map(formatComparable)).toEqual([
+      'm: role master',
+      'm: PSYNC from r1 continue (replid2)',
+      'm: PSYNC from r2 full (replid-mismatch)',
+      'm: PSYNC from r2 continue (replid)',
+    ]);
+  });
+
+  it('the same behaviour with other ids and other timing between nodes gives the same list', () => {
+    const run = (x: string, y: string, swap: boolean, shift = true) => {
+      const m = [ev('redis.replid', 'm', { reason: 'first-replica', replid: ID(x), replid2: ZERO }), ev('redis.psync', 'm', { replica: 'r', result: 'full', reason: 'replication ID mismatch' })];
+      const r = [ev('redis.role', 'r', { role: 'slave', master_host: 'm' }), ev('redis.replid', 'r', { reason: 'full-sync', replid: ID(x), replid2: ZERO })];
+      if (shift) r.push(ev('redis.replid', 'r', { reason: 'replicaof-no-one', replid: ID(y), replid2: ID(x) }));
+      r.push(ev('redis.role', 'r', { role: 'master', master_host: null }));
+      return comparableEvents(swap ? [...r, ...m] : [...m, ...r]);
+    };
+    expect(run('a', 'b', false).length).toBe(6);
+    expect(firstDifference(run('a', 'b', false), run('c', 'd', true))).toBeNull();
+    // a promotion that keeps its id is a difference, named where it is
+    expect(firstDifference(run('a', 'b', false), run('a', 'b', false, false))).toEqual({
+      index: 4,
+      a: { kind: 'replid', node: 'r', why: 'replicaof-no-one', replid: 'B', replid2: 'A' },
+      b: { kind: 'role', node: 'r', role: 'master', master: null },
+    });
+    // one list a prefix of the other
+    expect(firstDifference(run('a', 'b', false), run('a', 'b', false).slice(0, 3))).toEqual({ index: 3, a: expect.objectContaining({ kind: 'replid', why: 'full-sync' }), b: null });
+  });
+});
+
+describe('the fixtures', () => {
+  it('the promotion logs give the comparable form of what the capture script did', () => {
+    const ports: Record<number, string> = { 23101: 'm', 23102: 'r1', 23103: 'r2', 23104: 'x' };
+    const nodes = ['m', 'r1', 'r2', 'x'];
+    const logs = nodes.map((n) => parseRedisLog(readFileSync(join(ROOT, 'test', 'fixtures', 'real-logs', `promotion-${n}.log`), 'utf8'), { node: n, nameOf: (_h, p) => ports[p] ?? null }));
+    const c = comparableEvents(mergeLogEvents(logs)).map(formatComparable);
+    expect(c).toEqual([
+      'm: replid A, replid2 0 (first-replica)',
+      'm: role slave of r1',
+      'm: replid B, replid2 0 (full-sync)',
+      'm: replid C, replid2 B (continue-new-id)',
+      'm: PSYNC from r1 full (replid-mismatch)',
+      'm: PSYNC from r1 continue (replid)',
+      'm: PSYNC from r2 full (replid-mismatch)',
+      'r1: role slave of m',
+      'r1: replid A, replid2 0 (full-sync)',
+      'r1: replid B, replid2 A (replicaof-no-one)',
+      'r1: role master',
+      'r1: role slave of r2',
+      'r1: replid C, replid2 B (continue-new-id)',
+      'r1: PSYNC from m full (second-id-offset)',
+      'r1: PSYNC from m continue (replid2)',
+      'r1: PSYNC from r2 continue (replid2)',
+      'r1: PSYNC from x full (replid-mismatch)',
+      'r1: PSYNC from x continue (replid2)',
+      'r2: role slave of m',
+      'r2: replid A, replid2 0 (full-sync)',
+      'r2: role slave of r1',
+      'r2: replid B, replid2 A (continue-new-id)',
+      'r2: replid C, replid2 B (psync-failover)',
+      'r2: role master',
+      'r2: PSYNC from r1 continue (replid2)',
+      'x: role slave of r1',
+      'x: replid B, replid2 0 (full-sync)',
+      'x: replid C, replid2 B (continue-new-id)',
+    ]);
+  });
+});
