@@ -3,7 +3,7 @@
 // reachability, partitions, one-way cuts, heal, loss, close(), and cleanup after SIGTERM and SIGKILL.
 // Skipped with the reason printed when netns is unavailable, unless REPLSIM_REAL_REDIS=1 (CI): then it fails.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { UserError } from '../../sim/errors.js';
 import { CutTable, nftInputScript } from '../../sim/backends/real/cuts.js';
 import { createFabric, netnsUnavailable, type Fabric } from '../../sim/backends/real/fabric.js';
 import type { NetnsFabric } from '../../sim/backends/real/netns.js';
+import { STATE_DIR } from '../../sim/backends/real/reaper.js';
 import { RespClient } from '../../sim/backends/real/resp.js';
 import { procStart } from '../../sim/backends/real/watchdog.mjs';
 import { realRedisVersion } from '../real/clusters.js';
@@ -350,4 +351,27 @@ describe.skipIf(reason !== null)('netns cleanup when the tool is killed', () => 
     expect(await ended).toBe('SIGTERM');
     expect(await waitNothingLeft(inv, 2000)).toEqual([]);
   }, 30_000);
+
+  it('two fabrics at once get different names and subnets; a later fabric reaps what a dead run and its dead watchdog left', async () => {
+    const [f1, f2] = await Promise.all([createFabric(['a', 'b'], { kind: 'netns' }), createFabric(['a', 'b'], { kind: 'netns' })]);
+    try {
+      const [i1, i2] = [f1.inventory(), f2.inventory()];
+      expect(i1.netns.filter((n) => i2.netns.includes(n))).toEqual([]);
+      expect(i1.links.filter((l) => i2.links.includes(l))).toEqual([]);
+      expect(f1.endpoint('a').host.split('.').slice(0, 3)).not.toEqual(f2.endpoint('a').host.split('.').slice(0, 3));
+      expect(i1.links.every((l) => l.length <= 15)).toBe(true);
+    } finally {
+      await Promise.all([f1.close(), f2.close()]);
+    }
+    // a run that died with its watchdog: its state file names a namespace; the owner's pid is ours
+    // with another start time, as after a reuse
+    const ns = `replsim-stale${process.pid}`;
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    const stateFile = join(STATE_DIR, `stale${process.pid}.json`);
+    writeFileSync(stateFile, JSON.stringify({ version: 1, owner: { pid: process.pid, start: '1' }, watchdog: null, pids: [], netns: [ns], links: [], files: [] }));
+    const f3 = await createFabric(['a'], { kind: 'loopback' });
+    await f3.close();
+    expect(leftovers({ netns: [ns], links: [], pids: [], stateFile, watchdogPid: null })).toEqual([]);
+  }, 30_000);
 });
+
