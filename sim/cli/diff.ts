@@ -36,7 +36,7 @@ function sharedRow(s: SharedEvent): string {
 
 function describe(m: TraceMeta): string {
   const run = m.scenario === null ? 'no header' : `${m.scenario} seed ${m.seed}${m.mutant ? ` mutant ${m.mutant}` : ''}`;
-  const end = m.complete ? `${m.status ?? '?'}, trace hash ${m.trace_hash ?? '?'}` : 'no footer: the run did not finish';
+  const end = m.complete ? `${m.status ?? '?'}, trace hash ${m.trace_hash ?? '?'}` : m.complete === false ? 'no footer: the run did not finish' : 'its footer was not read (a stream, read up to the divergence)';
   return `${m.name}: ${run}, ${end}`;
 }
 

@@ -26,8 +26,11 @@ export interface TraceMeta {
   seed: number | string | null;
   mutant: string | null;
   tool_version: string | null;
-  /** A footer was seen (or found at the end of the file): the run finished. */
-  complete: boolean;
+  /**
+   * true: a footer was read (or found at the end of the file), the run finished; false: the trace
+   * ends without one; null: not known (a pipe whose reading stopped at the divergence).
+   */
+  complete: boolean | null;
   status: string | null;
   trace_hash: string | null;
   /** Events read from this side before the comparison stopped. */
@@ -147,7 +150,7 @@ class SideReader {
   ) {
     const l = src.lines as Partial<AsyncIterable<string | readonly string[]> & Iterable<string | readonly string[]>>;
     this.it = l[Symbol.asyncIterator] ? l[Symbol.asyncIterator]!() : l[Symbol.iterator]!();
-    this.meta = { name: src.name, scenario: null, seed: null, mutant: null, tool_version: null, complete: false, status: null, trace_hash: null, events_read: 0, ids: 0 };
+    this.meta = { name: src.name, scenario: null, seed: null, mutant: null, tool_version: null, complete: null, status: null, trace_hash: null, events_read: 0, ids: 0 };
   }
 
   /** The next event, or null at the end of the trace. */
@@ -192,6 +195,7 @@ class SideReader {
     const r = await this.it.next();
     if (r.done) {
       this.ended = true;
+      this.meta.complete ??= false;
       if (!this.sawLine) throw new UserError(`${this.src.name}: is empty; give a trace written by "replsim run ... --trace run.jsonl"`);
       return;
     }
@@ -385,11 +389,12 @@ export function traceFileSource(path: string): TraceSource {
 
 /**
  * diffTraces over two files. When the comparison stopped before a side's end, that side's footer
- * (status, trace hash) is read from the last line of a regular file, without reading the rest.
+ * (status, trace hash) is read from the last line of a regular file, without reading the rest; for
+ * a pipe it stays unknown.
  */
 export async function diffTraceFiles(pathA: string, pathB: string, opts: DiffOptions = {}): Promise<TraceDiff> {
   const d = await diffTraces(traceFileSource(pathA), traceFileSource(pathB), opts);
-  for (const [path, meta] of [[pathA, d.a], [pathB, d.b]] as const) if (!meta.complete) peekFooter(path, meta);
+  for (const [path, meta] of [[pathA, d.a], [pathB, d.b]] as const) if (meta.complete === null) peekFooter(path, meta);
   return d;
 }
 
@@ -398,9 +403,11 @@ const TAIL_BYTES = 1 << 16;
 function peekFooter(path: string, meta: TraceMeta): void {
   let fd: number | null = null;
   try {
+    // a pipe is not opened again: opening a FIFO can wait for a writer that has gone
+    if (!statSync(path).isFile()) return;
     fd = openSync(path, 'r');
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size === 0) return;
+    meta.complete = false;
     const len = Math.min(st.size, TAIL_BYTES);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, st.size - len);
@@ -408,7 +415,7 @@ function peekFooter(path: string, meta: TraceMeta): void {
     const o = JSON.parse(last) as Record<string, unknown>;
     if (o !== null && typeof o === 'object' && o.type === 'trace.footer') footerInto(meta, o);
   } catch {
-    // no readable footer: the run did not finish, or the file is not seekable; meta stays as read
+    // no readable footer at the end of the file: the run did not finish
   } finally {
     if (fd !== null) closeSync(fd);
   }

@@ -62,6 +62,8 @@ describe('diffTraces', () => {
     // the events after the divergence, on each side
     expect(v.a_next.map((e) => e.index)).toEqual([7, 8, 9]);
     expect(v.b_next.map((e) => e.event.type)).toEqual(b.slice(7, 10).map((e) => e.type));
+    // neither side was read to its end: whether it has a footer is not known
+    expect([d.a.complete, d.b.complete]).toEqual([null, null]);
   });
 
   it('a field only one side has is named with that side\'s value alone', async () => {
