@@ -3,11 +3,12 @@
 // ids and digests replaced by labels in order of first appearance (real ids are random).
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { World } from '../../sim/cluster/world.js';
+import type { TraceListener } from '../../sim/kernel/trace.js';
 import type { MutantName } from '../../sim/redis/mutants.js';
 import { isError } from '../../sim/redis/reply.js';
 import { RespClient, RespError } from '../../sim/backends/real/resp.js';
@@ -88,8 +89,9 @@ export function labelled(snaps: Snapshot[]): Snapshot[] {
 
 export class SimCluster implements Cluster {
   readonly w: World;
-  constructor(private readonly names: string[], config: Config = {}, perNode: Record<string, Config> = {}, mutant: MutantName | null = null) {
-    this.w = new World({ seed: 1, config: { ...BASE_CONFIG, ...config }, nodes: Object.fromEntries(names.map((n) => [n, { config: perNode[n] ?? {} }])), mutant });
+  /** `observers` see every trace event from the first (the t=0 starts included). */
+  constructor(private readonly names: string[], config: Config = {}, perNode: Record<string, Config> = {}, mutant: MutantName | null = null, observers: TraceListener[] = []) {
+    this.w = new World({ seed: 1, config: { ...BASE_CONFIG, ...config }, nodes: Object.fromEntries(names.map((n) => [n, { config: perNode[n] ?? {} }])), mutant, observers });
     this.w.runFor(100_000);
   }
 
@@ -244,6 +246,18 @@ export class RealCluster implements Cluster {
       out[line.slice(0, i)] = NUMBER.test(v) ? Number(v) : v;
     }
     return out;
+  }
+
+  /** The node's redis.log so far (every start appends to it). */
+  logText(node: string): string {
+    return readFileSync(join(this.node(node).dir, 'redis.log'), 'utf8');
+  }
+
+  /** The node listening on 127.0.0.1:port, or null. */
+  nameOf(host: string, port: number): string | null {
+    if (host !== '127.0.0.1') return null;
+    for (const [name, n] of this.nodes) if (n.port === port) return name;
+    return null;
   }
 
   private nameOfPort(port: string | number): string {

@@ -51,23 +51,28 @@ function labelName(i: number): string {
   return s;
 }
 
+/** A record with the time of the event it came from (µs, that run's clock): not compared, only ranks differences. */
+export type Timed<C extends Comparable = Comparable> = C & { t?: number };
+
 /**
  * The comparable records of a run's events. Order: node by node (sorted by name); for each, its role
  * and id changes in order, then its PSYNC decisions replica by replica (sorted), each in order. The
  * order between nodes, and between two replicas' PSYNCs at one master, is a race on real processes,
  * so it is not compared. Ids become labels in order of first appearance in that order; 40 zeros is
  * '0', an id the log did not give '?'. A role record is a change of role or master from what the
- * node's start (or its previous role event) said.
+ * node's start (or its previous role event) said. `time`: each record also carries its event's `t`
+ * (firstDifference() then names the earliest difference rather than the first in this order).
  */
-export function comparableEvents(events: readonly EventLike[]): Comparable[] {
-  const own = new Map<string, Comparable[]>();
-  const psyncs = new Map<string, Map<string, Comparable[]>>();
+export function comparableEvents(events: readonly EventLike[], opts: { time?: boolean } = {}): Timed[] {
+  const own = new Map<string, Timed[]>();
+  const psyncs = new Map<string, Map<string, Timed[]>>();
   const state = new Map<string, { role: unknown; master: unknown }>();
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
     const list = m.get(k);
     if (list) list.push(v);
     else m.set(k, [v]);
   };
+  const at = (e: EventLike) => (opts.time && typeof e.t === 'number' ? { t: e.t } : {});
   for (const e of events) {
     const node = e.node;
     if (typeof node !== 'string') continue;
@@ -77,21 +82,20 @@ export function comparableEvents(events: readonly EventLike[]): Comparable[] {
       const before = state.get(node);
       const master = (e.master_host ?? null) as string | null;
       if (!before || before.role !== e.role || before.master !== master) {
-        push(own, node, { kind: 'role', node, role: e.role as 'master' | 'slave', master });
+        push(own, node, { kind: 'role', node, role: e.role as 'master' | 'slave', master, ...at(e) });
       }
       state.set(node, { role: e.role, master });
     } else if (e.type === 'redis.replid') {
       const replid = e.reason === 'backlog-ttl' || typeof e.replid !== 'string' ? null : e.replid;
-      push(own, node, { kind: 'replid', node, why: String(e.reason), replid, replid2: typeof e.replid2 === 'string' ? e.replid2 : '?' });
+      push(own, node, { kind: 'replid', node, why: String(e.reason), replid, replid2: typeof e.replid2 === 'string' ? e.replid2 : '?', ...at(e) });
     } else if (e.type === 'redis.psync') {
       const replica = String(e.replica);
       let byReplica = psyncs.get(node);
       if (!byReplica) psyncs.set(node, (byReplica = new Map()));
-      push(byReplica, replica, { kind: 'psync', node, replica, decision: e.result as 'continue' | 'full', why: psyncWhy(String(e.reason)) });
+      push(byReplica, replica, { kind: 'psync', node, replica, decision: e.result as 'continue' | 'full', why: psyncWhy(String(e.reason)), ...at(e) });
     }
   }
-  const sorted = (keys: Iterable<string>) => [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: Comparable[] = [];
+  const out: Timed[] = [];
   for (const node of sorted(new Set([...own.keys(), ...psyncs.keys()]))) {
     out.push(...(own.get(node) ?? []));
     const byReplica = psyncs.get(node);
@@ -105,6 +109,13 @@ export function comparableEvents(events: readonly EventLike[]): Comparable[] {
   return out.map((c) => (c.kind === 'replid' ? { ...c, replid: c.replid === null ? null : label(c.replid), replid2: label(c.replid2) } : c));
 }
 
+const sorted = (keys: Iterable<string>) => [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** The sequence a record belongs to: a node's own changes ("r1"), or one replica's PSYNCs at a master ("r1 <- r2"). */
+export function streamOf(c: Comparable): string {
+  return c.kind === 'psync' ? `${c.node} <- ${c.replica}` : c.node;
+}
+
 /** One line for a record: "m: PSYNC from r1 full (replid-mismatch)", "r1: role master", ... */
 export function formatComparable(c: Comparable): string {
   if (c.kind === 'psync') return `${c.node}: PSYNC from ${c.replica} ${c.decision} (${c.why})`;
@@ -112,20 +123,56 @@ export function formatComparable(c: Comparable): string {
   return `${c.node}: replid ${c.replid ?? '(not logged)'}, replid2 ${c.replid2} (${c.why})`;
 }
 
-function same(a: Comparable, b: Comparable): boolean {
+/** Equal records, `t` aside. */
+export function sameRecord(a: Comparable, b: Comparable): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
   const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
-  for (const k of keys) if (x[k] !== y[k]) return false;
+  for (const k of keys) if (k !== 't' && x[k] !== y[k]) return false;
   return true;
 }
 
-/** The first index where two lists differ (null when equal); a record missing on one side is null. */
-export function firstDifference(a: readonly Comparable[], b: readonly Comparable[]): { index: number; a: Comparable | null; b: Comparable | null } | null {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? null;
-    const y = b[i] ?? null;
-    if (x === null || y === null || !same(x, y)) return { index: i, a: x, b: y };
-  }
-  return null;
+export interface Difference {
+  /** The sequence it is in (streamOf()), and the record's position in it. */
+  stream: string;
+  index: number;
+  /** The record on each side; null where that side has none (its sequence ended). */
+  a: Timed | null;
+  b: Timed | null;
+}
+
+/**
+ * Where two lists of records differ, sequence by sequence (streamOf()); null when they are equal.
+ * Of the sequences that differ, the one whose differing record came first (by `t` on either side:
+ * both clocks count from their run's start) is named; without times, the first in list order.
+ */
+export function firstDifference(a: readonly Timed[], b: readonly Timed[]): Difference | null {
+  const group = (list: readonly Timed[]) => {
+    const m = new Map<string, Timed[]>();
+    for (const c of list) {
+      const k = streamOf(c);
+      const l = m.get(k);
+      if (l) l.push(c);
+      else m.set(k, [c]);
+    }
+    return m;
+  };
+  const ga = group(a);
+  const gb = group(b);
+  const streams = [...new Set([...ga.keys(), ...gb.keys()])];
+  let best: { d: Difference; when: number; order: number } | null = null;
+  streams.forEach((stream, order) => {
+    const xs = ga.get(stream) ?? [];
+    const ys = gb.get(stream) ?? [];
+    for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
+      const x = xs[i] ?? null;
+      const y = ys[i] ?? null;
+      if (x !== null && y !== null && sameRecord(x, y)) continue;
+      const times = [x?.t, y?.t].filter((t): t is number => typeof t === 'number');
+      const when = times.length > 0 ? Math.min(...times) : Number.POSITIVE_INFINITY;
+      if (best === null || when < best.when || (when === best.when && order < best.order)) best = { d: { stream, index: i, a: x, b: y }, when, order };
+      return;
+    }
+  });
+  return best === null ? null : (best as { d: Difference }).d;
 }

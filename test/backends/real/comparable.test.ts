@@ -96,12 +96,28 @@ describe('comparableEvents', () => {
     expect(firstDifference(run('a', 'b', false), run('c', 'd', true))).toBeNull();
     // a promotion that keeps its id is a difference, named where it is
     expect(firstDifference(run('a', 'b', false), run('a', 'b', false, false))).toEqual({
-      index: 4,
+      stream: 'r',
+      index: 2,
       a: { kind: 'replid', node: 'r', why: 'replicaof-no-one', replid: 'B', replid2: 'A' },
       b: { kind: 'role', node: 'r', role: 'master', master: null },
     });
     // one list a prefix of the other
-    expect(firstDifference(run('a', 'b', false), run('a', 'b', false).slice(0, 3))).toEqual({ index: 3, a: expect.objectContaining({ kind: 'replid', why: 'full-sync' }), b: null });
+    expect(firstDifference(run('a', 'b', false), run('a', 'b', false).slice(0, 3))).toEqual({ stream: 'r', index: 1, a: expect.objectContaining({ kind: 'replid', why: 'full-sync' }), b: null });
+  });
+});
+
+describe('firstDifference', () => {
+  const psync = (node: string, replica: string, why: string, t: number) => ev('redis.psync', node, { t, replica, result: 'full', reason: why });
+  it('with times, names the difference that came first, whichever sequence it is in; times are not compared', () => {
+    const a = comparableEvents([psync('a', 'x', 'replication ID mismatch', 900), psync('b', 'x', 'replication ID mismatch', 100)], { time: true });
+    const b = comparableEvents([psync('a', 'x', 'full resync requested by replica', 950), psync('b', 'x', 'lack of backlog (wanted 5)', 120)], { time: true });
+    expect(a.map((c) => c.t)).toEqual([900, 100]);
+    expect(firstDifference(a, b)).toMatchObject({ stream: 'b <- x', index: 0, a: { why: 'replid-mismatch' }, b: { why: 'lack-of-backlog' } });
+    // without times: the first in list order
+    expect(firstDifference(comparableEvents([psync('a', 'x', 'replication ID mismatch', 900), psync('b', 'x', 'replication ID mismatch', 100)]), comparableEvents([psync('a', 'x', 'full resync requested by replica', 950), psync('b', 'x', 'lack of backlog (wanted 5)', 120)]))).toMatchObject({ stream: 'a <- x' });
+    const same = comparableEvents([psync('a', 'x', 'replication ID mismatch', 1)], { time: true });
+    expect(firstDifference(same, comparableEvents([psync('a', 'x', 'replication ID mismatch', 7)], { time: true }))).toBeNull();
+    expect(comparableEvents([psync('a', 'x', 'replication ID mismatch', 1)])).toEqual([{ kind: 'psync', node: 'a', replica: 'x', decision: 'full', why: 'replid-mismatch' }]);
   });
 });
 
