@@ -61,6 +61,7 @@ describe('--help and --version', () => {
     ['explore', ['<scenario>', '--vary <key=values>', '--seeds <range>', '--metric <name>', '--out <dir>', '--workers <n>', '--json', '--help']],
     ['sweep', ['<scenario>', '--seeds <range>', '--workers <n>', '--shard <i/n>', '--out <dir>', '--json', '--help']],
     ['replay', ['<artifact>', '--json', '--help']],
+    ['diff', ['<files...>', '--seed <seed>', '--ignore <fields>', '--context <n>', '--json', '--help']],
     ['list', ['--json', '--help']],
     ['shrink', ['<artifact>', '--out <file>', '--budget <n>', '--help']],
     ['mutants', ['--seeds <n|range>', '--workers <n>', '--mutant <name...>', '--out <dir>', '--no-shrink', '--json', '--help']],
