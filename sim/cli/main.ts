@@ -28,6 +28,8 @@ import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type Metri
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
 import { registerDiff } from './diff.js';
 import { mkdirSync } from 'node:fs';
+import { runRealCommand } from './run-real.js';
+import { loadScenario } from '../scenario/load.js';
 import { join } from 'node:path';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4, interrupted: 130 } as const;
@@ -105,7 +107,14 @@ SIGTERM, it leaves no partial trace file.`)
   .option('--report <file>', 'write an HTML report of the run (timeline, offsets and backlog windows, id tree, events) to this file, self-contained')
   .addOption(new Option('--log <mode>', 'print a line per state change per node as the run goes (time, node, role, id label, offset, link, event)').choices(['short']))
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
-  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
+  .addOption(new Option('--backend <backend>', 'sim: the deterministic simulator; real: real redis-server processes in real time (see "Real backend" in the README)').choices(['sim', 'real']).default('sim'))
+  .option('--redis-server <path>', 'with --backend real: the redis-server binary (default: the one on the PATH)')
+  .addOption(new Option('--network <mode>', 'with --backend real: netns (a network namespace per node, real partitions; needs root, ip, nft), loopback (127.0.0.1 ports, no network faults) or auto').choices(['auto', 'netns', 'loopback']))
+  .option('--keep <dir>', 'with --backend real: copy every node\'s redis.conf, redis.log and data files into this new folder')
+  .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number; backend: 'sim' | 'real'; redisServer?: string; network?: 'auto' | 'netns' | 'loopback'; keep?: string }) => {
+    if (o.backend === 'real') return runOnReal(ref, o);
+    const realOnly = (['redisServer', 'network', 'keep'] as const).find((k) => o[k] !== undefined);
+    if (realOnly) throw new UserError(`--${realOnly.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is for --backend real; add --backend real or drop it`);
     const { source, artifact: art } = resolveScenario(ref);
     // an artifact (sweep --out, shrink) brings its own seed and mutant; --seed and --mutant override them
     const mutant = o.mutant !== undefined || !art ? mutantOption(o.mutant) : mutantOption(art.mutant ?? undefined);
@@ -150,6 +159,15 @@ SIGTERM, it leaves no partial trace file.`)
     else (sink?.toStdout ? process.stderr : process.stdout).write(renderRun(r, ref, wallMs, !!o.quiet) + '\n');
     exitCode = exitFor(r.status);
   });
+
+/** `run --backend real`: the flags that only mean something in the simulator are refused, not ignored. */
+async function runOnReal(ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number; redisServer?: string; network?: 'auto' | 'netns' | 'loopback'; keep?: string }): Promise<void> {
+  const simOnly = (['trace', 'report', 'log', 'mutant', 'maxEvents', 'maxSimTime'] as const).find((k) => o[k] !== undefined);
+  if (simOnly) throw new UserError(`--${simOnly.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is for the simulator; drop it with --backend real (a real run has no trace of simulated events)`);
+  const { source, artifact: art } = resolveScenario(ref);
+  const seed = o.seed ?? art?.seed ?? ('document' in source ? source.document.seed : undefined) ?? 1;
+  exitCode = await runRealCommand(loadScenario(scenarioFor(source, seed), ref).resolved, ref, seed, o, exitFor);
+}
 
 limitFlags(program
   .command('sweep'), 'each seed ')

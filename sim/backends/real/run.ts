@@ -1,0 +1,164 @@
+// `replsim run FILE --backend real`: the scenario on real redis-server processes, in real time, with
+// the network faults made by the fabric; the result in the simulator's shape (per-node INFO fields,
+// digest, dbsize, failures, the properties a real run can judge). Everything started is removed.
+import { mkdtempSync, rmSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResolvedScenario } from '../../scenario/resolve.js';
+import type { Failure } from '../../scenario/runner.js';
+import type { Seed } from '../../kernel/rng.js';
+import { DEFAULT_LINK } from '../../net/links.js';
+import { UserError } from '../../errors.js';
+import { EqualIdOffsetEqualData } from '../../../properties/equal-id-offset-equal-data.js';
+import type { PropertyReport } from '../../../properties/index.js';
+import { runStatus, TOOL_VERSION, type RunStatus } from '../../harness/simulate.js';
+import { createFabric, type FabricKind } from './fabric.js';
+import { RedisProcesses, redisServerVersion } from './processes.js';
+import { runRealStep, Stop, toRemember, unsupportedOps, fieldValue, type RealContext } from './steps.js';
+import { RespError } from './resp.js';
+import { mergeLogEvents, parseRedisLog, type LogEvent } from './log-events.js';
+
+export interface RealRunOptions {
+  seed: Seed;
+  /** The redis-server binary (default: the one on the PATH). */
+  redisServer?: string;
+  /** netns (root, ip, nft), loopback (127.0.0.1 ports, no network faults), or auto: netns when it works. */
+  network?: FabricKind | 'auto';
+  /** Copy every node's dir (redis.conf, redis.log, RDB/AOF files) here at the end. */
+  keepDir?: string;
+  /** Told of what the run does as it goes (start, each step), for a progress line. */
+  onProgress?: (line: string) => void;
+}
+
+/** A node's final INFO fields (node names for addresses), `digest` (DEBUG DIGEST), `dbsize`; `running` false when down. */
+export type RealNodeReport = { running: boolean } & Record<string, string | number | boolean>;
+
+export interface RealRunResult {
+  format: number;
+  tool_version: string;
+  backend: 'real';
+  scenario: string;
+  seed: Seed;
+  status: RunStatus;
+  failures: Failure[];
+  nodes: Record<string, RealNodeReport>;
+  /** Read from the servers' logs (log-events.ts), `t` in µs since the run started. */
+  events: LogEvent[];
+  stats: { events: number; elapsed_us: number; writes: number; acked_writes: number };
+  parameters: { network: FabricKind; redis_server: string; warnings: string[] };
+  properties: Record<string, PropertyReport>;
+  refused_writes?: RealContext['refusedWrites'];
+}
+
+/** What the scenario asks of the network that a real run cannot do: warnings, not refusals (the steps are refused apart). */
+function networkWarnings(sc: ResolvedScenario): string[] {
+  const n = sc.network;
+  const out: string[] = [];
+  if (n.latencyUs !== DEFAULT_LINK.latencyUs || n.jitterUs !== DEFAULT_LINK.jitterUs) out.push(`network latency ${n.latencyUs} µs and jitter ${n.jitterUs} µs are not emulated (no netem on this kernel): real links are sub-millisecond`);
+  if (n.bandwidthBytesPerSec !== DEFAULT_LINK.bandwidthBytesPerSec) out.push('network bandwidth is not emulated (no netem on this kernel)');
+  return out;
+}
+
+/** One observation per running node, each read atomically (MULTI: INFO replication, DEBUG DIGEST): the facts equal-id-offset-equal-data judges. */
+async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData, why: string): Promise<void> {
+  for (const node of ctx.procs.names) {
+    // a stopped process would hold the next step until its SIGCONT: it is observed at a later step
+    if (!ctx.procs.isRunning(node) || ctx.procs.isPaused(node)) continue;
+    const [, , , exec] = await Promise.all([
+      ctx.procs.call(node, ['MULTI']),
+      ctx.procs.call(node, ['INFO', 'replication']),
+      ctx.procs.call(node, ['DEBUG', 'DIGEST']),
+      ctx.procs.call(node, ['EXEC']),
+    ]);
+    if (!Array.isArray(exec) || typeof exec[0] !== 'string' || typeof exec[1] !== 'string') continue;
+    const f = Object.fromEntries(exec[0].split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    prop.onEvent({
+      t: ctx.nowUs(), type: 'redis.obs', node, why, role: f.role === 'slave' ? 'slave' : 'master', replid: f.master_replid ?? '', offset: Number(f.master_repl_offset),
+      digest: exec[1], meaningful: f.repl_backlog_active === '1', sync_full: 0, sync_partial_ok: 0, sync_partial_err: 0,
+    });
+  }
+}
+
+export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<RealRunResult> {
+  const refused = unsupportedOps(sc);
+  if (refused.length > 0) throw new UserError(`scenario ${sc.name} cannot run on the real backend:\n  ${refused.join('\n  ')}\n(run it in the simulator, without --backend real, or remove these parts)`);
+  const bin = o.redisServer ?? 'redis-server';
+  const version = redisServerVersion(bin);
+  if (version === null) throw new UserError(`--backend real: ${bin} does not run (install redis-server 7.0, e.g. the Debian package redis-server, or name one with --redis-server PATH)`);
+  const warnings = networkWarnings(sc);
+  if (!version.startsWith('7.0.')) warnings.push(`redis-server ${version} is not 7.0, the version the simulator models`);
+
+  const names = Object.keys(sc.nodes);
+  const fabric = await createFabric(names, { kind: o.network ?? 'auto' });
+  const root = mkdtempSync(join(tmpdir(), 'replsim-real-'));
+  fabric.adoptPath(root); // removed even if this process dies
+  const procs = new RedisProcesses(fabric, {
+    redisServer: bin, root, config: sc.config,
+    nodes: Object.fromEntries(names.map((n) => [n, { config: sc.nodes[n]!.config, ...(sc.nodes[n]!.replicaof !== undefined ? { replicaof: sc.nodes[n]!.replicaof } : {}) }])),
+  });
+  const t0 = performance.now();
+  const startMs = Date.now(); // the servers log in UTC (processes.ts), so their lines and this clock agree
+  let logs: LogEvent[][] = [];
+  const ctx: RealContext = {
+    sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(),
+    nowUs: () => Math.round((performance.now() - t0) * 1000),
+  };
+  const prop = new EqualIdOffsetEqualData();
+  const remember = toRemember(sc);
+  const nodes: Record<string, RealNodeReport> = {};
+  try {
+    if (sc.network.loss > 0) await fabric.loss(sc.network.loss);
+    for (const n of [...names].sort((a, b) => sc.nodes[a]!.startAfterUs - sc.nodes[b]!.startAfterUs)) {
+      const waitUs = sc.nodes[n]!.startAfterUs - ctx.nowUs();
+      if (waitUs > 0) await new Promise((r) => setTimeout(r, waitUs / 1000));
+      o.onProgress?.(`start ${n}`);
+      await procs.start(n);
+    }
+    try {
+      for (let i = 0; i < sc.steps.length; i++) {
+        ctx.stepIndex = i;
+        o.onProgress?.(`step ${i} (${sc.steps[i]!.op})`);
+        await runRealStep(ctx, sc.steps[i]!);
+        for (const [n, f] of remember.get(i) ?? []) ctx.remembered.set(`${i}\u0000${n}\u0000${f}`, await fieldValue(ctx, n, f));
+        await observe(ctx, prop, `step ${i}`);
+      }
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+    ctx.stepIndex = -1;
+    for (const n of names) {
+      const info = await procs.info(n);
+      if (info === null) {
+        nodes[n] = { running: false };
+        continue;
+      }
+      const digest = await procs.call(n, ['DEBUG', 'DIGEST']);
+      const dbsize = await procs.call(n, ['DBSIZE']);
+      nodes[n] = { running: true, ...info, digest: typeof digest === 'string' ? digest : String(digest instanceof RespError ? digest.message : digest), dbsize: typeof dbsize === 'number' ? dbsize : -1 };
+    }
+  } finally {
+    await procs.stopAll();
+    // the logs, read before the fabric's cleanup removes the dirs
+    logs = names.map((n) => parseRedisLog(procs.logText(n), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) }));
+    if (o.keepDir) cpSync(root, o.keepDir, { recursive: true });
+    await fabric.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+  const events = mergeLogEvents(logs, { originMs: startMs });
+  const failures = [...ctx.failures, ...prop.violations.map((v) => ({ kind: 'property' as const, time_us: v.time_us, node: v.nodes, property: v.property, message: v.message }))];
+  return {
+    format: 1,
+    tool_version: TOOL_VERSION,
+    backend: 'real',
+    scenario: sc.name,
+    seed: o.seed,
+    status: runStatus(failures),
+    failures,
+    nodes,
+    events,
+    stats: { events: events.length, elapsed_us: ctx.nowUs(), writes: ctx.writes, acked_writes: ctx.ackedWrites },
+    parameters: { network: fabric.kind, redis_server: version, warnings },
+    properties: { [prop.name]: { violations: prop.violations.length, checked: prop.checked(), stats: prop.stats(), notes: prop.notes() } },
+    ...(ctx.refusedWrites.length > 0 ? { refused_writes: ctx.refusedWrites } : {}),
+  };
+}

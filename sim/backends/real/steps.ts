@@ -1,0 +1,261 @@
+// The scenario's steps on real processes, in real time: one async handler per op the real backend
+// supports, with the simulator's meaning (steps/<op>.ts) and its failure messages; the ops it cannot
+// run are refused before anything starts (unsupportedOps).
+import type { ResolvedScenario, ResolvedStep } from '../../scenario/resolve.js';
+import type { Failure, RefusedWrites } from '../../scenario/runner.js';
+import type { Matcher } from '../../scenario/types.js';
+import { describeMatcher, matches } from '../../scenario/steps/fields.js';
+import type { Fabric } from './fabric.js';
+import type { RedisProcesses } from './processes.js';
+import { RespError, type RespValue } from './resp.js';
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const POLL_MS = 20;
+
+export class Stop extends Error {}
+
+/** Why the real backend cannot run this scenario as written: one line per reason, empty when it can. */
+export function unsupportedOps(sc: ResolvedScenario): string[] {
+  const out: string[] = [];
+  if (Object.keys(sc.clients).length > 0) out.push('"clients": application clients are not on the real backend yet');
+  if (Object.keys(sc.sentinels).length > 0) out.push('"sentinels": Sentinels are not on the real backend yet');
+  if (sc.monitor) out.push('"monitor": the ideal failover is a simulator construct (its omniscient view has no real counterpart)');
+  if (sc.faults) out.push('"faults": the random fault phase is not on the real backend yet');
+  sc.steps.forEach((s, i) => {
+    const where = `steps[${i}] (${s.op})`;
+    if (s.op === 'orchestrated-failover' || s.op === 'faults' || s.op === 'workload' || s.op === 'settle') out.push(`${where}: not supported on the real backend yet`);
+    else if ((s.op === 'write' || s.op === 'command') && s.client !== undefined) out.push(`${where}: "client" (application clients are not on the real backend yet)`);
+    else if (s.op === 'network' && (s.change.latencyUs !== undefined || s.change.jitterUs !== undefined || s.change.bandwidthBytesPerSec !== undefined)) {
+      out.push(`${where}: latency, jitter and bandwidth cannot be emulated on this kernel (no netem); only "loss" can`);
+    } else if (s.op === 'network' && s.oneway) out.push(`${where}: "oneway" loss is not supported on the real backend`);
+  });
+  return out;
+}
+
+/** A reply as the simulator's replyText() writes it, for messages and the command log. */
+export function replyText(r: RespValue | undefined): string {
+  if (r === undefined) return '(node down)';
+  if (r === null) return '(nil)';
+  if (r instanceof RespError) return `-${r.message}`;
+  if (Array.isArray(r)) return `[${r.map((x) => replyText(x)).join(', ')}]`;
+  return String(r);
+}
+
+export interface RealContext {
+  readonly sc: ResolvedScenario;
+  readonly procs: RedisProcesses;
+  readonly fabric: Fabric;
+  stepIndex: number;
+  readonly failures: Failure[];
+  /** µs since the run started. */
+  nowUs(): number;
+  writes: number;
+  ackedWrites: number;
+  readonly refusedWrites: RefusedWrites[];
+  /** Values `changedSince` matchers compare with: `${step}\0${node}\0${field}`. */
+  readonly remembered: Map<string, string | number | null>;
+}
+
+function fail(ctx: RealContext, f: Omit<Failure, 'time_us' | 'step' | 'op'>): void {
+  const step = ctx.sc.steps[ctx.stepIndex];
+  ctx.failures.push({ time_us: ctx.nowUs(), ...(step ? { step: ctx.stepIndex, op: step.op } : {}), ...f });
+}
+
+function liveness(ctx: RealContext, message: string): never {
+  fail(ctx, { kind: 'liveness', message });
+  throw new Stop(message);
+}
+
+/** A node's field as expect / run-until read it: INFO fields, `digest` (DEBUG DIGEST), `dbsize`; null when down. */
+export async function fieldValue(ctx: RealContext, node: string, field: string): Promise<string | number | null> {
+  if (!ctx.procs.isRunning(node)) return null;
+  if (field === 'digest') {
+    const d = await ctx.procs.call(node, ['DEBUG', 'DIGEST']);
+    return typeof d === 'string' ? d : null;
+  }
+  if (field === 'dbsize') {
+    const n = await ctx.procs.call(node, ['DBSIZE']);
+    return typeof n === 'number' ? n : null;
+  }
+  const info = await ctx.procs.info(node);
+  return info?.[field] ?? null;
+}
+
+function earlier(ctx: RealContext, node: string, field: string, m: Matcher): string | number | null | undefined {
+  return typeof m === 'object' && m.changedSince !== undefined ? ctx.remembered.get(`${m.changedSince}\u0000${node}\u0000${field}`) : undefined;
+}
+
+function checkReply(ctx: RealContext, step: { op: string; node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: RespValue | undefined): void {
+  if (step.mayFail) return;
+  const cmd = args.join(' ');
+  const got = r === undefined ? `node ${step.node} is not running` : r instanceof RespError ? r.message : null;
+  const want = step.expectError;
+  if (want === undefined) {
+    if (got !== null) fail(ctx, { kind: 'expectation', node: [step.node], expected: 'a reply that is not an error', actual: got, message: `step ${ctx.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
+  } else if (got === null || !got.startsWith(want)) {
+    fail(ctx, { kind: 'expectation', node: [step.node], expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r), message: `step ${ctx.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r)) : got}` });
+  }
+}
+
+/** Every running replica has its link up and its master's offset, and no FAILOVER is in progress. */
+async function inSync(ctx: RealContext): Promise<string | null> {
+  const infos = new Map<string, Record<string, string | number>>();
+  for (const n of ctx.procs.names) {
+    const i = await ctx.procs.info(n);
+    if (i) infos.set(n, i);
+  }
+  for (const [n, i] of infos) {
+    if (i.master_failover_state !== undefined && i.master_failover_state !== 'no-failover') return `${n}: FAILOVER in progress (${i.master_failover_state})`;
+    if (i.role !== 'slave') continue;
+    const m = infos.get(String(i.master_host));
+    if (!m) return `${n}: its master ${i.master_host} is down`;
+    if (i.master_link_status !== 'up') return `${n}: link to ${i.master_host} is ${i.master_link_status}`;
+    if (i.master_repl_offset !== m.master_repl_offset) return `${n}: offset ${i.master_repl_offset}, its master ${i.master_host} ${m.master_repl_offset}`;
+  }
+  return null;
+}
+
+async function until(ctx: RealContext, timeoutUs: number, done: () => Promise<boolean>): Promise<boolean> {
+  const end = ctx.nowUs() + timeoutUs;
+  for (;;) {
+    if (await done()) return true;
+    if (ctx.nowUs() >= end) return false;
+    await delay(POLL_MS);
+  }
+}
+
+type Handler<Op extends ResolvedStep['op']> = (ctx: RealContext, step: Extract<ResolvedStep, { op: Op }>) => Promise<void>;
+type Handlers = { [Op in ResolvedStep['op']]?: Handler<Op> };
+
+const HANDLERS: Handlers = {
+  async write(ctx, step) {
+    const node = step.node!;
+    if (step.db !== undefined) await ctx.procs.call(node, ['SELECT', step.db]);
+    let refused = 0;
+    let firstError = '';
+    for (let i = 1; i <= step.count; i++) {
+      const size = step.valueSize;
+      const value = `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0));
+      const r = await ctx.procs.call(node, ['SET', `${step.prefix}${i}`, value]);
+      ctx.writes++;
+      if (r === 'OK') ctx.ackedWrites++;
+      else if (refused++ === 0) firstError = r instanceof RespError ? r.message : replyText(r);
+      if (step.intervalUs > 0 && i < step.count) await delay(step.intervalUs / 1000);
+    }
+    if (refused > 0) ctx.refusedWrites.push({ step: ctx.stepIndex, node, refused, of: step.count, error: firstError });
+  },
+  async command(ctx, step) {
+    const node = step.node!;
+    const r = await ctx.procs.command(node, step.args);
+    checkReply(ctx, { ...step, node }, step.args, r);
+  },
+  async sleep(_ctx, step) {
+    await delay(step.durationUs / 1000);
+  },
+  async 'wait-sync'(ctx, step) {
+    let why: string | null = null;
+    if (!(await until(ctx, step.timeoutUs, async () => (why = await inSync(ctx)) === null))) liveness(ctx, `wait-sync: not in sync after ${step.timeoutUs / 1000} ms: ${why}`);
+  },
+  async 'run-until'(ctx, step) {
+    const holds = async () => {
+      for (const [f, m] of step.checks) if (!matches(await fieldValue(ctx, step.node, f), m, earlier(ctx, step.node, f, m))) return false;
+      return true;
+    };
+    if (!(await until(ctx, step.timeoutUs, holds))) {
+      const now: string[] = [];
+      for (const [f] of step.checks) now.push(`${f}=${JSON.stringify(await fieldValue(ctx, step.node, f))}`);
+      liveness(ctx, `run-until on ${step.node}: ${step.checks.map(([f, m]) => `${f} ${describeMatcher(m)}`).join(', ')} did not hold within ${step.timeoutUs / 1000} ms (now ${now.join(', ')})`);
+    }
+  },
+  async replicaof(ctx, step) {
+    const args = step.primary === null ? ['REPLICAOF', 'NO', 'ONE'] : ['REPLICAOF', step.primary];
+    checkReply(ctx, step, args, await ctx.procs.command(step.node, args));
+  },
+  async failover(ctx, step) {
+    const args: (string | number)[] = ['FAILOVER'];
+    if (step.to) args.push('TO', step.to);
+    if (step.timeoutMs !== undefined) args.push('TIMEOUT', step.timeoutMs);
+    if (step.force) args.push('FORCE');
+    checkReply(ctx, step, args, await ctx.procs.command(step.node, args));
+  },
+  async 'kill-link'(ctx, step) {
+    await ctx.procs.call(step.node, ['CLIENT', 'KILL', 'TYPE', 'master']);
+  },
+  async 'kill-replicas'(ctx, step) {
+    await ctx.procs.call(step.node, ['CLIENT', 'KILL', 'TYPE', 'replica']);
+  },
+  async partition(ctx, step) {
+    await ctx.fabric.partition(step.groups);
+  },
+  async 'partition-oneway'(ctx, step) {
+    await ctx.fabric.cutOneWay(step.from, step.to);
+  },
+  async isolate(ctx, step) {
+    await ctx.fabric.isolate(step.node);
+  },
+  async heal(ctx) {
+    await ctx.fabric.heal();
+  },
+  async network(ctx, step) {
+    if (step.change.loss !== undefined) await ctx.fabric.loss(step.change.loss, step.between);
+  },
+  async pause(ctx, step) {
+    ctx.procs.pause(step.node, step.durationUs / 1000);
+  },
+  async crash(ctx, step) {
+    await ctx.procs.crash(step.node);
+  },
+  async shutdown(ctx, step) {
+    const info = await ctx.procs.info(step.node);
+    if (info === null) return;
+    const timeoutS = Number((await ctx.procs.call(step.node, ['CONFIG', 'GET', 'shutdown-timeout']) as RespValue[] | undefined)?.[1] ?? 10);
+    await ctx.procs.shutdown(step.node, step.save, (timeoutS + 2) * 1000);
+  },
+  async restart(ctx, step) {
+    if (ctx.procs.isRunning(step.node)) {
+      fail(ctx, { kind: 'expectation', node: [step.node], message: `restart: node ${step.node} is still running; crash or shut it down first` });
+      return;
+    }
+    await ctx.procs.start(step.node, { ...(step.replicaof !== undefined ? { replicaof: step.replicaof } : {}), ...(step.wipe ? { wipe: true } : {}) });
+  },
+  async expect(ctx, step) {
+    for (const [field, m] of step.checks) {
+      const actual = await fieldValue(ctx, step.node, field);
+      const was = earlier(ctx, step.node, field, m);
+      if (!matches(actual, m, was)) {
+        const why = actual === null && !ctx.procs.isRunning(step.node) ? ` (node ${step.node} is not running)` : '';
+        fail(ctx, { kind: 'expectation', node: [step.node], field, expected: m, actual, message: `step ${ctx.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}${typeof m === 'object' && m.changedSince !== undefined ? ` (it was ${JSON.stringify(was)})` : ''}, actual ${JSON.stringify(actual)}${why}` });
+      }
+    }
+  },
+  async 'expect-equal'(ctx, step) {
+    for (const field of step.fields) {
+      const values: (string | number | null)[] = [];
+      for (const n of step.nodes) values.push(await fieldValue(ctx, n, field));
+      if (new Set(values.map((v) => JSON.stringify(v))).size > 1) {
+        fail(ctx, { kind: 'expectation', node: [...step.nodes], field, expected: 'equal', actual: Object.fromEntries(step.nodes.map((n, i) => [n, values[i]])), message: `step ${ctx.stepIndex} (expect-equal): ${field} differs: ${step.nodes.map((n, i) => `${n}=${JSON.stringify(values[i])}`).join(', ')}` });
+      }
+    }
+  },
+};
+
+export async function runRealStep(ctx: RealContext, step: ResolvedStep): Promise<void> {
+  const h = HANDLERS[step.op] as Handler<typeof step.op> | undefined;
+  if (!h) throw new Error(`steps[${ctx.stepIndex}] (${step.op}): no real-backend handler (unsupportedOps should have refused it)`);
+  await h(ctx, step as never);
+}
+
+/** The (node, field) pairs a later `changedSince` matcher needs remembered after each step. */
+export function toRemember(sc: ResolvedScenario): Map<number, [string, string][]> {
+  const out = new Map<number, [string, string][]>();
+  for (const s of sc.steps) {
+    if (s.op !== 'expect' && s.op !== 'run-until') continue;
+    for (const [field, m] of s.checks) {
+      if (typeof m !== 'object' || m.changedSince === undefined) continue;
+      const list = out.get(m.changedSince) ?? [];
+      list.push([s.node, field]);
+      out.set(m.changedSince, list);
+    }
+  }
+  return out;
+}
