@@ -1,8 +1,9 @@
 // `replsim diff`: the command and how a trace diff reads on a terminal (sim/harness/trace-diff.ts
-// compares). Two traces give their first divergence; a scenario against the real backend is to come.
+// compares). Two traces give their first divergence; one scenario is run on both backends (diff-backends.ts).
 
 import chalk from 'chalk';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { diffBackendsCommand, type BackendDiffFlags } from './diff-backends.js';
 import { UserError } from '../errors.js';
 import { parseSeed } from '../harness/seeds.js';
 import { checkIgnoredField, diffTraceFiles, type LabelledEvent, type SharedEvent, type SideEvent, type TraceDiff, type TraceMeta } from '../harness/trace-diff.js';
@@ -84,7 +85,7 @@ export function renderTraceDiff(d: TraceDiff): string {
   return out.join('\n') + '\n';
 }
 
-export interface DiffFlags {
+export interface DiffFlags extends BackendDiffFlags {
   seed?: number | string;
   ignore?: string[];
   context?: number;
@@ -93,10 +94,11 @@ export interface DiffFlags {
 
 /** Runs `replsim diff` and returns its exit code: 0 same, 1 different (bad input throws a UserError). */
 export async function diffCommand(args: string[], o: DiffFlags): Promise<number> {
-  const traces = args[0]!.endsWith('.jsonl') || (args.length === 2 && o.seed === undefined);
-  if (!traces) throw new UserError('replsim diff FILE --seed N (scenario against the real backend) is not available yet; to compare two traces give two files: replsim diff a.jsonl b.jsonl');
-  if (args.length !== 2) throw new UserError(`replsim diff: give exactly two trace files (got ${args.length}): replsim diff a.jsonl b.jsonl`);
-  if (o.seed !== undefined) throw new UserError('--seed: two traces are compared as they are; drop --seed (it is for a scenario against the real backend)');
+  if (args.length === 1 && !args[0]!.endsWith('.jsonl')) return diffBackendsCommand(args[0]!, o);
+  if (args.length !== 2) throw new UserError(`replsim diff: give one scenario (replsim diff SCENARIO --seed N: simulator against real redis-server) or exactly two trace files (replsim diff a.jsonl b.jsonl); got ${args.length} arguments`);
+  if (o.seed !== undefined) throw new UserError('--seed: two traces are compared as they are; drop --seed (it is for one scenario run on both backends)');
+  const realOnly = (['redisServer', 'network'] as const).find((k) => o[k] !== undefined);
+  if (realOnly) throw new UserError(`--${realOnly === 'redisServer' ? 'redis-server' : 'network'} is for one scenario run on both backends; drop it when comparing two traces`);
   const d = await diffTraceFiles(args[0]!, args[1]!, { ignore: o.ignore ?? [], context: o.context ?? DEFAULT_CONTEXT });
   process.stdout.write(o.json ? JSON.stringify(d, null, 2) + '\n' : renderTraceDiff(d));
   return d.same ? 0 : 1;
@@ -118,8 +120,10 @@ export function registerDiff(program: Command, done: (code: number) => void): vo
   program
     .command('diff')
     .description('the first point where two traces diverge: event index, time, what each side did, the events before it')
-    .argument('<files...>', 'two traces written by "replsim run ... --trace run.jsonl" (a scenario with --seed: not available yet)')
-    .option('--seed <seed>', 'with a scenario: the seed (comparing with the real backend is not available yet)', parseSeed)
+    .argument('<files...>', 'two traces written by "replsim run ... --trace run.jsonl", or one scenario (a built-in name or a .json file) to run in the simulator and on real redis-server')
+    .option('--seed <seed>', 'with a scenario: the seed (default: the scenario\'s "seed", else 1)', parseSeed)
+    .option('--redis-server <path>', 'with a scenario: the redis-server binary (default: the one on the PATH)')
+    .addOption(new Option('--network <mode>', 'with a scenario: netns, loopback or auto, as for run --backend real').choices(['auto', 'netns', 'loopback']))
     .option('--ignore <fields>', 'top-level event fields to leave out of the comparison, comma-separated, like t (repeatable)', fieldList)
     .option('--context <n>', `how many equal events to show before the divergence, and events after it on each side (default ${DEFAULT_CONTEXT})`, contextCount)
     .option('--json', 'print the diff as one JSON object')
@@ -128,6 +132,9 @@ Events (the lines with a "t", every field, as the trace hash covers them) are co
 ids of 40 hex digits (replication ids, Sentinel run ids) are compared as labels #A, #B, ... given in
 order of first appearance on each side, so two runs that differ only in their random ids are the
 same. Both files are read as streams; only the context is kept.
+With one scenario: it runs in the simulator and on real redis-server processes (run --backend real)
+and the first differences are printed: each node's final fields (ids and digests as labels on each
+side) and the first PSYNC decision, role change or id change that differs.
 Exit codes: 0 the same, 1 different (or one is a prefix of the other), 2 bad input (a missing file,
 a line that is not JSON or not a trace event: the message names the file and line).`)
     .action(async (files: string[], o: DiffFlags) => done(await diffCommand(files, o)));

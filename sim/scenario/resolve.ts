@@ -112,6 +112,8 @@ export interface ResolvedScenario {
   monitor: { downAfterUs: number; near: string | null } | null;
   /** Properties turned on or off by name. */
   properties: Record<string, boolean>;
+  /** Why a real-backend run cannot agree with the simulator; null: it should (the both-backends check requires it). */
+  realDiffers: string | null;
 }
 
 /** The link parameters of the scenario's `network` block, DEFAULT_LINK where it says nothing. */
@@ -270,5 +272,6 @@ export function resolveDocument(sc: Scenario): ResolvedScenario {
     faults: sc.faults ? { phaseUs: sc.faults.phaseMs * 1000, settleUs: (sc.faults.settleMs ?? DEFAULTS.settleMs) * 1000, families } : null,
     monitor: sc.monitor ? { downAfterUs: sc.monitor['down-after-ms'] * 1000, near: sc.monitor.near ?? null } : null,
     properties: sc.properties ?? {},
+    realDiffers: sc.realBackend?.differs ?? null,
   };
 }

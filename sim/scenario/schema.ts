@@ -265,6 +265,9 @@ export const ScenarioSchema = Type.Object(
     ),
     monitor: opt(Type.Object({ 'down-after-ms': Type.Number({ exclusiveMinimum: 0 }), near: opt(node) }, { additionalProperties: false })),
     properties: opt(record(Type.Boolean(), { 'x-hint': 'properties to turn off, e.g. {"acknowledged-writes": false}' })),
+    realBackend: opt(Type.Object({
+      differs: Type.String({ minLength: 1, 'x-hint': 'why a run on real redis-server processes cannot agree with the simulator (a timing race, no bandwidth emulation, ...)' }),
+    }, { additionalProperties: false, 'x-hint': 'what is known about this scenario on the real backend, e.g. {"differs": "a 1 MB/s link, which the real backend cannot emulate"}' })),
   },
   { additionalProperties: false, $schema: 'http://json-schema.org/draft-07/schema#', $id: 'https://replsim.dev/scenario.schema.json', title: 'replsim scenario, format version 1' },
 );

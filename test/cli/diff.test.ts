@@ -42,7 +42,7 @@ describe('replsim diff: two traces', () => {
       const r = cli('run', 'failover-clean', ...args, '--trace', p(file), '--quiet');
       expect([0, 1], r.stderr).toContain(r.code);
     }
-  });
+  }, 60_000); // four CLI runs: a few seconds each on a busy machine
 
   it('a seed against itself: exit 0, SAME, every event of the run compared', () => {
     const r = cli('diff', p('s7.jsonl'), p('s7-again.jsonl'));
@@ -135,7 +135,9 @@ describe('replsim diff: two traces', () => {
     writeFileSync(p('odd.jsonl'), `${ls[0]}\n${ls[1]}\n{"type": "redis.stream"}\n`);
     expectUserError(cli('diff', p('s7.jsonl'), p('odd.jsonl')), 'odd.jsonl: line 3 is not a trace event');
     expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), '--ignore', 'a.b'), '--ignore: "a.b" is not a field name');
-    expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), p('s7.jsonl')), 'give exactly two trace files');
-    expectUserError(cli('diff', 'failover-clean', '--seed', '3'), 'is not available yet');
+    expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), p('s7.jsonl')), 'or exactly two trace files');
+    expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), '--seed', '3'), '--seed: two traces are compared as they are');
+    expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), '--network', 'netns'), '--network is for one scenario');
+    expectUserError(cli('diff', 'no-such-scenario'), 'no-such-scenario');
   });
 });

@@ -81,11 +81,12 @@ async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData, why: stri
 
 export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<RealRunResult> {
   const refused = unsupportedOps(sc);
-  if (refused.length > 0) throw new UserError(`scenario ${sc.name} cannot run on the real backend:\n  ${refused.join('\n  ')}\n(run it in the simulator, without --backend real, or remove these parts)`);
+  if (refused.length > 0) throw new UserError(`scenario ${sc.name} cannot run on the real backend: ${refused.join('; ')} (run it in the simulator, without --backend real, or remove these parts)`);
   const bin = o.redisServer ?? 'redis-server';
   const version = redisServerVersion(bin);
   if (version === null) throw new UserError(`--backend real: ${bin} does not run (install redis-server 7.0, e.g. the Debian package redis-server, or name one with --redis-server PATH)`);
   const warnings = networkWarnings(sc);
+  if (sc.realDiffers !== null) warnings.push(`the scenario says a real run differs from the simulator: ${sc.realDiffers}`);
   if (!version.startsWith('7.0.')) warnings.push(`redis-server ${version} is not 7.0, the version the simulator models`);
 
   const names = Object.keys(sc.nodes);
@@ -100,20 +101,30 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
   const startMs = Date.now(); // the servers log in UTC (processes.ts), so their lines and this clock agree
   let logs: LogEvent[][] = [];
   const ctx: RealContext = {
-    sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(),
+    sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(), pendingStart: new Set(),
     nowUs: () => Math.round((performance.now() - t0) * 1000),
   };
   const prop = new EqualIdOffsetEqualData();
   const remember = toRemember(sc);
   const nodes: Record<string, RealNodeReport> = {};
+  let starting: Promise<void> = Promise.resolve();
   try {
     if (sc.network.loss > 0) await fabric.loss(sc.network.loss);
-    for (const n of [...names].sort((a, b) => sc.nodes[a]!.startAfterUs - sc.nodes[b]!.startAfterUs)) {
-      const waitUs = sc.nodes[n]!.startAfterUs - ctx.nowUs();
-      if (waitUs > 0) await new Promise((r) => setTimeout(r, waitUs / 1000));
-      o.onProgress?.(`start ${n}`);
-      await procs.start(n);
-    }
+    // nodes with startAfterMs start in the background while the steps run, as in the simulator
+    const later = names.filter((n) => sc.nodes[n]!.startAfterUs > 0).sort((a, b) => sc.nodes[a]!.startAfterUs - sc.nodes[b]!.startAfterUs);
+    for (const n of names.filter((x) => sc.nodes[x]!.startAfterUs === 0)) await procs.start(n);
+    starting = (async () => {
+      for (const n of later) {
+        ctx.pendingStart.add(n);
+      }
+      for (const n of later) {
+        const waitUs = sc.nodes[n]!.startAfterUs - ctx.nowUs();
+        if (waitUs > 0) await new Promise((r) => setTimeout(r, waitUs / 1000));
+        await procs.start(n);
+        ctx.pendingStart.delete(n);
+      }
+    })();
+    starting.catch(() => undefined); // awaited after the steps; not an unhandled rejection meanwhile
     try {
       for (let i = 0; i < sc.steps.length; i++) {
         ctx.stepIndex = i;
@@ -125,6 +136,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
+    await starting;
     ctx.stepIndex = -1;
     for (const n of names) {
       const info = await procs.info(n);
@@ -137,6 +149,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
       nodes[n] = { running: true, ...info, digest: typeof digest === 'string' ? digest : String(digest instanceof RespError ? digest.message : digest), dbsize: typeof dbsize === 'number' ? dbsize : -1 };
     }
   } finally {
+    await starting.catch(() => undefined);
     await procs.stopAll();
     // the logs, read before the fabric's cleanup removes the dirs
     logs = names.map((n) => parseRedisLog(procs.logText(n), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) }));

@@ -52,6 +52,8 @@ export interface RealContext {
   writes: number;
   ackedWrites: number;
   readonly refusedWrites: RefusedWrites[];
+  /** Nodes whose startAfterMs has not come yet: not in sync until they have started. */
+  readonly pendingStart: Set<string>;
   /** Values `changedSince` matchers compare with: `${step}\0${node}\0${field}`. */
   readonly remembered: Map<string, string | number | null>;
 }
@@ -99,6 +101,7 @@ function checkReply(ctx: RealContext, step: { op: string; node: string; expectEr
 
 /** Every running replica has its link up and its master's offset, and no FAILOVER is in progress. */
 async function inSync(ctx: RealContext): Promise<string | null> {
+  if (ctx.pendingStart.size > 0) return `${[...ctx.pendingStart].join(', ')} not started yet`;
   const infos = new Map<string, Record<string, string | number>>();
   for (const n of ctx.procs.names) {
     const i = await ctx.procs.info(n);
@@ -111,6 +114,9 @@ async function inSync(ctx: RealContext): Promise<string | null> {
     if (!m) return `${n}: its master ${i.master_host} is down`;
     if (i.master_link_status !== 'up') return `${n}: link to ${i.master_host} is ${i.master_link_status}`;
     if (i.master_repl_offset !== m.master_repl_offset) return `${n}: offset ${i.master_repl_offset}, its master ${i.master_host} ${m.master_repl_offset}`;
+    // as in the simulator: the master must list it online too (a close it sent may still be on its way)
+    const listed = Object.keys(m).some((k) => /^slave\d+$/.test(k) && String(m[k]).startsWith(`ip=${n},`) && String(m[k]).includes('state=online'));
+    if (!listed) return `${n}: not online at ${i.master_host}`;
   }
   return null;
 }

@@ -1,0 +1,81 @@
+// The both-backends check of the built-in scenarios: each one the real backend can run goes through the
+// simulator and, twice at once, through real redis-server processes. The two real runs must agree with
+// each other (else the scenario is timing-sensitive on real processes: mark it with "realBackend":
+// {"differs": "..."}), and with the simulator: final fields (ids and digests as labels) and sync decisions.
+import { expect, it } from 'vitest';
+import { builtinNames, resolveScenario, scenarioFor } from '../../sim/harness/sources.js';
+import { loadScenario } from '../../sim/scenario/load.js';
+import { simulate } from '../../sim/harness/simulate.js';
+import { runReal } from '../../sim/backends/real/run.js';
+import { unsupportedOps } from '../../sim/backends/real/steps.js';
+import { netnsUnavailable } from '../../sim/backends/real/fabric.js';
+import { comparableEvents, firstDifference, formatComparable, type EventLike } from '../../sim/backends/real/comparable.js';
+import { fieldDifferences, finalView } from '../../sim/harness/backend-diff.js';
+import type { ResolvedScenario } from '../../sim/scenario/resolve.js';
+import type { Scenario } from '../../sim/scenario/types.js';
+import type { TraceEvent } from '../../sim/trace-events.js';
+import { describeReal } from '../real/clusters.js';
+
+const NEEDS_NETNS = new Set(['partition', 'partition-oneway', 'isolate', 'network']);
+
+export interface Builtin {
+  name: string;
+  document: Scenario;
+  resolved: ResolvedScenario;
+}
+
+/** The built-ins the real backend runs (the others are refused by unsupportedOps, which its own tests cover). */
+export function realBuiltins(): Builtin[] {
+  const out: Builtin[] = [];
+  for (const name of builtinNames()) {
+    const { source } = resolveScenario(name);
+    if (!('document' in source)) continue;
+    const document = scenarioFor(source, 1);
+    const resolved = loadScenario(document, name).resolved;
+    if (unsupportedOps(resolved).length === 0) out.push({ name, document, resolved });
+  }
+  return out;
+}
+
+/** A step or network setting only the netns fabric can make (loopback refuses them). */
+function needsNetns(sc: ResolvedScenario): boolean {
+  return sc.network.loss > 0 || sc.steps.some((s) => NEEDS_NETNS.has(s.op));
+}
+
+const COMPARED = new Set(['redis.start', 'redis.psync', 'redis.role', 'redis.replid']);
+const describeEvents = (d: ReturnType<typeof firstDifference>) => (d === null ? null : `${d.stream} #${d.index}: ${d.a ? formatComparable(d.a) : '(none)'} | ${d.b ? formatComparable(d.b) : '(none)'}`);
+
+/** One test per built-in of `part` (0 or 1 of two halves, so that two files run side by side). */
+export function bothBackends(part: 0 | 1): void {
+  const all = realBuiltins();
+  const mine = all.filter((_, i) => i % 2 === part);
+  describeReal(`built-in scenarios on both backends (part ${part + 1} of 2)`, () => {
+    const noNetns = netnsUnavailable();
+    it('the real backend runs at least ten built-ins', () => {
+      expect(all.length).toBeGreaterThanOrEqual(10);
+    });
+    for (const b of mine) {
+      const skip = noNetns !== null && needsNetns(b.resolved) ? `needs netns (${noNetns})` : null;
+      it.skipIf(skip !== null)(`${b.name}${b.resolved.realDiffers ? ' (marked: it differs on real processes)' : ''}`, async () => {
+        const simEvents: EventLike[] = [];
+        const s = simulate(b.document, { seed: 1, source: b.name, observers: [(e: TraceEvent) => void (COMPARED.has(e.type) && simEvents.push(e))] });
+        expect(s.status, `the simulator itself: ${s.failures.map((f) => f.message).join('; ')}`).toBe('pass');
+        if (b.resolved.realDiffers !== null) {
+          // known to differ, and why: it must still run to its end on real processes
+          const r = await runReal(b.resolved, { seed: 1 });
+          expect(Object.keys(r.nodes).sort()).toEqual(Object.keys(s.nodes).sort());
+          expect(r.parameters.warnings.join('\n')).toContain(b.resolved.realDiffers);
+          return;
+        }
+        const [r1, r2] = await Promise.all([runReal(b.resolved, { seed: 1 }), runReal(b.resolved, { seed: 1 })]);
+        const [v1, v2] = [finalView(r1.nodes), finalView(r2.nodes)];
+        const [e1, e2] = [comparableEvents(r1.events), comparableEvents(r2.events)];
+        // twice on real processes: a difference here is a race in the scenario, to be marked, not tolerated
+        expect({ fields: fieldDifferences(v1, v2), events: describeEvents(firstDifference(e1, e2)) }, 'two real runs disagree: the scenario is timing-sensitive on real processes').toEqual({ fields: [], events: null });
+        expect(r1.failures.map((f) => f.message), 'the real run\'s own expectations').toEqual([]);
+        const simView = finalView(s.nodes as unknown as Record<string, Record<string, unknown>>);
+        expect({ fields: fieldDifferences(simView, v1), events: describeEvents(firstDifference(comparableEvents(simEvents), e1)) }, 'the simulator against real redis-server').toEqual({ fields: [], events: null });
+      }, 120_000);
+    }
+  });
+}

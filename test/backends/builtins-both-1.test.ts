@@ -1,0 +1,4 @@
+// Built-in scenarios on both backends, first half (both-backends.ts says what is checked).
+import { bothBackends } from './both-backends.js';
+
+bothBackends(0);
