@@ -509,8 +509,10 @@ export class World {
     const n = this.slot(name).node;
     if (!n || n.masterHost === null || !this.slots.has(n.masterHost)) return null;
     const m = this.slots.get(n.masterHost)!.node;
-    if (m && n.replState === 'connected' && n.masterReplOffset === m.masterReplOffset) return null;
-    const gap = `${name} (replica of ${n.masterHost}): link ${n.replState}, offset ${n.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}`;
+    // the master must still list it online too: a close it sent may not have reached the replica yet
+    const online = m !== null && m.masterSide.replicas.some((r) => r.peer === name && r.replState === 'online');
+    if (m && n.replState === 'connected' && n.masterReplOffset === m.masterReplOffset && online) return null;
+    const gap = `${name} (replica of ${n.masterHost}): link ${n.replState}, offset ${n.masterReplOffset} vs ${m ? m.masterReplOffset : 'master down'}${m && n.replState === 'connected' && !online ? `, not online at ${n.masterHost}` : ''}`;
     const loop = m ? explainSyncLoop(name, n.masterHost, m.masterSide.obufLimits.stats.get(name)) : null;
     return loop ? `${gap} (${loop})` : gap;
   }
