@@ -1,7 +1,8 @@
 // `replsim run --backend real` and `replsim diff SCENARIO` from the command line: a run on real
 // redis-server processes in the simulator's JSON shape, refusals before anything starts (exit 2),
 // and a diff that finds a real difference (the simulator's crash loses the page cache; kill -9 does not).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -43,6 +44,26 @@ describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
     expectUserError(cli('run', lat, '--backend', 'real'), 'cannot be emulated on this kernel');
     // no process or namespace was left by the refusals
     expect(spawnSync('pgrep', ['-f', 'replsim-real-']).status).not.toBe(0);
+  }, 60_000);
+
+  it.skipIf(!netns)('replsim killed with SIGKILL mid-run leaves no redis-server, namespace or folder behind', async () => {
+    const sh = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' }).stdout;
+    const namespaces = () => sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('replsim-'));
+    const dirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('replsim-real-'));
+    const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
+    const before = { netns: namespaces(), dirs: dirs() };
+    const tool = spawn(process.execPath, ['bin/replsim.js', 'run', 'backlog-ttl-demote', '--backend', 'real'], { cwd: join(import.meta.dirname, '..', '..'), stdio: 'ignore' });
+    // the run's namespaces and the redis-server in each (a redis-server renames itself: found by namespace, not command line)
+    let pids: number[] = [];
+    for (let i = 0; i < 200 && pids.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      pids = namespaces().filter((n) => !before.netns.includes(n)).flatMap((n) => sh('ip', 'netns', 'pids', n).split('\n').filter((l) => l !== '').map(Number));
+    }
+    expect(pids.length, 'the run started its two servers').toBe(2);
+    tool.kill('SIGKILL');
+    const clean = () => pids.every((p) => !alive(p)) && JSON.stringify({ netns: namespaces(), dirs: dirs() }) === JSON.stringify(before);
+    for (let i = 0; i < 100 && !clean(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect({ servers: pids.filter(alive), netns: namespaces(), dirs: dirs() }).toEqual({ servers: [], ...before });
   }, 60_000);
 
   it.skipIf(!netns)('diff: master-restart-aof differs (kill -9 keeps the page cache the simulated crash loses), failover-clean does not', () => {
