@@ -12,6 +12,7 @@ import type { ResolvedScenario } from './resolve.js';
 import { isError, replyText, type Reply } from '../redis/reply.js';
 import { runStep } from './steps/index.js';
 import { fieldValue } from './steps/fields.js';
+import { replyVerdict } from './steps/verdicts.js';
 import type { ReplyExpectation, StepContext } from './steps/context.js';
 import { PENDING } from '../redis/dispatch.js';
 import type { LimitName } from '../errors.js';
@@ -152,15 +153,10 @@ export class Runner implements StepContext {
    * the command succeeds.
    */
   checkReply(step: ReplyExpectation, args: (string | number)[], r: Reply | typeof PENDING | undefined): void {
-    if (r === PENDING || step.mayFail) return;
-    const cmd = args.join(' ');
+    if (r === PENDING) return;
     const got = r === undefined ? `node ${step.node} is not running` : isError(r) ? r.message : null;
-    const want = step.expectError;
-    if (want === undefined) {
-      if (got !== null) this.fail({ kind: 'expectation', node: [step.node], expected: 'a reply that is not an error', actual: got, message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
-    } else if (got === null || !got.startsWith(want)) {
-      this.fail({ kind: 'expectation', node: [step.node], expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r as Reply), message: `step ${this.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r as Reply)) : got}` });
-    }
+    const f = replyVerdict(this.stepIndex, step, args, got, r === undefined ? '' : replyText(r));
+    if (f) this.fail(f);
   }
 
   /**

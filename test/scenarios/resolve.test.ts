@@ -39,7 +39,7 @@ describe('one module per step op', () => {
       expect(STEP_HANDLERS[op], `the table's handler for ${op}`).toBe(exported[0]);
     }
     // the rest are shared helpers, not ops
-    expect(files.filter((f) => !(STEP_OPS as readonly string[]).includes(f)).sort()).toEqual(['client-ops', 'context', 'fields', 'index']);
+    expect(files.filter((f) => !(STEP_OPS as readonly string[]).includes(f)).sort()).toEqual(['client-ops', 'context', 'fields', 'index', 'verdicts']);
   });
 });
 

@@ -2,11 +2,9 @@
 // sentinelRefreshInstanceInfo() with sentinelMasterLooksSane() and sentinelRedisInstanceNoDownFor()
 // (7.0.15's sentinel.c): the promotion seen, +convert-to-slave, +fix-slave-config, reconf progress.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as F from '../../sim/sentinel/failover.js';
-import { stub, expectPlainDetails, SEC, type Stub } from './stub.js';
-
-afterEach(expectPlainDetails);
+import { stub, SEC, type Stub } from './stub.js';
 
 /** A Sentinel 100 s in whose master looks sane (reports master, INFO fresh, not down). */
 function sane(): Stub {

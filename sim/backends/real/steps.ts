@@ -4,7 +4,9 @@
 import type { ResolvedScenario, ResolvedStep } from '../../scenario/resolve.js';
 import type { Failure, RefusedWrites } from '../../scenario/runner.js';
 import type { Matcher } from '../../scenario/types.js';
-import { describeMatcher, matches } from '../../scenario/steps/fields.js';
+import { matches } from '../../scenario/steps/fields.js';
+import { expectEqualVerdict, expectVerdict, replyVerdict, runUntilMessage, type StepFailure } from '../../scenario/steps/verdicts.js';
+import type { ReplyExpectation } from '../../scenario/steps/context.js';
 import type { Fabric } from './fabric.js';
 import type { RedisProcesses } from './processes.js';
 import { RespError, type RespValue } from './resp.js';
@@ -58,7 +60,7 @@ export interface RealContext {
   readonly remembered: Map<string, string | number | null>;
 }
 
-function fail(ctx: RealContext, f: Omit<Failure, 'time_us' | 'step' | 'op'>): void {
+function fail(ctx: RealContext, f: StepFailure): void {
   const step = ctx.sc.steps[ctx.stepIndex];
   ctx.failures.push({ time_us: ctx.nowUs(), ...(step ? { step: ctx.stepIndex, op: step.op } : {}), ...f });
 }
@@ -87,16 +89,10 @@ function earlier(ctx: RealContext, node: string, field: string, m: Matcher): str
   return typeof m === 'object' && m.changedSince !== undefined ? ctx.remembered.get(`${m.changedSince}\u0000${node}\u0000${field}`) : undefined;
 }
 
-function checkReply(ctx: RealContext, step: { op: string; node: string; expectError?: string; mayFail?: boolean }, args: (string | number)[], r: RespValue | undefined): void {
-  if (step.mayFail) return;
-  const cmd = args.join(' ');
-  const got = r === undefined ? `node ${step.node} is not running` : r instanceof RespError ? r.message : null;
-  const want = step.expectError;
-  if (want === undefined) {
-    if (got !== null) fail(ctx, { kind: 'expectation', node: [step.node], expected: 'a reply that is not an error', actual: got, message: `step ${ctx.stepIndex} (${step.op}): ${cmd} on ${step.node} was refused: ${got} (add "expectError": "<start of the error>" to the step if that is intended)` });
-  } else if (got === null || !got.startsWith(want)) {
-    fail(ctx, { kind: 'expectation', node: [step.node], expected: `an error starting with ${JSON.stringify(want)}`, actual: got ?? replyText(r), message: `step ${ctx.stepIndex} (${step.op}): ${cmd} on ${step.node}: expected an error starting with ${JSON.stringify(want)}, got ${got === null ? JSON.stringify(replyText(r)) : got}` });
-  }
+function checkReply(ctx: RealContext, step: ReplyExpectation, args: (string | number)[], r: RespValue | undefined): void {
+  const error = r === undefined ? `node ${step.node} is not running` : r instanceof RespError ? r.message : null;
+  const f = replyVerdict(ctx.stepIndex, step, args, error, replyText(r));
+  if (f) fail(ctx, f);
 }
 
 /** Every running replica has its link up and its master's offset, and no FAILOVER is in progress. */
@@ -168,9 +164,9 @@ const HANDLERS: Handlers = {
       return true;
     };
     if (!(await until(ctx, step.timeoutUs, holds))) {
-      const now: string[] = [];
-      for (const [f] of step.checks) now.push(`${f}=${JSON.stringify(await fieldValue(ctx, step.node, f))}`);
-      liveness(ctx, `run-until on ${step.node}: ${step.checks.map(([f, m]) => `${f} ${describeMatcher(m)}`).join(', ')} did not hold within ${step.timeoutUs / 1000} ms (now ${now.join(', ')})`);
+      const now: (string | number | null)[] = [];
+      for (const [f] of step.checks) now.push(await fieldValue(ctx, step.node, f));
+      liveness(ctx, runUntilMessage(step.node, step.checks, step.timeoutUs, now));
     }
   },
   async replicaof(ctx, step) {
@@ -226,21 +222,16 @@ const HANDLERS: Handlers = {
   },
   async expect(ctx, step) {
     for (const [field, m] of step.checks) {
-      const actual = await fieldValue(ctx, step.node, field);
-      const was = earlier(ctx, step.node, field, m);
-      if (!matches(actual, m, was)) {
-        const why = actual === null && !ctx.procs.isRunning(step.node) ? ` (node ${step.node} is not running)` : '';
-        fail(ctx, { kind: 'expectation', node: [step.node], field, expected: m, actual, message: `step ${ctx.stepIndex} (expect): ${step.node}.${field} expected ${describeMatcher(m)}${typeof m === 'object' && m.changedSince !== undefined ? ` (it was ${JSON.stringify(was)})` : ''}, actual ${JSON.stringify(actual)}${why}` });
-      }
+      const f = expectVerdict(ctx.stepIndex, step.node, field, m, await fieldValue(ctx, step.node, field), earlier(ctx, step.node, field, m), ctx.procs.isRunning(step.node));
+      if (f) fail(ctx, f);
     }
   },
   async 'expect-equal'(ctx, step) {
     for (const field of step.fields) {
       const values: (string | number | null)[] = [];
       for (const n of step.nodes) values.push(await fieldValue(ctx, n, field));
-      if (new Set(values.map((v) => JSON.stringify(v))).size > 1) {
-        fail(ctx, { kind: 'expectation', node: [...step.nodes], field, expected: 'equal', actual: Object.fromEntries(step.nodes.map((n, i) => [n, values[i]])), message: `step ${ctx.stepIndex} (expect-equal): ${field} differs: ${step.nodes.map((n, i) => `${n}=${JSON.stringify(values[i])}`).join(', ')}` });
-      }
+      const f = expectEqualVerdict(ctx.stepIndex, step.nodes, field, values);
+      if (f) fail(ctx, f);
     }
   },
 };
