@@ -2,9 +2,9 @@
 // namespace. Traffic cannot be cut there, so partitions and loss are refused (a UserError).
 import { createServer } from 'node:net';
 import { UserError } from '../../errors.js';
-import type { Endpoint, Fabric, FabricInventory } from './fabric.js';
+import type { Endpoint, Fabric } from './fabric.js';
 import { netnsUnavailable } from './netns.js';
-import { newTag, reapStale, Reaper, waitGone } from './reaper.js';
+import { newTag, ReapedFabric, reapStale, Reaper, waitGone } from './reaper.js';
 
 const HOST = '127.0.0.1';
 /** Ports below Linux's default ephemeral range (32768-60999), so outgoing connections do not take them meanwhile. */
@@ -13,7 +13,7 @@ const PORT_HI = 32_000;
 /** Ports this process has handed out, so two fabrics in one process never share one. */
 const handedOut = new Set<number>();
 
-export class LoopbackFabric implements Fabric {
+export class LoopbackFabric extends ReapedFabric implements Fabric {
   readonly kind = 'loopback' as const;
   readonly notes: readonly string[] = [];
   private readonly ports = new Map<string, number>();
@@ -22,8 +22,9 @@ export class LoopbackFabric implements Fabric {
   private constructor(
     readonly nodes: readonly string[],
     ports: number[],
-    private readonly reaper: Reaper,
+    reaper: Reaper,
   ) {
+    super(reaper);
     nodes.forEach((n, i) => {
       this.ports.set(n, ports[i]!);
       this.byPort.set(ports[i]!, n);
@@ -96,18 +97,6 @@ export class LoopbackFabric implements Fabric {
     return p === 0 ? Promise.resolve() : this.refuse('loss');
   }
 
-  adopt(pid: number): void {
-    this.reaper.addPid(pid);
-  }
-
-  adoptPath(path: string): void {
-    this.reaper.addFile(path);
-  }
-
-  inventory(): FabricInventory {
-    const s = this.reaper.snapshot();
-    return { stateFile: this.reaper.file, watchdogPid: this.reaper.watchdogPid, netns: [], links: [], pids: s.pids.map((p) => p.pid), files: s.files };
-  }
 
   async close(): Promise<void> {
     if (this.reaper.closed) return;

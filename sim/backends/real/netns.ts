@@ -5,8 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { UserError } from '../../errors.js';
 import { CutTable, nftBaseScript, nftInputScript } from './cuts.js';
-import type { Endpoint, Fabric, FabricInventory } from './fabric.js';
-import { newTag, reapStale, Reaper, waitGone } from './reaper.js';
+import type { Endpoint, Fabric } from './fabric.js';
+import { newTag, ReapedFabric, reapStale, Reaper, waitGone } from './reaper.js';
 
 /** Every node listens on Redis's default port, on its own address. */
 export const NETNS_PORT = 6379;
@@ -69,7 +69,7 @@ function probe(): string | null {
   return null;
 }
 
-export class NetnsFabric implements Fabric {
+export class NetnsFabric extends ReapedFabric implements Fabric {
   readonly kind = 'netns' as const;
   readonly nodes: readonly string[];
   private readonly byName = new Map<string, NodeNet>();
@@ -86,8 +86,9 @@ export class NetnsFabric implements Fabric {
     /** The tool's address on the bridge, "10.a.b.1". */
     readonly controlAddress: string,
     readonly notes: readonly string[],
-    private readonly reaper: Reaper,
+    reaper: Reaper,
   ) {
+    super(reaper);
     this.nodes = nets.map((n) => n.name);
     for (const n of nets) {
       this.byName.set(n.name, n);
@@ -161,18 +162,6 @@ export class NetnsFabric implements Fabric {
     return this.change(() => this.cuts.loss(p, between));
   }
 
-  adopt(pid: number): void {
-    this.reaper.addPid(pid);
-  }
-
-  adoptPath(path: string): void {
-    this.reaper.addFile(path);
-  }
-
-  inventory(): FabricInventory {
-    const s = this.reaper.snapshot();
-    return { stateFile: this.reaper.file, watchdogPid: this.reaper.watchdogPid, netns: s.netns, links: s.links, pids: s.pids.map((p) => p.pid), files: s.files };
-  }
 
   /** Packets each node's rules dropped so far, by node and sender (nft counters). */
   async dropped(): Promise<Record<string, Record<string, number>>> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive, procStart, readState, reapState, type FabricState, type ProcRecord } from './watchdog.mjs';
+import type { FabricInventory } from './fabric.js';
 
 /** Where the state files live: one `<tag>.json` per open fabric. */
 export const STATE_DIR = join(tmpdir(), 'replsim-fabric');
@@ -187,4 +188,22 @@ function unhook(): void {
   hooked = false;
   process.off('exit', reapAll);
   for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/** What every fabric does with its reaper: adopt processes and paths, and say what it holds. */
+export abstract class ReapedFabric {
+  constructor(protected readonly reaper: Reaper) {}
+
+  adopt(pid: number): void {
+    this.reaper.addPid(pid);
+  }
+
+  adoptPath(path: string): void {
+    this.reaper.addFile(path);
+  }
+
+  inventory(): FabricInventory {
+    const s = this.reaper.snapshot();
+    return { stateFile: this.reaper.file, watchdogPid: this.reaper.watchdogPid, netns: s.netns, links: s.links, pids: s.pids.map((p) => p.pid), files: s.files };
+  }
 }
