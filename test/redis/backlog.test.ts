@@ -34,6 +34,8 @@ describe('jemalloc size classes and block sizes', () => {
   });
 
   it('small sizes: the 8-byte minimum and 8-byte steps', () => {
+    // malloc(0) still takes the smallest class
+    expect(jemallocSizeClass(0)).toBe(8);
     expect(jemallocSizeClass(1)).toBe(8);
     expect(jemallocSizeClass(8)).toBe(8);
     expect(jemallocSizeClass(9)).toBe(16);
@@ -162,6 +164,26 @@ describe('trimming in whole blocks', () => {
     expect(buf.firstByte).toBe(BLOCK + 1);
   });
 
+  it('a command fed in its pieces opens blocks as feedReplicationBuffer() does: the header opens a 16KB one, the big argument\'s rest a capped one', () => {
+    // replicationFeedSlaves() (7.0.15): *3, then $len / argument / CRLF per argument, one
+    // feedReplicationBuffer() call each; a new block is sized for what is left of the piece being fed
+    const args = ['SET', 'k0', 'x'.repeat(100_000)];
+    const pieces = respPieces(args, byteLength);
+    const total = pieces.reduce((a, b) => a + b, 0);
+    const buf = new ReplBuffer(0, NONE);
+    buf.feed(args, total, 1024 * 1024, pieces);
+    expect(buf.endOffset).toBe(total);
+    // block 1: opened for the 4-byte header (a 16KB request, 20440 usable) and filled by the value;
+    // block 2: opened for the value's remaining 79590 bytes, capped at 64KB (81880 usable)
+    expect(buf.usageFrom(1)).toEqual({ refStart: 1, blocks: 2, bytes: BLOCK + 81880 + 2 * 64 });
+    expect(buf.usageFrom(BLOCK + 1)).toEqual({ refStart: BLOCK + 1, blocks: 1, bytes: 81880 + 64 });
+    // the same bytes as one piece (a proxied stream) open the capped block first
+    const one = new ReplBuffer(0, NONE);
+    one.feed(args, total, 1024 * 1024);
+    expect(one.usageFrom(BLOCK + 1)).toEqual({ refStart: 1, blocks: 2, bytes: 81880 + BLOCK + 2 * 64 });
+    expect(one.usageFrom(81881)?.refStart).toBe(81881);
+  });
+
   it('a new block is added (and the limits checked) once per block a piece opens', () => {
     const buf = new ReplBuffer(0, NONE);
     let added = 0;
@@ -242,6 +264,37 @@ describe('a replica pins the blocks it still has to be sent', () => {
     // and the backlog's own first byte keeps its entries while a replica pins above it
     feedN(buf, 1, 28, 100 * BLOCK);
     expect(buf.readFrom(buf.firstByte).entries[0]).toBe(first[2]);
+  });
+});
+
+describe('what the buffer still holds', () => {
+  it('entries wholly below the lowest kept offset (backlog start or pin) are forgotten; one that straddles it is kept', () => {
+    // 28-byte commands: blocks of 20440 hold 730 of them exactly, so the backlog starts at an entry
+    const aligned = new ReplBuffer(0, NONE);
+    const a = feedN(aligned, 3000, 28, SIZE_16KB);
+    const k = (aligned.firstByte - 1) / 28;
+    expect(k).toBeGreaterThan(0);
+    // reading from offset 1 shows what is held: nothing before the entry at the backlog's first byte
+    expect(aligned.readFrom(1).entries[0]).toBe(a[k]);
+    // 27-byte commands: the backlog starts inside an entry (27 does not divide 20440 × 1..26), which stays whole
+    const straddle = new ReplBuffer(0, NONE);
+    const b = feedN(straddle, 3000, 27, SIZE_16KB);
+    const first = straddle.firstByte;
+    const i = Math.floor((first - 1) / 27);
+    expect(b[i]!.start).toBeLessThan(first);
+    expect(straddle.readFrom(1).entries[0]).toBe(b[i]);
+    expect(straddle.readFrom(first)).toMatchObject({ skip: first - b[i]!.start });
+    // a pin below the backlog keeps its entries instead
+    let pinned = Number.POSITIVE_INFINITY;
+    const pinnedBuf = new ReplBuffer(0, () => pinned);
+    const c = feedN(pinnedBuf, 100, 28, SIZE_16KB);
+    pinned = 28 * 50 + 1;
+    feedN(pinnedBuf, 2000, 28, SIZE_16KB);
+    expect(pinnedBuf.firstByte).toBe(1);
+    expect(pinnedBuf.readFrom(1).entries[0]).toBe(c[0]);
+    pinned = Number.POSITIVE_INFINITY;
+    pinnedBuf.feed(['SET'], 28, SIZE_16KB);
+    expect(pinnedBuf.readFrom(1).entries[0]!.start).toBe(pinnedBuf.firstByte);
   });
 });
 
