@@ -2,9 +2,12 @@
 // sentinelCheckObjectivelyDown(), sentinelAskMasterStateToOtherSentinels() and its reply,
 // sentinelVoteLeader(), sentinelGetLeader() (7.0.15's sentinel.c), boundary by boundary.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as F from '../../sim/sentinel/failover.js';
-import { stub, SEC, MY_ID } from './stub.js';
+import { Rng } from '../../sim/kernel/rng.js';
+import { stub, expectPlainDetails, SEC, MY_ID } from './stub.js';
+
+afterEach(expectPlainDetails);
 
 const B = 'b'.repeat(40);
 const C = 'c'.repeat(40);
@@ -47,6 +50,18 @@ describe('sentinelCheckSubjectivelyDown()', () => {
     t.disconnect(m);
     F.checkSubjectivelyDown(t.s, m);
     expect(m.sdown).toBe(true);
+    // the boundary: down-after since the last valid reply is not yet down
+    const u = stub();
+    const n = u.s.master.inst;
+    u.disconnect(n);
+    n.link.actPingUs = 0;
+    n.link.lastAvailUs = u.now();
+    u.advance(5 * SEC);
+    F.checkSubjectivelyDown(u.s, n);
+    expect(n.sdown).toBe(false);
+    u.advance(1);
+    F.checkSubjectivelyDown(u.s, n);
+    expect(n.sdown).toBe(true);
   });
 
   it('a master that reports the replica role for down-after + 2 INFO periods is SDOWN; a replica reporting it is not', () => {
@@ -282,6 +297,15 @@ describe('sentinelVoteLeader()', () => {
     }
     expect(starts.size).toBeGreaterThan(20);
   });
+
+  it('the push is rand() % SENTINEL_MAX_DESYNC (1000) ms: the next draw of its stream, in [0, 999]', () => {
+    const t = stub();
+    for (let e = 1; e < 30; e++) {
+      const copy = Rng.restoreStream(t.s.ctx.rng.saveState());
+      F.voteLeader(t.s, e, B);
+      expect(t.s.master.failoverStartUs - t.now()).toBe(copy.int(0, 999) * 1000);
+    }
+  });
 });
 
 describe('sentinelGetLeader()', () => {
@@ -331,6 +355,17 @@ describe('sentinelGetLeader()', () => {
     x.peer('s4', D, { leader: null, leaderEpoch: 1 });
     expect(F.getLeader(x.s, 1)).toBe(null);
     expect(x.s.master.leader).toBe(C);
+  });
+
+  it('our own vote, cast earlier for another, does not take the lead from one with more votes', () => {
+    const t = stub({ cfg: { quorum: 2 } });
+    t.s.currentEpoch = 1;
+    t.s.master.leader = B;
+    t.s.master.leaderEpoch = 1;
+    t.peer('s2', B, { leader: C, leaderEpoch: 1 });
+    t.peer('s3', C, { leader: C, leaderEpoch: 1 });
+    expect(F.getLeader(t.s, 1)).toBe(C);
+    expect(t.s.master.leader).toBe(B);
   });
 
   it('a majority that is below quorum does not win', () => {

@@ -2,9 +2,11 @@
 // sentinelRefreshInstanceInfo() with sentinelMasterLooksSane() and sentinelRedisInstanceNoDownFor()
 // (7.0.15's sentinel.c): the promotion seen, +convert-to-slave, +fix-slave-config, reconf progress.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as F from '../../sim/sentinel/failover.js';
-import { stub, SEC, type Stub } from './stub.js';
+import { stub, expectPlainDetails, SEC, type Stub } from './stub.js';
+
+afterEach(expectPlainDetails);
 
 /** A Sentinel 100 s in whose master looks sane (reports master, INFO fresh, not down). */
 function sane(): Stub {

@@ -2,9 +2,12 @@
 // sentinelStartFailoverIfNeeded(), sentinelSelectSlave() and compareSlavesForPromotion(),
 // sentinelSendSlaveOf(), sentinelGetCurrentMasterAddress() (7.0.15's sentinel.c), boundary by boundary.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as F from '../../sim/sentinel/failover.js';
-import { stub, SEC } from './stub.js';
+import { Rng } from '../../sim/kernel/rng.js';
+import { stub, expectPlainDetails, SEC } from './stub.js';
+
+afterEach(expectPlainDetails);
 
 describe('sentinelStartFailover() and sentinelStartFailoverIfNeeded()', () => {
   it('a start takes the next epoch, enters wait_start now, and delays the start by a whole number of ms under a second', () => {
@@ -29,6 +32,12 @@ describe('sentinelStartFailover() and sentinelStartFailoverIfNeeded()', () => {
       delays.add(m.failoverStartUs - t.now());
     }
     expect(delays.size).toBeGreaterThan(10);
+    // rand() % SENTINEL_MAX_DESYNC ms: the next draw of the Sentinel's stream, in [0, 999]
+    for (let i = 0; i < 20; i++) {
+      const copy = Rng.restoreStream(t.s.ctx.rng.saveState());
+      F.startFailover(t.s);
+      expect(m.failoverStartUs - t.now()).toBe(copy.int(0, 999) * 1000);
+    }
   });
 
   it('starts only with ODOWN, none in progress, and 2 × failover-timeout since the last start (at exactly 2 ×, it starts)', () => {

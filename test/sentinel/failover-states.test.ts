@@ -3,9 +3,11 @@
 // sentinelAbortFailover(), sentinelFailoverSwitchToPromotedSlave(), sentinelResetMaster() and
 // sentinelResetMasterAndChangeAddress() (7.0.15's sentinel.c), boundary by boundary.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as F from '../../sim/sentinel/failover.js';
-import { stub, SEC, MY_ID, type Stub } from './stub.js';
+import { stub, expectPlainDetails, SEC, MY_ID, type Stub } from './stub.js';
+
+afterEach(expectPlainDetails);
 
 const B = 'b'.repeat(40);
 const C = 'c'.repeat(40);
@@ -72,6 +74,20 @@ describe('wait_start', () => {
       expect(t.names().at(-1)).toBe('-failover-abort-not-elected');
       expect(m.failoverStateChangeUs).toBe(t.now());
     }
+  });
+
+  it('another Sentinel elected: this one does not go on, and gives up at the election timeout', () => {
+    const { t, m } = failing('wait_start');
+    t.peer('s2', B, { leader: B, leaderEpoch: 1 });
+    t.peer('s3', C, { leader: B, leaderEpoch: 1 });
+    F.failoverStateMachine(t.s);
+    expect(m.failoverState).toBe('wait_start');
+    expect(t.names()).not.toContain('+elected-leader');
+    // our vote went to the winner (and pushed our own start back)
+    expect(m.leader).toBe(B);
+    t.advance(m.failoverStartUs + 10 * SEC + 1 - t.now());
+    F.failoverStateMachine(t.s);
+    expect(aborted(t)).toEqual([false, 'none', null]);
   });
 
   it('SENTINEL FAILOVER (forced) goes on without being elected', () => {
@@ -179,12 +195,14 @@ describe('reconf_slaves (sentinelFailoverReconfNextSlave() and sentinelFailoverD
     expect(t.sentTo('r1')).toEqual([]);
   });
 
-  it('with parallel-syncs 2, two at once; a disconnected replica is skipped', () => {
+  it('with parallel-syncs 2, two at once; a disconnected replica is skipped, even with its command connection up', () => {
     const { t, r2, r3 } = failing('reconf_slaves', { parallelSyncs: 2 });
     const r4 = t.slave('r4');
-    t.disconnect(r2);
+    // its Pub/Sub connection was closed: the link is disconnected (instanceLinkCloseConnection())
+    r2.link.disconnected = true;
     F.failoverStateMachine(t.s);
     expect([r2.reconfSent, r3.reconfSent, r4.reconfSent]).toEqual([false, true, true]);
+    expect(t.sentTo('r2')).toEqual([]);
   });
 
   it('a replica in SENT for more than 10 s counts as done (-slave-reconf-sent-timeout) and is sent SLAVEOF again, when a slot lets the loop reach it', () => {
@@ -239,7 +257,8 @@ describe('reconf_slaves (sentinelFailoverReconfNextSlave() and sentinelFailoverD
     r2.reconfSentUs = t.now() + 15 * SEC;
     r3.reconfInprog = true;
     r4.reconfDone = true;
-    t.disconnect(r5);
+    // disconnected with its command connection still up (its Pub/Sub connection was closed)
+    r5.link.disconnected = true;
     const r6 = t.slave('r6');
     m.failoverStateChangeUs = t.now();
     t.advance(20 * SEC);
@@ -307,6 +326,8 @@ describe('the switch to the promoted replica, and SENTINEL RESET', () => {
     expect([m.leader, m.leaderEpoch, m.inProgress, m.forced, m.failoverState, m.promoted, m.failoverStartUs]).toEqual([null, 1, false, false, 'none', null, 0]);
     expect([m.inst.sdown, m.inst.odown, m.inst.link.actPingUs, m.inst.roleReportedUs]).toEqual([false, false, t.now(), t.now()]);
     expect([m.inst.lastPubUs, m.inst.infoRefreshUs, m.inst.link.lastReconnUs]).toEqual([123, 456, 789]);
-    expect(t.names().at(-1)).toBe('+reset-master');
+    expect(t.events().at(-1)!.event).toBe('+reset-master');
+    // still named as sentinel.c names a master
+    expect(t.events().at(-1)!.instance).toBe('master mymaster p 6379');
   });
 });

@@ -12,6 +12,7 @@ import { Disk } from '../../sim/net/disk.js';
 import { Rng } from '../../sim/kernel/rng.js';
 import { MemorySink, Trace } from '../../sim/kernel/trace.js';
 import { DEFAULT_SENTINEL_HOOKS } from '../../sim/sentinel/hooks.js';
+import { expect } from 'vitest';
 
 export const SEC = 1_000_000;
 export const MY_ID = 'a'.repeat(40);
@@ -50,12 +51,30 @@ export interface Stub {
 
 export const CFG: SentinelConfig = { masterName: 'mymaster', master: 'p', quorum: 2, downAfterUs: 5 * SEC, failoverTimeoutUs: 20 * SEC, parallelSyncs: 1 };
 
+/** Events sentinel.c 7.0.15 logs with the format "%@" alone: the instance, no detail. */
+export const PLAIN_EVENTS = new Set([
+  '+sdown', '-sdown', '-odown', '+try-failover', '-failover-abort-not-elected', '+failover-state-select-slave',
+  '-failover-abort-no-good-slave', '+selected-slave', '+failover-state-send-slaveof-noone', '+failover-state-wait-promotion',
+  '-failover-abort-slave-timeout', '+promoted-slave', '+failover-state-reconf-slaves', '+slave-reconf-sent', '+slave-reconf-inprog',
+  '+slave-reconf-done', '-slave-reconf-sent-timeout', '+failover-end-for-timeout', '+failover-end', '+slave-reconf-sent-be',
+  '+convert-to-slave', '+fix-slave-config', '+reset-master',
+]);
+
+const made: Stub[] = [];
+
+/** For afterEach(): every "%@"-only event the test's stubs emitted has an empty detail; forgets the stubs. */
+export function expectPlainDetails(): void {
+  const bad = made.flatMap((t) => t.events().filter((e) => PLAIN_EVENTS.has(e.event) && e.detail !== '').map((e) => `${e.event} ${e.detail}`));
+  made.length = 0;
+  expect(bad).toEqual([]);
+}
+
 export function stub(o: { cfg?: Partial<SentinelConfig>; myid?: string; hooks?: typeof DEFAULT_SENTINEL_HOOKS } = {}): Stub {
-  let t = 1000 * SEC;
+  let clockUs = 1000 * SEC;
   const sink = new MemorySink();
   const ctx: SentinelContext = {
     name: 's1',
-    nowUs: () => t,
+    nowUs: () => clockUs,
     rng: new Rng(1).stream('sentinel:s1'),
     disk: new Disk(),
     trace: new Trace(sink),
@@ -87,11 +106,11 @@ export function stub(o: { cfg?: Partial<SentinelConfig>; myid?: string; hooks?: 
     return ri;
   };
   connect(s.master.inst);
-  return {
+  const t: Stub = {
     s,
     now: () => s.now(),
     advance: (us) => {
-      t += us;
+      clockUs += us;
     },
     sent,
     sentTo: (host) => sent.filter((c) => c.to === host).map((c) => c.args.join(' ')),
@@ -120,4 +139,6 @@ export function stub(o: { cfg?: Partial<SentinelConfig>; myid?: string; hooks?: 
       ri.link.disconnected = true;
     },
   };
+  made.push(t);
+  return t;
 }
