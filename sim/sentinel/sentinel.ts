@@ -462,12 +462,20 @@ export class Sentinel {
 
   /** addReplySentinelRedisInstance(), the fields clients and tests read. */
   private describe(ri: SentinelInstance): Reply {
-    const flags: string[] = [ri.kind];
+    // in sentinel.c's order (addReplySentinelRedisInstance())
+    const master = ri === this.master.inst;
+    const flags: string[] = [];
     if (ri.sdown) flags.push('s_down');
     if (ri.odown) flags.push('o_down');
+    flags.push(ri.kind);
     if (ri.link.disconnected) flags.push('disconnected');
-    if (ri === this.master.inst && this.master.inProgress) flags.push('failover_in_progress');
+    if (ri.kind === 'sentinel' && ri.masterDown) flags.push('master_down');
+    if (master && this.master.inProgress) flags.push('failover_in_progress');
     if (ri.promoted) flags.push('promoted');
+    if (ri.reconfSent) flags.push('reconf_sent');
+    if (ri.reconfInprog) flags.push('reconf_inprog');
+    if (ri.reconfDone) flags.push('reconf_done');
+    if (master && this.master.forced) flags.push('force_failover');
     const out: Reply[] = ['name', ri.kind === 'master' ? this.master.name : ri.kind === 'sentinel' ? (ri.runid ?? ri.addr) : ri.addr, 'ip', ri.host, 'port', String(ri.port), 'runid', ri.runid ?? '', 'flags', flags.join(',')];
     if (ri.kind === 'master') out.push('config-epoch', String(this.master.configEpoch), 'num-slaves', String(this.master.slaves.size), 'num-other-sentinels', String(this.master.sentinels.size), 'quorum', String(this.master.quorum));
     if (ri.kind === 'slave') out.push('master-host', ri.slaveMasterHost ?? '?', 'master-link-status', ri.slaveMasterLinkUp ? 'ok' : 'err', 'slave-priority', String(ri.slavePriority), 'slave-repl-offset', String(ri.slaveReplOffset));

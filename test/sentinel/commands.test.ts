@@ -56,6 +56,22 @@ describe('SENTINEL commands', () => {
     for (const n of ['s1', 's2', 's3']) expect(w.sentinel(n).serve(['SENTINEL', 'get-master-addr-by-name', 'mymaster'])).toEqual([promoted, '6379']);
   });
 
+  it('flags are listed in sentinel.c\'s order: down states, kind, link, then the failover\'s (addReplySentinelRedisInstance())', () => {
+    const w = setup();
+    const s = w.sentinel('s2');
+    const masterFlags = () => fields((s.serve(['SENTINEL', 'masters']) as Reply[])[0]!).flags;
+    expect(s.serve(['SENTINEL', 'failover', 'mymaster'])).toBe('OK');
+    expect(masterFlags()).toBe('master,failover_in_progress,force_failover');
+    // the master killed: down before the kind, and the link's state after it
+    const w2 = setup();
+    w2.crash('p');
+    const s1 = w2.sentinel('s1');
+    expect(w2.runUntil(() => fields((s1.serve(['SENTINEL', 'masters']) as Reply[])[0]!).flags.startsWith('s_down,o_down,master,disconnected'), 10 * SEC)).toBe(true);
+    // a peer that said the master is down
+    const peers = (s1.serve(['SENTINEL', 'sentinels', 'mymaster']) as Reply[]).map((x) => fields(x).flags);
+    expect(peers.some((f) => f === 'sentinel,master_down')).toBe(true);
+  });
+
   it('SENTINEL FAILOVER with no usable replica is refused', () => {
     const w = world({ nodes: { p: {}, r1: { replicaof: 'p', config: { 'replica-priority': 0 } } }, sentinels: { s1: { config: cfg } } });
     w.runFor(12 * SEC);
