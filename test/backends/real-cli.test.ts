@@ -31,6 +31,15 @@ describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
     for (const n of ['p', 'r1', 'r2']) expect(readdirSync(join(tmp.dir, 'kept', n)).sort()).toEqual(expect.arrayContaining(['redis.conf', 'redis.log']));
   }, 60_000);
 
+  it('a crash (SIGKILL, which the process cannot log) is in the events, between the node\'s two starts', () => {
+    const file = join(tmp.dir, 'crash.json');
+    writeFileSync(file, JSON.stringify({ name: 'crash', config: { save: '' }, nodes: { m: {}, r: { replicaof: 'm' } }, steps: [{ op: 'wait-sync' }, { op: 'crash', node: 'm' }, { op: 'restart', node: 'm' }, { op: 'wait-sync' }] }));
+    const r = cli('run', file, '--backend', 'real', '--network', 'loopback', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const events = json<{ events: { type: string; node: string; how?: string }[] }>(r).events.filter((e) => e.node === 'm' && (e.type === 'redis.start' || e.type === 'redis.stop'));
+    expect(events.map((e) => e.how ?? e.type)).toEqual(['redis.start', 'crash', 'redis.start']);
+  }, 60_000);
+
   it('refuses, before starting anything, what the real backend cannot run, and flags meant for the other backend', () => {
     expectUserError(cli('run', 'jepsen-2013', '--backend', 'real'), '"clients": application clients are not on the real backend yet');
     expectUserError(cli('run', 'failover-clean', '--backend', 'real', '--trace', join(tmp.dir, 't.jsonl')), '--trace is for the simulator');

@@ -66,7 +66,7 @@ describe('SENTINEL commands', () => {
     const w2 = setup();
     w2.crash('p');
     const s1 = w2.sentinel('s1');
-    expect(w2.runUntil(() => fields((s1.serve(['SENTINEL', 'masters']) as Reply[])[0]!).flags.startsWith('s_down,o_down,master,disconnected'), 10 * SEC)).toBe(true);
+    expect(w2.runUntil(() => fields((s1.serve(['SENTINEL', 'masters']) as Reply[])[0]!).flags!.startsWith('s_down,o_down,master,disconnected'), 10 * SEC)).toBe(true);
     // a peer that said the master is down
     const peers = (s1.serve(['SENTINEL', 'sentinels', 'mymaster']) as Reply[]).map((x) => fields(x).flags);
     expect(peers.some((f) => f === 'sentinel,master_down')).toBe(true);

@@ -17,7 +17,8 @@ export type LogBase = {
 export type LogEvent = LogBase &
   (
     | { type: 'redis.start'; role: Role; master_host?: string | null; pid: number }
-    | { type: 'redis.stop'; how: 'shutdown'; saved: boolean }
+    /** `crash`: a SIGKILL, which the process cannot log: the runner adds it (line 0). */
+    | { type: 'redis.stop'; how: 'shutdown' | 'crash'; saved: boolean }
     | { type: 'redis.role'; role: Role; master_host: string | null }
     | {
         type: 'redis.replid';

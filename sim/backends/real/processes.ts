@@ -8,6 +8,7 @@ import type { ConfigMap } from '../../scenario/types.js';
 import { UserError } from '../../errors.js';
 import type { Fabric } from './fabric.js';
 import { RespClient, RespError, type RespValue } from './resp.js';
+import type { LogEvent } from './log-events.js';
 
 /** An INFO number; 40 zeros (an unset replication id) stays text. */
 const NUMBER = /^-?(0|[1-9]\d*)$/;
@@ -46,6 +47,7 @@ export interface ProcessesOptions {
 
 export class RedisProcesses {
   private readonly procs = new Map<string, Proc>();
+  private readonly kills: LogEvent[] = [];
 
   constructor(private readonly fabric: Fabric, private readonly o: ProcessesOptions) {
     for (const [name, spec] of Object.entries(o.nodes)) {
@@ -155,7 +157,13 @@ export class RedisProcesses {
     if (!p.child) return;
     this.cancelResume(p);
     p.child.kill('SIGKILL');
+    this.kills.push({ t: 0, ms: Date.now(), node: name, line: 0, type: 'redis.stop', how: 'crash', saved: false });
     await this.gone(p);
+  }
+
+  /** The crashes this run made: a killed process logs nothing, so they join the log events from here. */
+  crashes(): readonly LogEvent[] {
+    return this.kills;
   }
 
   /** SIGSTOP now, SIGCONT after ms (returns at once). */

@@ -99,7 +99,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
   });
   const t0 = performance.now();
   const startMs = Date.now(); // the servers log in UTC (processes.ts), so their lines and this clock agree
-  let logs: LogEvent[][] = [];
+  let logs: (readonly LogEvent[])[] = [];
   const ctx: RealContext = {
     sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(), pendingStart: new Set(),
     nowUs: () => Math.round((performance.now() - t0) * 1000),
@@ -152,7 +152,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     await starting.catch(() => undefined);
     await procs.stopAll();
     // the logs, read before the fabric's cleanup removes the dirs
-    logs = names.map((n) => parseRedisLog(procs.logText(n), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) }));
+    logs = [...names.map((n) => parseRedisLog(procs.logText(n), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) })), procs.crashes()];
     if (o.keepDir) cpSync(root, o.keepDir, { recursive: true });
     await fabric.close();
     rmSync(root, { recursive: true, force: true });
