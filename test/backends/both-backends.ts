@@ -2,7 +2,7 @@
 // simulator and, twice at once, through real redis-server processes. The two real runs must agree with
 // each other (else the scenario is timing-sensitive on real processes: mark it with "realBackend":
 // {"differs": "..."}), and with the simulator: final fields (ids and digests as labels) and sync decisions.
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { builtinNames, resolveScenario, scenarioFor } from '../../sim/harness/sources.js';
 import { loadScenario } from '../../sim/scenario/load.js';
 import { simulate } from '../../sim/harness/simulate.js';
@@ -45,20 +45,31 @@ function needsNetns(sc: ResolvedScenario): boolean {
 const COMPARED = new Set(['redis.start', 'redis.psync', 'redis.role', 'redis.replid']);
 const describeEvents = (d: ReturnType<typeof firstDifference>) => (d === null ? null : `${d.stream} #${d.index}: ${d.a ? formatComparable(d.a) : '(none)'} | ${d.b ? formatComparable(d.b) : '(none)'}`);
 
-/** One test per built-in of `part` (0 or 1 of two halves, so that two files run side by side). */
+/**
+ * One test per built-in of `part` (0 or 1 of two halves). The simulator runs first, all of them, in
+ * beforeAll: a simulation holds the event loop, which would delay the real runs' steps. The real
+ * runs then go concurrently (each deployment has its own namespaces; they mostly wait).
+ */
 export function bothBackends(part: 0 | 1): void {
   const all = realBuiltins();
   const mine = all.filter((_, i) => i % 2 === part);
   describeReal(`built-in scenarios on both backends (part ${part + 1} of 2)`, () => {
     const noNetns = netnsUnavailable();
+    const sims = new Map<string, { s: ReturnType<typeof simulate>; events: EventLike[] }>();
+    beforeAll(() => {
+      for (const b of mine) {
+        const events: EventLike[] = [];
+        const s = simulate(b.document, { seed: 1, source: b.name, observers: [(e: TraceEvent) => void (COMPARED.has(e.type) && events.push(e))] });
+        sims.set(b.name, { s, events });
+      }
+    }, 60_000);
     it('the real backend runs at least ten built-ins', () => {
       expect(all.length).toBeGreaterThanOrEqual(10);
     });
     for (const b of mine) {
       const skip = noNetns !== null && needsNetns(b.resolved) ? `needs netns (${noNetns})` : null;
-      it.skipIf(skip !== null)(`${b.name}${b.resolved.realDiffers ? ' (marked: it differs on real processes)' : ''}`, async () => {
-        const simEvents: EventLike[] = [];
-        const s = simulate(b.document, { seed: 1, source: b.name, observers: [(e: TraceEvent) => void (COMPARED.has(e.type) && simEvents.push(e))] });
+      it.skipIf(skip !== null).concurrent(`${b.name}${b.resolved.realDiffers ? ' (marked: it differs on real processes)' : ''}`, async ({ expect }) => {
+        const { s, events: simEvents } = sims.get(b.name)!;
         expect(s.status, `the simulator itself: ${s.failures.map((f) => f.message).join('; ')}`).toBe('pass');
         if (b.resolved.realDiffers !== null) {
           // known to differ, and why: it must still run to its end on real processes
