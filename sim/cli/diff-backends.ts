@@ -2,7 +2,7 @@
 // (sim/harness/backend-diff.ts), and how their first differences read on a terminal.
 import chalk from 'chalk';
 import { diffBackends, type BackendDiff } from '../harness/backend-diff.js';
-import { resolveScenario, scenarioFor } from '../harness/sources.js';
+import { resolveScenario, scenarioFor, seedFor } from '../harness/sources.js';
 import { formatComparable, type Timed } from '../backends/real/comparable.js';
 import type { FabricKind } from '../backends/real/fabric.js';
 import type { Seed } from '../kernel/rng.js';
@@ -41,9 +41,9 @@ export function renderBackendDiff(d: BackendDiff, ref: string, seed: Seed): stri
 
 /** Exit code: 0 same, 1 different. */
 export async function diffBackendsCommand(ref: string, o: BackendDiffFlags): Promise<number> {
-  const { source, artifact } = resolveScenario(ref);
-  const seed = o.seed ?? artifact?.seed ?? ('document' in source ? source.document.seed : undefined) ?? 1;
-  const d = await diffBackends(scenarioFor(source, seed), seed, ref, {
+  const resolved = resolveScenario(ref);
+  const seed = seedFor(resolved, o.seed);
+  const d = await diffBackends(scenarioFor(resolved.source, seed), seed, ref, {
     ...(o.redisServer ? { redisServer: o.redisServer } : {}),
     ...(o.network ? { network: o.network } : {}),
   });

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { simulate, TOOL_VERSION, type RunResult } from '../harness/simulate.js';
 import { UserError } from '../errors.js';
 import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
-import { builtinNames, builtinDescription, resolveScenario, scenarioFor } from '../harness/sources.js';
+import { builtinNames, builtinDescription, resolveScenario, scenarioFor, seedFor } from '../harness/sources.js';
 import { parseSeed, parseSeeds, parseSeedBudget, shardOf } from '../harness/seeds.js';
 import { renderRun, renderSweep, statusWord } from './render.js';
 import { mutantProgress, PROGRESS_EVERY, sweepBar } from './progress.js';
@@ -114,11 +114,12 @@ SIGTERM, it leaves no partial trace file.`)
   .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number; backend: 'sim' | 'real'; redisServer?: string; network?: 'auto' | 'netns' | 'loopback'; keep?: string }) => {
     if (o.backend === 'real') return runOnReal(ref, o);
     const realOnly = (['redisServer', 'network', 'keep'] as const).find((k) => o[k] !== undefined);
-    if (realOnly) throw new UserError(`--${realOnly.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is for --backend real; add --backend real or drop it`);
-    const { source, artifact: art } = resolveScenario(ref);
+    if (realOnly) throw new UserError(`${flagName(realOnly)} is for --backend real; add --backend real or drop it`);
+    const resolved = resolveScenario(ref);
+    const { source, artifact: art } = resolved;
     // an artifact (sweep --out, shrink) brings its own seed and mutant; --seed and --mutant override them
     const mutant = o.mutant !== undefined || !art ? mutantOption(o.mutant) : mutantOption(art.mutant ?? undefined);
-    const seed = o.seed ?? art?.seed ?? ('document' in source ? source.document.seed : undefined) ?? 1;
+    const seed = seedFor(resolved, o.seed);
     const scenario = scenarioFor(source, seed);
     if (o.trace === '-' && o.json) throw new UserError('--trace -: the trace takes stdout, so --json cannot print there too; write the trace to a file (--trace run.jsonl) or drop --json');
     if (o.log && (o.json || o.trace === '-')) throw new UserError(`--log short: the log takes stdout, so ${o.json ? '--json' : '--trace -'} cannot print there too; drop one of them`);
@@ -160,13 +161,16 @@ SIGTERM, it leaves no partial trace file.`)
     exitCode = exitFor(r.status);
   });
 
+/** The flag commander reads into option key `k`: maxSimTime is --max-sim-time. */
+const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+
 /** `run --backend real`: the flags that only mean something in the simulator are refused, not ignored. */
 async function runOnReal(ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number; redisServer?: string; network?: 'auto' | 'netns' | 'loopback'; keep?: string }): Promise<void> {
   const simOnly = (['trace', 'report', 'log', 'mutant', 'maxEvents', 'maxSimTime'] as const).find((k) => o[k] !== undefined);
-  if (simOnly) throw new UserError(`--${simOnly.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is for the simulator; drop it with --backend real (a real run has no trace of simulated events)`);
-  const { source, artifact: art } = resolveScenario(ref);
-  const seed = o.seed ?? art?.seed ?? ('document' in source ? source.document.seed : undefined) ?? 1;
-  exitCode = await runRealCommand(loadScenario(scenarioFor(source, seed), ref).resolved, ref, seed, o, exitFor);
+  if (simOnly) throw new UserError(`${flagName(simOnly)} is for the simulator; drop it with --backend real (a real run has no trace of simulated events)`);
+  const resolved = resolveScenario(ref);
+  const seed = seedFor(resolved, o.seed);
+  exitCode = await runRealCommand(loadScenario(scenarioFor(resolved.source, seed), ref).resolved, ref, seed, o, exitFor);
 }
 
 limitFlags(program

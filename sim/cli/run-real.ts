@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { statusWord } from './render.js';
+import { finalView } from '../harness/backend-diff.js';
 
 export interface RealFlags {
   redisServer?: string;
@@ -18,31 +19,19 @@ export interface RealFlags {
   quiet?: boolean;
 }
 
-/** Replication ids as labels A, B, ... in order of first appearance (real ids are random). */
-function idLabels(r: RealRunResult): Map<string, string> {
-  const labels = new Map<string, string>();
-  for (const n of Object.values(r.nodes)) {
-    for (const k of ['master_replid', 'master_replid2']) {
-      const id = n[k];
-      if (typeof id === 'string' && !/^0+$/.test(id) && !labels.has(id)) labels.set(id, String.fromCharCode(65 + labels.size));
-    }
-  }
-  return labels;
-}
-
 export function renderReal(r: RealRunResult, ref: string, quiet: boolean): string {
   const lines = [`${statusWord(r.status)} ${ref} on real redis-server ${r.parameters.redis_server} (${r.parameters.network}), ${(r.stats.elapsed_us / 1e6).toFixed(1)} s, ${r.stats.acked_writes}/${r.stats.writes} writes acknowledged`];
   for (const w of r.parameters.warnings) lines.push(chalk.yellow(`warning: ${w}`));
   for (const f of r.failures) lines.push(chalk.red(`  ${f.kind}: ${f.message}`));
   if (quiet) return lines.join('\n');
-  const ids = idLabels(r);
+  const labelled = finalView(r.nodes); // ids as A, B, ... (real ids are random)
   for (const [name, n] of Object.entries(r.nodes)) {
     if (!n.running) {
       lines.push(`  ${name}: down`);
       continue;
     }
     const role = n.role === 'slave' ? `replica of ${n.master_host} (link ${n.master_link_status})` : 'master';
-    lines.push(`  ${name}: ${role}, id ${ids.get(String(n.master_replid)) ?? '-'} offset ${n.master_repl_offset}, sync full/ok/err ${n.sync_full}/${n.sync_partial_ok}/${n.sync_partial_err}, ${n.dbsize} keys`);
+    lines.push(`  ${name}: ${role}, id ${labelled[name]!.master_replid} offset ${n.master_repl_offset}, sync full/ok/err ${n.sync_full}/${n.sync_partial_ok}/${n.sync_partial_err}, ${n.dbsize} keys`);
   }
   for (const [p, rep] of Object.entries(r.properties)) lines.push(`  property ${p}: ${rep.violations === 0 ? 'held' : `${rep.violations} violation(s)`} (${rep.checked} checked)`);
   return lines.join('\n');

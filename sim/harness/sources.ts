@@ -86,3 +86,8 @@ export function resolveScenario(ref: string): { source: ScenarioSource; builtin:
   const close = names.filter((n) => n.includes(ref) || ref.includes(n));
   throw new UserError(`unknown scenario "${ref}"${close.length ? ` (did you mean ${close.join(' or ')}?)` : ''}; built-in scenarios: ${names.join(', ')}; or give a path to a .json file`);
 }
+
+/** The seed a run of a resolved reference uses: the --seed flag, else an artifact's, else the document's "seed", else 1. */
+export function seedFor(r: { source: ScenarioSource; artifact?: Artifact }, flag: Seed | undefined): Seed {
+  return flag ?? r.artifact?.seed ?? ('document' in r.source ? r.source.document.seed : undefined) ?? 1;
+}

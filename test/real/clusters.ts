@@ -2,7 +2,7 @@
 // A differential test runs the same steps on both and compares what INFO reports, with replication
 // ids and digests replaced by labels in order of first appearance (real ids are random).
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import type { TraceListener } from '../../sim/kernel/trace.js';
 import type { MutantName } from '../../sim/redis/mutants.js';
 import { isError } from '../../sim/redis/reply.js';
 import { RespClient, RespError } from '../../sim/backends/real/resp.js';
+import { redisServerVersion } from '../../sim/backends/real/processes.js';
 
 export type Config = Record<string, string | number>;
 /** Settings both clusters run with: disk-based full sync (the modelled path), no periodic PINGs, no saves. */
@@ -150,9 +151,7 @@ export class SimCluster implements Cluster {
 // Real redis-server processes
 
 export function realRedisVersion(): string | null {
-  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return null;
-  return /v=(\S+)/.exec(r.stdout)?.[1] ?? null;
+  return redisServerVersion('redis-server');
 }
 
 /** A TCP port nothing listens on now, on 127.0.0.1. */

@@ -21,6 +21,18 @@ export function redisServerVersion(bin: string): string | null {
   return /v=(\S+)/.exec(r.stdout)?.[1] ?? null;
 }
 
+/** INFO text as fields, numbers as numbers (addresses left as the server wrote them). */
+export function parseInfo(text: string): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i <= 0 || line.startsWith('#')) continue;
+    const v = line.slice(i + 1);
+    out[line.slice(0, i)] = NUMBER.test(v) ? Number(v) : v;
+  }
+  return out;
+}
+
 /** A config value as a redis.conf line takes it: yes/no for booleans, "" for an empty string. */
 function confValue(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
@@ -236,14 +248,7 @@ export class RedisProcesses {
   async info(name: string): Promise<Record<string, string | number> | null> {
     const text = await this.call(name, ['INFO', 'everything']);
     if (typeof text !== 'string') return null;
-    const out: Record<string, string | number> = {};
-    for (const line of text.split('\r\n')) {
-      const i = line.indexOf(':');
-      if (i <= 0 || line.startsWith('#')) continue;
-      const k = line.slice(0, i);
-      const v = line.slice(i + 1);
-      out[k] = NUMBER.test(v) ? Number(v) : v;
-    }
+    const out = parseInfo(text);
     if (typeof out.master_host === 'string') out.master_host = this.fabric.nameOf(out.master_host, Number(out.master_port)) ?? out.master_host;
     if (out.master_port !== undefined) out.master_port = 6379;
     for (const k of Object.keys(out)) {

@@ -13,9 +13,8 @@ import { EqualIdOffsetEqualData } from '../../../properties/equal-id-offset-equa
 import type { PropertyReport } from '../../../properties/index.js';
 import { runStatus, TOOL_VERSION, type RunStatus } from '../../harness/simulate.js';
 import { createFabric, type FabricKind } from './fabric.js';
-import { RedisProcesses, redisServerVersion } from './processes.js';
+import { parseInfo, RedisProcesses, redisServerVersion } from './processes.js';
 import { runRealStep, Stop, toRemember, unsupportedOps, fieldValue, type RealContext } from './steps.js';
-import { RespError } from './resp.js';
 import { mergeLogEvents, parseRedisLog, type LogEvent } from './log-events.js';
 
 export interface RealRunOptions {
@@ -71,10 +70,10 @@ async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData, why: stri
       ctx.procs.call(node, ['EXEC']),
     ]);
     if (!Array.isArray(exec) || typeof exec[0] !== 'string' || typeof exec[1] !== 'string') continue;
-    const f = Object.fromEntries(exec[0].split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    const f = parseInfo(exec[0]);
     prop.onEvent({
-      t: ctx.nowUs(), type: 'redis.obs', node, why, role: f.role === 'slave' ? 'slave' : 'master', replid: f.master_replid ?? '', offset: Number(f.master_repl_offset),
-      digest: exec[1], meaningful: f.repl_backlog_active === '1', sync_full: 0, sync_partial_ok: 0, sync_partial_err: 0,
+      t: ctx.nowUs(), type: 'redis.obs', node, why, role: f.role === 'slave' ? 'slave' : 'master', replid: String(f.master_replid ?? ''), offset: Number(f.master_repl_offset),
+      digest: exec[1], meaningful: f.repl_backlog_active === 1, sync_full: 0, sync_partial_ok: 0, sync_partial_err: 0,
     });
   }
 }
@@ -140,13 +139,8 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     ctx.stepIndex = -1;
     for (const n of names) {
       const info = await procs.info(n);
-      if (info === null) {
-        nodes[n] = { running: false };
-        continue;
-      }
-      const digest = await procs.call(n, ['DEBUG', 'DIGEST']);
-      const dbsize = await procs.call(n, ['DBSIZE']);
-      nodes[n] = { running: true, ...info, digest: typeof digest === 'string' ? digest : String(digest instanceof RespError ? digest.message : digest), dbsize: typeof dbsize === 'number' ? dbsize : -1 };
+      // digest and dbsize as expect reads them
+      nodes[n] = info === null ? { running: false } : { running: true, ...info, digest: (await fieldValue(ctx, n, 'digest')) ?? '', dbsize: (await fieldValue(ctx, n, 'dbsize')) ?? -1 };
     }
   } finally {
     await starting.catch(() => undefined);

@@ -208,8 +208,7 @@ const HANDLERS: Handlers = {
     await ctx.procs.crash(step.node);
   },
   async shutdown(ctx, step) {
-    const info = await ctx.procs.info(step.node);
-    if (info === null) return;
+    if (!ctx.procs.isRunning(step.node)) return;
     const timeoutS = Number((await ctx.procs.call(step.node, ['CONFIG', 'GET', 'shutdown-timeout']) as RespValue[] | undefined)?.[1] ?? 10);
     await ctx.procs.shutdown(step.node, step.save, (timeoutS + 2) * 1000);
   },
