@@ -29,7 +29,6 @@ import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report
 import { registerDiff } from './diff.js';
 import { mkdirSync } from 'node:fs';
 import { runRealCommand } from './run-real.js';
-import { loadScenario } from '../scenario/load.js';
 import { join } from 'node:path';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, liveness: 3, internal: 4, interrupted: 130 } as const;
@@ -170,7 +169,7 @@ async function runOnReal(ref: string, o: { seed?: number | string; json?: boolea
   if (simOnly) throw new UserError(`${flagName(simOnly)} is for the simulator; drop it with --backend real (a real run has no trace of simulated events)`);
   const resolved = resolveScenario(ref);
   const seed = seedFor(resolved, o.seed);
-  exitCode = await runRealCommand(loadScenario(scenarioFor(resolved.source, seed), ref).resolved, ref, seed, o, exitFor);
+  exitCode = await runRealCommand(scenarioFor(resolved.source, seed), ref, seed, o, exitFor);
 }
 
 limitFlags(program

@@ -1,9 +1,9 @@
 // `replsim run SCENARIO --backend real`: the CLI face of sim/backends/real/run.ts (the scenario on real
 // redis-server processes), rendered like a simulated run; --json prints the real result's shape.
 import chalk from 'chalk';
-import { runReal, type RealRunResult } from '../backends/real/run.js';
+import { runRealScenario, type RealRunResult } from '../backends/real/run.js';
 import type { FabricKind } from '../backends/real/fabric.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import type { Scenario } from '../scenario/types.js';
 import type { Seed } from '../kernel/rng.js';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -45,10 +45,10 @@ function checkKeepDir(dir: string): void {
 }
 
 /** Run on the real backend and print; returns the exit code. */
-export async function runRealCommand(scenario: ResolvedScenario, ref: string, seed: Seed, o: RealFlags, exitFor: (s: RealRunResult['status']) => number): Promise<number> {
+export async function runRealCommand(scenario: Scenario, ref: string, seed: Seed, o: RealFlags, exitFor: (s: RealRunResult['status']) => number): Promise<number> {
   if (o.keep) checkKeepDir(o.keep);
   const progress = process.stderr.isTTY && !o.json ? (line: string) => process.stderr.write(`\r\x1b[K${ref}: ${line}`) : undefined;
-  const r = await runReal(scenario, {
+  const r = await runRealScenario(scenario, ref, {
     seed,
     ...(o.redisServer ? { redisServer: o.redisServer } : {}),
     ...(o.network ? { network: o.network } : {}),

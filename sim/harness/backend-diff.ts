@@ -3,10 +3,9 @@
 // and the first PSYNC decision, role change or id change that differs (comparable.ts).
 import { simulate, type RunResult } from './simulate.js';
 import type { Scenario } from '../scenario/types.js';
-import { loadScenario } from '../scenario/load.js';
 import type { Seed } from '../kernel/rng.js';
 import type { TraceEvent } from '../trace-events.js';
-import { runReal, type RealRunOptions, type RealRunResult } from '../backends/real/run.js';
+import { prepareReal, runReal, type RealRunOptions, type RealRunResult } from '../backends/real/run.js';
 import { comparableEvents, firstDifference, type Difference, type EventLike } from '../backends/real/comparable.js';
 
 /** The fields compared at the end of both runs (master_replid, master_replid2 and digest as labels). */
@@ -51,7 +50,8 @@ export function finalView(nodes: Record<string, Record<string, unknown>>): Final
     const v: Record<string, string | number | boolean | null> = {};
     for (const f of DIFF_FIELDS) {
       const x = n[f];
-      if (x === undefined) continue;
+      // a node that is down has no fields (the simulator reports them null, a real run leaves them out)
+      if (x === undefined || x === null) continue;
       if (f === 'master_replid' || f === 'master_replid2') v[f] = /^0+$/.test(String(x)) ? '0' : label(ids, String(x), (i) => String.fromCharCode(65 + i));
       else if (f === 'digest') v[f] = label(digests, String(x), (i) => `d${i + 1}`);
       else v[f] = x as string | number | boolean;
@@ -76,10 +76,11 @@ export function fieldDifferences(sim: FinalView, real: FinalView): FieldDifferen
 const COMPARED_TYPES = new Set(['redis.start', 'redis.psync', 'redis.role', 'redis.replid']);
 
 export async function diffBackends(input: Scenario, seed: Seed, source: string, real: Omit<RealRunOptions, 'seed'>): Promise<BackendDiff> {
-  const { resolved } = loadScenario(input, source);
+  // a fault phase is planned once and both sides replay it as the same steps
+  const { scenario, resolved, plan } = prepareReal(input, source, seed);
   const simEvents: EventLike[] = [];
-  const s = simulate(input, { seed, source, observers: [(e: TraceEvent) => void (COMPARED_TYPES.has(e.type) && simEvents.push(e))] });
-  const r = await runReal(resolved, { ...real, seed });
+  const s = simulate(scenario, { seed, source, observers: [(e: TraceEvent) => void (COMPARED_TYPES.has(e.type) && simEvents.push(e))] });
+  const r = await runReal(resolved, { ...real, seed, ...(plan ? { plan } : {}) });
   const simFinal = finalView(s.nodes as unknown as Record<string, Record<string, unknown>>);
   const realFinal = finalView(r.nodes);
   const fields = fieldDifferences(simFinal, realFinal);

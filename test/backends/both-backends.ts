@@ -6,8 +6,9 @@ import { beforeAll, expect, it } from 'vitest';
 import { builtinNames, resolveScenario, scenarioFor } from '../../sim/harness/sources.js';
 import { loadScenario } from '../../sim/scenario/load.js';
 import { simulate } from '../../sim/harness/simulate.js';
-import { runReal } from '../../sim/backends/real/run.js';
+import { prepareReal, runReal } from '../../sim/backends/real/run.js';
 import { unsupportedOps } from '../../sim/backends/real/steps.js';
+import type { FaultPlan } from '../../sim/backends/real/fault-plan.js';
 import { netnsUnavailable } from '../../sim/backends/real/fabric.js';
 import { comparableEvents, firstDifference, formatComparable, type EventLike } from '../../sim/backends/real/comparable.js';
 import { fieldDifferences, finalView } from '../../sim/harness/backend-diff.js';
@@ -20,8 +21,10 @@ const NEEDS_NETNS = new Set(['partition', 'partition-oneway', 'isolate', 'networ
 
 export interface Builtin {
   name: string;
+  /** What both backends run: the file, or with a fault phase, its plan as steps (fault-plan.ts). */
   document: Scenario;
   resolved: ResolvedScenario;
+  plan?: FaultPlan;
 }
 
 /** The built-ins the real backend runs (the others are refused by unsupportedOps, which its own tests cover). */
@@ -30,9 +33,10 @@ export function realBuiltins(): Builtin[] {
   for (const name of builtinNames()) {
     const { source } = resolveScenario(name);
     if (!('document' in source)) continue;
-    const document = scenarioFor(source, 1);
-    const resolved = loadScenario(document, name).resolved;
-    if (unsupportedOps(resolved).length === 0) out.push({ name, document, resolved });
+    const written = scenarioFor(source, 1);
+    if (unsupportedOps(loadScenario(written, name).resolved).length > 0) continue;
+    const { scenario: document, resolved, plan } = prepareReal(written, name, 1);
+    out.push({ name, document, resolved, ...(plan ? { plan } : {}) });
   }
   return out;
 }
@@ -73,12 +77,13 @@ export function bothBackends(part: 0 | 1): void {
         expect(s.status, `the simulator itself: ${s.failures.map((f) => f.message).join('; ')}`).toBe('pass');
         if (b.resolved.realDiffers !== null) {
           // known to differ, and why: it must still run to its end on real processes
-          const r = await runReal(b.resolved, { seed: 1 });
+          const r = await runReal(b.resolved, { seed: 1, ...(b.plan ? { plan: b.plan } : {}) });
           expect(Object.keys(r.nodes).sort()).toEqual(Object.keys(s.nodes).sort());
           expect(r.parameters.warnings.join('\n')).toContain(b.resolved.realDiffers);
           return;
         }
-        const [r1, r2] = await Promise.all([runReal(b.resolved, { seed: 1 }), runReal(b.resolved, { seed: 1 })]);
+        const run = () => runReal(b.resolved, { seed: 1, ...(b.plan ? { plan: b.plan } : {}) });
+        const [r1, r2] = await Promise.all([run(), run()]);
         const [v1, v2] = [finalView(r1.nodes), finalView(r2.nodes)];
         const [e1, e2] = [comparableEvents(r1.events), comparableEvents(r2.events)];
         // twice on real processes: a difference here is a race in the scenario, to be marked, not tolerated

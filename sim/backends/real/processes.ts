@@ -14,6 +14,13 @@ import type { LogEvent } from './log-events.js';
 const NUMBER = /^-?(0|[1-9]\d*)$/;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `p`, or 'late' once ms have passed (the timer does not outlive the race). */
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** The version of a redis-server binary ("7.0.15"), or null when it does not run. */
 export function redisServerVersion(bin: string): string | null {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
@@ -139,7 +146,14 @@ export class RedisProcesses {
     p.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     if (child.pid !== undefined) this.fabric.adopt(child.pid);
     let gone = false;
-    void p.exited.then(() => (gone = true));
+    void p.exited.then(() => {
+      gone = true;
+      // however it went (SHUTDOWN sent by a step, a crash), the node is down from now on
+      if (p.child !== child) return;
+      p.client?.close();
+      p.client = null;
+      p.child = null;
+    });
     const ep = this.fabric.controlEndpoint(name);
     for (let i = 0; i < 500 && !gone; i++) {
       try {
@@ -204,9 +218,23 @@ export class RedisProcesses {
     if (!p.child || !p.client) return;
     const args = save === undefined ? ['SHUTDOWN'] : ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE'];
     void p.client.call(args).catch(() => undefined); // no reply: the server is gone
-    const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), waitMs));
-    if ((await Promise.race([p.exited.then(() => 'exited' as const), timer])) === 'late') throw new Error(`node ${name} did not exit within ${waitMs} ms of SHUTDOWN`);
+    if ((await within(p.exited, waitMs)) === 'late') throw new Error(`node ${name} did not exit within ${waitMs} ms of SHUTDOWN`);
     await this.gone(p);
+  }
+
+  /**
+   * A SHUTDOWN command as a step sends it (any arguments): 'exited' once the process is gone (no
+   * reply comes then), else the server's reply (an error: it did not shut down).
+   */
+  async shutdownCommand(name: string, args: (string | number)[], waitMs: number): Promise<RespValue | 'exited' | undefined> {
+    const p = this.proc(name);
+    if (!p.child || !p.client) return undefined;
+    const reply = p.client.call(args.map(String)).catch(() => undefined);
+    const exited = p.exited.then(() => 'exited' as const);
+    const r = await within(Promise.race([reply.then((v) => (v === undefined ? exited : v)), exited]), waitMs);
+    if (r === 'late') throw new Error(`node ${name} did not exit within ${waitMs} ms of ${args.join(' ')}`);
+    if (r === 'exited') await this.gone(p);
+    return r;
   }
 
   private async gone(p: Proc): Promise<void> {

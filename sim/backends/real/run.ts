@@ -16,6 +16,14 @@ import { createFabric, type FabricKind } from './fabric.js';
 import { parseInfo, RedisProcesses, redisServerVersion } from './processes.js';
 import { runRealStep, Stop, toRemember, unsupportedOps, fieldValue, type RealContext } from './steps.js';
 import { mergeLogEvents, parseRedisLog, type LogEvent } from './log-events.js';
+import { RealOrchestrator } from './orchestrator.js';
+import { hasFaultPhase, planFaultPhase, type FaultPlan } from './fault-plan.js';
+import type { Scenario } from '../../scenario/types.js';
+import { loadScenario } from '../../scenario/load.js';
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Within a replayed fault phase, the per-step observation is taken at most this often (its writes come every few ms). */
+const PLAN_OBSERVE_EVERY_US = 50_000;
 
 export interface RealRunOptions {
   seed: Seed;
@@ -27,6 +35,8 @@ export interface RealRunOptions {
   keepDir?: string;
   /** Told of what the run does as it goes (start, each step), for a progress line. */
   onProgress?: (line: string) => void;
+  /** Steps plan.first..plan.last replay a planned fault phase (fault-plan.ts; runRealScenario sets it). */
+  plan?: Pick<FaultPlan, 'first' | 'last' | 'faults' | 'writes'>;
 }
 
 /** A node's final INFO fields (node names for addresses), `digest` (DEBUG DIGEST), `dbsize`; `running` false when down. */
@@ -47,6 +57,10 @@ export interface RealRunResult {
   parameters: { network: FabricKind; redis_server: string; warnings: string[] };
   properties: Record<string, PropertyReport>;
   refused_writes?: RealContext['refusedWrites'];
+  /** The fault phase replayed from the simulator's schedule: its steps, fault injections and writes. */
+  fault_plan?: { steps: number; faults: number; writes: number };
+  /** What the orchestrator decided (orchestrated-failover, settle), `t` in µs since the run started. */
+  orchestrator?: Record<string, unknown>[];
 }
 
 /** What the scenario asks of the network that a real run cannot do: warnings, not refusals (the steps are refused apart). */
@@ -78,9 +92,33 @@ async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData, why: stri
   }
 }
 
-export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<RealRunResult> {
+function refuseUnsupported(sc: ResolvedScenario): void {
   const refused = unsupportedOps(sc);
   if (refused.length > 0) throw new UserError(`scenario ${sc.name} cannot run on the real backend: ${refused.join('; ')} (run it in the simulator, without --backend real, or remove these parts)`);
+}
+
+/**
+ * A scenario as written (a file, a built-in, a generator's output), made ready for the real backend:
+ * refused when it cannot run there; a random fault phase planned in the simulator with the same seed
+ * (fault-plan.ts), to be replayed as steps. `scenario` is what both backends then run.
+ */
+export function prepareReal(input: Scenario, source: string, seed: Seed): { scenario: Scenario; resolved: ResolvedScenario; plan?: FaultPlan } {
+  const { resolved } = loadScenario(input, source);
+  refuseUnsupported(resolved);
+  if (!hasFaultPhase(input)) return { scenario: input, resolved };
+  const plan = planFaultPhase(input, seed);
+  return { scenario: plan.scenario, resolved: loadScenario(plan.scenario, source).resolved, plan };
+}
+
+/** prepareReal, then runReal. */
+export async function runRealScenario(input: Scenario, source: string, o: Omit<RealRunOptions, 'plan'>): Promise<RealRunResult> {
+  const { resolved, plan } = prepareReal(input, source, o.seed);
+  return runReal(resolved, { ...o, ...(plan ? { plan } : {}) });
+}
+
+export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<RealRunResult> {
+  refuseUnsupported(sc);
+  if (sc.faults || sc.steps.some((s) => s.op === 'faults')) throw new Error(`scenario ${sc.name}: a fault phase must be planned before a real run (runRealScenario)`);
   const bin = o.redisServer ?? 'redis-server';
   const version = redisServerVersion(bin);
   if (version === null) throw new UserError(`--backend real: ${bin} does not run (install redis-server 7.0, e.g. the Debian package redis-server, or name one with --redis-server PATH)`);
@@ -99,9 +137,17 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
   const t0 = performance.now();
   const startMs = Date.now(); // the servers log in UTC (processes.ts), so their lines and this clock agree
   let logs: (readonly LogEvent[])[] = [];
+  const nowUs = () => Math.round((performance.now() - t0) * 1000);
+  const blocked = new Set<string>();
+  const decisions: Record<string, unknown>[] = [];
+  const orch = new RealOrchestrator({
+    procs, blocked,
+    initialMaster: names.find((n) => (sc.nodes[n]!.replicaof ?? null) === null) ?? null,
+    note: (d) => decisions.push({ t: nowUs(), ...d }),
+  });
   const ctx: RealContext = {
     sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(), pendingStart: new Set(),
-    nowUs: () => Math.round((performance.now() - t0) * 1000),
+    nowUs, blocked, orch, settles: [], inPlan: false,
   };
   const prop = new EqualIdOffsetEqualData();
   const remember = toRemember(sc);
@@ -124,15 +170,47 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
       }
     })();
     starting.catch(() => undefined); // awaited after the steps; not an unhandled rejection meanwhile
+    // a replayed fault phase keeps the simulated times: its sleeps end at their planned moment
+    let planStartUs = 0;
+    let planAtUs = 0;
+    let observedUs = Number.NEGATIVE_INFINITY;
+    const inflight: Promise<void>[] = [];
+    const inMulti = new Set<string>();
     try {
       for (let i = 0; i < sc.steps.length; i++) {
+        const step = sc.steps[i]!;
         ctx.stepIndex = i;
-        o.onProgress?.(`step ${i} (${sc.steps[i]!.op})`);
-        await runRealStep(ctx, sc.steps[i]!);
+        ctx.inPlan = o.plan !== undefined && i >= o.plan.first && i <= o.plan.last;
+        if (ctx.inPlan && i === o.plan!.first) planStartUs = ctx.nowUs();
+        o.onProgress?.(ctx.inPlan ? `fault phase ${((planAtUs) / 1e6).toFixed(1)} s (step ${i} of ${sc.steps.length}, ${step.op})` : `step ${i} (${step.op})`);
+        if (ctx.inPlan && step.op === 'sleep') {
+          planAtUs += step.durationUs;
+          const waitUs = planStartUs + planAtUs - ctx.nowUs();
+          if (waitUs > 0) await delay(waitUs / 1000);
+          continue;
+        }
+        // the workload's writes go out as the simulated workload sent them, without waiting for their
+        // replies (pipelined on each node's connection); anything else waits until they are answered
+        const pipelined = ctx.inPlan && isPipelined(step);
+        if (pipelined) inflight.push(runRealStep(ctx, step));
+        else {
+          await Promise.all(inflight.splice(0));
+          await runRealStep(ctx, step);
+        }
         for (const [n, f] of remember.get(i) ?? []) ctx.remembered.set(`${i}\u0000${n}\u0000${f}`, await fieldValue(ctx, n, f));
+        // the observation's own MULTI would nest in a transaction a command step opened on that connection
+        if (step.op === 'command') {
+          const cmd = String(step.args[0]).toUpperCase();
+          if (cmd === 'MULTI') inMulti.add(step.node!);
+          else if (cmd === 'EXEC' || cmd === 'DISCARD') inMulti.delete(step.node!);
+        }
+        if (inMulti.size > 0 || (pipelined && ctx.nowUs() - observedUs < PLAN_OBSERVE_EVERY_US)) continue;
         await observe(ctx, prop, `step ${i}`);
+        observedUs = ctx.nowUs();
       }
+      await Promise.all(inflight.splice(0));
     } catch (e) {
+      await Promise.allSettled(inflight.splice(0));
       if (!(e instanceof Stop)) throw e;
     }
     await starting;
@@ -165,7 +243,28 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     events,
     stats: { events: events.length, elapsed_us: ctx.nowUs(), writes: ctx.writes, acked_writes: ctx.ackedWrites },
     parameters: { network: fabric.kind, redis_server: version, warnings },
-    properties: { [prop.name]: { violations: prop.violations.length, checked: prop.checked(), stats: prop.stats(), notes: prop.notes() } },
+    properties: {
+      [prop.name]: { violations: prop.violations.length, checked: prop.checked(), stats: prop.stats(), notes: prop.notes() },
+      ...(ctx.settles.length > 0 ? { convergence: convergenceReport(ctx.settles) } : {}),
+    },
     ...(ctx.refusedWrites.length > 0 ? { refused_writes: ctx.refusedWrites } : {}),
+    ...(o.plan ? { fault_plan: { steps: o.plan.last - o.plan.first + 1, faults: o.plan.faults, writes: o.plan.writes } } : {}),
+    ...(decisions.length > 0 ? { orchestrator: decisions } : {}),
   };
+}
+
+/** The convergence property on a real run: each settle step converged in time, or not (the run ended there). */
+function convergenceReport(settles: RealContext['settles']): PropertyReport {
+  const took = settles.flatMap((x) => (x.afterUs === null ? [] : [x.afterUs]));
+  return {
+    violations: settles.length - took.length,
+    checked: settles.length,
+    stats: took.length > 0 ? { settle_ms: Math.round(Math.max(...took) / 1000) } : {},
+    notes: [],
+  };
+}
+
+/** A step of a replayed fault phase sent without waiting for its reply: a workload command (not SHUTDOWN, which ends a process). */
+function isPipelined(step: ResolvedScenario['steps'][number]): boolean {
+  return step.op === 'command' && String(step.args[0]).toUpperCase() !== 'SHUTDOWN';
 }

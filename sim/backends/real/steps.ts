@@ -10,22 +10,31 @@ import type { ReplyExpectation } from '../../scenario/steps/context.js';
 import type { Fabric } from './fabric.js';
 import type { RedisProcesses } from './processes.js';
 import { RespError, type RespValue } from './resp.js';
+import type { RealOrchestrator } from './orchestrator.js';
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const POLL_MS = 20;
+/** How long a SHUTDOWN command may take before the process is counted as hung (a master may wait for its replicas: shutdown-timeout is 10 s). */
+const SHUTDOWN_WAIT_MS = 15_000;
+/** The commands of a replayed fault phase that are not the workload's writes. */
+const NOT_WRITES = new Set(['MULTI', 'EXEC', 'SELECT', 'SHUTDOWN']);
+/** How often a settle re-applies the topology while it waits (the simulator's orchestrator looks every 100 ms). */
+const RESTORE_EVERY_US = 500_000;
 
 export class Stop extends Error {}
 
-/** Why the real backend cannot run this scenario as written: one line per reason, empty when it can. */
+/**
+ * Why the real backend cannot run this scenario as written: one line per reason, empty when it can.
+ * A fault phase (`faults`, the `faults` step) is planned into steps first (fault-plan.ts).
+ */
 export function unsupportedOps(sc: ResolvedScenario): string[] {
   const out: string[] = [];
   if (Object.keys(sc.clients).length > 0) out.push('"clients": application clients are not on the real backend yet');
   if (Object.keys(sc.sentinels).length > 0) out.push('"sentinels": Sentinels are not on the real backend yet');
   if (sc.monitor) out.push('"monitor": the ideal failover is a simulator construct (its omniscient view has no real counterpart)');
-  if (sc.faults) out.push('"faults": the random fault phase is not on the real backend yet');
   sc.steps.forEach((s, i) => {
     const where = `steps[${i}] (${s.op})`;
-    if (s.op === 'orchestrated-failover' || s.op === 'faults' || s.op === 'workload' || s.op === 'settle') out.push(`${where}: not supported on the real backend yet`);
+    if (s.op === 'workload') out.push(`${where}: background writes outside a fault phase are not on the real backend yet`);
     else if ((s.op === 'write' || s.op === 'command') && s.client !== undefined) out.push(`${where}: "client" (application clients are not on the real backend yet)`);
     else if (s.op === 'network' && (s.change.latencyUs !== undefined || s.change.jitterUs !== undefined || s.change.bandwidthBytesPerSec !== undefined)) {
       out.push(`${where}: latency, jitter and bandwidth cannot be emulated on this kernel (no netem); only "loss" can`);
@@ -58,11 +67,19 @@ export interface RealContext {
   readonly pendingStart: Set<string>;
   /** Values `changedSince` matchers compare with: `${step}\0${node}\0${field}`. */
   readonly remembered: Map<string, string | number | null>;
+  /** `${from}\0${to}` for every direction the fabric drops now (the orchestrator's reachability). */
+  readonly blocked: Set<string>;
+  readonly orch: RealOrchestrator;
+  /** The step replays a planned fault phase (its command steps are the workload's writes). */
+  inPlan: boolean;
+  /** Each settle step's outcome: how long it took to converge, or why it did not. */
+  readonly settles: { t: number; afterUs: number | null; report: string | null }[];
 }
 
-function fail(ctx: RealContext, f: StepFailure): void {
-  const step = ctx.sc.steps[ctx.stepIndex];
-  ctx.failures.push({ time_us: ctx.nowUs(), ...(step ? { step: ctx.stepIndex, op: step.op } : {}), ...f });
+/** A failure of step `at` (default: the current one; a pipelined command finishes after later steps began). */
+function fail(ctx: RealContext, f: StepFailure, at = ctx.stepIndex): void {
+  const step = ctx.sc.steps[at];
+  ctx.failures.push({ time_us: ctx.nowUs(), ...(step ? { step: at, op: step.op } : {}), ...f });
 }
 
 function liveness(ctx: RealContext, message: string): never {
@@ -89,10 +106,10 @@ function earlier(ctx: RealContext, node: string, field: string, m: Matcher): str
   return typeof m === 'object' && m.changedSince !== undefined ? ctx.remembered.get(`${m.changedSince}\u0000${node}\u0000${field}`) : undefined;
 }
 
-function checkReply(ctx: RealContext, step: ReplyExpectation, args: (string | number)[], r: RespValue | undefined): void {
+function checkReply(ctx: RealContext, step: ReplyExpectation, args: (string | number)[], r: RespValue | undefined, at = ctx.stepIndex): void {
   const error = r === undefined ? `node ${step.node} is not running` : r instanceof RespError ? r.message : null;
-  const f = replyVerdict(ctx.stepIndex, step, args, error, replyText(r));
-  if (f) fail(ctx, f);
+  const f = replyVerdict(at, step, args, error, replyText(r));
+  if (f) fail(ctx, f, at);
 }
 
 /** Every running replica has its link up and its master's offset, and no FAILOVER is in progress. */
@@ -148,8 +165,16 @@ const HANDLERS: Handlers = {
   },
   async command(ctx, step) {
     const node = step.node!;
-    const r = await ctx.procs.command(node, step.args);
-    checkReply(ctx, { ...step, node }, step.args, r);
+    const at = ctx.stepIndex;
+    const inPlan = ctx.inPlan;
+    const shutdown = String(step.args[0]).toUpperCase() === 'SHUTDOWN';
+    const r = shutdown ? await ctx.procs.shutdownCommand(node, step.args, SHUTDOWN_WAIT_MS) : await ctx.procs.command(node, step.args);
+    // a SHUTDOWN that worked has no reply, as in the simulator
+    if (r !== 'exited') checkReply(ctx, { ...step, node }, step.args, r, at);
+    if (inPlan && !NOT_WRITES.has(String(step.args[0]).toUpperCase())) {
+      ctx.writes++;
+      if (r !== undefined && r !== 'exited' && !(r instanceof RespError)) ctx.ackedWrites++;
+    }
   },
   async sleep(_ctx, step) {
     await delay(step.durationUs / 1000);
@@ -188,15 +213,25 @@ const HANDLERS: Handlers = {
   },
   async partition(ctx, step) {
     await ctx.fabric.partition(step.groups);
+    for (const g of step.groups) for (const h of step.groups) if (g !== h) for (const a of g) for (const b of h) ctx.blocked.add(`${a}\u0000${b}`);
   },
   async 'partition-oneway'(ctx, step) {
     await ctx.fabric.cutOneWay(step.from, step.to);
+    ctx.blocked.add(`${step.from}\u0000${step.to}`);
   },
   async isolate(ctx, step) {
     await ctx.fabric.isolate(step.node);
+    for (const o of ctx.procs.names) if (o !== step.node) ctx.blocked.add(`${step.node}\u0000${o}`).add(`${o}\u0000${step.node}`);
   },
   async heal(ctx) {
     await ctx.fabric.heal();
+    ctx.blocked.clear();
+  },
+  async 'orchestrated-failover'(ctx) {
+    await ctx.orch.failover('scenario step');
+  },
+  async settle(ctx, step) {
+    await settle(ctx, step.timeoutUs);
   },
   async network(ctx, step) {
     if (step.change.loss !== undefined) await ctx.fabric.loss(step.change.loss, step.between);
@@ -234,6 +269,36 @@ const HANDLERS: Handlers = {
     }
   },
 };
+
+/**
+ * After faults (the simulator's sim/faults/settle.ts): heal the network, start every node that is
+ * down as a replica of the known master, put the topology in order, and wait until the deployment
+ * has converged; otherwise the convergence property fails and the run ends here.
+ */
+async function settle(ctx: RealContext, timeoutUs: number): Promise<void> {
+  const t0 = ctx.nowUs();
+  await ctx.fabric.heal();
+  ctx.blocked.clear();
+  for (const n of ctx.procs.names) if (!ctx.procs.isRunning(n) && !ctx.pendingStart.has(n)) await ctx.procs.start(n, { replicaof: ctx.orch.replicaofFor(n) });
+  let restoredAt = Number.NEGATIVE_INFINITY;
+  let why: string | null = null;
+  const done = await until(ctx, timeoutUs - (ctx.nowUs() - t0), async () => {
+    if (ctx.nowUs() - restoredAt >= RESTORE_EVERY_US) {
+      restoredAt = ctx.nowUs();
+      await ctx.orch.restoreTopology();
+    }
+    why = await ctx.orch.notConverged(() => inSync(ctx));
+    return why === null;
+  });
+  if (done) {
+    ctx.settles.push({ t: ctx.nowUs(), afterUs: ctx.nowUs() - t0, report: null });
+    return;
+  }
+  const message = `not converged ${timeoutUs / 1000} ms after the faults stopped and the network healed: ${why}`;
+  ctx.settles.push({ t: ctx.nowUs(), afterUs: null, report: why });
+  fail(ctx, { kind: 'property', property: 'convergence', node: [...ctx.procs.names].sort(), message });
+  throw new Stop(message);
+}
 
 export async function runRealStep(ctx: RealContext, step: ResolvedStep): Promise<void> {
   const h = HANDLERS[step.op] as Handler<typeof step.op> | undefined;

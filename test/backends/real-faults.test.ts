@@ -1,0 +1,36 @@
+// The random fault phase on real redis-server processes: the simulator's seeded schedule replayed in real
+// time (crashes, SHUTDOWNs, partitions, link kills, promotions, orchestrated failovers, the workload's
+// writes), then the real backend's own settle: one master, every node with its id, offset and data.
+import { expect, it } from 'vitest';
+import { runRealScenario } from '../../sim/backends/real/run.js';
+import { netnsUnavailable } from '../../sim/backends/real/fabric.js';
+import { planFaultPhase } from '../../sim/backends/real/fault-plan.js';
+import { describeReal } from '../real/clusters.js';
+import { FAULTY } from './faulty.js';
+
+const noNetns = netnsUnavailable();
+
+describeReal('the fault phase on the real backend', () => {
+  it.skipIf(noNetns !== null)('replays the planned faults and writes at their times, then settles into one converged deployment', async () => {
+    const plan = planFaultPhase(FAULTY, 3);
+    const phase = plan.scenario.steps!.slice(plan.first, plan.last + 1);
+    const r = await runRealScenario(FAULTY, 'faulty', { seed: 3 });
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    expect(r.status).toBe('pass');
+    expect(r.fault_plan).toEqual({ steps: phase.length, faults: plan.faults, writes: plan.writes });
+    // every write of the plan went out, and the master of the moment took most of them
+    expect(r.stats.writes).toBe(plan.writes);
+    expect(r.stats.acked_writes).toBeGreaterThan(0);
+    // each planned crash is a SIGKILL the events show
+    const crashes = phase.filter((s) => s.op === 'crash').length;
+    expect(crashes).toBeGreaterThan(0);
+    expect(r.events.filter((e) => e.type === 'redis.stop' && e.how === 'crash')).toHaveLength(crashes);
+    // the phase took its simulated length at least (its sleeps end at their planned moments)
+    expect(r.stats.elapsed_us).toBeGreaterThan(6_000_000);
+    expect(r.properties.convergence).toMatchObject({ violations: 0, checked: 1 });
+    expect(r.properties['equal-id-offset-equal-data']!.violations).toBe(0);
+    const masters = Object.entries(r.nodes).filter(([, n]) => n.role === 'master').map(([name]) => name);
+    expect(masters).toHaveLength(1);
+    for (const n of Object.values(r.nodes)) expect({ running: n.running, replid: n.master_replid, offset: n.master_repl_offset, digest: n.digest }).toEqual({ running: true, replid: r.nodes[masters[0]!]!.master_replid, offset: r.nodes[masters[0]!]!.master_repl_offset, digest: r.nodes[masters[0]!]!.digest });
+  }, 90_000);
+});
