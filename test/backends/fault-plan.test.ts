@@ -7,6 +7,8 @@ import { simulate } from '../../sim/harness/simulate.js';
 import { UserError } from '../../sim/errors.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import { FAULTY } from './faulty.js';
+import { unsupportedOps } from '../../sim/backends/real/steps.js';
+import { loadScenario } from '../../sim/scenario/load.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
 
 describe('planning a fault phase for the real backend', () => {
@@ -49,5 +51,17 @@ describe('planning a fault phase for the real backend', () => {
     const stuck: Scenario = { ...FAULTY, name: 'stuck', steps: [{ op: 'partition', groups: [['p'], ['r1', 'r2']] }, { op: 'wait-sync', timeoutMs: 200 }, { op: 'faults' }] };
     expect(() => planFaultPhase(stuck, 1)).toThrow(UserError);
     expect(() => planFaultPhase(stuck, 1)).toThrow(/ended before it \(wait-sync: not in sync after 200 ms/);
+  });
+
+  it('a monitor is allowed with a fault phase (its decisions are in the plan) only when no other step gives it work', () => {
+    const refusals = (sc: Scenario) => unsupportedOps(loadScenario(sc, sc.name!).resolved);
+    const monitored: Scenario = { ...FAULTY, name: 'monitored', monitor: { 'down-after-ms': 1000 } };
+    expect(refusals(monitored)).toEqual([]);
+    expect(refusals({ ...monitored, steps: [{ op: 'crash', node: 'p' }, { op: 'faults' }] }).join()).toContain('"monitor"');
+    const { faults: _f, ...noPhase } = monitored;
+    expect(refusals({ ...noPhase, steps: [{ op: 'wait-sync' }] }).join()).toContain('"monitor"');
+    const plan = planFaultPhase(monitored, 3);
+    expect(plan.scenario.monitor).toBeUndefined();
+    expect(plan.scenario.steps!.some((s) => s.op === 'replicaof')).toBe(true);
   });
 });
