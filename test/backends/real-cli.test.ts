@@ -40,6 +40,18 @@ describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
     expect(events.map((e) => e.how ?? e.type)).toEqual(['redis.start', 'crash', 'redis.start']);
   }, 60_000);
 
+  it('the end of a run takes a BGSAVE child along (each server leads its own process group)', () => {
+    const bgsaves = () => (spawnSync('pgrep', ['-f', '^redis-rdb-bgsave'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l !== '');
+    const before = bgsaves();
+    const file = join(tmp.dir, 'bgsave.json');
+    // 20 keys at 1 s each: the child is still saving when the run ends
+    writeFileSync(file, JSON.stringify({ name: 'bgsave', config: { save: '', 'rdb-key-save-delay': 1_000_000 }, nodes: { m: {} }, steps: [{ op: 'write', node: 'm', count: 20 }, { op: 'command', node: 'm', args: ['BGSAVE'] }, { op: 'run-until', node: 'm', rdb_bgsave_in_progress: 1, timeoutMs: 5000 }] }));
+    const r = cli('run', file, '--backend', 'real', '--network', 'loopback', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<{ nodes: { m: { rdb_bgsave_in_progress: number } } }>(r).nodes.m.rdb_bgsave_in_progress).toBe(1);
+    expect(bgsaves().filter((p) => !before.includes(p))).toEqual([]);
+  }, 60_000);
+
   it('refuses, before starting anything, what the real backend cannot run, and flags meant for the other backend', () => {
     expectUserError(cli('run', 'jepsen-2013', '--backend', 'real'), '"clients": application clients are not on the real backend yet');
     expectUserError(cli('run', 'failover-clean', '--backend', 'real', '--trace', join(tmp.dir, 't.jsonl')), '--trace is for the simulator');

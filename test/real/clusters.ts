@@ -207,7 +207,8 @@ export class RealCluster implements Cluster {
     const n = this.node(name);
     const args = ['--port', String(n.port), ...n.args];
     if (replicaof !== null) args.push('--replicaof', '127.0.0.1', String(this.node(replicaof).port));
-    const proc = spawn('redis-server', args, { stdio: 'ignore' });
+    // its own process group: close() takes a BGSAVE child along
+    const proc = spawn('redis-server', args, { stdio: 'ignore', detached: true });
     n.proc = proc;
     n.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     for (let i = 0; i < 200; i++) {
@@ -342,10 +343,16 @@ export class RealCluster implements Cluster {
   async close(): Promise<void> {
     for (const n of this.nodes.values()) {
       n.client?.close();
-      n.proc?.kill('SIGKILL');
+      if (n.proc?.pid !== undefined) {
+        try {
+          process.kill(-n.proc.pid, 'SIGKILL');
+        } catch {
+          n.proc.kill('SIGKILL');
+        }
+      }
       await n.exited;
     }
-    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 

@@ -141,7 +141,9 @@ export class RedisProcesses {
     }
     const [cmd, ...args] = this.fabric.wrap(name, [this.o.redisServer, p.conf]);
     // TZ=UTC: log lines carry the epoch time, so log-events.ts can merge them with this clock
-    const child = spawn(cmd!, args, { stdio: 'ignore', env: { ...process.env, TZ: 'UTC' } });
+    // detached: its own process group, so that the final cleanup takes its fork children along
+    // (a crash step kills the server alone, as kill -9 does); and a terminal's Ctrl-C is the tool's
+    const child = spawn(cmd!, args, { stdio: 'ignore', detached: true, env: { ...process.env, TZ: 'UTC' } });
     p.child = child;
     p.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     if (child.pid !== undefined) this.fabric.adopt(child.pid);
@@ -298,12 +300,16 @@ export class RedisProcesses {
     return existsSync(f) ? readFileSync(f, 'utf8') : '';
   }
 
-  /** Kill every process still running (continued first if stopped). */
+  /** Kill every process still running (continued first if stopped), with its fork children. */
   async stopAll(): Promise<void> {
     for (const p of this.procs.values()) {
       if (!p.child) continue;
       this.cancelResume(p);
-      p.child.kill('SIGKILL');
+      try {
+        process.kill(-p.child.pid!, 'SIGKILL');
+      } catch {
+        p.child.kill('SIGKILL');
+      }
       await this.gone(p);
     }
   }

@@ -227,7 +227,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     logs = [...names.map((n) => parseRedisLog(procs.logText(n), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) })), procs.crashes()];
     if (o.keepDir) cpSync(root, o.keepDir, { recursive: true });
     await fabric.close();
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
   const events = mergeLogEvents(logs, { originMs: startMs });
   const failures = [...ctx.failures, ...prop.violations.map((v) => ({ kind: 'property' as const, time_us: v.time_us, node: v.nodes, property: v.property, message: v.message }))];

@@ -50,7 +50,17 @@ export function reapState(state) {
       // already gone
     }
   };
-  for (const p of state.pids ?? []) if (isAlive(p)) kill(p.pid);
+  // a redis-server leads its own process group (spawned detached): the group takes its BGSAVE or
+  // AOF-rewrite child along, which would otherwise go on writing into a folder being removed
+  for (const p of state.pids ?? []) {
+    if (!isAlive(p)) continue;
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      // not a group leader
+    }
+    kill(p.pid);
+  }
   for (const ns of state.netns ?? []) {
     if (!existsSync(`/run/netns/${ns}`)) continue;
     const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
@@ -62,7 +72,7 @@ export function reapState(state) {
   // a veth pair would outlive its namespace while a process still holds that namespace: delete it here
   for (const link of state.links ?? []) if (existsSync(`/sys/class/net/${link}`)) spawnSync('ip', ['link', 'del', link]);
   for (const ns of state.netns ?? []) if (existsSync(`/run/netns/${ns}`)) spawnSync('ip', ['netns', 'del', ns]);
-  for (const f of state.files ?? []) rmSync(f, { recursive: true, force: true });
+  for (const f of state.files ?? []) rmSync(f, { recursive: true, force: true, maxRetries: 5 });
   return killed;
 }
 
