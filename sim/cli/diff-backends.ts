@@ -22,7 +22,7 @@ function at(c: Timed | null): string {
 export function renderBackendDiff(d: BackendDiff, ref: string, seed: Seed): string {
   const real = `real redis-server ${d.real.redis_server} (${d.real.network})`;
   const out: string[] = [];
-  if (d.same) out.push(`${chalk.green('SAME')}: ${ref} seed ${seed}: the simulator and ${real} agree on every node's final fields and every sync decision, role and id change`);
+  if (d.same) out.push(`${chalk.green('SAME')}: ${ref} seed ${seed}: the simulator and ${real} agree on every node's final fields, every sync decision, role and id change${d.snapshotsCompared > 0 ? ` and ${d.snapshotsCompared} snapshot(s)` : ''}`);
   else out.push(`${chalk.red('DIFFERENT')}: ${ref} seed ${seed}, the simulator against ${real}`);
   if (d.fields.length > 0) {
     out.push('final fields that differ (ids as A, B, ... and digests as d1, d2, ... on each side):');
@@ -32,6 +32,11 @@ export function renderBackendDiff(d: BackendDiff, ref: string, seed: Seed): stri
   if (d.event) {
     out.push(`first sync decision, role or id change that differs (${d.event.stream}, record ${d.event.index}):`);
     out.push(`  sim  ${at(d.event.a)}`, `  real ${at(d.event.b)}`);
+  }
+  if (d.snapshot) {
+    const s = d.snapshot;
+    out.push(`first snapshot that differs: steps[${s.step}]${s.label ? ` "${s.label}"` : ''} (snapshot ${s.index + 1}):`);
+    for (const f of s.fields) out.push(`  ${`${f.node}.${f.field}`}  sim ${JSON.stringify(f.sim)}  real ${JSON.stringify(f.real)}`);
   }
   out.push(`status: sim ${d.sim.status}, real ${d.real.status}`);
   for (const f of d.real.failures) out.push(chalk.yellow(`  real ${f.kind}: ${f.message}`));

@@ -3,17 +3,15 @@
 // and the first PSYNC decision, role change or id change that differs (comparable.ts).
 import { simulate, type RunResult } from './simulate.js';
 import type { Scenario } from '../scenario/types.js';
+import { SNAPSHOT_FIELDS } from '../scenario/resolve.js';
+import type { Snapshot } from '../scenario/runner.js';
 import type { Seed } from '../kernel/rng.js';
 import type { TraceEvent } from '../trace-events.js';
 import { prepareReal, runReal, type RealRunOptions, type RealRunResult } from '../backends/real/run.js';
 import { comparableEvents, firstDifference, type Difference, type EventLike } from '../backends/real/comparable.js';
 
 /** The fields compared at the end of both runs (master_replid, master_replid2 and digest as labels). */
-export const DIFF_FIELDS = [
-  'running', 'role', 'master_host', 'master_link_status', 'connected_slaves', 'master_replid', 'master_replid2',
-  'master_repl_offset', 'second_repl_offset', 'repl_backlog_active', 'repl_backlog_first_byte_offset',
-  'repl_backlog_histlen', 'sync_full', 'sync_partial_ok', 'sync_partial_err', 'dbsize', 'digest',
-] as const;
+export const DIFF_FIELDS = ['running', ...SNAPSHOT_FIELDS] as const;
 
 export type FinalView = Record<string, Record<string, string | number | boolean | null>>;
 
@@ -29,6 +27,10 @@ export interface BackendDiff {
   fields: FieldDifference[];
   /** The first comparable event that differs; null when the sequences agree. */
   event: Difference | null;
+  /** The first `snapshot` step that differs; null when all agree (or there are none). */
+  snapshot: SnapshotDifference | null;
+  /** How many snapshots both runs took. */
+  snapshotsCompared: number;
   sim: { status: RunResult['status']; failures: RunResult['failures']; final: FinalView };
   real: { status: RealRunResult['status']; failures: RealRunResult['failures']; final: FinalView; network: string; redis_server: string; warnings: string[] };
 }
@@ -37,7 +39,7 @@ export interface BackendDiff {
  * The compared fields of every node, with replication ids as A, B, ... and digests as d1, d2, ... in
  * order of first appearance (nodes by name): equal labels on one side mean equal values there.
  */
-export function finalView(nodes: Record<string, Record<string, unknown>>): FinalView {
+export function finalView(nodes: Record<string, Record<string, unknown>>, fields: readonly string[] = DIFF_FIELDS): FinalView {
   const ids = new Map<string, string>();
   const digests = new Map<string, string>();
   const label = (m: Map<string, string>, v: string, name: (i: number) => string) => {
@@ -48,7 +50,7 @@ export function finalView(nodes: Record<string, Record<string, unknown>>): Final
   for (const name of Object.keys(nodes).sort()) {
     const n = nodes[name]!;
     const v: Record<string, string | number | boolean | null> = {};
-    for (const f of DIFF_FIELDS) {
+    for (const f of fields) {
       const x = n[f];
       // a node that is down has no fields (the simulator reports them null, a real run leaves them out)
       if (x === undefined || x === null) continue;
@@ -61,16 +63,49 @@ export function finalView(nodes: Record<string, Record<string, unknown>>): Final
   return out;
 }
 
-export function fieldDifferences(sim: FinalView, real: FinalView): FieldDifference[] {
+export function fieldDifferences(sim: FinalView, real: FinalView, compared: readonly string[] = DIFF_FIELDS): FieldDifference[] {
   const out: FieldDifference[] = [];
   for (const node of Object.keys(sim)) {
     const a = sim[node]!;
     const b = real[node] ?? {};
     // a node that is down on both sides has nothing more to compare
-    const fields = a.running === false && b.running === false ? ['running'] : DIFF_FIELDS;
+    const fields = a.running === false && b.running === false ? ['running'] : compared;
     for (const f of fields) if ((a[f] ?? null) !== (b[f] ?? null)) out.push({ node, field: f, sim: a[f] ?? null, real: b[f] ?? null });
   }
   return out;
+}
+
+/** The first `snapshot` step whose recorded fields differ (each snapshot labelled on its own), or null. */
+export interface SnapshotDifference {
+  index: number;
+  step: number;
+  label: string;
+  fields: FieldDifference[];
+}
+
+/**
+ * INFO's slaveN lines as compared: the replica and its state. Its offset is the replica's last ACK and
+ * its lag the whole seconds since it: both follow a 1 s cron and the wall clock's second boundaries.
+ */
+function comparableSlaves(nodes: Snapshot['nodes']): Snapshot['nodes'] {
+  const keep = (v: string | number | null) => (typeof v === 'string' ? v.split(',').filter((p) => p.startsWith('ip=') || p.startsWith('state=')).join(',') : v);
+  return Object.fromEntries(Object.entries(nodes).map(([n, f]) => [n, Object.fromEntries(Object.entries(f).map(([k, v]) => [k, /^slave\d+$/.test(k) ? keep(v) : v]))]));
+}
+
+export function snapshotDifference(sim: readonly Snapshot[], real: readonly Snapshot[]): SnapshotDifference | null {
+  for (let i = 0; i < Math.max(sim.length, real.length); i++) {
+    const a = sim[i];
+    const b = real[i];
+    if (!a || !b) {
+      // one run ended before this snapshot (a liveness failure): that is the difference
+      const s = (a ?? b)!;
+      return { index: i, step: s.step, label: s.label, fields: [{ node: '*', field: 'taken', sim: a !== undefined, real: b !== undefined }] };
+    }
+    const fields = [...new Set(Object.values(a.nodes).flatMap((n) => Object.keys(n)))];
+    const d = fieldDifferences(finalView(comparableSlaves(a.nodes), fields), finalView(comparableSlaves(b.nodes), fields), fields);
+    if (d.length > 0) return { index: i, step: a.step, label: a.label, fields: d };
+  }
+  return null;
 }
 
 const COMPARED_TYPES = new Set(['redis.start', 'redis.psync', 'redis.role', 'redis.replid']);
@@ -85,10 +120,13 @@ export async function diffBackends(input: Scenario, seed: Seed, source: string, 
   const realFinal = finalView(r.nodes);
   const fields = fieldDifferences(simFinal, realFinal);
   const event = firstDifference(comparableEvents(simEvents, { time: true }), comparableEvents(r.events, { time: true }));
+  const snapshot = snapshotDifference(s.snapshots ?? [], r.snapshots ?? []);
   return {
-    same: fields.length === 0 && event === null,
+    same: fields.length === 0 && event === null && snapshot === null,
     fields,
     event,
+    snapshot,
+    snapshotsCompared: Math.min(s.snapshots?.length ?? 0, r.snapshots?.length ?? 0),
     sim: { status: s.status, failures: s.failures, final: simFinal },
     real: { status: r.status, failures: r.failures, final: realFinal, network: r.parameters.network, redis_server: r.parameters.redis_server, warnings: r.parameters.warnings },
   };

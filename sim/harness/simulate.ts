@@ -2,7 +2,7 @@
 // steps and the fault phase, and returns the result that the CLI renders and writes as artifacts.
 
 import { World } from '../cluster/world.js';
-import { Runner, type Failure, type RefusedWrites } from '../scenario/runner.js';
+import { Runner, type Failure, type RefusedWrites, type Snapshot } from '../scenario/runner.js';
 import { validateSeed, type Seed } from '../kernel/rng.js';
 import { TRACE_VERSION, type TraceListener, type TraceSink } from '../kernel/trace.js';
 import { hashText } from '../kernel/hash.js';
@@ -100,6 +100,8 @@ export interface RunResult {
   properties: Record<string, PropertyReport>;
   /** `write` steps whose node refused some writes (present only when one did). */
   refused_writes?: RefusedWrites[];
+  /** What the scenario's `snapshot` steps recorded, in step order (absent when it has none). */
+  snapshots?: Snapshot[];
   /** What the application clients did (present only when the scenario has clients). */
   history?: HistoryReport;
 }
@@ -235,6 +237,7 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
     parameters: { network, mutant: opts.mutant ?? null },
     properties: props.report(),
     ...(runner.refusedWrites.length > 0 ? { refused_writes: runner.refusedWrites } : {}),
+    ...(runner.snapshots.length > 0 ? { snapshots: runner.snapshots } : {}),
     ...(history ? { history: history.report((props.get('acknowledged-writes') as AcknowledgedWrites | undefined)?.lostWrites ?? []) } : {}),
   };
   if (opts.sink) writeTraceTail(opts.sink, result);

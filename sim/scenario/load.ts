@@ -382,6 +382,11 @@ function checkDocument(input: unknown, source: string): Scenario {
         }
       }
     }
+    if (step.op === 'snapshot') {
+      for (const fld of step.fields ?? []) {
+        if (!EXPECTABLE_FIELDS.includes(fld) && !/^slave\d+$/.test(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be recorded: ${EXPECTABLE_FIELDS.join(', ')}`);
+      }
+    }
     if (step.op === 'expect-equal') {
       for (const fld of step.fields) {
         if (!EXPECTABLE_FIELDS.includes(fld)) throw new UserError(`${source}: ${p}.fields: unknown field "${fld}"; fields that can be compared: ${EXPECTABLE_FIELDS.join(', ')}`);

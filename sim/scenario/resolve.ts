@@ -59,6 +59,16 @@ export interface ResolvedFaults {
 /** One (field, matcher) check of an `expect` or `run-until` step, in the order the step names them. */
 export type Check = [field: string, matcher: Matcher];
 
+/**
+ * What a `snapshot` step records by default, and what `replsim diff` compares at the end (with
+ * `running`): the replication state INFO shows, the data's size and digest.
+ */
+export const SNAPSHOT_FIELDS = [
+  'role', 'master_host', 'master_link_status', 'connected_slaves', 'master_replid', 'master_replid2',
+  'master_repl_offset', 'second_repl_offset', 'repl_backlog_active', 'repl_backlog_first_byte_offset',
+  'repl_backlog_histlen', 'sync_full', 'sync_partial_ok', 'sync_partial_err', 'dbsize', 'digest',
+] as const;
+
 /** A step as its handler takes it: the document's step without its comment (for the ops that have nothing to resolve). */
 type AsWritten<Op extends Step['op']> = Omit<Extract<Step, { op: Op }>, 'comment'>;
 
@@ -85,6 +95,8 @@ export type ResolvedStep =
   | AsWritten<'restart'>
   | { op: 'expect'; node: string; checks: Check[] }
   | AsWritten<'expect-equal'>
+  /** `nodes` null: every node. */
+  | { op: 'snapshot'; label: string; nodes: string[] | null; fields: readonly string[] }
   | AsWritten<'faults'>
   | AsWritten<'workload'>
   | { op: 'settle'; timeoutUs: number };
@@ -178,6 +190,8 @@ export function resolveStep(step: Step, i: number): ResolvedStep {
       return { op: 'pause', node: step.node, durationUs: Math.round(step.ms * 1000) };
     case 'settle':
       return { op: 'settle', timeoutUs: (step.timeoutMs ?? DEFAULTS.settleMs) * 1000 };
+    case 'snapshot':
+      return { op: 'snapshot', label: step.label ?? '', nodes: step.nodes ?? null, fields: step.fields ?? SNAPSHOT_FIELDS };
     case 'command':
     case 'replicaof':
     case 'failover':

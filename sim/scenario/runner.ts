@@ -19,6 +19,14 @@ import type { LimitName } from '../errors.js';
 
 export type FailureKind = 'expectation' | 'liveness' | 'property';
 
+/** What a `snapshot` step recorded: each node's fields (null when down or unknown). */
+export interface Snapshot {
+  step: number;
+  label: string;
+  time_us: number;
+  nodes: Record<string, Record<string, string | number | null>>;
+}
+
 export interface Failure {
   kind: FailureKind;
   message: string;
@@ -57,6 +65,7 @@ export class Runner implements StepContext {
   writesAcked = 0;
   /** `write` steps whose node refused some of their writes. */
   readonly refusedWrites: RefusedWrites[] = [];
+  readonly snapshots: Snapshot[] = [];
   stepIndex = -1;
   /** For `changedSince` matchers: step index -> the (node, field) pairs to read right after it. */
   private readonly toRemember = new Map<number, [string, string][]>();
@@ -165,6 +174,10 @@ export class Runner implements StepContext {
    */
   noteRefusedWrites(node: string, refused: number, of: number, error: string): void {
     this.refusedWrites.push({ step: this.stepIndex, node, refused, of, error });
+  }
+
+  snapshot(label: string, nodes: Snapshot['nodes']): void {
+    this.snapshots.push({ step: this.stepIndex, label, time_us: this.w.sched.nowUs, nodes });
   }
 
   recordWrite(node: string, args: string[], acked: boolean, as?: string, inDb?: number): void {

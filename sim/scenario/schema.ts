@@ -112,11 +112,16 @@ const shutdown = step('shutdown', { node, save: opt(Type.Boolean()) });
 const restart = step('restart', { node, replicaof: opt(nodeOrNull), wipe: opt(Type.Boolean()) });
 const expectStep = step('expect', { node }, { additionalProperties: matcher });
 const expectEqual = step('expect-equal', { nodes: Type.Array(node, { minItems: 2 }), fields: Type.Array(Type.String(), { minItems: 1 }) });
+const snapshot = step('snapshot', {
+  label: opt(Type.String({ 'x-hint': 'a name for this moment in diffs and reports' })),
+  nodes: opt(Type.Array(node, { minItems: 1, 'x-hint': 'default: every node' })),
+  fields: opt(Type.Array(Type.String(), { minItems: 1, 'x-hint': 'default: the fields replsim diff compares at the end' })),
+});
 const faultsStep = step('faults', {});
 const workloadStep = step('workload', { action: raw<'start' | 'stop'>({ enum: ['start', 'stop'], 'x-hint': '"start" or "stop"' }) });
 const settle = step('settle', { timeoutMs: opt(Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.settleMs })) });
 
-const STEPS = [write, command, sleep, waitSync, runUntil, replicaof, failover, orchestratedFailover, killLink, killReplicas, partition, partitionOneway, isolate, heal, network, pause, crash, shutdown, restart, expectStep, expectEqual, faultsStep, workloadStep, settle] as const;
+const STEPS = [write, command, sleep, waitSync, runUntil, replicaof, failover, orchestratedFailover, killLink, killReplicas, partition, partitionOneway, isolate, heal, network, pause, crash, shutdown, restart, expectStep, expectEqual, snapshot, faultsStep, workloadStep, settle] as const;
 
 /** The fields an `expect` / `run-until` step checks, beside its own. */
 type Checks = { [field: string]: unknown };
@@ -143,6 +148,7 @@ export type Step =
   | StepOf<typeof restart>
   | (StepOf<typeof expectStep> & Checks)
   | StepOf<typeof expectEqual>
+  | StepOf<typeof snapshot>
   | StepOf<typeof faultsStep>
   | StepOf<typeof workloadStep>
   | StepOf<typeof settle>;

@@ -1,7 +1,7 @@
 // The both-backends check of the built-in scenarios: each one the real backend can run goes through the
 // simulator and, twice at once, through real redis-server processes. The two real runs must agree with
 // each other (else the scenario is timing-sensitive on real processes: mark it with "realBackend":
-// {"differs": "..."}), and with the simulator: final fields (ids and digests as labels) and sync decisions.
+// {"differs": "..."}), and with the simulator: final fields (ids and digests as labels), sync decisions and snapshot steps.
 import { beforeAll, expect, it } from 'vitest';
 import { builtinNames, resolveScenario, scenarioFor } from '../../sim/harness/sources.js';
 import { loadScenario } from '../../sim/scenario/load.js';
@@ -11,7 +11,7 @@ import { unsupportedOps } from '../../sim/backends/real/steps.js';
 import type { FaultPlan } from '../../sim/backends/real/fault-plan.js';
 import { netnsUnavailable } from '../../sim/backends/real/fabric.js';
 import { comparableEvents, firstDifference, formatComparable, type EventLike } from '../../sim/backends/real/comparable.js';
-import { fieldDifferences, finalView } from '../../sim/harness/backend-diff.js';
+import { fieldDifferences, finalView, snapshotDifference } from '../../sim/harness/backend-diff.js';
 import type { ResolvedScenario } from '../../sim/scenario/resolve.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
@@ -87,10 +87,10 @@ export function bothBackends(part: 0 | 1): void {
         const [v1, v2] = [finalView(r1.nodes), finalView(r2.nodes)];
         const [e1, e2] = [comparableEvents(r1.events), comparableEvents(r2.events)];
         // twice on real processes: a difference here is a race in the scenario, to be marked, not tolerated
-        expect({ fields: fieldDifferences(v1, v2), events: describeEvents(firstDifference(e1, e2)) }, 'two real runs disagree: the scenario is timing-sensitive on real processes').toEqual({ fields: [], events: null });
+        expect({ fields: fieldDifferences(v1, v2), events: describeEvents(firstDifference(e1, e2)), snapshot: snapshotDifference(r1.snapshots ?? [], r2.snapshots ?? []) }, 'two real runs disagree: the scenario is timing-sensitive on real processes').toEqual({ fields: [], events: null, snapshot: null });
         expect(r1.failures.map((f) => f.message), 'the real run\'s own expectations').toEqual([]);
         const simView = finalView(s.nodes as unknown as Record<string, Record<string, unknown>>);
-        expect({ fields: fieldDifferences(simView, v1), events: describeEvents(firstDifference(comparableEvents(simEvents), e1)) }, 'the simulator against real redis-server').toEqual({ fields: [], events: null });
+        expect({ fields: fieldDifferences(simView, v1), events: describeEvents(firstDifference(comparableEvents(simEvents), e1)), snapshot: snapshotDifference(s.snapshots ?? [], r1.snapshots ?? []) }, 'the simulator against real redis-server').toEqual({ fields: [], events: null, snapshot: null });
       }, 120_000);
     }
   });

@@ -1,7 +1,12 @@
 // What `replsim diff SCENARIO` compares at the end (sim/harness/backend-diff.ts): ids and digests as
 // labels of first appearance on each side, a node that is down on both sides compared on `running` only.
 import { describe, expect, it } from 'vitest';
-import { fieldDifferences, finalView } from '../../sim/harness/backend-diff.js';
+import { fieldDifferences, finalView, snapshotDifference } from '../../sim/harness/backend-diff.js';
+import { simulate } from '../../sim/harness/simulate.js';
+import { loadScenario } from '../../sim/scenario/load.js';
+import { UserError } from '../../sim/errors.js';
+import { SNAPSHOT_FIELDS } from '../../sim/scenario/resolve.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 
 const up = (replid: string, digest: string, offset = 10) => ({ running: true, role: 'slave', master_replid: replid, master_repl_offset: offset, digest, dbsize: 3 });
 
@@ -29,5 +34,47 @@ describe('the final view of a run, as the diff compares it', () => {
 
   it('an unset replication id (40 zeros) reads 0, not a label', () => {
     expect(finalView({ a: { master_replid: '0'.repeat(40), master_replid2: '0'.repeat(40) } }).a).toEqual({ master_replid: '0', master_replid2: '0' });
+  });
+});
+
+describe('snapshot steps', () => {
+  const sc: Scenario = {
+    name: 'snaps',
+    config: { save: '' },
+    nodes: { m: {}, r: { replicaof: 'm' } },
+    steps: [
+      { op: 'wait-sync' },
+      { op: 'write', node: 'm', count: 3 },
+      { op: 'wait-sync' },
+      { op: 'snapshot', label: 'synced' },
+      { op: 'crash', node: 'r' },
+      { op: 'snapshot', label: 'r down', nodes: ['m', 'r'], fields: ['connected_slaves', 'dbsize', 'slave0'] },
+    ],
+  };
+
+  it('record each node\'s fields at that moment (default: the fields diff compares), null for a node that is down', () => {
+    const r = simulate(sc, { seed: 1 });
+    expect(r.snapshots!.map((x) => [x.step, x.label])).toEqual([[3, 'synced'], [5, 'r down']]);
+    const [synced, down] = r.snapshots!;
+    expect(Object.keys(synced!.nodes.r!)).toEqual([...SNAPSHOT_FIELDS]);
+    expect(synced!.nodes.r).toMatchObject({ role: 'slave', master_host: 'm', dbsize: 3, master_repl_offset: synced!.nodes.m!.master_repl_offset });
+    expect(down!.nodes).toEqual({ m: { connected_slaves: 1, dbsize: 3, slave0: expect.stringMatching(/^ip=r,port=6379,state=online,/) }, r: { connected_slaves: null, dbsize: null, slave0: null } });
+    // a run without snapshot steps has none in its result
+    expect(simulate({ ...sc, steps: sc.steps!.filter((s) => s.op !== 'snapshot') }, { seed: 1 }).snapshots).toBeUndefined();
+  });
+
+  it('a field that cannot be read is refused with the fields that can', () => {
+    expect(() => loadScenario({ ...sc, steps: [{ op: 'snapshot', fields: ['nonsense'] }] }, 'x.json')).toThrow(UserError);
+    expect(() => loadScenario({ ...sc, steps: [{ op: 'snapshot', fields: ['nonsense'] }] }, 'x.json')).toThrow(/steps\[0\]\.fields: unknown field "nonsense"; fields that can be recorded: .*master_repl_offset/);
+  });
+
+  it('are compared snapshot by snapshot: ids and digests as labels, slaveN by replica and state only, a missing one is a difference', () => {
+    const snap = (step: number, m: Record<string, string | number | null>) => ({ step, label: `s${step}`, time_us: 0, nodes: { m } });
+    const a = [snap(1, { master_replid: 'x'.repeat(40), slave0: 'ip=r,port=6379,state=online,offset=10,lag=0' }), snap(2, { dbsize: 3 })];
+    const b = [snap(1, { master_replid: 'y'.repeat(40), slave0: 'ip=r,port=6379,state=online,offset=24,lag=1' }), snap(2, { dbsize: 3 })];
+    expect(snapshotDifference(a, b)).toBeNull();
+    expect(snapshotDifference(a, [b[0]!, snap(2, { dbsize: 4 })])).toEqual({ index: 1, step: 2, label: 's2', fields: [{ node: 'm', field: 'dbsize', sim: 3, real: 4 }] });
+    expect(snapshotDifference(a, [snap(1, { master_replid: 'y'.repeat(40), slave0: 'ip=r,port=6379,state=send_bulk,offset=0,lag=0' }), b[1]!])?.fields).toEqual([{ node: 'm', field: 'slave0', sim: 'ip=r,state=online', real: 'ip=r,state=send_bulk' }]);
+    expect(snapshotDifference(a, b.slice(0, 1))).toEqual({ index: 1, step: 2, label: 's2', fields: [{ node: '*', field: 'taken', sim: true, real: false }] });
   });
 });

@@ -57,6 +57,8 @@ export interface RealRunResult {
   parameters: { network: FabricKind; redis_server: string; warnings: string[] };
   properties: Record<string, PropertyReport>;
   refused_writes?: RealContext['refusedWrites'];
+  /** What the scenario's `snapshot` steps recorded, as in a simulated run. */
+  snapshots?: RealContext['snapshots'];
   /** The fault phase replayed from the simulator's schedule: its steps, fault injections and writes. */
   fault_plan?: { steps: number; faults: number; writes: number };
   /** What the orchestrator decided (orchestrated-failover, settle), `t` in µs since the run started. */
@@ -147,7 +149,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
   });
   const ctx: RealContext = {
     sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(), pendingStart: new Set(),
-    nowUs, blocked, orch, settles: [], inPlan: false,
+    nowUs, blocked, orch, settles: [], inPlan: false, snapshots: [],
   };
   const prop = new EqualIdOffsetEqualData();
   const remember = toRemember(sc);
@@ -248,6 +250,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
       ...(ctx.settles.length > 0 ? { convergence: convergenceReport(ctx.settles) } : {}),
     },
     ...(ctx.refusedWrites.length > 0 ? { refused_writes: ctx.refusedWrites } : {}),
+    ...(ctx.snapshots.length > 0 ? { snapshots: ctx.snapshots } : {}),
     ...(o.plan ? { fault_plan: { steps: o.plan.last - o.plan.first + 1, faults: o.plan.faults, writes: o.plan.writes } } : {}),
     ...(decisions.length > 0 ? { orchestrator: decisions } : {}),
   };

@@ -2,7 +2,7 @@
 // supports, with the simulator's meaning (steps/<op>.ts) and its failure messages; the ops it cannot
 // run are refused before anything starts (unsupportedOps).
 import type { ResolvedScenario, ResolvedStep } from '../../scenario/resolve.js';
-import type { Failure, RefusedWrites } from '../../scenario/runner.js';
+import type { Failure, RefusedWrites, Snapshot } from '../../scenario/runner.js';
 import type { Matcher } from '../../scenario/types.js';
 import { matches } from '../../scenario/steps/fields.js';
 import { expectEqualVerdict, expectVerdict, replyVerdict, runUntilMessage, type StepFailure } from '../../scenario/steps/verdicts.js';
@@ -76,6 +76,8 @@ export interface RealContext {
   readonly orch: RealOrchestrator;
   /** The step replays a planned fault phase (its command steps are the workload's writes). */
   inPlan: boolean;
+  /** What the `snapshot` steps recorded. */
+  readonly snapshots: Snapshot[];
   /** Each settle step's outcome: how long it took to converge, or why it did not. */
   readonly settles: { t: number; afterUs: number | null; report: string | null }[];
 }
@@ -230,6 +232,14 @@ const HANDLERS: Handlers = {
   async heal(ctx) {
     await ctx.fabric.heal();
     ctx.blocked.clear();
+  },
+  async snapshot(ctx, step) {
+    const nodes: Snapshot['nodes'] = {};
+    for (const n of step.nodes ?? ctx.procs.names) {
+      nodes[n] = {};
+      for (const f of step.fields) nodes[n][f] = await fieldValue(ctx, n, f);
+    }
+    ctx.snapshots.push({ step: ctx.stepIndex, label: step.label, time_us: ctx.nowUs(), nodes });
   },
   async 'orchestrated-failover'(ctx) {
     await ctx.orch.failover('scenario step');

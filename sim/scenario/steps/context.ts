@@ -3,7 +3,7 @@
 
 import type { World } from '../../cluster/world.js';
 import type { Orchestrator } from '../../cluster/orchestrator.js';
-import type { Failure } from '../runner.js';
+import type { Failure, Snapshot } from '../runner.js';
 import type { Matcher } from '../types.js';
 import type { ResolvedStep, ResolvedStepOp } from '../resolve.js';
 import type { Reply } from '../../redis/reply.js';
@@ -37,6 +37,8 @@ export interface StepContext {
   noteRefusedWrites(node: string, refused: number, of: number, error: string): void;
   /** The value a `changedSince` matcher compares with (the field right after the step it names). */
   earlier(node: string, field: string, m: Matcher): string | number | null | undefined;
+  /** Record a `snapshot` step's values (node -> field -> value) in the run's result. */
+  snapshot(label: string, values: Snapshot['nodes']): void;
   faultPhase(): void;
   /** Start or stop the scenario's workload in the background (a `workload` step). */
   workload(action: 'start' | 'stop'): void;

@@ -24,6 +24,7 @@ import { shutdown } from './shutdown.js';
 import { restart } from './restart.js';
 import { expect } from './expect.js';
 import { expectEqual } from './expect-equal.js';
+import { snapshot } from './snapshot.js';
 import { faults } from './faults.js';
 import { workload } from './workload.js';
 import { settle } from './settle.js';
@@ -50,6 +51,7 @@ export const STEP_HANDLERS: StepHandlers = {
   restart,
   expect,
   'expect-equal': expectEqual,
+  snapshot,
   faults,
   workload,
   settle,
