@@ -138,10 +138,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       const key = args[1]!;
       const e = lookup(ctx, key);
       if (e && typeof e.value !== 'string') return WRONGTYPE();
-      const v = (e ? (e.value as string) : '') + args[2]!;
-      ctx.ds.set(ctx.db, key, v, e ? e.expireAtMs : 0);
+      if (e) ctx.ds.appendString(e, args[2]!);
+      else ctx.ds.set(ctx.db, key, args[2]!, 0);
       ctx.propagate(args, ctx.db);
-      return v.length;
+      return (e ? (e.value as string) : args[2]!).length;
     },
   },
   DEL: {
@@ -212,10 +212,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       const key = args[1]!;
       const e = lookup(ctx, key);
       if (e && typeof e.value === 'string') return WRONGTYPE();
-      const items = e ? (e.value as string[]).concat(args.slice(2)) : args.slice(2);
-      ctx.ds.set(ctx.db, key, items, e ? e.expireAtMs : 0);
+      if (e) ctx.ds.pushItems(e, args.slice(2));
+      else ctx.ds.set(ctx.db, key, args.slice(2), 0);
       ctx.propagate(args, ctx.db);
-      return items.length;
+      return ctx.ds.entry(ctx.db, key)!.value.length;
     },
   },
   LRANGE: {
