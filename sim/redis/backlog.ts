@@ -12,6 +12,8 @@ export interface StreamEntry {
   readonly start: number;
   readonly bytes: number;
   readonly args: readonly string[];
+  /** hashStrings(args), computed once for every node that generates or applies the entry (emitStream). */
+  h?: string;
 }
 
 interface Block {
@@ -101,8 +103,8 @@ export class ReplBuffer {
    * SELECT, or the bytes a replica proxies); trim by whole blocks while the backlog exceeds
    * backlogSize, each time a block is added and once more at the end (beforeSleep()).
    */
-  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[]): StreamEntry {
-    const entry: StreamEntry = { start: this.endOffset + 1, bytes, args };
+  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[], h?: string): StreamEntry {
+    const entry: StreamEntry = { start: this.endOffset + 1, bytes, args, h };
     this.entries.push(entry);
     const limit = this.blockLimit(backlogSize);
     if (pieces === undefined) this.feedPiece(bytes, limit, backlogSize);

@@ -5,6 +5,7 @@
 import type { Dataset, Entry } from './dataset.js';
 import { DB_COUNT } from './dataset.js';
 import { type Reply, OK, WRONGTYPE, NOT_INTEGER, SYNTAX, arity, err } from './reply.js';
+import { commandName } from './resp.js';
 
 /** Where a command runs and what it may do. */
 export interface ExecContext {
@@ -19,6 +20,36 @@ export interface ExecContext {
   propagate(args: string[], db: number): void;
   /** Count of keys deleted because they expired (INFO expired_keys). */
   onExpired(): void;
+}
+
+/** What a node's NodeExec reports to. */
+export interface ExecHost {
+  readonly ds: Dataset;
+  readonly stats: { expiredKeys: number };
+  execPropagated(unit: { db: number; args: string[] }[] | undefined, fromMaster: boolean, args: string[], db: number): void;
+}
+
+/** The ExecContext of a node's data commands: filled in per command by execData(), no closures per command. */
+export class NodeExec implements ExecContext {
+  ds: Dataset;
+  db = 0;
+  nowMs = 0;
+  fromMaster = false;
+  isMaster = false;
+  unit: { db: number; args: string[] }[] | undefined = undefined;
+  busy = false;
+
+  constructor(private readonly node: ExecHost) {
+    this.ds = node.ds;
+  }
+
+  propagate(args: string[], db: number): void {
+    this.node.execPropagated(this.unit, this.fromMaster, args, db);
+  }
+
+  onExpired(): void {
+    this.node.stats.expiredKeys++;
+  }
 }
 
 export interface CommandSpec {
@@ -64,7 +95,7 @@ function setCommand(ctx: ExecContext, args: string[]): Reply {
   let keepTtl = false;
   let expireGiven = false;
   for (let i = 3; i < args.length; i++) {
-    const opt = args[i]!.toUpperCase();
+    const opt = commandName(args[i]!);
     if (opt === 'NX') nx = true;
     else if (opt === 'XX') xx = true;
     else if (opt === 'KEEPTTL') keepTtl = true;

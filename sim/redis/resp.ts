@@ -28,6 +28,21 @@ export function respCommandBytes(args: readonly string[]): number {
   return total;
 }
 
+const UPPER = new Map<string, string>();
+
+/**
+ * A command name in upper case, as the command table is keyed: the same few names arrive for every
+ * command, so they are remembered (a bounded cache of a pure function: no effect on any result).
+ */
+export function commandName(s: string): string {
+  let u = UPPER.get(s);
+  if (u === undefined) {
+    u = s.toUpperCase();
+    if (UPPER.size < 1024) UPPER.set(s, u);
+  }
+  return u;
+}
+
 /** Well-known commands of the stream and their sizes (checked against real Redis in the tests). */
 export const PING_ARGS: readonly string[] = ['PING'];
 export const GETACK_ARGS: readonly string[] = ['REPLCONF', 'GETACK', '*'];
