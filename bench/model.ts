@@ -39,7 +39,7 @@ export function swarmLoop(seeds = 20): number {
   return (performance.now() - t0) / seeds;
 }
 
-const what = process.argv[2] ?? 'all';
+const what = process.env.BENCH_MODEL ?? process.argv[2] ?? 'all';
 if (what === 'append' || what === 'all') {
   appendCost(5_000, 1); // warm-up
   const a = appendCost(30_000);
