@@ -118,18 +118,24 @@ export class Dataset {
   set(db: number, key: string, value: Value, expireAtMs = 0): void {
     const map = this.dbs[db]!;
     const old = map.get(key);
+    const hadExpiry = old !== undefined && old.expireAtMs !== 0;
     if (old) {
       this.d1 ^= old.h1;
       this.d2 ^= old.h2;
     }
     valueLanes(db, key, value);
-    const e: Entry = { value, expireAtMs, h1: 0, h2: 0, pa: la, pb: lb };
+    // an existing entry is refilled in place (no caller keeps one across a change)
+    const e: Entry = old ?? { value, expireAtMs, h1: 0, h2: 0, pa: 0, pb: 0 };
+    e.value = value;
+    e.expireAtMs = expireAtMs;
+    e.pa = la;
+    e.pb = lb;
     finish(e);
-    map.set(key, e);
+    if (!old) map.set(key, e);
     this.d1 ^= e.h1;
     this.d2 ^= e.h2;
     if (expireAtMs) this.volatile[db]!.add(key);
-    else if (old?.expireAtMs) this.volatile[db]!.delete(key);
+    else if (hadExpiry) this.volatile[db]!.delete(key);
   }
 
   /** APPEND to `e`, a string entry of this dataset: hashes only `suffix`. */

@@ -45,6 +45,9 @@ export interface ServerConn {
    * handshake PING too) until PSYNC makes it a replica; null before its first command and after.
    */
   tracked: Client | null;
+  /** serveClient()'s reply callbacks for this connection (made on first use). */
+  answer?: ReplyCallback;
+  answerWait?: ReplyCallback;
 }
 
 export interface SyncStats {
@@ -295,13 +298,18 @@ export class MasterSide implements PingStream {
   private serveClient(conn: ServerConn, args: string[]): void {
     const client = (conn.client ??= conn.tracked!);
     const isWait = commandName(args[0]!) === 'WAIT';
-    const answer = (reply: Reply) => {
+    // the connection's two answer callbacks are made once, not per command
+    const answer = isWait ? (conn.answerWait ??= this.answerer(conn, client, true)) : (conn.answer ??= this.answerer(conn, client, false));
+    const r = this.node.call(client, args, answer);
+    if (r !== PENDING) answer(r);
+  }
+
+  private answerer(conn: ServerConn, client: Client, isWait: boolean): ReplyCallback {
+    return (reply: Reply) => {
       if (!conn.sock.alive || conn.sock.state !== 'open') return;
       const msg: ToReplica = isWait ? { k: 'client-reply', reply, ackedBy: this.ackedBy(client.woff) } : { k: 'client-reply', reply };
       this.ctx.send(conn.sock, msg, respReplyBytes(reply));
     };
-    const r = this.node.call(client, args, answer);
-    if (r !== PENDING) answer(r);
   }
 
   /** The client of an accepted connection: it can be pushed to (Pub/Sub) and killed (CLIENT KILL). */
