@@ -6,6 +6,8 @@
 // header, each argument's `$len`, the argument, its CRLF) and a new block is at most
 // max(repl-backlog-size / 16, 16KB) before the allocator's rounding (7.0.10+, redis PR #11666).
 
+import { decimalDigits } from './resp.js';
+
 /** One propagated command and where its bytes sit in the stream. */
 export interface StreamEntry {
   /** Offset of the entry's first byte. */
@@ -54,10 +56,10 @@ export function replBlockSize(len: number, limit: number): number {
 
 /** The pieces replicationFeedSlaves() hands feedReplicationBuffer() for one command, in bytes. */
 export function respPieces(args: readonly string[], byteLength: (s: string) => number): number[] {
-  const out = [String(args.length).length + 3];
+  const out = [decimalDigits(args.length) + 3];
   for (const a of args) {
     const len = byteLength(a);
-    out.push(String(len).length + 3, len, 2);
+    out.push(decimalDigits(len) + 3, len, 2);
   }
   return out;
 }

@@ -223,6 +223,11 @@ export class MasterSide implements PingStream {
     for (const e of entries) this.append(e.args, false, e);
   }
 
+  /** proxyApplied() of one entry. */
+  proxyOne(entry: StreamEntry): void {
+    if (this.backlog !== null) this.append(entry.args, false, entry);
+  }
+
   sendToOnline(entry: StreamEntry): void {
     for (const r of this.replicas) if (r.replState === 'online') this.send(r, { k: 'entry', entry, skip: 0 });
   }

@@ -433,7 +433,7 @@ export class ReplicaSide {
     this.execFromMaster(link, entry);
     link.reploff += entry.bytes;
     emitStream(this.ctx, 'redis.applied', link.replid, entry);
-    this.node.masterSide.proxyApplied([entry]);
+    this.node.masterSide.proxyOne(entry);
   }
 
   private execFromMaster(link: MasterLink, entry: StreamEntry): void {

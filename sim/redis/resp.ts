@@ -1,12 +1,14 @@
 // Byte lengths of the replication stream: every propagated command is a RESP multibulk
 // (`*<argc>\r\n` then `$<len>\r\n<arg>\r\n` per argument), and offsets count exactly these bytes.
 
-function decimalDigits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+/** Digits of a non-negative integer (lengths and counts: almost always under 10000). */
+export function decimalDigits(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  let d = 5;
+  for (n = Math.floor(n / 100000); n > 0; n = Math.floor(n / 10)) d++;
   return d;
 }
 
