@@ -27,6 +27,7 @@ import type { TraceListener } from '../kernel/trace.js';
 import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type MetricName, type Vary } from '../harness/explore.js';
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
 import { registerDiff } from './diff.js';
+import { boundHeapGrowth } from './heap.js';
 import { mkdirSync } from 'node:fs';
 import { runRealCommand } from './run-real.js';
 import { join } from 'node:path';
@@ -112,6 +113,7 @@ SIGTERM, it leaves no partial trace file.`)
   .option('--keep <dir>', 'with --backend real: copy every node\'s redis.conf, redis.log and data files into this new folder')
   .action((ref: string, o: { seed?: number | string; json?: boolean; trace?: string; quiet?: boolean; report?: string; log?: string; mutant?: string; maxEvents?: number; maxSimTime?: number; timeout?: number; backend: 'sim' | 'real'; redisServer?: string; network?: 'auto' | 'netns' | 'loopback'; keep?: string }) => {
     if (o.backend === 'real') return runOnReal(ref, o);
+    boundHeapGrowth();
     const realOnly = (['redisServer', 'network', 'keep'] as const).find((k) => o[k] !== undefined);
     if (realOnly) throw new UserError(`${flagName(realOnly)} is for --backend real; add --backend real or drop it`);
     const resolved = resolveScenario(ref);

@@ -8,7 +8,7 @@ import type { AppendLog } from '../net/disk.js';
 import { Dataset, DB_COUNT } from './dataset.js';
 import { makeSnapshot } from './rdb.js';
 import { dataCommand, parseDb } from './commands.js';
-import { respCommandBytes, selectArgs, MULTI_ARGS, EXEC_ARGS } from './resp.js';
+import { commandName, respCommandBytes, selectArgs, MULTI_ARGS, EXEC_ARGS } from './resp.js';
 import { type Reply, err } from './reply.js';
 
 export const AOF_DIR = 'appendonlydir';
@@ -151,12 +151,12 @@ export class Aof {
     let db = 0;
     let tx: { db: number; args: string[] }[] | null = null;
     const run = (d: number, args: string[]) => {
-      const spec = dataCommand(args[0]!.toUpperCase());
+      const spec = dataCommand(commandName(args[0]!));
       if (spec) this.node.execData(spec, args, d, true);
     };
     for (const r of log.records) {
       const args = r.item;
-      const name = args[0]!.toUpperCase();
+      const name = commandName(args[0]!);
       if (name === 'SELECT') db = parseDb(args[1]) ?? db;
       else if (name === 'MULTI') tx = [];
       else if (name === 'EXEC') {

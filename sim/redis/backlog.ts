@@ -6,12 +6,16 @@
 // header, each argument's `$len`, the argument, its CRLF) and a new block is at most
 // max(repl-backlog-size / 16, 16KB) before the allocator's rounding (7.0.10+, redis PR #11666).
 
+import { decimalDigits } from './resp.js';
+
 /** One propagated command and where its bytes sit in the stream. */
 export interface StreamEntry {
   /** Offset of the entry's first byte. */
   readonly start: number;
   readonly bytes: number;
   readonly args: readonly string[];
+  /** hashStrings(args), computed once for every node that generates or applies the entry (emitStream). */
+  h?: string;
 }
 
 interface Block {
@@ -52,10 +56,10 @@ export function replBlockSize(len: number, limit: number): number {
 
 /** The pieces replicationFeedSlaves() hands feedReplicationBuffer() for one command, in bytes. */
 export function respPieces(args: readonly string[], byteLength: (s: string) => number): number[] {
-  const out = [String(args.length).length + 3];
+  const out = [decimalDigits(args.length) + 3];
   for (const a of args) {
     const len = byteLength(a);
-    out.push(String(len).length + 3, len, 2);
+    out.push(decimalDigits(len) + 3, len, 2);
   }
   return out;
 }
@@ -101,8 +105,8 @@ export class ReplBuffer {
    * SELECT, or the bytes a replica proxies); trim by whole blocks while the backlog exceeds
    * backlogSize, each time a block is added and once more at the end (beforeSleep()).
    */
-  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[]): StreamEntry {
-    const entry: StreamEntry = { start: this.endOffset + 1, bytes, args };
+  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[], h?: string): StreamEntry {
+    const entry: StreamEntry = { start: this.endOffset + 1, bytes, args, h };
     this.entries.push(entry);
     const limit = this.blockLimit(backlogSize);
     if (pieces === undefined) this.feedPiece(bytes, limit, backlogSize);

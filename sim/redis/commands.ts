@@ -5,6 +5,7 @@
 import type { Dataset, Entry } from './dataset.js';
 import { DB_COUNT } from './dataset.js';
 import { type Reply, OK, WRONGTYPE, NOT_INTEGER, SYNTAX, arity, err } from './reply.js';
+import { commandName } from './resp.js';
 
 /** Where a command runs and what it may do. */
 export interface ExecContext {
@@ -19,6 +20,36 @@ export interface ExecContext {
   propagate(args: string[], db: number): void;
   /** Count of keys deleted because they expired (INFO expired_keys). */
   onExpired(): void;
+}
+
+/** What a node's NodeExec reports to. */
+export interface ExecHost {
+  readonly ds: Dataset;
+  readonly stats: { expiredKeys: number };
+  execPropagated(unit: { db: number; args: string[] }[] | undefined, fromMaster: boolean, args: string[], db: number): void;
+}
+
+/** The ExecContext of a node's data commands: filled in per command by execData(), no closures per command. */
+export class NodeExec implements ExecContext {
+  ds: Dataset;
+  db = 0;
+  nowMs = 0;
+  fromMaster = false;
+  isMaster = false;
+  unit: { db: number; args: string[] }[] | undefined = undefined;
+  busy = false;
+
+  constructor(private readonly node: ExecHost) {
+    this.ds = node.ds;
+  }
+
+  propagate(args: string[], db: number): void {
+    this.node.execPropagated(this.unit, this.fromMaster, args, db);
+  }
+
+  onExpired(): void {
+    this.node.stats.expiredKeys++;
+  }
 }
 
 export interface CommandSpec {
@@ -64,7 +95,7 @@ function setCommand(ctx: ExecContext, args: string[]): Reply {
   let keepTtl = false;
   let expireGiven = false;
   for (let i = 3; i < args.length; i++) {
-    const opt = args[i]!.toUpperCase();
+    const opt = commandName(args[i]!);
     if (opt === 'NX') nx = true;
     else if (opt === 'XX') xx = true;
     else if (opt === 'KEEPTTL') keepTtl = true;
@@ -138,10 +169,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       const key = args[1]!;
       const e = lookup(ctx, key);
       if (e && typeof e.value !== 'string') return WRONGTYPE();
-      const v = (e ? (e.value as string) : '') + args[2]!;
-      ctx.ds.set(ctx.db, key, v, e ? e.expireAtMs : 0);
+      if (e) ctx.ds.appendString(e, args[2]!);
+      else ctx.ds.set(ctx.db, key, args[2]!, 0);
       ctx.propagate(args, ctx.db);
-      return v.length;
+      return (e ? (e.value as string) : args[2]!).length;
     },
   },
   DEL: {
@@ -212,10 +243,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       const key = args[1]!;
       const e = lookup(ctx, key);
       if (e && typeof e.value === 'string') return WRONGTYPE();
-      const items = e ? (e.value as string[]).concat(args.slice(2)) : args.slice(2);
-      ctx.ds.set(ctx.db, key, items, e ? e.expireAtMs : 0);
+      if (e) ctx.ds.pushItems(e, args.slice(2));
+      else ctx.ds.set(ctx.db, key, args.slice(2), 0);
       ctx.propagate(args, ctx.db);
-      return items.length;
+      return ctx.ds.entry(ctx.db, key)!.value.length;
     },
   },
   LRANGE: {

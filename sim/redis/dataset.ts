@@ -1,7 +1,8 @@
 // A Redis dataset: databases 0-15 of string and list keys with millisecond expiry, and an
-// order-independent digest (like DEBUG DIGEST) kept up to date on every change.
+// order-independent digest (like DEBUG DIGEST) kept up to date on every change, incrementally:
+// a change costs the size of what it adds (APPEND, RPUSH, an expiry), not the size of the value.
 
-import { FNV_OFFSET, MURMUR_M, TwoLaneHash } from '../kernel/hash.js';
+import { FNV_OFFSET, FNV_PRIME, MURMUR_M } from '../kernel/hash.js';
 
 export const DB_COUNT = 16;
 /** Unix time in ms at simulated time 0, so absolute expiry timestamps have real Redis's 13 digits. */
@@ -15,28 +16,83 @@ export interface Entry {
   expireAtMs: number;
   h1: number;
   h2: number;
+  /**
+   * The two hash lanes after the key, the type and the value (a string's last character, a list's
+   * last item and its separator): an APPEND or RPUSH continues from here, an expiry finishes from here.
+   */
+  pa: number;
+  pb: number;
 }
 
-function entryHash(db: number, key: string, e: { value: Value; expireAtMs: number }): [number, number] {
-  const h = new TwoLaneHash(FNV_OFFSET ^ db, 0x9747b28c ^ Math.imul(db + 1, MURMUR_M), 13, 0xff);
-  h.update(key);
-  if (typeof e.value === 'string') {
-    h.update('s');
-    h.update(e.value);
-  } else {
-    h.update('l');
-    for (const item of e.value) h.update(item);
+// The entry digest streams the key, a type tag, the value and the expiry through two lanes (as
+// TwoLaneHash with shift 13 and separator 0xff does); the lanes live in these two scratch variables
+// so a change hashes only what it adds. Single-threaded and never re-entered.
+let la = 0;
+let lb = 0;
+const SEP = 0xff;
+
+function feed(s: string): void {
+  let a = la;
+  let b = lb;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, MURMUR_M);
+    b ^= b >>> 13;
   }
-  if (e.expireAtMs) h.update(String(e.expireAtMs));
-  let { a, b } = h;
+  la = a;
+  lb = b;
+}
+
+function sep(): void {
+  la = Math.imul(la ^ SEP, FNV_PRIME);
+  lb = Math.imul(lb ^ SEP, MURMUR_M);
+}
+
+/** Lanes after the key and its type tag. */
+function start(db: number, key: string, tag: string): void {
+  la = FNV_OFFSET ^ db;
+  lb = 0x9747b28c ^ Math.imul(db + 1, MURMUR_M);
+  feed(key);
+  sep();
+  feed(tag);
+  sep();
+}
+
+/** Lanes after the whole value (see Entry.pa), from scratch. */
+function valueLanes(db: number, key: string, value: Value): void {
+  if (typeof value === 'string') {
+    start(db, key, 's');
+    feed(value);
+  } else {
+    start(db, key, 'l');
+    for (let i = 0; i < value.length; i++) {
+      feed(value[i]!);
+      sep();
+    }
+  }
+}
+
+/** The entry's digest (into e.h1, e.h2) from its value lanes and its expiry. */
+function finish(e: Entry): void {
+  la = e.pa;
+  lb = e.pb;
+  if (typeof e.value === 'string') sep();
+  if (e.expireAtMs) {
+    feed(String(e.expireAtMs));
+    sep();
+  }
   // final avalanche so that XOR-combining per-key hashes does not cancel structure
+  let a = la;
+  let b = lb;
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
   b ^= b >>> 16;
   b = Math.imul(b, 0xc2b2ae35);
   b ^= b >>> 13;
-  return [a | 0, b | 0];
+  e.h1 = a | 0;
+  e.h2 = b | 0;
 }
 
 export class Dataset {
@@ -58,26 +114,76 @@ export class Dataset {
     return this.dbs[db]!.get(key);
   }
 
-  /** Store a value (the entry's expiry is `expireAtMs`; 0 clears it). */
+  /** Store a value (the entry's expiry is `expireAtMs`; 0 clears it). Hashes the whole value. */
   set(db: number, key: string, value: Value, expireAtMs = 0): void {
     const map = this.dbs[db]!;
     const old = map.get(key);
+    const hadExpiry = old !== undefined && old.expireAtMs !== 0;
     if (old) {
       this.d1 ^= old.h1;
       this.d2 ^= old.h2;
     }
-    const [h1, h2] = entryHash(db, key, { value, expireAtMs });
-    map.set(key, { value, expireAtMs, h1, h2 });
-    this.d1 ^= h1;
-    this.d2 ^= h2;
+    valueLanes(db, key, value);
+    // an existing entry is refilled in place (no caller keeps one across a change)
+    const e: Entry = old ?? { value, expireAtMs, h1: 0, h2: 0, pa: 0, pb: 0 };
+    e.value = value;
+    e.expireAtMs = expireAtMs;
+    e.pa = la;
+    e.pb = lb;
+    finish(e);
+    if (!old) map.set(key, e);
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
     if (expireAtMs) this.volatile[db]!.add(key);
-    else if (old?.expireAtMs) this.volatile[db]!.delete(key);
+    else if (hadExpiry) this.volatile[db]!.delete(key);
+  }
+
+  /** APPEND to `e`, a string entry of this dataset: hashes only `suffix`. */
+  appendString(e: Entry, suffix: string): void {
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
+    e.value = (e.value as string) + suffix;
+    la = e.pa;
+    lb = e.pb;
+    feed(suffix);
+    e.pa = la;
+    e.pb = lb;
+    finish(e);
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
+  }
+
+  /** RPUSH `items` onto `e`, a list entry of this dataset, in place: hashes only the items. */
+  pushItems(e: Entry, items: readonly string[]): void {
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
+    const list = e.value as string[];
+    la = e.pa;
+    lb = e.pb;
+    for (let i = 0; i < items.length; i++) {
+      list.push(items[i]!);
+      feed(items[i]!);
+      sep();
+    }
+    e.pa = la;
+    e.pb = lb;
+    finish(e);
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
   }
 
   setExpire(db: number, key: string, expireAtMs: number): boolean {
     const e = this.dbs[db]!.get(key);
     if (!e) return false;
-    this.set(db, key, e.value, expireAtMs);
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
+    const had = e.expireAtMs;
+    e.expireAtMs = expireAtMs;
+    finish(e);
+    this.d1 ^= e.h1;
+    this.d2 ^= e.h2;
+    if (expireAtMs) this.volatile[db]!.add(key);
+    else if (had) this.volatile[db]!.delete(key);
     return true;
   }
 
@@ -122,7 +228,7 @@ export class Dataset {
     for (let i = 0; i < DB_COUNT; i++) {
       const src = this.dbs[i]!;
       const dst = c.dbs[i]!;
-      for (const [k, e] of src) dst.set(k, { ...e, value: typeof e.value === 'string' ? e.value : e.value.slice() });
+      for (const [k, e] of src) dst.set(k, { value: typeof e.value === 'string' ? e.value : e.value.slice(), expireAtMs: e.expireAtMs, h1: e.h1, h2: e.h2, pa: e.pa, pb: e.pb });
       for (const k of this.volatile[i]!) c.volatile[i]!.add(k);
     }
     c.d1 = this.d1;

@@ -10,6 +10,7 @@ import { failoverCommand } from './failover.js';
 import { infoText, roleReply } from './info.js';
 import * as P from './persistence.js';
 import { UserError } from '../errors.js';
+import { commandName } from './resp.js';
 
 export const PENDING: unique symbol = Symbol('pending');
 export type Pending = typeof PENDING;
@@ -77,7 +78,7 @@ const NO_MULTI = new Set(['SHUTDOWN', 'SAVE']);
  */
 export function dispatch(node: RedisNode, client: Client, args: string[], cb: ReplyCallback): Reply | Pending {
   if (node.blockedByPause(client)) return node.pauseCall(client, args, cb);
-  const name = args[0]!.toUpperCase();
+  const name = commandName(args[0]!);
   const subscribed = node.pubsub.refusal(client, name, args[0]!);
   if (subscribed !== null) return subscribed;
   const queueing = client.multi !== null && !TX_COMMANDS.has(name);
@@ -88,7 +89,7 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
     if (!spec && name !== 'SELECT' && name !== 'PING' && !TX_ADMIN.has(name)) return reject(client, err(`ERR unknown or unsupported command inside MULTI '${args[0]}'`));
     if (spec && !checkArity(spec, args)) return reject(client, arity(name));
   }
-  const writes = spec ? spec.write : name === 'EXEC' && client.multi !== null && client.multi.some((a) => isWriteCommand(a[0]!.toUpperCase()));
+  const writes = spec ? spec.write : name === 'EXEC' && client.multi !== null && client.multi.some((a) => isWriteCommand(commandName(a[0]!)));
   if (writes) {
     const refusal = writeRefusal(node);
     if (refusal !== null) return reject(client, refusal, name === 'EXEC');
@@ -106,7 +107,7 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
 }
 
 function loadingAllowed(name: string, client: Client): boolean {
-  if (name === 'EXEC') return client.multi === null || client.multi.every((a) => a[0]!.toUpperCase() === 'SELECT');
+  if (name === 'EXEC') return client.multi === null || client.multi.every((a) => commandName(a[0]!) === 'SELECT');
   return LOADING_OK.has(name);
 }
 
@@ -138,7 +139,7 @@ function writeRefusal(node: RedisNode): Reply | null {
 }
 
 function dataCall(node: RedisNode, client: Client, args: string[]): Reply {
-  const spec = dataCommand(args[0]!.toUpperCase());
+  const spec = dataCommand(commandName(args[0]!));
   if (!spec) return unknownCommand(args);
   const unit: { db: number; args: string[] }[] = [];
   const reply = node.execData(spec, args, client.db, false, unit);
@@ -158,7 +159,7 @@ function execCommand(node: RedisNode, client: Client): Reply {
   const unit: { db: number; args: string[] }[] = [];
   const replies: Reply[] = [];
   for (const a of queued) {
-    const n = a[0]!.toUpperCase();
+    const n = commandName(a[0]!);
     if (n === 'SELECT') {
       const db = parseDb(a[1]);
       if (db === null) replies.push(err('ERR DB index is out of range'));

@@ -11,7 +11,7 @@ import { MasterSide, emitStream } from './master.js';
 import { ReplicaSide, type ReplState } from './replica.js';
 import type { RedisHooks } from './hooks.js';
 import { type FailoverState, noFailover, updateFailoverStatus, abortFailover } from './failover.js';
-import { dataCommand, checkArity, type ExecContext } from './commands.js';
+import { dataCommand, checkArity, NodeExec } from './commands.js';
 import { type Reply, err } from './reply.js';
 import { dispatch, PENDING, type Pending } from './dispatch.js';
 import * as P from './persistence.js';
@@ -102,6 +102,7 @@ export class RedisNode {
   aofLoadedAtStart = false;
   /** The AOF unit of a transaction from the master being applied (asAofUnit), or null. */
   private aofUnit: { db: number; args: string[] }[] | null = null;
+  private readonly exec = new NodeExec(this);
   /** DELs a restarting master fed at load, reported as generated stream after the start event. */
   startupStream: readonly StreamEntry[] = [];
   private lastObs = '';
@@ -245,25 +246,31 @@ export class RedisNode {
   /** Execute a data command in `db`; from the master it is applied without propagation. */
   execData(spec: NonNullable<ReturnType<typeof dataCommand>>, args: string[], db: number, fromMaster: boolean, unit?: { db: number; args: string[] }[]): Reply {
     if (!checkArity(spec, args)) return err(`ERR wrong number of arguments for '${args[0]!.toLowerCase()}' command`);
-    const ctx: ExecContext = {
-      ds: this.ds,
-      db,
-      nowMs: this.nowMs(),
-      fromMaster,
-      isMaster: this.isMaster,
-      propagate: (a, d) => {
-        if (unit) unit.push({ db: d, args: a });
-        // a replica's AOF gets what the commands from its master changed (call() with PROPAGATE_AOF)
-        else if (fromMaster) {
-          if (this.aofUnit) this.aofUnit.push({ db: d, args: a });
-          else this.aof.feedUnit([{ db: d, args: a }]);
-        }
-      },
-      onExpired: () => {
-        this.stats.expiredKeys++;
-      },
-    };
-    return spec.run(ctx, args);
+    // one context object per node, refilled for each command (a nested call gets its own)
+    const ctx = this.exec.busy ? new NodeExec(this) : this.exec;
+    ctx.busy = true;
+    ctx.ds = this.ds;
+    ctx.db = db;
+    ctx.nowMs = this.nowMs();
+    ctx.fromMaster = fromMaster;
+    ctx.isMaster = this.isMaster;
+    ctx.unit = unit;
+    try {
+      return spec.run(ctx, args);
+    } finally {
+      ctx.busy = false;
+      ctx.unit = undefined;
+    }
+  }
+
+  /** What a data command propagates: into the caller's unit, or (from the master) into this node's AOF. */
+  execPropagated(unit: { db: number; args: string[] }[] | undefined, fromMaster: boolean, args: string[], db: number): void {
+    if (unit) unit.push({ db, args });
+    // a replica's AOF gets what the commands from its master changed (call() with PROPAGATE_AOF)
+    else if (fromMaster) {
+      if (this.aofUnit) this.aofUnit.push({ db, args });
+      else this.aof.feedUnit([{ db, args }]);
+    }
   }
 
   /** A transaction from the master reaches a replica's AOF as one unit, like propagatePendingCommands() wraps it. */

@@ -4,7 +4,7 @@
 
 import type { StreamEntry } from './backlog.js';
 import type { RdbSnapshot } from './rdb.js';
-import { respCommandBytes, byteLength } from './resp.js';
+import { respCommandBytes, byteLength, decimalDigits } from './resp.js';
 import { isError, type Reply } from './reply.js';
 
 export type ToReplica =
@@ -36,9 +36,13 @@ export function respReplyBytes(r: Reply): number {
   if (r === null) return 5;
   if (isError(r)) return r.message.length + 3;
   if (typeof r === 'number') return String(r).length + 3;
-  if (Array.isArray(r)) return String(r.length).length + 3 + r.reduce<number>((n, x) => n + respReplyBytes(x), 0);
+  if (Array.isArray(r)) {
+    let n = decimalDigits(r.length) + 3;
+    for (let i = 0; i < r.length; i++) n += respReplyBytes(r[i]!);
+    return n;
+  }
   const len = byteLength(r);
-  return String(len).length + len + 5;
+  return decimalDigits(len) + len + 5;
 }
 
 export function toMasterBytes(m: ToMaster): number {

@@ -16,7 +16,7 @@ import { replyBytes, respReplyBytes, type ToMaster, type ToReplica } from './lin
 import { PENDING, type Pending } from './dispatch.js';
 import type { Reply } from './reply.js';
 import type { Client, ReplyCallback } from './instance.js';
-import { byteLength, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
+import { byteLength, commandName, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { FullSync, SOCKET_BUFFER_BYTES } from './full-sync.js';
 import type { Dataset } from './dataset.js';
@@ -45,6 +45,9 @@ export interface ServerConn {
    * handshake PING too) until PSYNC makes it a replica; null before its first command and after.
    */
   tracked: Client | null;
+  /** serveClient()'s reply callbacks for this connection (made on first use). */
+  answer?: ReplyCallback;
+  answerWait?: ReplyCallback;
 }
 
 export interface SyncStats {
@@ -87,7 +90,7 @@ export interface MasterHost {
 
 /** A stream entry generated (redis.stream) or applied (redis.applied) by a node, for the properties. */
 export function emitStream(ctx: NodeContext, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
-  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: hashStrings(e.args) });
+  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: (e.h ??= hashStrings(e.args)) });
 }
 
 export class MasterSide implements PingStream {
@@ -161,10 +164,21 @@ export class MasterSide implements PingStream {
 
   // ---- feeding the stream ----
 
-  /** Append one command; `inPieces` when it is fed as replicationFeedSlaves() feeds a command (not a SELECT, not proxied bytes). */
-  private append(args: readonly string[], inPieces: boolean): StreamEntry {
+  /**
+   * Append one command; `inPieces` when it is fed as replicationFeedSlaves() feeds a command (not a
+   * SELECT, not proxied bytes); `from`: the entry a replica applied and proxies (same args, so the
+   * same size and hash).
+   */
+  private append(args: readonly string[], inPieces: boolean, from?: StreamEntry): StreamEntry {
     const buf = this.backlog!;
-    const entry = buf.feed(args, respCommandBytes(args), this.node.cfg['repl-backlog-size'], inPieces ? respPieces(args, byteLength) : undefined);
+    const backlogSize = this.node.cfg['repl-backlog-size'];
+    let entry: StreamEntry;
+    if (inPieces) {
+      const pieces = respPieces(args, byteLength);
+      let bytes = 0;
+      for (let i = 0; i < pieces.length; i++) bytes += pieces[i]!;
+      entry = buf.feed(args, bytes, backlogSize, pieces);
+    } else entry = buf.feed(args, from ? from.bytes : respCommandBytes(args), backlogSize, undefined, from?.h);
     this.offset = buf.endOffset;
     if (this.quietStream) this.quietEntries.push(entry);
     else if (this.node.isMaster) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
@@ -206,7 +220,12 @@ export class MasterSide implements PingStream {
   /** replicationFeedStreamFromMasterStream(): a replica proxies exactly the bytes it applied. */
   proxyApplied(entries: readonly StreamEntry[]): void {
     if (this.backlog === null) return;
-    for (const e of entries) this.append(e.args, false);
+    for (const e of entries) this.append(e.args, false, e);
+  }
+
+  /** proxyApplied() of one entry. */
+  proxyOne(entry: StreamEntry): void {
+    if (this.backlog !== null) this.append(entry.args, false, entry);
   }
 
   sendToOnline(entry: StreamEntry): void {
@@ -264,7 +283,7 @@ export class MasterSide implements PingStream {
 
   private onHandshakeCommand(conn: ServerConn, args: string[]): void {
     if (conn.replState !== null) return; // a replica's link carries no commands to answer
-    const name = args[0]!.toUpperCase();
+    const name = commandName(args[0]!);
     conn.tracked ??= this.connClient(conn);
     if (name === 'PSYNC' || name === 'SYNC') {
       // from here on a replica, not a client CLIENT KILL TYPE normal would close
@@ -283,14 +302,19 @@ export class MasterSide implements PingStream {
    */
   private serveClient(conn: ServerConn, args: string[]): void {
     const client = (conn.client ??= conn.tracked!);
-    const isWait = args[0]!.toUpperCase() === 'WAIT';
-    const answer = (reply: Reply) => {
+    const isWait = commandName(args[0]!) === 'WAIT';
+    // the connection's two answer callbacks are made once, not per command
+    const answer = isWait ? (conn.answerWait ??= this.answerer(conn, client, true)) : (conn.answer ??= this.answerer(conn, client, false));
+    const r = this.node.call(client, args, answer);
+    if (r !== PENDING) answer(r);
+  }
+
+  private answerer(conn: ServerConn, client: Client, isWait: boolean): ReplyCallback {
+    return (reply: Reply) => {
       if (!conn.sock.alive || conn.sock.state !== 'open') return;
       const msg: ToReplica = isWait ? { k: 'client-reply', reply, ackedBy: this.ackedBy(client.woff) } : { k: 'client-reply', reply };
       this.ctx.send(conn.sock, msg, respReplyBytes(reply));
     };
-    const r = this.node.call(client, args, answer);
-    if (r !== PENDING) answer(r);
   }
 
   /** The client of an accepted connection: it can be pushed to (Pub/Sub) and killed (CLIENT KILL). */

@@ -14,6 +14,7 @@ import { type MasterSide, emitStream } from './master.js';
 import { type ToMaster, type ToReplica, toMasterBytes } from './link.js';
 import { loadDurationUs, RDB_FILENAME, type RdbSnapshot, type ReplInfo } from './rdb.js';
 import { dataCommand, parseDb, type CommandSpec } from './commands.js';
+import { commandName } from './resp.js';
 
 export type ReplState = 'none' | 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
 
@@ -409,7 +410,7 @@ export class ReplicaSide {
       this.handleMasterLinkLost(false, true);
       return;
     }
-    const name = entry.args[0]!.toUpperCase();
+    const name = commandName(entry.args[0]!);
     if (link.multi !== null) {
       link.multi.push(entry);
       if (name !== 'EXEC') return;
@@ -432,12 +433,12 @@ export class ReplicaSide {
     this.execFromMaster(link, entry);
     link.reploff += entry.bytes;
     emitStream(this.ctx, 'redis.applied', link.replid, entry);
-    this.node.masterSide.proxyApplied([entry]);
+    this.node.masterSide.proxyOne(entry);
   }
 
   private execFromMaster(link: MasterLink, entry: StreamEntry): void {
     const args = entry.args as string[];
-    const name = args[0]!.toUpperCase();
+    const name = commandName(args[0]!);
     if (name === 'SELECT') {
       const db = parseDb(args[1]);
       if (db !== null) link.db = db;
@@ -451,7 +452,7 @@ export class ReplicaSide {
     }
     if (name === 'REPLCONF') {
       // GETACK: the ACK reports the offset from before these bytes
-      if ((args[1] ?? '').toUpperCase() === 'GETACK') this.send(link.sock, { k: 'ack', offset: link.reploff });
+      if (commandName(args[1] ?? '') === 'GETACK') this.send(link.sock, { k: 'ack', offset: link.reploff });
       return;
     }
     const spec = dataCommand(name);

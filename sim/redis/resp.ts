@@ -1,12 +1,14 @@
 // Byte lengths of the replication stream: every propagated command is a RESP multibulk
 // (`*<argc>\r\n` then `$<len>\r\n<arg>\r\n` per argument), and offsets count exactly these bytes.
 
-function decimalDigits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+/** Digits of a non-negative integer (lengths and counts: almost always under 10000). */
+export function decimalDigits(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  let d = 5;
+  for (n = Math.floor(n / 100000); n > 0; n = Math.floor(n / 10)) d++;
   return d;
 }
 
@@ -26,6 +28,21 @@ export function respCommandBytes(args: readonly string[]): number {
     total += 1 + decimalDigits(len) + 2 + len + 2;
   }
   return total;
+}
+
+const UPPER = new Map<string, string>();
+
+/**
+ * A command name in upper case, as the command table is keyed: the same few names arrive for every
+ * command, so they are remembered (a bounded cache of a pure function: no effect on any result).
+ */
+export function commandName(s: string): string {
+  let u = UPPER.get(s);
+  if (u === undefined) {
+    u = s.toUpperCase();
+    if (UPPER.size < 1024) UPPER.set(s, u);
+  }
+  return u;
 }
 
 /** Well-known commands of the stream and their sizes (checked against real Redis in the tests). */

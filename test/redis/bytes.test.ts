@@ -1,6 +1,8 @@
 // Byte-exact stream sizes against the figures measured on real Redis 7.0.
 import { describe, expect, it } from 'vitest';
-import { respCommandBytes } from '../../sim/redis/resp.js';
+import fc from 'fast-check';
+import { byteLength, decimalDigits, respCommandBytes } from '../../sim/redis/resp.js';
+import { respPieces } from '../../sim/redis/backlog.js';
 import { world, f } from '../support/redis.js';
 
 describe('RESP byte lengths', () => {
@@ -19,6 +21,20 @@ describe('RESP byte lengths', () => {
 
   it('counts multi-byte characters as UTF-8 bytes', () => {
     expect(respCommandBytes(['SET', 'k', 'é'])).toBe(28);
+  });
+
+  it('equals the length of the RESP encoding, and its pieces sum to it, for any arguments', () => {
+    const encode = (args: string[]) => Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map((a) => Buffer.concat([Buffer.from(`$${Buffer.byteLength(a)}\r\n`), Buffer.from(a), Buffer.from('\r\n')]))]).length;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: fc.constantFrom('a', '\u00e9', '\u20ac', '\u{1F600}', '\u0000'), maxLength: 12 }), fc.constant('x'.repeat(10001))), { minLength: 1, maxLength: 12 }), (args) => {
+        const n = encode(args);
+        expect(respCommandBytes(args)).toBe(n);
+        expect(respPieces(args, byteLength).reduce((a, b) => a + b, 0)).toBe(n);
+      }),
+      { seed: 1313, numRuns: 300 },
+    );
+    for (let p = 1; p <= 1e15; p *= 10) for (const n of [p - 1, p, p + 1]) expect(decimalDigits(n)).toBe(String(n).length);
+    expect(decimalDigits(Number.MAX_SAFE_INTEGER)).toBe(16);
   });
 });
 
