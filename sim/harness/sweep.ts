@@ -5,8 +5,8 @@
 // returns what was found so far.
 
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
+import { WORKER_FILE } from '../paths.js';
 import { sourceName, type ScenarioSource } from './sources.js';
 import type { MutantName } from '../redis/mutants.js';
 import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
@@ -124,7 +124,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
         await yieldToEventLoop(); // lets a Ctrl-C through between seeds
       }
     } else {
-      pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: plan.workers, maxThreads: plan.workers });
+      pool = new Tinypool({ filename: WORKER_FILE, minThreads: plan.workers, maxThreads: plan.workers });
       let next = 0;
       const feed = async () => {
         // batches are handed out in order and every batch handed out is waited for, so the finished

@@ -1,0 +1,10 @@
+// Types of fresh.mjs (plain JavaScript with no dependencies: bin/replsim.js asks it on every start).
+
+export const ROOT: string;
+export const DIST: string;
+export const BUILD_INFO: string;
+export const EXTRA_INPUTS: string[];
+export function toPosix(path: string): string;
+
+/** Why dist/ is not the build of the current sources (one phrase), or null when it is. */
+export function staleReason(): string | null;
