@@ -1,4 +1,4 @@
-// The build: the CLI (dist/cli.js) and the sweep workers' entry (dist/worker.js) as two esbuild bundles of
+// The build: the CLI (dist/cli.cjs) and the sweep workers' entry (dist/worker.js) as two esbuild bundles of
 // the TypeScript sources, with the scenario schema's ajv validator precompiled (standalone code) into them,
 // and dist/build-info.json listing every input and its mtime (what scripts/fresh.mjs checks).
 // Run by `npm install` / `npm ci` (prepare), `npm run build`, the tests' global setup, and bin/replsim.js
@@ -6,7 +6,8 @@
 import { build as esbuild } from 'esbuild';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUILD_INFO, DIST, EXTRA_INPUTS, ROOT, toPosix } from './fresh.mjs';
@@ -20,21 +21,40 @@ const standaloneCode = standalone.default ?? standalone;
  */
 export const EXTERNAL = ['tinypool', 'echarts'];
 
-/** What the two bundles share: ESM for Node 20, a `require` for the CommonJS packages inside, `REPLSIM_BUILD` defined. */
+/** What the bundles share: Node 20, `REPLSIM_BUILD` defined, whitespace and syntax minified (less to parse; names kept). */
 const COMMON = {
   absWorkingDir: ROOT,
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   external: EXTERNAL,
-  banner: { js: "import { createRequire as __replsimCreateRequire } from 'node:module'; const require = __replsimCreateRequire(import.meta.url);" },
   define: { REPLSIM_BUILD: 'true' },
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'silent',
   write: false,
   metafile: true,
+};
+
+/** An ES module, with a `require` for the CommonJS packages inside: the workers' entry (tinypool imports it). */
+const ESM = {
+  format: 'esm',
+  banner: { js: "import { createRequire as __replsimCreateRequire } from 'node:module'; const require = __replsimCreateRequire(import.meta.url);" },
+};
+
+/**
+ * A CommonJS script: the CLI, so that bin/replsim.js can run it through vm.Script with V8's code cache
+ * (Node 20 caches no compiled ES module code). `import.meta.url` is the script's own file URL, and a
+ * dynamic import() (of tinypool) is a require(): V8 forgets a script's import() callback when the script
+ * comes from the code cache, and Node 20.19 and later require() an ES module.
+ */
+const CJS = {
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  banner: { js: "const __replsimImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { ...COMMON.define, 'import.meta.url': '__replsimImportMetaUrl' },
 };
 
 /** Write a file whole or not at all (a concurrent reader never sees half of it). */
@@ -49,6 +69,8 @@ function writeAtomic(path, contents) {
 async function loadSchema() {
   const out = await esbuild({
     ...COMMON,
+    ...ESM,
+    minifyWhitespace: false,
     stdin: { contents: "export { ScenarioSchema, AJV_OPTIONS } from './sim/scenario/schema.ts';", resolveDir: ROOT, loader: 'ts' },
     sourcemap: false,
     outfile: join(DIST, 'schema.mjs'),
@@ -81,22 +103,34 @@ export function validatorModule(schema, options) {
   return `${head}\n${body.replace(/^"use strict";/, '')}\nexport { validate10 as validateScenarioSchema };\n`.replace(/export default validate10;/, '');
 }
 
-/** esbuild plugin: the precompiled validator in place of schema-validator.ts; the project's .mjs files stay files of their own. */
+/**
+ * esbuild plugin: the precompiled validator in place of schema-validator.ts; and in the project's own
+ * .mjs files (watchdog.mjs, which asks whether it is the main module) `import.meta.url` stays the URL
+ * of the file in the package, not the bundle's.
+ */
 function replsimPlugin(validatorSource) {
   return {
     name: 'replsim',
     setup(b) {
       b.onResolve({ filter: /\/schema-validator\.js$/ }, () => ({ path: 'schema-validator', namespace: 'replsim-precompiled' }));
       b.onLoad({ filter: /.*/, namespace: 'replsim-precompiled' }, () => ({ contents: validatorSource, loader: 'js', resolveDir: ROOT }));
-      // watchdog.mjs runs as its own process (and checks whether it is the main module): keep it a file,
-      // imported from where it is in the package
-      b.onResolve({ filter: /\.mjs$/ }, (args) => {
-        if (args.kind !== 'import-statement' || !args.path.startsWith('.') || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
-        const target = join(args.resolveDir, args.path);
-        return { path: toPosix(relative(DIST, target)), external: true };
+      b.onLoad({ filter: /\.mjs$/ }, (args) => {
+        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const own = JSON.stringify(toPosix(relative(DIST, args.path)));
+        return { contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', `new URL(${own}, import.meta.url).href`), loader: 'js' };
       });
     },
   };
+}
+
+/**
+ * One run of a built-in scenario through bin/replsim.js, which saves V8's code cache of the new CLI
+ * (dist/v8-cache/) with every function such a run compiles. A failure here only means no cache yet.
+ */
+function warmCodeCache() {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS; // the cache is for the plain `node` that runs the command
+  spawnSync(process.execPath, [join(ROOT, 'bin', 'replsim.js'), 'run', 'failover-clean', '--quiet'], { cwd: ROOT, env, stdio: 'ignore', timeout: 60_000 });
 }
 
 /** Build dist/. Returns how long it took and the files written. */
@@ -105,32 +139,34 @@ export async function build() {
   const { schema, options, inputs: schemaInputs } = await loadSchema();
   const validator = validatorModule(schema, options);
   if (!validator.includes('validate10')) throw new Error('ajv standalone code changed shape: no validate10 function');
-  const result = await esbuild({
-    ...COMMON,
-    entryPoints: { cli: 'sim/cli/main.ts', worker: 'sim/harness/task.ts' },
-    outdir: DIST,
-    plugins: [replsimPlugin(validator)],
-  });
+  const plugins = [replsimPlugin(validator)];
+  const [cli, worker] = await Promise.all([
+    esbuild({ ...COMMON, ...CJS, entryPoints: { cli: 'sim/cli/main.ts' }, outdir: DIST, outExtension: { '.js': '.cjs' }, plugins }),
+    esbuild({ ...COMMON, ...ESM, entryPoints: { worker: 'sim/harness/task.ts' }, outdir: DIST, plugins }),
+  ]);
   const written = [];
-  for (const f of result.outputFiles) {
+  // the worker first: a CLI that is already the new one never starts an old worker
+  for (const f of [...worker.outputFiles, ...cli.outputFiles]) {
     writeAtomic(f.path, f.contents);
     written.push(toPosix(relative(ROOT, f.path)));
   }
   // every file the bundles were made of, and the build's own, with their mtimes now
-  const files = new Set([...Object.keys(result.metafile.inputs), ...schemaInputs, ...EXTRA_INPUTS].filter((p) => !p.includes(':') && !p.startsWith('<') && !p.startsWith('node_modules/')));
+  const files = new Set([...Object.keys(cli.metafile.inputs), ...Object.keys(worker.metafile.inputs), ...schemaInputs, ...EXTRA_INPUTS].filter((p) => !p.includes(':') && !p.startsWith('<') && !p.startsWith('node_modules/')));
   const inputs = {};
   for (const p of [...files].sort()) inputs[p] = statSync(join(ROOT, p)).mtimeMs;
   writeAtomic(BUILD_INFO, `${JSON.stringify({ version: 1, inputs }, null, 1)}\n`);
   // files an older build left (a renamed output)
   const keep = new Set([...written.map((w) => w.slice('dist/'.length)), 'build-info.json']);
+  rmSync(join(DIST, 'v8-cache'), { recursive: true, force: true });
   for (const name of readdirSync(DIST)) if (!keep.has(name) && !name.endsWith('.tmp') && !name.startsWith('.')) rmSync(join(DIST, name), { force: true, recursive: true });
-  return { ms: performance.now() - t0, files: written, metafile: result.metafile };
+  warmCodeCache();
+  return { ms: performance.now() - t0, files: written, metafiles: [cli.metafile, worker.metafile] };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     const { ms, files } = await build();
-    process.stdout.write(`replsim: built ${files.filter((f) => f.endsWith('.js')).join(', ')} in ${ms.toFixed(0)} ms\n`);
+    process.stdout.write(`replsim: built ${files.filter((f) => /\.c?js$/.test(f)).join(', ')} in ${ms.toFixed(0)} ms\n`);
   } catch (e) {
     process.stderr.write(`replsim: build failed: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;

@@ -6,5 +6,5 @@ export const BUILD_INFO: string;
 export const EXTRA_INPUTS: string[];
 export function toPosix(path: string): string;
 
-/** Why dist/ is not the build of the current sources (one phrase), or null when it is. */
-export function staleReason(): string | null;
+/** Why dist/ (of the package at `root`, by default this one) is not the build of the current sources (one phrase), or null when it is. */
+export function staleReason(root?: string): string | null;

@@ -14,25 +14,25 @@ export const EXTRA_INPUTS = ['scripts/build.mjs', 'scripts/fresh.mjs', 'package.
 export const toPosix = (p) => p.split(sep).join('/');
 
 /** Why dist/ is not the build of the current sources (one phrase), or null when it is. */
-export function staleReason() {
+export function staleReason(root = ROOT) {
   let info;
   try {
-    info = JSON.parse(readFileSync(BUILD_INFO, 'utf8'));
+    info = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8'));
   } catch {
     return 'dist/ has not been built';
   }
   for (const [path, mtimeMs] of Object.entries(info.inputs ?? {})) {
     let now;
     try {
-      now = statSync(join(ROOT, path)).mtimeMs;
+      now = statSync(join(root, path)).mtimeMs;
     } catch {
       return `${path} is gone since the last build`;
     }
     if (now !== mtimeMs) return `${path} changed since the last build`;
   }
-  for (const out of ['cli.js', 'worker.js']) {
+  for (const out of ['cli.cjs', 'worker.js']) {
     try {
-      statSync(join(DIST, out));
+      statSync(join(root, 'dist', out));
     } catch {
       return `dist/${out} is missing`;
     }

@@ -5,7 +5,6 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tinypool } from 'tinypool';
 import { WORKER_FILE } from '../paths.js';
 import { UserError } from '../errors.js';
 import { canonicalConfigName } from '../redis/config.js';
@@ -207,6 +206,7 @@ export async function explore(o: { ref: string; varies: Vary[]; seeds: number[];
     }
   } else {
     const workers = Math.min(o.workers, batches.length);
+    const { Tinypool } = await import('tinypool'); // loaded only when there are workers to start
     const pool = new Tinypool({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers });
     try {
       let next = 0;
