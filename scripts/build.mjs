@@ -159,8 +159,9 @@ export async function build() {
   const keep = new Set([...written.map((w) => w.slice('dist/'.length)), 'build-info.json']);
   rmSync(join(DIST, 'v8-cache'), { recursive: true, force: true });
   for (const name of readdirSync(DIST)) if (!keep.has(name) && !name.endsWith('.tmp') && !name.startsWith('.')) rmSync(join(DIST, name), { force: true, recursive: true });
+  const writtenMs = performance.now() - t0;
   warmCodeCache();
-  return { ms: performance.now() - t0, files: written, metafiles: [cli.metafile, worker.metafile] };
+  return { ms: performance.now() - t0, buildMs: writtenMs, files: written, metafiles: [cli.metafile, worker.metafile] };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
