@@ -87,20 +87,14 @@ async function loadSchema() {
 
 /**
  * ajv's standalone code for the schema, as an ES module exporting `validateScenarioSchema` (what
- * sim/scenario/schema-validator.ts exports). ajv's ESM output still `require`s its runtime helpers;
- * those become imports, since a bundle in ES module form has no `require`.
+ * sim/scenario/schema-validator.ts exports). Its `require("ajv/dist/runtime/...").default` of the
+ * helpers some keywords need (ucs2length for minLength, ...) is left as it is: the bundle includes
+ * those CommonJS modules, and a require() gives their exports object in either output format.
  */
 export function validatorModule(schema, options) {
   const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
   const code = standaloneCode(ajv, ajv.compile(schema));
-  const imports = [];
-  const body = code.replace(/require\("([^"]+)"\)/g, (_, spec) => {
-    let i = imports.indexOf(spec);
-    if (i < 0) i = imports.push(spec) - 1;
-    return `__ajv_runtime_${i}`;
-  });
-  const head = imports.map((spec, i) => `import __ajv_runtime_${i} from ${JSON.stringify(spec.endsWith('.js') ? spec : `${spec}.js`)};`).join('\n');
-  return `${head}\n${body.replace(/^"use strict";/, '')}\nexport { validate10 as validateScenarioSchema };\n`.replace(/export default validate10;/, '');
+  return `${code.replace(/^"use strict";/, '').replace(/export default validate10;/, '')}\nexport { validate10 as validateScenarioSchema };\n`;
 }
 
 /**
