@@ -98,9 +98,9 @@ export function validatorModule(schema, options) {
 }
 
 /**
- * esbuild plugin: the precompiled validator in place of schema-validator.ts; and in the project's own
- * .mjs files (watchdog.mjs, which asks whether it is the main module) `import.meta.url` stays the URL
- * of the file in the package, not the bundle's.
+ * esbuild plugin: the precompiled validator in place of schema-validator.ts; no node:crypto for
+ * seedrandom; and in the project's own .mjs files (watchdog.mjs, which asks whether it is the main
+ * module) `import.meta.url` stays the URL of the file in the package, not the bundle's.
  */
 function replsimPlugin(validatorSource) {
   return {
@@ -108,6 +108,10 @@ function replsimPlugin(validatorSource) {
     setup(b) {
       b.onResolve({ filter: /\/schema-validator\.js$/ }, () => ({ path: 'schema-validator', namespace: 'replsim-precompiled' }));
       b.onLoad({ filter: /.*/, namespace: 'replsim-precompiled' }, () => ({ contents: validatorSource, loader: 'js', resolveDir: ROOT }));
+      // seedrandom loads node:crypto at start-up only for unseeded generators, which the simulator never
+      // makes (one seed decides everything): an empty module spares every start loading node's crypto
+      b.onResolve({ filter: /^crypto$/ }, (args) => (args.importer.includes(`${sep}seedrandom${sep}`) ? { path: 'crypto', namespace: 'replsim-empty' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'replsim-empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
       b.onLoad({ filter: /\.mjs$/ }, (args) => {
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const own = JSON.stringify(toPosix(relative(DIST, args.path)));
