@@ -1,8 +1,6 @@
-// The build: the CLI (dist/cli.cjs) and the sweep workers' entry (dist/worker.js) as two esbuild bundles of
-// the TypeScript sources, with the scenario schema's ajv validator precompiled (standalone code) into them,
-// and dist/build-info.json listing every input and its mtime (what scripts/fresh.mjs checks).
-// Run by `npm install` / `npm ci` (prepare), `npm run build`, the tests' global setup, and bin/replsim.js
-// in a git checkout whose sources changed since the last build.
+// The build (npm install/ci, npm run build, the tests' setup, bin/replsim.js on stale sources): the CLI and the
+// workers' entry as esbuild bundles (dist/cli.cjs, dist/worker.js) with the ajv validator precompiled, and
+// dist/build-info.json, every input with its mtime (what scripts/fresh.mjs checks).
 import { build as esbuild } from 'esbuild';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
