@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The replsim command: runs the prebuilt CLI, dist/cli.cjs (scripts/build.mjs, run by `npm install`), with
 // V8's code cache. In a git checkout it first rebuilds dist/ if a source changed since the last build.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+'use strict'; // CommonJS (bin/package.json): an ES module entry would cost node its ES module loader at every start
+const { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.cjs');
 
 /** Print one line and end with exit code 4 (internal error: the installation, not the user's input). */
@@ -16,15 +16,12 @@ function broken(message) {
   process.exit(4);
 }
 
-/** A developer's edit is never run stale: rebuild (under a second) when any input changed since the build. */
-async function rebuildIfStale() {
-  const { staleReason } = await import('../scripts/fresh.mjs');
-  const why = staleReason();
-  if (why === null) return;
+/** A developer's edit is never run stale: rebuild (a few seconds) when an input changed since the build. */
+async function rebuild(why) {
   process.stderr.write(`replsim: ${why}: rebuilding dist/ (npm run build)\n`);
   let build;
   try {
-    ({ build } = await import('../scripts/build.mjs'));
+    ({ build } = await import('../scripts/build.mjs')); // an ES module (esbuild's API): only when rebuilding
   } catch (e) {
     broken(`cannot rebuild dist/: ${e instanceof Error ? e.message : String(e)}; run npm install in ${ROOT}`);
   }
@@ -78,13 +75,15 @@ function runCli() {
       }
     });
   }
-  const module = new Module(CLI);
-  module.filename = CLI;
-  module.paths = Module._nodeModulePaths(dirname(CLI));
-  const require = createRequire(CLI);
-  script.runInThisContext()(module.exports, require, module, CLI, dirname(CLI));
+  const cli = new Module(CLI);
+  cli.filename = CLI;
+  cli.paths = Module._nodeModulePaths(dirname(CLI));
+  script.runInThisContext()(cli.exports, Module.createRequire(CLI), cli, CLI, dirname(CLI));
 }
 
-if (existsSync(join(ROOT, '.git'))) await rebuildIfStale();
-else if (!existsSync(CLI)) broken(`dist/cli.cjs is missing: this installation skipped its build step (installed with --ignore-scripts?); run npm run build in ${ROOT}`);
-runCli();
+if (existsSync(join(ROOT, '.git'))) {
+  const why = require('../scripts/fresh.cjs').staleReason();
+  if (why === null) runCli();
+  else rebuild(why).then(runCli);
+} else if (!existsSync(CLI)) broken(`dist/cli.cjs is missing: this installation skipped its build step (installed with --ignore-scripts?); run npm run build in ${ROOT}`);
+else runCli();

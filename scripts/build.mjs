@@ -1,6 +1,6 @@
 // The build (npm install/ci, npm run build, the tests' setup, bin/replsim.js on stale sources): the CLI and the
 // workers' entry as esbuild bundles (dist/cli.cjs, dist/worker.js) with the ajv validator precompiled, and
-// dist/build-info.json, every input with its mtime (what scripts/fresh.mjs checks).
+// dist/build-info.json, every input with its mtime (what scripts/fresh.cjs checks).
 import { build as esbuild } from 'esbuild';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUILD_INFO, DIST, EXTRA_INPUTS, ROOT, toPosix } from './fresh.mjs';
+import { BUILD_INFO, DIST, EXTRA_INPUTS, ROOT, toPosix } from './fresh.cjs';
 
 const standaloneCode = standalone.default ?? standalone;
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/harness/simulate.js';
 import { loadBuiltin } from '../../sim/harness/sources.js';
 import { swarmScenario } from '../../sim/scenario/swarm.js';
-import { staleReason } from '../../scripts/fresh.mjs';
+import { staleReason } from '../../scripts/fresh.cjs';
 import { cli, json, ROOT, tempDir } from './cli.js';
 import { runTask } from '../../sim/harness/task.js';
 import type { Scenario } from '../../sim/scenario/types.js';
@@ -101,7 +101,7 @@ describe('bin/replsim.js', () => {
     const { dir, cleanup } = tempDir();
     try {
       mkdirSync(join(dir, 'bin'));
-      copyFileSync(join(ROOT, 'bin', 'replsim.js'), join(dir, 'bin', 'replsim.js'));
+      for (const f of ['replsim.js', 'package.json']) copyFileSync(join(ROOT, 'bin', f), join(dir, 'bin', f));
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'replsim.js'), 'list'], { encoding: 'utf8' });
       expect(r.status).toBe(4);
@@ -113,7 +113,7 @@ describe('bin/replsim.js', () => {
   });
 });
 
-describe('staleness (scripts/fresh.mjs)', () => {
+describe('staleness (scripts/fresh.cjs)', () => {
   it('the build the tests run is the build of the sources as they are', () => {
     expect(staleReason()).toBeNull();
     const info = JSON.parse(readFileSync(join(ROOT, 'dist', 'build-info.json'), 'utf8')) as { inputs: Record<string, number> };

@@ -1,20 +1,20 @@
 // Whether dist/ is the build of the sources as they are now: every input recorded in dist/build-info.json
-// still has the mtime it had when it was built. Plain JavaScript with no dependencies, so that
-// bin/replsim.js can ask on every start (a few milliseconds) before deciding to rebuild.
-import { readFileSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// still has the mtime it had when it was built. CommonJS with no dependencies, so that bin/replsim.js can
+// require it on every start (a few milliseconds) before deciding to rebuild.
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { join, sep } = require('node:path');
 
-export const ROOT = fileURLToPath(new URL('../', import.meta.url));
-export const DIST = join(ROOT, 'dist');
-export const BUILD_INFO = join(DIST, 'build-info.json');
+const ROOT = join(__dirname, '..');
+const DIST = join(ROOT, 'dist');
+const BUILD_INFO = join(DIST, 'build-info.json');
 /** Inputs beyond the bundled sources: the build itself, and the manifest (dependency versions). */
-export const EXTRA_INPUTS = ['scripts/build.mjs', 'scripts/fresh.mjs', 'package.json'];
+const EXTRA_INPUTS = ['scripts/build.mjs', 'scripts/fresh.cjs', 'package.json'];
 
-export const toPosix = (p) => p.split(sep).join('/');
+const toPosix = (p) => p.split(sep).join('/');
 
 /** Why dist/ is not the build of the current sources (one phrase), or null when it is. */
-export function staleReason(root = ROOT) {
+function staleReason(root = ROOT) {
   let info;
   try {
     info = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8'));
@@ -39,3 +39,5 @@ export function staleReason(root = ROOT) {
   }
   return null;
 }
+
+module.exports = { ROOT, DIST, BUILD_INFO, EXTRA_INPUTS, toPosix, staleReason };

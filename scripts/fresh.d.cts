@@ -1,4 +1,4 @@
-// Types of fresh.mjs (plain JavaScript with no dependencies: bin/replsim.js asks it on every start).
+// Types of fresh.cjs (plain JavaScript with no dependencies: bin/replsim.js asks it on every start).
 
 export const ROOT: string;
 export const DIST: string;
