@@ -2,7 +2,7 @@
 // give, the precompiled validator accepts and words documents as ajv compiled at start-up does, the code
 // cache changes no output, and dist/ is known stale the moment an input changes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +96,32 @@ describe('bin/replsim.js', () => {
     expect(plain.status).toBe(viaBin.code);
     expect(strip(plain.stdout)).toEqual(strip(viaBin.stdout));
   });
+
+  it('in a git checkout, a missing or stale build is rebuilt first, said on stderr, and the new code runs', () => {
+    // a copy of what the build reads, with a .git of its own and this checkout's node_modules
+    const { dir, cleanup } = tempDir();
+    try {
+      for (const d of ['bin', 'scripts', 'sim', 'properties', 'scenarios', 'package.json']) cpSync(join(ROOT, d), join(dir, d), { recursive: true });
+      mkdirSync(join(dir, '.git'));
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      const run = () => spawnSync(process.execPath, [join(dir, 'bin', 'replsim.js'), 'run', 'failover-clean', '--seed', '5', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const expected = simulate(loadBuiltin('failover-clean'), { seed: 5 }).trace_hash;
+      const first = run();
+      expect(first.stderr).toBe('replsim: dist/ has not been built: rebuilding dist/ (npm run build)\n');
+      expect((JSON.parse(first.stdout) as { trace_hash: string }).trace_hash).toBe(expected);
+      const second = run();
+      expect(second.stderr).toBe('');
+      // an edit that changes what the command prints: the next start rebuilds and prints it
+      const src = join(dir, 'sim', 'harness', 'simulate.ts');
+      writeFileSync(src, readFileSync(src, 'utf8').replace(/export const TOOL_VERSION = [^;]+;/, "export const TOOL_VERSION = 'edited';"));
+      const third = spawnSync(process.execPath, [join(dir, 'bin', 'replsim.js'), '--version'], { cwd: dir, encoding: 'utf8' });
+      expect(third.stderr).toBe('replsim: sim/harness/simulate.ts changed since the last build: rebuilding dist/ (npm run build)\n');
+      expect(third.stdout.trim()).toBe('edited');
+      expect(staleReason(dir)).toBeNull();
+    } finally {
+      cleanup();
+    }
+  }, 120_000);
 
   it('outside a git checkout, a missing build is one clear line and exit 4', () => {
     const { dir, cleanup } = tempDir();
