@@ -1,10 +1,12 @@
 // npm run bench: kernel events per second (realistic mix and scheduler hold loop) against a bare
-// binary-heap loop measured in the same process, and whole-run throughput of the Redis model.
+// binary-heap loop measured in the same process, whole-run throughput of the Redis model, memory in
+// run length, and the command's start-up time against node's own.
 
 import { runKernelBench, type Measure } from './kernel.js';
 import { simulate } from '../sim/harness/simulate.js';
 import { swarmScenario } from '../sim/scenario/swarm.js';
 import { runMemoryBench } from './memory.js';
+import { runStartupBench } from './startup.js';
 
 const fmt = (m: Measure) => `${(m.perSec / 1e6).toFixed(2)} M events/s (${m.events} events in ${m.ms.toFixed(0)} ms)`;
 
@@ -32,3 +34,4 @@ const ms = performance.now() - t0;
 console.log(`swarm runs: ${seeds} seeds in ${ms.toFixed(0)} ms (${(ms / seeds).toFixed(1)} ms per seed), ${(events / (ms / 1000) / 1e6).toFixed(2)} M events/s, ${(simUs / 1e6 / (ms / 1000)).toFixed(0)}x real time`);
 
 for (const line of runMemoryBench()) console.log(line);
+for (const line of await runStartupBench()) console.log(line);

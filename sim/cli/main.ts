@@ -425,4 +425,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-process.exitCode = await main(process.argv);
+// no top-level await: the build makes this a CommonJS script, whose compiled code V8 can cache (bin/replsim.js)
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

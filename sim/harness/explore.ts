@@ -4,9 +4,8 @@
 // answers, lost writes, time to converge). The result is a table per run and a summary per point.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Tinypool } from 'tinypool';
+import { WORKER_FILE } from '../paths.js';
 import { UserError } from '../errors.js';
 import { canonicalConfigName } from '../redis/config.js';
 import { validateScenario } from '../scenario/load.js';
@@ -207,7 +206,8 @@ export async function explore(o: { ref: string; varies: Vary[]; seeds: number[];
     }
   } else {
     const workers = Math.min(o.workers, batches.length);
-    const pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: workers, maxThreads: workers });
+    const { Tinypool } = await import('tinypool'); // loaded only when there are workers to start
+    const pool = new Tinypool({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers });
     try {
       let next = 0;
       const feed = async () => {

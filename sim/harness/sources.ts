@@ -2,16 +2,16 @@
 // swarm), a scenario file, or an artifact; as a source that gives the scenario for a seed.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { UserError } from '../errors.js';
+import { packagePath } from '../paths.js';
 import { SWARM_DESCRIPTION, SWARM_NAME, swarmScenario } from '../scenario/swarm.js';
 import type { Seed } from '../kernel/rng.js';
 import { isArtifactDocument, validateArtifact, type Artifact } from './artifacts.js';
 
-export const BUILTIN_DIR = fileURLToPath(new URL('../../scenarios/builtin/', import.meta.url));
+export const BUILTIN_DIR = packagePath('scenarios', 'builtin');
 
 /**
  * Where a run's scenario comes from: a document (a file, a built-in, an artifact's), or a generator

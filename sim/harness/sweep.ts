@@ -5,8 +5,8 @@
 // returns what was found so far.
 
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Tinypool } from 'tinypool';
+import type { Tinypool } from 'tinypool';
+import { WORKER_FILE } from '../paths.js';
 import { sourceName, type ScenarioSource } from './sources.js';
 import type { MutantName } from '../redis/mutants.js';
 import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
@@ -107,6 +107,8 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
     o.onProgress?.({ done: found.length, total: o.seeds.length, failed });
   };
 
+  // tinypool (and worker_threads) loaded only when there are workers to start, before a Ctrl-C can stop the sweep
+  const Pool = plan.workers > 1 && batches.length > 1 ? (await import('tinypool')).Tinypool : null;
   let pool: Tinypool | null = null;
   let destroyed: Promise<void> | null = null;
   const destroyPool = () => (destroyed ??= pool ? pool.destroy() : Promise.resolve());
@@ -124,7 +126,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
         await yieldToEventLoop(); // lets a Ctrl-C through between seeds
       }
     } else {
-      pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: plan.workers, maxThreads: plan.workers });
+      pool = new Pool!({ filename: WORKER_FILE, minThreads: plan.workers, maxThreads: plan.workers });
       let next = 0;
       const feed = async () => {
         // batches are handed out in order and every batch handed out is waited for, so the finished

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { packagePath } from '../paths.js';
 import type { ReportData } from './model.js';
 
 const require = createRequire(import.meta.url);
@@ -15,7 +16,7 @@ export function echartsJs(): string {
 }
 
 function asset(name: string): string {
-  return readFileSync(new URL(`./client/${name}`, import.meta.url), 'utf8');
+  return readFileSync(packagePath('sim', 'report', 'client', name), 'utf8');
 }
 
 /** JSON safe inside a <script> element: no "</script", no "<!--". */

@@ -3,18 +3,16 @@
 // bytes, defaults). Every problem becomes one UserError that names the JSON path and what would be valid.
 
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { UserError } from '../errors.js';
 import { buildConfig, canonicalConfigName, parseConfigValue } from '../redis/config.js';
 import { INFO_FIELD_NAMES } from '../redis/info.js';
 import { SUPPORTED_COMMANDS } from '../redis/dispatch.js';
-import { ScenarioSchema, type Scenario, type Step } from './schema.js';
+import type { Scenario, Step } from './schema.js';
+import { validateScenarioSchema as validate } from './schema-validator.js';
 import { PROPERTY_NAMES } from '../../properties/index.js';
 import { bindParameters } from './parameters.js';
 import { resolveDocument, type ResolvedScenario } from './resolve.js';
-
-const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: false });
-const validate = ajv.compile(ScenarioSchema);
 
 export const EXPECTABLE_FIELDS: readonly string[] = [...INFO_FIELD_NAMES, 'digest', 'dbsize'];
 

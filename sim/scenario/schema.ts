@@ -281,3 +281,6 @@ export type Scenario = Static<typeof ScenarioSchema>;
 
 /** The JSON Schema as editors and other tools read it (scenarios/scenario.schema.json). */
 export const schemaText = JSON.stringify(ScenarioSchema, null, 2) + '\n';
+
+/** ajv's options for the loader's validator (schema-validator.ts), and for the build's precompiled copy of it. */
+export const AJV_OPTIONS = { allErrors: true, discriminator: true, verbose: true, strict: false } as const;

@@ -4,7 +4,7 @@
 // `.ts` files even inside node_modules). Needs the npm registry; REPLSIM_SKIP_PACK=1 skips it.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,13 @@ describe.skipIf(SKIP)('the packed package in a consumer project', () => {
       expect(vitest.code, vitest.out).toBe(0);
       expect(vitest.out).toMatch(/Tests\s+3 passed \(3\)/);
       times.push(`vitest ${vitest.ms} ms`);
+
+      // the command, from the prebuilt JavaScript in the tarball (no tsx, no build, no git checkout)
+      expect(readdirSync(join(dir, 'node_modules')).filter((d) => d === 'tsx' || d === 'esbuild')).toEqual([]);
+      const cmd = await run(process.execPath, [join(dir, 'node_modules/replsim/bin/replsim.js'), 'run', 'failover-clean', '--seed', '7', '--json'], dir, 60_000);
+      expect(cmd.code, cmd.out).toBe(0);
+      expect((JSON.parse(cmd.out) as { status: string }).status).toBe('pass');
+      times.push(`replsim run ${cmd.ms} ms`);
       process.stdout.write(`consumer project (${versions.join(', ')}): ${times.join(', ')}\n`);
     } finally {
       if (process.env.REPLSIM_KEEP_PACK !== '1') rmSync(dir, { recursive: true, force: true });

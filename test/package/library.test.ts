@@ -53,6 +53,15 @@ describe('package manifest', () => {
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files.filter((f) => /^(test|research|bench|\.ci)\/|^(tsconfig\.json|vitest\.config\.ts)$/.test(f))).toEqual([]);
     for (const f of ['bin/replsim.js', 'sim/index.ts', 'testing/index.ts', 'scenarios/scenario.schema.json', 'scenarios/builtin/failover-clean.json', 'sim/harness/worker.mjs']) expect(files).toContain(f);
+    // the prebuilt CLI and workers, without source maps or this machine's V8 code cache
+    expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual(['dist/build-info.json', 'dist/cli.cjs', 'dist/worker.js']);
+  });
+
+  it('the build tools are for development only: a consumer installs no esbuild or tsx', () => {
+    for (const t of ['esbuild', 'tsx']) {
+      expect(pkg.dependencies[t], t).toBeUndefined();
+      expect(pkg.devDependencies[t], t).toMatch(/^\d+\.\d+\.\d+$/);
+    }
   });
 
   it('README and engines agree on the Node version', () => {

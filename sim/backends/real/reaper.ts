@@ -5,13 +5,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../paths.js';
 import { isAlive, procStart, readState, reapState, type FabricState, type ProcRecord } from './watchdog.mjs';
 import type { FabricInventory } from './fabric.js';
 
 /** Where the state files live: one `<tag>.json` per open fabric. */
 export const STATE_DIR = join(tmpdir(), 'replsim-fabric');
-const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
+// a script of its own (run by node, detached): the same file from the sources and from the build
+const WATCHDOG = packagePath('sim', 'backends', 'real', 'watchdog.mjs');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export class Reaper {
