@@ -27,6 +27,8 @@ import type { TraceListener } from '../kernel/trace.js';
 import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type MetricName, type Vary } from '../harness/explore.js';
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
 import { registerDiff } from './diff.js';
+import { registerMerge } from './merge.js';
+import { scenarioDigest, seedsText, summaryFile, writeSummaryFile } from '../harness/merge.js';
 import { mkdirSync } from 'node:fs';
 import { runRealCommand } from './run-real.js';
 import { loadScenario } from '../scenario/load.js';
@@ -180,7 +182,7 @@ limitFlags(program
   .requiredOption('--seeds <range>', 'seeds to run: 7, 1..10000, or 1,5,9', parseSeeds)
   .option('--workers <n>', `worker threads (default: ${defaultWorkers()}, the machine's parallelism; more than that, or than the batches of ${BATCH} seeds, is capped)`, positiveInt('--workers'))
   .option('--shard <i/n>', 'run only the i-th of n interleaved parts of the seeds (for spreading a sweep over machines)')
-  .option('--out <dir>', 'write an artifact for every failing seed into this folder, as soon as it is found')
+  .option('--out <dir>', 'write an artifact for every failing seed into this folder, as soon as it is found, and the sweep\'s summary (sweep-summary.json, or sweep-summary-shard-i-of-n.json) at the end, for "replsim merge"')
   .option('--fail-fast', 'stop at the first failing seed (the same as --max-failures 1)')
   .option('--max-failures <n>', 'stop handing out seeds once n seeds have failed; report the seeds up to the n-th failing one in seed order', positiveInt('--max-failures'))
   .option('--json', 'print one JSON object with the totals, the failure groups and every seed\'s result')
@@ -214,6 +216,8 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
       process.off('SIGINT', onSigint);
     }
     const wallMs = Math.round(performance.now() - t0);
+    // the folder a shard leaves for "replsim merge": its summary beside its artifacts
+    if (o.out) writeSummaryFile(o.out, summaryFile(s, { scenario_ref: ref, scenario_digest: scenarioDigest(source), mutant, seeds_spec: seedsText(o.seeds), shard: o.shard ?? null, limits: limitsOf(o) }));
     if (o.json) {
       process.stdout.write(JSON.stringify({ ...s, results: s.results.map(({ seed, status, trace_hash }) => ({ seed, status, trace_hash })), wall_ms: wallMs }, null, 2) + '\n');
     } else {
@@ -292,6 +296,9 @@ written whole or not at all. Exit codes: 0 written, 2 bad input (nothing run or 
   });
 
 registerDiff(program, (code) => {
+  exitCode = code;
+});
+registerMerge(program, (code) => {
   exitCode = code;
 });
 
