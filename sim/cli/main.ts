@@ -15,7 +15,8 @@ import { JsonlFileSink } from './trace-file.js';
 import { limitOptions, type RunLimits } from '../harness/task.js';
 import { parseFlagDurationUs } from '../units.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME_US } from '../harness/simulate.js';
-import { sweep, defaultWorkers, BATCH } from '../harness/sweep.js';
+import { sweep, defaultWorkers, BATCH, type SweepSummary } from '../harness/sweep.js';
+import type { QueueSweepSummary } from '../harness/queue.js';
 import { makeShrunkArtifact, readArtifact, reproduceCommand, shrunkPath, writeJsonAtomic } from '../harness/artifacts.js';
 import { shrink, failureSignature } from '../harness/shrink.js';
 import { runMutants } from '../harness/mutants.js';
@@ -28,6 +29,7 @@ import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type Metri
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
 import { registerDiff } from './diff.js';
 import { registerMerge } from './merge.js';
+import { checkQueueFlags, registerWorker, sweepOnQueue } from './queue.js';
 import { scenarioDigest, seedsText, summaryFile, writeSummaryFile } from '../harness/merge.js';
 import { mkdirSync } from 'node:fs';
 import { runRealCommand } from './run-real.js';
@@ -186,6 +188,8 @@ limitFlags(program
   .option('--fail-fast', 'stop at the first failing seed (the same as --max-failures 1)')
   .option('--max-failures <n>', 'stop handing out seeds once n seeds have failed; report the seeds up to the n-th failing one in seed order', positiveInt('--max-failures'))
   .option('--json', 'print one JSON object with the totals, the failure groups and every seed\'s result')
+  .option('--queue <url>', 'put the seeds on a BullMQ queue in this Redis (redis://HOST:PORT/N) as chunks, for "replsim worker" processes on any machines; print progress and the merged summary')
+  .option('--chunk <k>', 'with --queue: seeds per chunk (default 100)', positiveInt('--chunk'))
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .addHelpText('after', `
 Failing seeds are grouped by what failed (the property or check, and the message with numbers, ids
@@ -194,7 +198,8 @@ Ctrl-C stops the workers, prints the summary so far and exits ${EXIT.interrupted
 written are complete (each is written under a temporary name, then renamed).
 Exit codes: 0 all passed, 1 an expectation or property failed, 3 only liveness failures,
 ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
-  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
+  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number; maxEvents?: number; maxSimTime?: number; timeout?: number; queue?: string; chunk?: number }) => {
+    checkQueueFlags(o);
     const { source } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
@@ -208,9 +213,11 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
     const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT.interrupted) : interrupt.abort());
     process.on('SIGINT', onSigint);
     const bar = !o.json && process.stderr.isTTY === true ? sweepBar(seeds.length) : null;
-    let s;
+    let s: SweepSummary | QueueSweepSummary;
     try {
-      s = await sweep({ ref, source, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal });
+      s = o.queue
+        ? await sweepOnQueue({ ref, source, seeds, mutant, limits: limitsOf(o), queue: o.queue, ...(o.chunk ? { chunk: o.chunk } : {}), ...(o.out ? { outDir: o.out } : {}), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal })
+        : await sweep({ ref, source, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal });
     } finally {
       bar?.stop();
       process.off('SIGINT', onSigint);
@@ -222,6 +229,8 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
       process.stdout.write(JSON.stringify({ ...s, results: s.results.map(({ seed, status, trace_hash }) => ({ seed, status, trace_hash })), wall_ms: wallMs }, null, 2) + '\n');
     } else {
       process.stdout.write(renderSweep(s, { wallMs, ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), statusWord, bold: chalk.bold }));
+      const q = (s as Partial<QueueSweepSummary>).queue;
+      if (q) process.stdout.write(`queue: ${q.chunks} chunks of up to ${q.chunk_size} seeds on ${q.url}, ${q.chunks_retried} run again after a worker was lost\n`);
     }
     exitCode = s.stopped === 'interrupted' ? EXIT.interrupted : s.failed > 0 ? EXIT.failed : s.liveness > 0 ? EXIT.liveness : EXIT.ok;
   });
@@ -299,6 +308,9 @@ registerDiff(program, (code) => {
   exitCode = code;
 });
 registerMerge(program, (code) => {
+  exitCode = code;
+});
+registerWorker(program, (code) => {
   exitCode = code;
 });
 

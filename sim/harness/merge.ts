@@ -2,7 +2,6 @@
 // them (replsim merge): shards of one sweep become one summary, grouped by failure signature, the
 // same whatever the number of shards. Rules for inputs that do not fit together are in mergeSummaries.
 
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
@@ -11,6 +10,7 @@ import { writeJsonAtomic } from './artifacts.js';
 import type { FailureGroup } from './groups.js';
 import { parseSeeds } from './seeds.js';
 import { TOOL_VERSION } from './simulate.js';
+import { hashText } from '../kernel/hash.js';
 import type { ScenarioSource } from './sources.js';
 import type { PastLimit, SweepSummary } from './sweep.js';
 import type { RunLimits, SweepOutcome } from './task.js';
@@ -32,7 +32,7 @@ export interface SweepIdentity {
   summary_format: number;
   tool_version: string;
   scenario_ref: string;
-  /** sha256 (16 hex digits) of the scenario source: the generator's name or the whole document. */
+  /** The hash of the scenario source (the generator's name, or the whole document), as the trace header's. */
   scenario_digest: string;
   mutant: string | null;
   /** The seeds of the whole sweep, before --shard, as --seeds takes them ("1..1000"). */
@@ -46,7 +46,7 @@ export interface SweepIdentity {
 export type SummaryFile = SweepIdentity & Omit<SweepSummary, 'results'> & { results: FileRow[] };
 
 export function scenarioDigest(src: ScenarioSource): string {
-  return createHash('sha256').update(JSON.stringify(src)).digest('hex').slice(0, 16);
+  return hashText(JSON.stringify(src));
 }
 
 /** A seed list as --seeds text: ascending runs of three or more as a..b, in the list's order. */
