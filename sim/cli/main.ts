@@ -30,6 +30,7 @@ import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report
 import { registerDiff } from './diff.js';
 import { registerMerge } from './merge.js';
 import { checkQueueFlags, registerWorker, sweepOnQueue } from './queue.js';
+import { registerFuzz } from './fuzz.js';
 import { scenarioDigest, seedsText, summaryFile, writeSummaryFile } from '../harness/merge.js';
 import { mkdirSync } from 'node:fs';
 import { runRealCommand } from './run-real.js';
@@ -311,6 +312,9 @@ registerMerge(program, (code) => {
   exitCode = code;
 });
 registerWorker(program, (code) => {
+  exitCode = code;
+});
+registerFuzz(program, (code) => {
   exitCode = code;
 });
 
