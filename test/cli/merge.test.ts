@@ -83,6 +83,18 @@ describe('replsim merge', () => {
     expect(r.stderr).toContain('10 of 30 planned seeds are in no input (2, 5, 8, 11, 14, 17, 20, 23, 26, 29)');
   });
 
+  it('sweeps of two --seeds ranges of one scenario merge into the sweep of both ranges', () => {
+    const lo = join(tmp.dir, 'lo');
+    const hi = join(tmp.dir, 'hi');
+    cli('sweep', TWO, '--seeds', '1..12', '--workers', '1', '--out', lo);
+    cli('sweep', TWO, '--seeds', '13..30', '--workers', '1', '--out', hi);
+    const s = json<MergedSummary>(cli('merge', hi, lo, '--json'));
+    const w = json<MergedSummary>(whole);
+    expect(s).toMatchObject({ seeds_spec: SEEDS, seeds_missing: 0 });
+    expect(s.results).toEqual(w.results);
+    expect(s.groups.map((g) => [g.key, g.seeds, g.lowest_seed, g.message])).toEqual(w.groups.map((g) => [g.key, g.seeds, g.lowest_seed, g.message]));
+  });
+
   it('overlapping inputs, another scenario, a folder without a summary and a missing path are refused (exit 2)', () => {
     expectUserError(cli('merge', one, three), 'merge: seed 1 is in both', 'shards must not overlap');
     const other = join(tmp.dir, 'other');
