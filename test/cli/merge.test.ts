@@ -93,7 +93,23 @@ describe('replsim merge', () => {
     expect(s).toMatchObject({ seeds_spec: SEEDS, seeds_missing: 0 });
     expect(s.results).toEqual(w.results);
     expect(s.groups.map((g) => [g.key, g.seeds, g.lowest_seed, g.message])).toEqual(w.groups.map((g) => [g.key, g.seeds, g.lowest_seed, g.message]));
-  });
+  }, 180_000);
+
+  it('a mutant sweep: shards merge to the unsharded sweep with its artifacts; a sweep without the mutant is refused', () => {
+    const MUT = ['--mutant', 'promotion-keeps-replid'];
+    const m1 = join(tmp.dir, 'mut1');
+    const m2 = join(tmp.dir, 'mut2');
+    const unsharded = json<MergedSummary>(cli('sweep', 'failover-clean', '--seeds', '1..4', '--workers', '1', '--json', ...MUT));
+    for (const i of [1, 2]) cli('sweep', 'failover-clean', '--seeds', '1..4', '--workers', '1', '--shard', `${i}/2`, '--out', m1, ...MUT);
+    const s = json<MergedSummary>(cli('merge', m1, '--json', '--out', m2));
+    expect(s.failed, 'the mutant fails every seed of failover-clean').toBe(4);
+    expect(s).toMatchObject({ mutant: 'promotion-keeps-replid', results: unsharded.results });
+    expect(s.groups.map((g) => [g.key, g.seeds, g.reproduce])).toEqual(unsharded.groups.map((g) => [g.key, g.seeds, g.reproduce]));
+    expect(s.artifacts.map((a) => a.split('/').pop())).toEqual([1, 2, 3, 4].map((n) => `failover-clean-seed-${n}-promotion-keeps-replid.json`));
+    const clean = join(tmp.dir, 'clean');
+    cli('sweep', 'failover-clean', '--seeds', '5', '--workers', '1', '--out', clean);
+    expectUserError(cli('merge', m1, clean), 'are of different sweeps (mutant: null and "promotion-keeps-replid")');
+  }, 180_000);
 
   it('overlapping inputs, another scenario, a folder without a summary and a missing path are refused (exit 2)', () => {
     expectUserError(cli('merge', one, three), 'merge: seed 1 is in both', 'shards must not overlap');
@@ -108,5 +124,5 @@ describe('replsim merge', () => {
     writeFileSync(bad, '{"a": 1}');
     expectUserError(cli('merge', bad), 'not a sweep summary');
     expectUserError(cli('merge', one, '--out', one), 'is also an input');
-  });
+  }, 180_000);
 });
