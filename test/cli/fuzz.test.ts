@@ -106,5 +106,5 @@ describe('replsim fuzz', () => {
     const bad = join(tmp.dir, 'bad.json');
     writeFileSync(bad, '{"entries": []}');
     expectUserError(cli('fuzz', TWO, '--seeds-count', '1', '--record', bad), `--record: ${bad} is not a seed record`);
-  });
+  }, 120_000);
 });

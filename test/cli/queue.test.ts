@@ -62,7 +62,7 @@ describe('sweep --queue: bad input', () => {
     expectUserError(cli('worker', '--queue', 'redis://127.0.0.1:6379/x'), '"/x" is not a database number');
     expectUserError(cli('sweep', TWO, '--seeds', '1..3', '--queue', 'redis://127.0.0.1:1/0', '--workers', '2'), '--workers: with --queue');
     expectUserError(cli('sweep', TWO, '--seeds', '1..3', '--chunk', '2'), '--chunk is for --queue');
-  });
+  }, 120_000);
 });
 
 describe.skipIf(!HAVE_REDIS && !REQUIRED)('sweep --queue with two workers on a local redis-server, one killed mid-chunk', () => {
