@@ -41,7 +41,7 @@ describe('replsim sweep and replay', () => {
     two = cli('sweep', FLAKY, '--seeds', '1..40', '--workers', '2', '--json', '--out', out);
     oneWorker = json<SweepOut>(one);
     twoWorkers = json<SweepOut>(two);
-  });
+  }, 120_000); // two CLI sweeps: over the 10 s default hook timeout on a busy machine
   afterAll(tmp.cleanup);
 
   it('covers every seed once, in order, with some passing and some failing (exit 1)', () => {
