@@ -15,7 +15,8 @@ import { JsonlFileSink } from './trace-file.js';
 import { limitOptions, type RunLimits } from '../harness/task.js';
 import { parseFlagDurationUs } from '../units.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME_US } from '../harness/simulate.js';
-import { sweep, defaultWorkers, BATCH } from '../harness/sweep.js';
+import { sweep, defaultWorkers, BATCH, type SweepSummary } from '../harness/sweep.js';
+import type { QueueSweepSummary } from '../harness/queue.js';
 import { makeShrunkArtifact, readArtifact, reproduceCommand, shrunkPath, writeJsonAtomic } from '../harness/artifacts.js';
 import { shrink, failureSignature } from '../harness/shrink.js';
 import { runMutants } from '../harness/mutants.js';
@@ -28,6 +29,10 @@ import { explore, exploreCsv, metricOf, METRICS, parseVary, zeroFrom, type Metri
 import { exploreHtml, exploreOption, exploreSvg, valuesByPoint } from '../report/explore-html.js';
 import { registerDiff } from './diff.js';
 import { boundHeapGrowth } from './heap.js';
+import { registerMerge } from './merge.js';
+import { checkQueueFlags, registerWorker, sweepOnQueue } from './queue.js';
+import { registerFuzz } from './fuzz.js';
+import { scenarioDigest, seedsText, summaryFile, writeSummaryFile } from '../harness/merge.js';
 import { mkdirSync } from 'node:fs';
 import { runRealCommand } from './run-real.js';
 import { join } from 'node:path';
@@ -181,10 +186,12 @@ limitFlags(program
   .requiredOption('--seeds <range>', 'seeds to run: 7, 1..10000, or 1,5,9', parseSeeds)
   .option('--workers <n>', `worker threads (default: ${defaultWorkers()}, the machine's parallelism; more than that, or than the batches of ${BATCH} seeds, is capped)`, positiveInt('--workers'))
   .option('--shard <i/n>', 'run only the i-th of n interleaved parts of the seeds (for spreading a sweep over machines)')
-  .option('--out <dir>', 'write an artifact for every failing seed into this folder, as soon as it is found')
+  .option('--out <dir>', 'write an artifact for every failing seed into this folder, as soon as it is found, and the sweep\'s summary (sweep-summary.json, or sweep-summary-shard-i-of-n.json) at the end, for "replsim merge"')
   .option('--fail-fast', 'stop at the first failing seed (the same as --max-failures 1)')
   .option('--max-failures <n>', 'stop handing out seeds once n seeds have failed; report the seeds up to the n-th failing one in seed order', positiveInt('--max-failures'))
   .option('--json', 'print one JSON object with the totals, the failure groups and every seed\'s result')
+  .option('--queue <url>', 'put the seeds on a BullMQ queue in this Redis (redis://HOST:PORT/N) as chunks, for "replsim worker" processes on any machines; print progress and the merged summary')
+  .option('--chunk <k>', 'with --queue: seeds per chunk (default 100)', positiveInt('--chunk'))
   .addOption(new Option('--mutant <name>', 'switch on one named protocol bug (self-test)').hideHelp())
   .addHelpText('after', `
 Failing seeds are grouped by what failed (the property or check, and the message with numbers, ids
@@ -193,7 +200,8 @@ Ctrl-C stops the workers, prints the summary so far and exits ${EXIT.interrupted
 written are complete (each is written under a temporary name, then renamed).
 Exit codes: 0 all passed, 1 an expectation or property failed, 3 only liveness failures,
 ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
-  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number; maxEvents?: number; maxSimTime?: number; timeout?: number }) => {
+  .action(async (ref: string, o: { seeds: number[]; workers?: number; shard?: string; out?: string; json?: boolean; mutant?: string; failFast?: boolean; maxFailures?: number; maxEvents?: number; maxSimTime?: number; timeout?: number; queue?: string; chunk?: number }) => {
+    checkQueueFlags(o);
     const { source } = resolveScenario(ref);
     const mutant = mutantOption(o.mutant);
     const seeds = shardOf(o.seeds, o.shard);
@@ -207,18 +215,24 @@ ${EXIT.interrupted} interrupted, 2 bad input, 4 internal error.`)
     const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT.interrupted) : interrupt.abort());
     process.on('SIGINT', onSigint);
     const bar = !o.json && process.stderr.isTTY === true ? sweepBar(seeds.length) : null;
-    let s;
+    let s: SweepSummary | QueueSweepSummary;
     try {
-      s = await sweep({ ref, source, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal });
+      s = o.queue
+        ? await sweepOnQueue({ ref, source, seeds, mutant, limits: limitsOf(o), queue: o.queue, ...(o.chunk ? { chunk: o.chunk } : {}), ...(o.out ? { outDir: o.out } : {}), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal })
+        : await sweep({ ref, source, seeds, workers: o.workers ?? defaultWorkers(), ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), mutant, limits: limitsOf(o), ...(bar ? { onProgress: bar.onProgress } : {}), signal: interrupt.signal });
     } finally {
       bar?.stop();
       process.off('SIGINT', onSigint);
     }
     const wallMs = Math.round(performance.now() - t0);
+    // the folder a shard leaves for "replsim merge": its summary beside its artifacts
+    if (o.out) writeSummaryFile(o.out, summaryFile(s, { scenario_ref: ref, scenario_digest: scenarioDigest(source), mutant, seeds_spec: seedsText(o.seeds), shard: o.shard ?? null, limits: limitsOf(o) }));
     if (o.json) {
       process.stdout.write(JSON.stringify({ ...s, results: s.results.map(({ seed, status, trace_hash }) => ({ seed, status, trace_hash })), wall_ms: wallMs }, null, 2) + '\n');
     } else {
       process.stdout.write(renderSweep(s, { wallMs, ...(o.out ? { outDir: o.out } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}), statusWord, bold: chalk.bold }));
+      const q = (s as Partial<QueueSweepSummary>).queue;
+      if (q) process.stdout.write(`queue: ${q.chunks} chunks of up to ${q.chunk_size} seeds on ${q.url}, ${q.chunks_retried} run again after a worker was lost\n`);
     }
     exitCode = s.stopped === 'interrupted' ? EXIT.interrupted : s.failed > 0 ? EXIT.failed : s.liveness > 0 ? EXIT.liveness : EXIT.ok;
   });
@@ -293,6 +307,15 @@ written whole or not at all. Exit codes: 0 written, 2 bad input (nothing run or 
   });
 
 registerDiff(program, (code) => {
+  exitCode = code;
+});
+registerMerge(program, (code) => {
+  exitCode = code;
+});
+registerWorker(program, (code) => {
+  exitCode = code;
+});
+registerFuzz(program, (code) => {
   exitCode = code;
 });
 

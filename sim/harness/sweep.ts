@@ -152,33 +152,57 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   }
 
   const how = stopped as SweepSummary['stopped']; // set in callbacks, which narrowing does not see
-  const order = new Map(o.seeds.map((s, i) => [s, i]));
+  return summarize({ ref: o.ref, source: o.source, seeds: o.seeds, mutant: o.mutant, found, artifactOf, stopped: how, ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}), workers: plan.workers, workersRequested: o.workers, workersCapped: plan.capped });
+}
+
+/** What a sweep found, however it ran (worker threads here, or chunks on a queue: harness/queue.ts). */
+export interface Findings {
+  ref: string;
+  source: ScenarioSource;
+  /** The seeds as given: results are reported in this order. */
+  seeds: number[];
+  mutant: MutantName | null;
+  found: SweepOutcome[];
+  artifactOf: Map<number, string>;
+  stopped: SweepSummary['stopped'];
+  maxFailures?: number;
+  workers: number;
+  workersRequested: number;
+  workersCapped: string | null;
+}
+
+/** The summary of a sweep's findings: results in seed order, grouped failures, the --max-failures cut. */
+export function summarize(f: Findings): SweepSummary {
+  const { found, artifactOf } = f;
+  const how = f.stopped;
+  const task = (seed: number): SweepTask => ({ source: f.source, seed, mutant: f.mutant });
+  const order = new Map(f.seeds.map((s, i) => [s, i]));
   found.sort((a, b) => order.get(a.seed)! - order.get(b.seed)!);
   let results = found;
   let pastLimit: PastLimit[] = [];
   if (how === 'max-failures') {
     // report exactly the seeds up to the N-th failing one: the same for any number of workers
     let n = 0;
-    const cut = found.findIndex((r) => r.status !== 'pass' && ++n === o.maxFailures);
+    const cut = found.findIndex((r) => r.status !== 'pass' && ++n === f.maxFailures);
     results = found.slice(0, cut + 1);
     pastLimit = found.slice(cut + 1).filter((r) => r.status !== 'pass').map((r) => ({ seed: r.seed, status: r.status, artifact: artifactOf.get(r.seed) ?? null }));
   }
   const nodeNames = (seed: number) => Object.keys(scenarioOf(task(seed)).nodes);
   const failing = results.filter((r) => r.status !== 'pass');
   return {
-    scenario: sourceName(o.source),
+    scenario: sourceName(f.source),
     seeds: results.length,
-    seeds_planned: o.seeds.length,
+    seeds_planned: f.seeds.length,
     passed: results.length - failing.length,
     failed: failing.filter((r) => r.status === 'fail').length,
     liveness: failing.filter((r) => r.status === 'liveness').length,
     artifacts: failing.flatMap((r) => (artifactOf.has(r.seed) ? [artifactOf.get(r.seed)!] : [])),
-    groups: groupFailures(failing.map((r) => ({ seed: r.seed, status: r.status, failures: r.failures, nodeNames: nodeNames(r.seed), artifact: artifactOf.get(r.seed) ?? null })), (seed) => reproduceCommand(o.ref, seed, o.mutant)),
+    groups: groupFailures(failing.map((r) => ({ seed: r.seed, status: r.status, failures: r.failures, nodeNames: nodeNames(r.seed), artifact: artifactOf.get(r.seed) ?? null })), (seed) => reproduceCommand(f.ref, seed, f.mutant)),
     stopped: how,
     past_limit: pastLimit,
-    workers: plan.workers,
-    workers_requested: o.workers,
-    workers_capped: plan.capped,
+    workers: f.workers,
+    workers_requested: f.workersRequested,
+    workers_capped: f.workersCapped,
     results,
   };
 }

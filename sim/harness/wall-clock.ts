@@ -1,6 +1,6 @@
 // The harness's only contact with real time (the lint exempts this file and sim/cli/): the
-// wall-clock --timeout of a run, and yielding to Node's event loop between in-process seeds so a
-// Ctrl-C gets through. Neither changes what a run does; they only decide whether it goes on.
+// wall-clock --timeout of a run, yielding to Node's event loop between in-process seeds so a
+// Ctrl-C gets through, and the queue's waits (harness/queue.ts). None changes what a run does.
 
 import { LimitExceeded, formatSimTime } from '../errors.js';
 
@@ -15,3 +15,8 @@ export function wallClockTimeout(timeoutMs: number): (eventsRun: number) => void
 }
 
 export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Real milliseconds since an arbitrary start: for intervals only. */
+export const wallMs = (): number => performance.now();
+
+export const sleepMs = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));

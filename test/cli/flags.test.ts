@@ -59,12 +59,15 @@ describe('--help and --version', () => {
     ['run', ['<scenario>', '--seed <seed>', '--json', '--trace <file>', '--quiet', '--report <file>', '--log <mode>', '--help']],
     ['report', ['<trace>', '--out <file>', '--help']],
     ['explore', ['<scenario>', '--vary <key=values>', '--seeds <range>', '--metric <name>', '--out <dir>', '--workers <n>', '--json', '--help']],
-    ['sweep', ['<scenario>', '--seeds <range>', '--workers <n>', '--shard <i/n>', '--out <dir>', '--json', '--help']],
+    ['sweep', ['<scenario>', '--seeds <range>', '--workers <n>', '--shard <i/n>', '--out <dir>', '--json', '--queue <url>', '--chunk <k>', '--help']],
     ['replay', ['<artifact>', '--json', '--help']],
     ['diff', ['<files...>', '--seed <seed>', '--ignore <fields>', '--context <n>', '--json', '--help']],
     ['list', ['--json', '--help']],
     ['shrink', ['<artifact>', '--out <file>', '--budget <n>', '--help']],
     ['mutants', ['--seeds <n|range>', '--workers <n>', '--mutant <name...>', '--out <dir>', '--no-shrink', '--json', '--help']],
+    ['merge', ['<dir...>', '--out <dir>', '--json', '--help']],
+    ['worker', ['--queue <url>', '--workers <n>', '--chunks-at-once <n>', '--lock-duration <duration>', '--stalled-interval <duration>', '--max-stalled <n>', '--help']],
+    ['fuzz', ['[scenario]', '--forever', '--seeds-count <n>', '--record <file>', '--workers <n>', '--help']],
   ];
   for (const [cmd, options] of help) {
     it(`replsim ${cmd} --help lists its options and exits 0`, () => {

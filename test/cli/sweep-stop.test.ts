@@ -62,8 +62,10 @@ describe('Ctrl-C during a sweep', () => {
       expect(r.signalledAfterMs, ctx).toBeGreaterThan(0);
       expect(r.code, ctx).toBe(130);
       expect(r.stderr, ctx).not.toContain('internal error');
-      const files = allFiles(out);
-      expect(files.filter((f) => f.includes('.partial')), ctx).toEqual([]);
+      expect(allFiles(out).filter((f) => f.includes('.partial')), ctx).toEqual([]);
+      // the summary for "replsim merge" is written after Ctrl-C too, marked interrupted
+      expect(JSON.parse(readFileSync(join(out, 'sweep-summary.json'), 'utf8')), ctx).toMatchObject({ stopped: 'interrupted', seeds_spec: '1..500000' });
+      const files = allFiles(out).filter((f) => !f.endsWith('sweep-summary.json'));
       expect(files.length, ctx).toBeGreaterThan(0);
       const m = /^interrupted: (\d+) of 500000 seeds ran, (\d+) failing$/m.exec(r.stdout);
       expect(m, ctx).not.toBeNull();
@@ -84,7 +86,7 @@ describe('Ctrl-C during a sweep', () => {
     expect(s.stopped).toBe('interrupted');
     expect(s.seeds).toBe(s.results.length);
     expect(s.seeds_planned).toBe(500000);
-    expect(s.artifacts.map((p) => p.slice(out.length + 1)).sort()).toEqual(readdirSync(out).sort());
+    expect(s.artifacts.map((p) => p.slice(out.length + 1)).sort()).toEqual(readdirSync(out).filter((f) => f !== 'sweep-summary.json').sort());
   }, 30_000);
 });
 
@@ -114,7 +116,7 @@ describe('--fail-fast and --max-failures', () => {
     }
     // failures found past the limit by a batch already running keep their artifacts, and are named
     const pastLimit = outs[1]!.past_limit.map((p) => p.seed);
-    expect(readdirSync(join(tmp.dir, 'ff2')).sort()).toEqual([first, ...pastLimit].map((s) => `cli-flaky-seed-${s}.json`).sort());
+    expect(readdirSync(join(tmp.dir, 'ff2')).sort()).toEqual([first, ...pastLimit].map((s) => `cli-flaky-seed-${s}.json`).concat('sweep-summary.json').sort());
   });
 
   it('--max-failures 3: the seeds up to the third failing one; the human output says why it stopped', () => {
