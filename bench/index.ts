@@ -1,16 +1,16 @@
-// npm run bench [-- --only a,b] [--json FILE] [--compare BASE.json] [--seeds A..B] [--cost-seeds A..B]
-// [--workers N]: each figure of issue 13 beside its goal; --json saves them, --compare prints new/old.
+// npm run bench [-- --only a,b] [--json FILE] [--compare BASE.json [--against NEW.json]] [--seeds A..B] [--cost-seeds A..B]
+// [--workers N]: each figure of issue 13 beside its goal; --json saves them, --compare prints new/old
+// (against this run, or against a second saved result with --against NEW.json, running nothing).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SECTIONS } from './sections.js';
 import { compareLines, printFigures, RESULT_FORMAT, type BenchResult, type Figure } from './figures.js';
 
-const USAGE = `usage: npm run bench -- [--only ${SECTIONS.map((s) => s.name).join(',')}] [--json FILE] [--compare BASE.json] [--seeds A..B] [--cost-seeds A..B] [--workers N]`;
+const USAGE = `usage: npm run bench -- [--only ${SECTIONS.map((s) => s.name).join(',')}] [--json FILE] [--compare BASE.json [--against NEW.json]] [--seeds A..B] [--cost-seeds A..B] [--workers N]`;
 
 function bad(msg: string): never {
   console.error(`bench: ${msg}`);
-  console.error(USAGE);
   process.exit(2);
 }
 
@@ -21,32 +21,32 @@ function range(flag: string, text: string): number[] {
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
 
-function readBase(path: string): BenchResult {
+function readBase(path: string, flag = '--compare'): BenchResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    bad(`--compare "${path}": cannot read it; give a file written by npm run bench -- --json FILE`);
+    bad(`${flag} "${path}": cannot read it; give a file written by npm run bench -- --json FILE`);
   }
   let r: unknown;
   try {
     r = JSON.parse(text);
   } catch {
-    bad(`--compare "${path}": not JSON; give a file written by npm run bench -- --json FILE`);
+    bad(`${flag} "${path}": not JSON; give a file written by npm run bench -- --json FILE`);
   }
   const o = r as Partial<BenchResult> | null;
-  if (!o || o.format !== RESULT_FORMAT || !Array.isArray(o.figures)) bad(`--compare "${path}": not a bench result of format ${RESULT_FORMAT}`);
+  if (!o || o.format !== RESULT_FORMAT || !Array.isArray(o.figures)) bad(`${flag} "${path}": not a bench result of format ${RESULT_FORMAT}`);
   return o as BenchResult;
 }
 
 let args;
 try {
   args = parseArgs({
-    options: { only: { type: 'string' }, json: { type: 'string' }, compare: { type: 'string' }, seeds: { type: 'string' }, 'cost-seeds': { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean' } },
+    options: { only: { type: 'string' }, json: { type: 'string' }, compare: { type: 'string' }, against: { type: 'string' }, seeds: { type: 'string' }, 'cost-seeds': { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean' } },
     allowPositionals: false,
   }).values;
 } catch (e) {
-  bad((e as Error).message.split('\n')[0]!);
+  bad(`${(e as Error).message.split('\n')[0]!}; valid: --only, --json, --compare, --against, --seeds, --cost-seeds, --workers, --help`);
 }
 if (args.help) {
   console.log(USAGE);
@@ -58,6 +58,11 @@ for (const n of names) if (!SECTIONS.some((s) => s.name === n)) bad(`--only: unk
 const workers = args.workers === undefined ? 2 : Number(args.workers);
 if (!Number.isInteger(workers) || workers < 1 || workers > 64) bad(`--workers "${args.workers}": expected a whole number from 1 to 64`);
 const base = args.compare === undefined ? null : readBase(args.compare);
+if (args.against !== undefined) {
+  if (!base) bad('--against needs --compare BASE.json: it compares two saved results');
+  for (const l of compareLines(base, readBase(args.against, '--against'))) console.log(l);
+  process.exit(0);
+}
 const opts = { sweepSeeds: range('--seeds', args.seeds ?? '1..2000'), costSeeds: range('--cost-seeds', args['cost-seeds'] ?? '1..400'), workers };
 
 const figures: Figure[] = [];

@@ -87,7 +87,19 @@ export interface MasterHost {
 
 /** A stream entry generated (redis.stream) or applied (redis.applied) by a node, for the properties. */
 export function emitStream(ctx: NodeContext, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
-  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: hashStrings(e.args) });
+  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: commandHash(e.args) });
+}
+
+/** The `h` of long commands, kept per entry: the master and each replica emit the same entry (the same args). */
+const longCommandHash = new WeakMap<readonly string[], string>();
+
+function commandHash(args: readonly string[]): string {
+  let chars = 0;
+  for (let i = 0; i < args.length; i++) chars += args[i]!.length;
+  if (chars < 256) return hashStrings(args);
+  let h = longCommandHash.get(args);
+  if (h === undefined) longCommandHash.set(args, (h = hashStrings(args)));
+  return h;
 }
 
 export class MasterSide implements PingStream {
