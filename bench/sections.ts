@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { bareHeapHold, runKernelBench, best, type Measure } from './kernel.js';
-import { runMemoryBench } from './memory.js';
+import { runMemoryBench, runRssBench } from './memory.js';
 import { costFigures, measureSeed } from './cost.js';
 import { appendFigures } from './append.js';
 import { traceFigures } from './trace.js';
@@ -113,12 +113,15 @@ const cost: Section = {
 
 const memory: Section = {
   name: 'memory',
-  about: 'live heap of a run 10x longer (3-node soak, faults, streamed trace)',
+  about: 'live heap and peak RSS of a run 10x longer (3-node soak, faults; with and without a trace)',
   run() {
     const m = runMemoryBench();
     if (!m) return [];
+    const rss = runRssBench();
     return [
       { key: 'memory.ratio_10x', label: 'live heap, 10x longer run / run', value: m.ratio, unit: 'x', better: 'lower', goal: '<= 1.2', met: m.ratio <= 1.2, detail: m.lines },
+      { key: 'memory.rss_ratio_10x_trace', label: 'peak RSS with a trace, 10x longer run / run', value: rss.withTrace, unit: 'x', better: 'lower', goal: '<= 1.2', met: rss.withTrace <= 1.2, detail: rss.lines },
+      { key: 'memory.rss_ratio_10x', label: 'peak RSS without a trace, 10x longer run / run', value: rss.without, unit: 'x', better: 'lower', goal: '<= 1.2', met: rss.without <= 1.2, detail: [] },
     ];
   },
 };
