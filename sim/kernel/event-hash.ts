@@ -27,8 +27,10 @@ const KB = 0x85ebca77;
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-let scratch = Buffer.allocUnsafeSlow(1 << 16);
-let scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
+/** Code units copied at a time (a multiple of 4): the scratch buffer stays 64 KB whatever the string. */
+const CHUNK = 1 << 15;
+const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
+const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
 
 /** Murmur3's finalizer: every input bit reaches every output bit. */
 function fmix(h: number): number {
@@ -122,39 +124,40 @@ export class EventHash {
 
   /**
    * A long string, digested apart in four independent chains (even and odd words, two lanes each:
-   * the chains run side by side in the CPU), from a UTF-16LE copy read a word at a time.
+   * the chains run side by side in the CPU), four code units at a time, from a UTF-16LE copy made
+   * CHUNK code units at a time into a fixed scratch buffer and read a word at a time.
    */
   private long(s: string): void {
     const n = s.length;
-    const words = n >>> 1;
     let a0 = 0x243f6a88;
     let b0 = 0x85a308d3;
     let a1 = 0x13198a2e;
     let b1 = 0x03707344;
-    let i = 0;
+    let i = 0; // code units consumed, a multiple of 4
     if (littleEndian) {
-      if (scratch.length < 2 * n + 8) {
-        scratch = Buffer.allocUnsafeSlow(2 * n + 8);
-        scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
-      }
-      scratch.write(s, 0, 'utf16le');
       const u = scratchWords;
-      for (; i + 1 < words; i += 2) {
-        const w = u[i]!;
-        const x = u[i + 1]!;
-        a0 = Math.imul(a0 ^ w, KA);
-        a0 ^= a0 >>> 16;
-        b0 = Math.imul(b0 ^ w, KB);
-        b0 ^= b0 >>> 13;
-        a1 = Math.imul(a1 ^ x, KA);
-        a1 ^= a1 >>> 16;
-        b1 = Math.imul(b1 ^ x, KB);
-        b1 ^= b1 >>> 13;
+      while (n - i >= 4) {
+        const len = Math.min(CHUNK, n - i) & ~3;
+        scratch.write(i === 0 && len === n ? s : s.substring(i, i + len), 0, 'utf16le');
+        const words = len >>> 1;
+        for (let k = 0; k < words; k += 2) {
+          const w = u[k]!;
+          const x = u[k + 1]!;
+          a0 = Math.imul(a0 ^ w, KA);
+          a0 ^= a0 >>> 16;
+          b0 = Math.imul(b0 ^ w, KB);
+          b0 ^= b0 >>> 13;
+          a1 = Math.imul(a1 ^ x, KA);
+          a1 ^= a1 >>> 16;
+          b1 = Math.imul(b1 ^ x, KB);
+          b1 ^= b1 >>> 13;
+        }
+        i += len;
       }
     } else {
-      for (; i + 1 < words; i += 2) {
-        const w = s.charCodeAt(2 * i) | (s.charCodeAt(2 * i + 1) << 16);
-        const x = s.charCodeAt(2 * i + 2) | (s.charCodeAt(2 * i + 3) << 16);
+      for (; n - i >= 4; i += 4) {
+        const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+        const x = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
         a0 = Math.imul(a0 ^ w, KA);
         a0 ^= a0 >>> 16;
         b0 = Math.imul(b0 ^ w, KB);
@@ -165,8 +168,8 @@ export class EventHash {
         b1 ^= b1 >>> 13;
       }
     }
-    // the last one or two code units (an odd word count, an odd length), from the string itself
-    for (let j = 2 * i; j < n; j += 2) {
+    // the last one to three code units, from the string itself
+    for (let j = i; j < n; j += 2) {
       const w = j + 1 < n ? s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16) : s.charCodeAt(j);
       a0 = Math.imul(a0 ^ w, KA);
       a0 ^= a0 >>> 16;

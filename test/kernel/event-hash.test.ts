@@ -72,6 +72,15 @@ describe('EventHash', () => {
     expect(hashOf({ t: 1 }, { t: 2 })).not.toBe(hashOf({ t: 1, u: 2 }));
   });
 
+  it('a string longer than the 32768 code units copied at a time: a change on either side of a chunk boundary counts', () => {
+    const s = 'v1'.padEnd(100_003, '.');
+    const base = hashOf({ t: 1, value: s });
+    const seen = new Set([base]);
+    for (const at of [0, 32_767, 32_768, 65_535, 65_536, 100_000, 100_002]) seen.add(hashOf({ t: 1, value: s.slice(0, at) + 'x' + s.slice(at + 1) }));
+    expect(seen.size).toBe(8);
+    expect(hashOf({ t: 1, value: s.slice(0, -1) })).not.toBe(base);
+  });
+
   it('property: changing any one field of an event, or one code unit of a long or short string, changes the hash', () => {
     const field = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 60 }), fc.boolean(), fc.constant(null));
     const event = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), field, { minKeys: 1, maxKeys: 6 });
