@@ -29,7 +29,7 @@ const kernel: Section = {
   },
 };
 
-/** Whole swarm runs (seeds 1..20 after a warm-up on 21..25) against the bare loop, in this process. */
+/** Whole swarm runs (seeds 1..20, best of 3 rounds, after a warm-up on 21..25) against the bare loop, in this process. */
 const swarm: Section = {
   name: 'swarm',
   about: "a whole swarm run's events/s as a share of the bare loop's",
@@ -38,14 +38,19 @@ const swarm: Section = {
     for (let seed = 21; seed <= 25; seed++) simulate(swarmScenario(seed), { seed });
     let events = 0;
     let simUs = 0;
-    const t0 = cpuMs();
+    let ms = Infinity;
     const seeds = 20;
-    for (let seed = 1; seed <= seeds; seed++) {
-      const r = simulate(swarmScenario(seed), { seed });
-      events += r.stats.events;
-      simUs += r.stats.simulated_us;
+    for (let round = 0; round < 3; round++) {
+      events = 0;
+      simUs = 0;
+      const t0 = cpuMs();
+      for (let seed = 1; seed <= seeds; seed++) {
+        const r = simulate(swarmScenario(seed), { seed });
+        events += r.stats.events;
+        simUs += r.stats.simulated_us;
+      }
+      ms = Math.min(ms, cpuMs() - t0);
     }
-    const ms = cpuMs() - t0;
     const perSec = events / (ms / 1000);
     const pct = (100 * perSec) / bare.perSec;
     return [
@@ -57,7 +62,7 @@ const swarm: Section = {
         better: 'higher',
         goal: '>= 15%',
         met: pct >= 15,
-        detail: [`swarm seeds 1..${seeds}: ${(ms / seeds).toFixed(1)} ms per seed, ${(perSec / 1e6).toFixed(2)} M events/s, ${(simUs / 1e6 / (ms / 1000)).toFixed(0)}x real time`, `bare loop: ${M(bare)}`],
+        detail: [`swarm seeds 1..${seeds}, best of 3 rounds: ${(ms / seeds).toFixed(1)} ms per seed, ${(perSec / 1e6).toFixed(2)} M events/s, ${(simUs / 1e6 / (ms / 1000)).toFixed(0)}x real time`, `bare loop: ${M(bare)}`],
       },
       { key: 'swarm.ms_per_seed', label: 'swarm ms per seed (seeds 1..20, one core)', value: ms / seeds, unit: 'ms', better: 'lower', goal: null, met: null, detail: [] },
     ];
