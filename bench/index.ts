@@ -1,37 +1,80 @@
-// npm run bench: kernel events per second (realistic mix and scheduler hold loop) against a bare
-// binary-heap loop measured in the same process, whole-run throughput of the Redis model, memory in
-// run length, and the command's start-up time against node's own.
+// npm run bench [-- --only a,b] [--json FILE] [--compare BASE.json [--against NEW.json]] [--seeds A..B] [--cost-seeds A..B]
+// [--workers N]: each figure of issue 13 beside its goal; --json saves them, --compare prints new/old
+// (against this run, or against a second saved result with --against NEW.json, running nothing).
 
-import { runKernelBench, type Measure } from './kernel.js';
-import { simulate } from '../sim/harness/simulate.js';
-import { swarmScenario } from '../sim/scenario/swarm.js';
-import { runMemoryBench } from './memory.js';
-import { runStartupBench } from './startup.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SECTIONS } from './sections.js';
+import { compareLines, printFigures, RESULT_FORMAT, type BenchResult, type Figure } from './figures.js';
 
-const fmt = (m: Measure) => `${(m.perSec / 1e6).toFixed(2)} M events/s (${m.events} events in ${m.ms.toFixed(0)} ms)`;
+const USAGE = `usage: npm run bench -- [--only ${SECTIONS.map((s) => s.name).join(',')}] [--json FILE] [--compare BASE.json [--against NEW.json]] [--seeds A..B] [--cost-seeds A..B] [--workers N]`;
 
-const k = runKernelBench();
-const mix = k.realistic_mix as Measure;
-const bare = k.bare_heap as Measure;
-const hold = k.scheduler_hold as Measure;
-console.log('kernel, best of 5 after five warm-up runs, one core:');
-console.log(`  realistic mix (timers, cancels, network deliveries): ${fmt(mix)}`);
-console.log(`  scheduler hold loop (Scheduler.at/step, 10k pending): ${fmt(hold)}`);
-console.log(`  bare struct-of-arrays heap loop (10k pending):       ${fmt(bare)}`);
-console.log(`  ratio realistic mix / bare loop: ${((k.mix_over_bare as number) * 100).toFixed(0)}%`);
-console.log(`  ratio scheduler hold / bare loop: ${((k.hold_over_bare as number) * 100).toFixed(0)}%`);
-
-const t0 = performance.now();
-let events = 0;
-let simUs = 0;
-const seeds = 20;
-for (let seed = 1; seed <= seeds; seed++) {
-  const r = simulate(swarmScenario(seed), { seed });
-  events += r.stats.events;
-  simUs += r.stats.simulated_us;
+function bad(msg: string): never {
+  console.error(`bench: ${msg}`);
+  process.exit(2);
 }
-const ms = performance.now() - t0;
-console.log(`swarm runs: ${seeds} seeds in ${ms.toFixed(0)} ms (${(ms / seeds).toFixed(1)} ms per seed), ${(events / (ms / 1000) / 1e6).toFixed(2)} M events/s, ${(simUs / 1e6 / (ms / 1000)).toFixed(0)}x real time`);
 
-for (const line of runMemoryBench()) console.log(line);
-for (const line of await runStartupBench()) console.log(line);
+function range(flag: string, text: string): number[] {
+  const m = /^(\d+)\.\.(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1]) || Number(m[2]) - Number(m[1]) > 1_000_000) bad(`${flag} "${text}": expected a range of seeds like 1..2000 (first >= 1, last >= first)`);
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+function readBase(path: string, flag = '--compare'): BenchResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    bad(`${flag} "${path}": cannot read it; give a file written by npm run bench -- --json FILE`);
+  }
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch {
+    bad(`${flag} "${path}": not JSON; give a file written by npm run bench -- --json FILE`);
+  }
+  const o = r as Partial<BenchResult> | null;
+  if (!o || o.format !== RESULT_FORMAT || !Array.isArray(o.figures)) bad(`${flag} "${path}": not a bench result of format ${RESULT_FORMAT}`);
+  return o as BenchResult;
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: { only: { type: 'string' }, json: { type: 'string' }, compare: { type: 'string' }, against: { type: 'string' }, seeds: { type: 'string' }, 'cost-seeds': { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean' } },
+    allowPositionals: false,
+  }).values;
+} catch (e) {
+  bad(`${(e as Error).message.split('\n')[0]!}; valid: --only, --json, --compare, --against, --seeds, --cost-seeds, --workers, --help`);
+}
+if (args.help) {
+  console.log(USAGE);
+  for (const s of SECTIONS) console.log(`  ${s.name.padEnd(8)} ${s.about}`);
+  process.exit(0);
+}
+const names = args.only ? args.only.split(',').map((s) => s.trim()) : SECTIONS.map((s) => s.name);
+for (const n of names) if (!SECTIONS.some((s) => s.name === n)) bad(`--only: unknown section "${n}"; valid: ${SECTIONS.map((s) => s.name).join(', ')}`);
+const workers = args.workers === undefined ? 2 : Number(args.workers);
+if (!Number.isInteger(workers) || workers < 1 || workers > 64) bad(`--workers "${args.workers}": expected a whole number from 1 to 64`);
+const base = args.compare === undefined ? null : readBase(args.compare);
+if (args.against !== undefined) {
+  if (!base) bad('--against needs --compare BASE.json: it compares two saved results');
+  for (const l of compareLines(base, readBase(args.against, '--against'))) console.log(l);
+  process.exit(0);
+}
+const opts = { sweepSeeds: range('--seeds', args.seeds ?? '1..2000'), costSeeds: range('--cost-seeds', args['cost-seeds'] ?? '1..400'), workers };
+
+const figures: Figure[] = [];
+for (const s of SECTIONS.filter((x) => names.includes(x.name))) {
+  console.log(`${s.name}: ${s.about}`);
+  const figs = await s.run(opts);
+  printFigures(figs, (l) => console.log(l));
+  figures.push(...figs);
+}
+const result: BenchResult = { format: RESULT_FORMAT, measured_at: new Date().toISOString(), node: process.version, sections: names, figures };
+if (args.json) {
+  writeFileSync(args.json, JSON.stringify(result, null, 1) + '\n');
+  console.log(`saved: ${args.json}`);
+}
+if (base) for (const l of compareLines(base, result)) console.log(l);

@@ -1,13 +1,15 @@
 // Memory in run length: the live heap (after a forced GC) sampled through a long run with a streamed
-// trace, for a run and one 10x longer. Retained memory must stay flat; peak RSS is V8's choice of
-// heap size (it grows old space lazily), so it is reported separately by the README's recipe.
+// trace, for a run and one 10x longer; and the peak RSS of each, with and without a trace, each in
+// a process of its own (the goal of issue 13 is on peak RSS, which V8 grows lazily).
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { simulate } from '../sim/harness/simulate.js';
 import type { Scenario } from '../sim/scenario/types.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function longRun(phaseMs: number): Scenario {
+export function longRun(phaseMs: number): Scenario {
   return {
     name: 'memory-soak',
     config: { save: '', 'repl-ping-replica-period': 1, 'repl-backlog-size': '16kb' }, // a full backlog from the start: its 1mb default takes 40 min to fill at this rate
@@ -40,13 +42,40 @@ function liveHeapPeak(phaseMs: number): { peakMb: number; events: number } {
   return { peakMb: peak / 1e6, events: n };
 }
 
-export function runMemoryBench(): string[] {
-  if (!gc) return ['memory: skipped (run node with --expose-gc, as npm run bench does)'];
+/** The ratio of the two peaks and lines describing them; null without --expose-gc. */
+export function runMemoryBench(): { ratio: number; lines: string[] } | null {
+  if (!gc) {
+    console.log('  memory: skipped (run node with --expose-gc, as npm run bench does)');
+    return null;
+  }
   const short = liveHeapPeak(1_000_000);
   const long = liveHeapPeak(10_000_000);
-  return [
-    'memory, live heap after GC (3 nodes, 10 writes/s, link kills and crashes, trace streamed):',
-    `  ${short.events} trace events: peak ${short.peakMb.toFixed(1)} MB; ${long.events} trace events (10x the fault phase): peak ${long.peakMb.toFixed(1)} MB`,
-    `  ratio 10x run / run: ${(long.peakMb / short.peakMb).toFixed(2)} (goal <= 1.2)`,
-  ];
+  return {
+    ratio: long.peakMb / short.peakMb,
+    lines: [
+      'live heap after GC, 3 nodes, 10 writes/s, link kills and crashes, trace streamed:',
+      `${short.events} trace events: peak ${short.peakMb.toFixed(1)} MB; ${long.events} trace events (10x the fault phase): peak ${long.peakMb.toFixed(1)} MB`,
+    ],
+  };
+}
+
+/** Peak RSS (MB) of the soak in a fresh process (bench/memory-child.ts), with or without a trace sink. */
+function peakRssMb(phaseMs: number, trace: boolean): number {
+  const child = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(phaseMs), trace ? 'trace' : 'none'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`memory child failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { maxRssKb: number }).maxRssKb / 1024;
+}
+
+/** Peak RSS of the run and of the 10x run, with and without a streamed trace. */
+export function runRssBench(): { withTrace: number; without: number; lines: string[] } {
+  const t1 = peakRssMb(1_000_000, true);
+  const t10 = peakRssMb(10_000_000, true);
+  const n1 = peakRssMb(1_000_000, false);
+  const n10 = peakRssMb(10_000_000, false);
+  return {
+    withTrace: t10 / t1,
+    without: n10 / n1,
+    lines: [`peak RSS, each run in a process of its own: with a trace ${t1.toFixed(0)} -> ${t10.toFixed(0)} MB, without ${n1.toFixed(0)} -> ${n10.toFixed(0)} MB (run -> 10x run)`],
+  };
 }

@@ -5,6 +5,7 @@ export { World, type WorldOptions, type NodeSpec } from './cluster/world.js';
 export { Scheduler } from './kernel/scheduler.js';
 export { Rng, RngStream, validateSeed, type Seed } from './kernel/rng.js';
 export { Trace, MemorySink, TRACE_VERSION, type TraceSink } from './kernel/trace.js';
+export { EventHash } from './kernel/event-hash.js';
 export { Network } from './net/network.js';
 export { UserError, EventBudgetExceeded } from './errors.js';
 export { validateScenario, loadScenario, parseScenarioText, loadScenarioFile, type LoadedScenario } from './scenario/load.js';

@@ -1,11 +1,12 @@
 // The trace of a run: typed events (sim/trace-events.ts), a running hash over every event so two
-// runs compare by one string, listeners (properties, the CLI) and an optional streaming sink.
-// Events are serialized once, only when a hash or a sink needs them.
+// runs compare by one string, listeners (properties, the CLI) and optional streaming sinks.
+// The hash reads the event's fields directly (event-hash.ts); JSON is made only for a sink.
 
 import type { TraceEvent } from '../trace-events.js';
-import { RunningHash } from './hash.js';
+import { EventHash } from './event-hash.js';
 
-export const TRACE_VERSION = 1;
+/** 2: the hash of the events' values, field by field (1 hashed their JSON lines). */
+export const TRACE_VERSION = 2;
 
 /** Receives each trace line as it is produced (JSON Lines, no trailing newline). */
 export interface TraceSink {
@@ -15,7 +16,7 @@ export interface TraceSink {
 export type TraceListener = (event: TraceEvent) => void;
 
 export class Trace {
-  private readonly hash = new RunningHash();
+  private readonly hash = new EventHash();
   private readonly listeners: TraceListener[] = [];
   private readonly sinks: TraceSink[] = [];
   /** Number of events emitted. */
@@ -36,9 +37,11 @@ export class Trace {
 
   emit(event: TraceEvent): void {
     this.count++;
-    const line = JSON.stringify(event);
-    this.hash.update(line);
-    for (let i = 0; i < this.sinks.length; i++) this.sinks[i]!.write(line);
+    this.hash.update(event);
+    if (this.sinks.length > 0) {
+      const line = JSON.stringify(event);
+      for (let i = 0; i < this.sinks.length; i++) this.sinks[i]!.write(line);
+    }
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i]!(event);
   }
 

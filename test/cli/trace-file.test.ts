@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RunningHash } from '../../sim/kernel/hash.js';
+import { EventHash } from '../../sim/kernel/event-hash.js';
 import { cli, expectUserError, FIX, json, ROOT, tempDir } from './cli.js';
 
 type Line = Record<string, unknown>;
@@ -41,7 +41,7 @@ describe('replsim run --trace: the file format', () => {
     const path = join(tmp.dir, 'pass.jsonl');
     const out = json<{ trace_hash: string; stats: { trace_events: number }; properties: Record<string, unknown> }>(cli('run', `${FIX}/pass.json`, '--seed', '7', '--json', '--trace', path));
     const lines = parse(readFileSync(path, 'utf8'));
-    expect(lines[0]).toEqual({ type: 'trace.header', trace_version: 1, tool_version: expect.stringMatching(/^\d+\.\d+\.\d+/), scenario: 'cli-pass', scenario_hash: expect.stringMatching(/^[0-9a-f]{16}$/), seed: 7, mutant: null, source: `${FIX}/pass.json`, resolved: expect.objectContaining({ name: 'cli-pass' }) });
+    expect(lines[0]).toEqual({ type: 'trace.header', trace_version: 2, tool_version: expect.stringMatching(/^\d+\.\d+\.\d+/), scenario: 'cli-pass', scenario_hash: expect.stringMatching(/^[0-9a-f]{16}$/), seed: 7, mutant: null, source: `${FIX}/pass.json`, resolved: expect.objectContaining({ name: 'cli-pass' }) });
     expect(lines.at(-1)).toEqual({ type: 'trace.footer', status: 'pass', failures: 0, trace_hash: out.trace_hash, trace_events: out.stats.trace_events });
     const verdicts = lines.filter((l) => l.type === 'trace.verdict');
     expect(verdicts.map((v) => v.property)).toEqual(Object.keys(out.properties));
@@ -51,9 +51,9 @@ describe('replsim run --trace: the file format', () => {
     const ev = raw.filter((l) => l.startsWith('{"t":'));
     expect(ev.length).toBe(out.stats.trace_events);
     expect(raw.slice(1, 1 + ev.length)).toEqual(ev); // events come between the header and the tail
-    const h = new RunningHash();
-    for (const l of ev) h.update(l);
-    expect(`v1-${h.digest()}`).toBe(out.trace_hash);
+    const h = new EventHash();
+    for (const l of ev) h.update(JSON.parse(l) as object);
+    expect(`v2-${h.digest()}`).toBe(out.trace_hash);
     // the same scenario hashes the same, another scenario differently
     const again = join(tmp.dir, 'again.jsonl');
     cli('run', `${FIX}/pass.json`, '--seed', '8', '--quiet', '--trace', again);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Scheduler } from '../../sim/kernel/scheduler.js';
 import { Rng, validateSeed } from '../../sim/kernel/rng.js';
-import { Trace, MemorySink } from '../../sim/kernel/trace.js';
+import { Trace, MemorySink, TRACE_VERSION } from '../../sim/kernel/trace.js';
 import { EventBudgetExceeded, UserError } from '../../sim/errors.js';
 import { fcParams } from '../support/fc.js';
 
@@ -211,7 +211,7 @@ describe('Trace', () => {
     expect(d(base)).toBe(d([ev(1, { a: 1 }), ev(2, { b: 'x' })]));
     expect(d(base)).not.toBe(d([ev(1, { a: 2 }), ev(2, { b: 'x' })]));
     expect(d(base)).not.toBe(d([ev(2, { b: 'x' }), ev(1, { a: 1 })]));
-    expect(d(base)).toMatch(/^v1-[0-9a-f]{16}$/);
+    expect(d(base)).toMatch(new RegExp(`^v${TRACE_VERSION}-[0-9a-f]{16}$`));
   });
 
   it('streams JSON lines to sinks as events are emitted, and calls listeners in order', () => {
