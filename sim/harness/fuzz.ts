@@ -3,8 +3,7 @@
 // entry per failure signature with its first and smallest seed and a count, merged with the file.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Tinypool } from 'tinypool';
+import { WORKER_FILE } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { MutantName } from '../redis/mutants.js';
 import { parseJsonText } from '../scenario/load.js';
@@ -114,7 +113,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   let failed = 0;
   let liveness = 0;
   let handedOut = 0;
-  const pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: o.workers, maxThreads: o.workers });
+  const { Tinypool } = await import('tinypool'); // loaded when a fuzz starts, not at every replsim start
+  const pool = new Tinypool({ filename: WORKER_FILE, minThreads: o.workers, maxThreads: o.workers });
   let destroyed: Promise<void> | null = null;
   const stop = () => (destroyed ??= pool.destroy());
   o.signal.addEventListener('abort', () => void stop(), { once: true });

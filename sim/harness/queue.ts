@@ -4,10 +4,9 @@
 // check puts the chunk back, and another worker runs it; a chunk's result counts once.
 
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { Tinypool } from 'tinypool';
+// bullmq, ioredis and tinypool are loaded when a queue is used, not at every replsim start
+import type { Job } from 'bullmq';
+import { WORKER_FILE } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { MutantName } from '../redis/mutants.js';
 import { makeArtifact, writeArtifact } from './artifacts.js';
@@ -53,6 +52,7 @@ export function parseQueueUrl(text: string): QueueTarget {
 /** One PING with a short timeout, so an unreachable queue is one line (exit 2), not endless retries. */
 export async function checkReachable(t: QueueTarget, timeoutMs = 3000): Promise<void> {
   const { db, ...where } = t.connection;
+  const { Redis } = await import('ioredis');
   const r = new Redis({ ...where, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
   let cause: Error | null = null;
   r.on('error', (e: Error) => (cause ??= e)); // the socket's own error (ECONNREFUSED) says more than "Connection is closed"
@@ -117,6 +117,7 @@ export async function queueSweep(o: QueueSweepOptions): Promise<QueueSweepSummar
   const chunks: number[][] = [];
   for (let i = 0; i < o.seeds.length; i += o.chunk) chunks.push(o.seeds.slice(i, i + o.chunk));
   const jobId = (i: number) => `${id}-${i}`;
+  const { Queue, QueueEvents } = await import('bullmq');
   const queue = new Queue<ChunkJob, ChunkResult>(QUEUE_NAME, { connection: connectionOf(o.target) });
   const events = new QueueEvents(QUEUE_NAME, { connection: connectionOf(o.target), blockingTimeout: 1000 });
   const found: SweepOutcome[] = [];
@@ -220,7 +221,8 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ chunks: n
   await checkReachable(o.target);
   const me = `${hostname()}:${process.pid}`;
   // the simulations run in threads even with one worker: the main thread must stay free to renew job locks
-  const pool = new Tinypool({ filename: fileURLToPath(new URL('./worker.mjs', import.meta.url)), minThreads: o.workers, maxThreads: o.workers });
+  const [{ Tinypool }, { Worker, UnrecoverableError }] = await Promise.all([import('tinypool'), import('bullmq')]);
+  const pool = new Tinypool({ filename: WORKER_FILE, minThreads: o.workers, maxThreads: o.workers });
   let chunks = 0;
   let seeds = 0;
   const worker = new Worker<ChunkJob, ChunkResult>(
