@@ -49,12 +49,17 @@ function hash32(text) {
  * (a read-only install) just means no cache.
  */
 function runCli() {
+  // `replsim run` bounds V8's heap growth (sim/cli/heap.ts, HEAP_GROWING_PERCENT): set here, before the
+  // bundle is compiled, so that its code cache is made and checked under the same V8 flags (set later by
+  // the run itself, it made V8 refuse the cache at every start)
+  const heapFlag = process.argv[2] === 'run' ? '--heap-growing-percent=20' : '';
+  if (heapFlag) require('node:v8').setFlagsFromString(heapFlag);
   // the text and the identity of one and the same file, even if a rebuild renames a new one into place meanwhile
   const fd = openSync(CLI, 'r');
   const { ino, size, mtimeMs } = fstatSync(fd);
   const source = readFileSync(fd, 'utf8');
   closeSync(fd);
-  const key = `${ino}-${size}-${mtimeMs}-${hash32(`${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)}`;
+  const key = `${ino}-${size}-${mtimeMs}-${hash32(`${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''} ${heapFlag}`)}`;
   const cacheFile = join(ROOT, 'dist', 'v8-cache', `cli-${key}.bin`);
   let cachedData;
   try {

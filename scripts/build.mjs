@@ -13,11 +13,13 @@ import { BUILD_INFO, DIST, EXTRA_INPUTS, ROOT, toPosix } from './fresh.cjs';
 const standaloneCode = standalone.default ?? standalone;
 
 /**
- * Packages the bundles leave in node_modules: tinypool starts its workers from its own files, and
- * ECharts is read as a file (the report inlines it). Every other package is bundled: loading one file
- * instead of hundreds (TypeBox alone is about a hundred modules) is most of a fast start.
+ * Packages the bundles leave in node_modules: tinypool starts its workers from its own files, ECharts
+ * is read as a file (the report inlines it), and the queue's bullmq and ioredis (1.5 MB, loaded only by
+ * `--queue` and `replsim worker`) would otherwise be parsed at every start. Every other package is
+ * bundled: loading one file instead of hundreds (TypeBox alone is about a hundred modules) is most of
+ * a fast start.
  */
-export const EXTERNAL = ['tinypool', 'echarts'];
+export const EXTERNAL = ['tinypool', 'echarts', 'bullmq', 'ioredis'];
 
 /** What the bundles share: Node 20, `REPLSIM_BUILD` defined, whitespace and syntax minified (less to parse; names kept). */
 const COMMON = {

@@ -3,6 +3,7 @@
 // of up to about 4x the live heap, reached only by long runs (issue 13; measured in bench/README).
 import v8 from 'node:v8';
 
+/** bin/replsim.js sets the same flag before it compiles the CLI (V8's code cache is tied to the flags): keep the two equal. */
 export const HEAP_GROWING_PERCENT = 20;
 
 let bounded = false;

@@ -2,7 +2,7 @@
 // give, the precompiled validator accepts and words documents as ajv compiled at start-up does, the code
 // cache changes no output, and dist/ is known stale the moment an input changes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { staleReason } from '../../scripts/fresh.cjs';
 import { cli, json, ROOT, tempDir } from './cli.js';
 import { runTask } from '../../sim/harness/task.js';
 import type { Scenario } from '../../sim/scenario/types.js';
+import { HEAP_GROWING_PERCENT } from '../../sim/cli/heap.js';
 
 interface Row {
   seed: number;
@@ -95,6 +96,17 @@ describe('bin/replsim.js', () => {
     const strip = (s: string) => ({ ...(JSON.parse(s) as Record<string, unknown>), stats: null });
     expect(plain.status).toBe(viaBin.code);
     expect(strip(plain.stdout)).toEqual(strip(viaBin.stdout));
+  });
+
+  it('a second run takes the code cache the first one left: it is not refused and written again', () => {
+    const cache = join(ROOT, 'dist', 'v8-cache');
+    const files = () => Object.fromEntries(readdirSync(cache).filter((f) => f.endsWith('.bin')).map((f) => [f, statSync(join(cache, f)).mtimeMs]));
+    expect(cli('run', 'failover-clean', '--quiet').code).toBe(0);
+    const after1 = files();
+    expect(cli('run', 'failover-clean', '--quiet').code).toBe(0);
+    expect(files()).toEqual(after1);
+    // bin/replsim.js sets the run's heap flag itself, before compiling: the same value as the CLI's
+    expect(readFileSync(join(ROOT, 'bin', 'replsim.js'), 'utf8')).toContain(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   });
 
   it('in a git checkout, a missing or stale build is rebuilt first, said on stderr, and the new code runs', () => {
