@@ -3,7 +3,7 @@
 // Skipped when redis-server is missing, unless REPLSIM_REAL_REDIS=1 (CI) requires it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../real/clusters.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +17,6 @@ const TWO = `${FIX}/flaky-two.json`;
 const SEEDS = '1..60';
 const FAST_STALL = ['--lock-duration', '2s', '--stalled-interval', '1s'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A replsim process whose stderr is kept, with a wait for a line matching a pattern. */
 function start(args: string[]): { p: ChildProcess; err: () => string; out: () => string; line: (re: RegExp, ms?: number) => Promise<RegExpMatchArray>; exited: Promise<number | null> } {
