@@ -7,10 +7,30 @@ import { netnsUnavailable } from '../../sim/backends/real/fabric.js';
 import { planFaultPhase } from '../../sim/backends/real/fault-plan.js';
 import { describeReal } from '../real/clusters.js';
 import { FAULTY } from './faulty.js';
+import type { Scenario } from '../../sim/scenario/types.js';
 
 const noNetns = netnsUnavailable();
 
 describeReal('the fault phase on the real backend', () => {
+  it('a transaction across command steps is not broken by the per-step observation (its own MULTI on the same connection)', async () => {
+    const sc: Scenario = {
+      name: 'multi-steps', config: { save: '' }, nodes: { m: {}, r: { replicaof: 'm' } },
+      steps: [
+        { op: 'wait-sync' },
+        { op: 'command', node: 'm', args: ['MULTI'] },
+        { op: 'command', node: 'm', args: ['SET', 'k', 'v'] },
+        { op: 'command', node: 'm', args: ['INCR', 'n'] },
+        { op: 'command', node: 'm', args: ['EXEC'] },
+        { op: 'wait-sync' },
+        { op: 'expect', node: 'r', dbsize: 2 },
+      ],
+    };
+    const r = await runRealScenario(sc, 'multi-steps', { seed: 1, network: 'loopback' });
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    expect(r.nodes.m).toMatchObject({ dbsize: 2 });
+    expect(r.nodes.m!.cmdstat_multi).toMatch(/failed_calls=0/);
+  }, 60_000);
+
   it.skipIf(noNetns !== null)('replays the planned faults and writes at their times, then settles into one converged deployment', async () => {
     const plan = planFaultPhase(FAULTY, 3);
     const phase = plan.scenario.steps!.slice(plan.first, plan.last + 1);
