@@ -12,7 +12,7 @@ import type { TraceListener } from '../../sim/kernel/trace.js';
 import type { MutantName } from '../../sim/redis/mutants.js';
 import { isError } from '../../sim/redis/reply.js';
 import { RespClient, RespError } from '../../sim/backends/real/resp.js';
-import { redisServerVersion } from '../../sim/backends/real/processes.js';
+import { parseInfo, redisServerVersion } from '../../sim/backends/real/processes.js';
 
 export type Config = Record<string, string | number>;
 /** Settings both clusters run with: disk-based full sync (the modelled path), no periodic PINGs, no saves. */
@@ -51,7 +51,6 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-const NUMBER = /^-?\d+$/;
 
 /** Fields of one node, with master_host as a node name; the caller labels ids and digests. */
 async function view(c: Cluster, node: string, info: Record<string, string | number>, masterName: string | undefined): Promise<NodeView> {
@@ -237,15 +236,7 @@ export class RealCluster implements Cluster {
   }
 
   private async info(node: string): Promise<Record<string, string | number>> {
-    const text = String(await this.call(node, ['INFO', 'replication'])) + String(await this.call(node, ['INFO', 'stats']));
-    const out: Record<string, string | number> = {};
-    for (const line of text.split('\r\n')) {
-      const i = line.indexOf(':');
-      if (i <= 0 || line.startsWith('#')) continue;
-      const v = line.slice(i + 1);
-      out[line.slice(0, i)] = NUMBER.test(v) ? Number(v) : v;
-    }
-    return out;
+    return parseInfo(String(await this.call(node, ['INFO', 'replication'])) + String(await this.call(node, ['INFO', 'stats'])));
   }
 
   /** The node's redis.log so far (every start appends to it). */

@@ -9,10 +9,10 @@ import { UserError } from '../../errors.js';
 import type { Fabric } from './fabric.js';
 import { RespClient, RespError, type RespValue } from './resp.js';
 import type { LogEvent } from './log-events.js';
+import { sleepMs } from '../../harness/wall-clock.js';
 
 /** An INFO number; 40 zeros (an unset replication id) stays text. */
 const NUMBER = /^-?(0|[1-9]\d*)$/;
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `p`, or 'late' once ms have passed (the timer does not outlive the race). */
 function within<T>(p: Promise<T>, ms: number): Promise<T | 'late'> {
@@ -163,7 +163,7 @@ export class RedisProcesses {
         let reply = await c.call(['PING']);
         // the process may still be loading its RDB or AOF: wait until it serves commands
         while (reply instanceof RespError && reply.message.startsWith('LOADING')) {
-          await delay(10);
+          await sleepMs(10);
           reply = await c.call(['PING']);
         }
         if (reply === 'PONG') {
@@ -174,7 +174,7 @@ export class RedisProcesses {
       } catch {
         // not listening yet
       }
-      await delay(10);
+      await sleepMs(10);
     }
     throw new UserError(`redis-server for node ${name} did not start (${this.o.redisServer}); its log: ${join(p.dir, 'redis.log')}`);
   }

@@ -20,8 +20,8 @@ import { RealOrchestrator } from './orchestrator.js';
 import { hasFaultPhase, planFaultPhase, type FaultPlan } from './fault-plan.js';
 import type { Scenario } from '../../scenario/types.js';
 import { loadScenario } from '../../scenario/load.js';
+import { sleepMs } from '../../harness/wall-clock.js';
 
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Within a replayed fault phase, the per-step observation is taken at most this often (its writes come every few ms). */
 const PLAN_OBSERVE_EVERY_US = 50_000;
 
@@ -166,7 +166,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
       }
       for (const n of later) {
         const waitUs = sc.nodes[n]!.startAfterUs - ctx.nowUs();
-        if (waitUs > 0) await new Promise((r) => setTimeout(r, waitUs / 1000));
+        if (waitUs > 0) await sleepMs(waitUs / 1000);
         await procs.start(n);
         ctx.pendingStart.delete(n);
       }
@@ -188,7 +188,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
         if (ctx.inPlan && step.op === 'sleep') {
           planAtUs += step.durationUs;
           const waitUs = planStartUs + planAtUs - ctx.nowUs();
-          if (waitUs > 0) await delay(waitUs / 1000);
+          if (waitUs > 0) await sleepMs(waitUs / 1000);
           continue;
         }
         // the workload's writes go out as the simulated workload sent them, without waiting for their

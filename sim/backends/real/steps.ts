@@ -11,8 +11,8 @@ import type { Fabric } from './fabric.js';
 import type { RedisProcesses } from './processes.js';
 import { RespError, type RespValue } from './resp.js';
 import type { RealOrchestrator } from './orchestrator.js';
+import { sleepMs } from '../../harness/wall-clock.js';
 
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const POLL_MS = 20;
 /** How long a SHUTDOWN command may take before the process is counted as hung (a master may wait for its replicas: shutdown-timeout is 10 s). */
 const SHUTDOWN_WAIT_MS = 15_000;
@@ -145,7 +145,7 @@ async function until(ctx: RealContext, timeoutUs: number, done: () => Promise<bo
   for (;;) {
     if (await done()) return true;
     if (ctx.nowUs() >= end) return false;
-    await delay(POLL_MS);
+    await sleepMs(POLL_MS);
   }
 }
 
@@ -165,7 +165,7 @@ const HANDLERS: Handlers = {
       ctx.writes++;
       if (r === 'OK') ctx.ackedWrites++;
       else if (refused++ === 0) firstError = r instanceof RespError ? r.message : replyText(r);
-      if (step.intervalUs > 0 && i < step.count) await delay(step.intervalUs / 1000);
+      if (step.intervalUs > 0 && i < step.count) await sleepMs(step.intervalUs / 1000);
     }
     if (refused > 0) ctx.refusedWrites.push({ step: ctx.stepIndex, node, refused, of: step.count, error: firstError });
   },
@@ -183,7 +183,7 @@ const HANDLERS: Handlers = {
     }
   },
   async sleep(_ctx, step) {
-    await delay(step.durationUs / 1000);
+    await sleepMs(step.durationUs / 1000);
   },
   async 'wait-sync'(ctx, step) {
     let why: string | null = null;
