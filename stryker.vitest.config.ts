@@ -14,11 +14,15 @@ import base from './vitest.config.js';
 
 const only = process.env.STRYKER_TESTS?.split(',').map((g) => g.trim()).filter(Boolean);
 
+// the base's two projects (sim, real) are for `npm test`: Stryker runs one flat set of files
+const { projects: _projects, ...baseTest } = base.test!;
+
 // not mergeConfig: it would append to `include` instead of replacing it
 export default defineConfig({
   ...base,
   test: {
-    ...base.test,
+    ...baseTest,
+    include: ['test/**/*.test.ts'],
     ...(only?.length ? { include: only } : {}),
     exclude: [
       '**/node_modules/**',

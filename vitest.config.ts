@@ -1,8 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files that wait on the outside world in real time: real redis-server and redis-sentinel
+ * processes, network namespaces, a local Redis job queue, Chromium. They mostly sleep, so they run in
+ * their own project ("real"), two files at a time; `npm test` (scripts/test.mjs) runs it beside the
+ * CPU-bound project ("sim") in a second vitest process.
+ */
+export const REAL_TIME_FILES = [
+  'test/real/**/*.test.ts',
+  'test/backends/builtins-both-*.test.ts',
+  'test/backends/fabric.test.ts',
+  'test/backends/real-cli.test.ts',
+  'test/backends/real-faults.test.ts',
+  'test/cli/queue.test.ts',
+  'test/report/*-browser.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // fixed fast-check seeds under `npm test`; `npm run fuzz` explores with fresh ones
     setupFiles: ['./test/support/fc-setup.ts'],
@@ -14,5 +29,11 @@ export default defineConfig({
     // it.concurrent (the both-backends check's real runs, two deployments each): three at a time on
     // two cores, so that real-time scenarios keep their timing
     maxConcurrency: 3,
+    projects: [
+      // one worker: these files use a whole core each (and some spawn CLI processes)
+      { extends: true, test: { name: 'sim', include: ['test/**/*.test.ts'], exclude: REAL_TIME_FILES, maxWorkers: 1 } },
+      // after "sim" when both run in one vitest process (projects with different worker counts need an order)
+      { extends: true, test: { name: 'real', include: REAL_TIME_FILES, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
