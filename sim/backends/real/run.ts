@@ -108,10 +108,11 @@ async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData | null, ke
 }
 
 /** The one running master at the end (null: none or several), and the value of every key a SET wrote, read from it. */
-async function finalValues(ctx: RealContext, nodes: Record<string, RealNodeReport>): Promise<RealJudgeInput['final']> {
+async function finalValues(ctx: RealContext, nodes: Record<string, RealNodeReport>, inMulti: ReadonlySet<string>): Promise<RealJudgeInput['final']> {
   const masters = Object.keys(nodes).filter((n) => nodes[n]!.running && nodes[n]!.role === 'master');
   const values = new Map<string, string | null>();
-  if (masters.length !== 1) return { master: null, values };
+  // a transaction a step left open would queue the reads: no final view then
+  if (masters.length !== 1 || inMulti.has(masters[0]!)) return { master: null, values };
   const master = masters[0]!;
   // pipelined on the node's connection, in order: each GET in the db the SELECT before it chose
   const reads: Promise<unknown>[] = [];
@@ -189,6 +190,8 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
   const observations: RealObservation[] = [];
   let final: RealJudgeInput['final'] = { master: null, values: new Map() };
   const logTexts = new Map<string, Buffer>();
+  /** Nodes whose connection a command step left inside a MULTI. */
+  const inMulti = new Set<string>();
   const remember = toRemember(sc);
   const nodes: Record<string, RealNodeReport> = {};
   let starting: Promise<void> = Promise.resolve();
@@ -214,7 +217,6 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     let planAtUs = 0;
     let observedUs = Number.NEGATIVE_INFINITY;
     const inflight: Promise<void>[] = [];
-    const inMulti = new Set<string>();
     try {
       for (let i = 0; i < sc.steps.length; i++) {
         const step = sc.steps[i]!;
@@ -259,7 +261,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
       // digest and dbsize as expect reads them
       nodes[n] = info === null ? { running: false } : { running: true, ...info, digest: (await fieldValue(ctx, n, 'digest')) ?? '', dbsize: (await fieldValue(ctx, n, 'dbsize')) ?? -1 };
     }
-    final = await finalValues(ctx, nodes);
+    final = await finalValues(ctx, nodes, inMulti);
   } finally {
     await starting.catch(() => undefined);
     await procs.stopAll();
