@@ -1,6 +1,7 @@
 // What a client operation did to the keyspace, as the properties on what clients saw read it: a
 // `client.op` of a client on the network, or an `x.write` of a node's local scenario client (a step
-// without `client`: invoked and completed at one instant, ok when acknowledged, else fail).
+// without `client`: invoked and completed at one instant, ok when acknowledged, else fail; on the
+// real backend it also carries `invoked` and `outcome`, as a client's operation does).
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { hashText } from '../sim/kernel/hash.js';
@@ -47,6 +48,8 @@ const NO_KEY_CHANGE = new Set(
     'BGREWRITEAOF COMMAND MULTI DISCARD WATCH UNWATCH READONLY READWRITE HELLO AUTH OBJECT MEMORY SLOWLOG LATENCY ' +
     'DUMP SHUTDOWN PSYNC REPLCONF SMEMBERS SISMEMBER SCARD HGET HGETALL HLEN ZRANGE ZCARD ZSCORE').split(' '),
 );
+/** A command that changes no key (reads and administration), by its upper-case name. */
+export const changesNoKey = (cmd: string): boolean => NO_KEY_CHANGE.has(cmd);
 /** Commands whose every argument after the name is a key. */
 const ALL_KEYS = new Set(['DEL', 'UNLINK', 'TOUCH']);
 /** Commands with key, value pairs. */
@@ -108,7 +111,11 @@ export function clientOp(e: TraceEvent): ClientOp | null {
     const cmd = String(e.cmd);
     const db = e.db as number;
     const key = (e.key as string | null) ?? '';
-    const op: ClientOp = { kind: 'write', client: null, node: e.node as string, db, key, value: '', keys: [], flushes: [], invoked: e.t, completed: e.t, outcome: e.acked ? 'ok' : 'fail', local: true, ackedBy: NONE };
+    // a real run's write (sim/backends/real) took time: it carries its invocation and its outcome
+    // (`info` when the connection went away after it was sent); a simulated one is instantaneous
+    const real = typeof e.invoked === 'number';
+    const outcome: OpOutcome = real && (e.outcome === 'ok' || e.outcome === 'fail' || e.outcome === 'info') ? e.outcome : e.acked ? 'ok' : 'fail';
+    const op: ClientOp = { kind: 'write', client: null, node: e.node as string, db, key, value: '', keys: [], flushes: [], invoked: real ? (e.invoked as number) : e.t, completed: e.t, outcome, local: !real, ackedBy: NONE };
     if (cmd === 'SET') {
       op.kind = 'set';
       op.value = e.value as string;

@@ -11,6 +11,9 @@ import { UserError } from '../errors.js';
 import { statusWord } from './render.js';
 import { finalView } from '../harness/backend-diff.js';
 
+/** At most this many property notes are printed (--json has them all). */
+const MAX_NOTES = 20;
+
 export interface RealFlags {
   redisServer?: string;
   network?: FabricKind | 'auto';
@@ -34,6 +37,10 @@ export function renderReal(r: RealRunResult, ref: string, quiet: boolean): strin
     lines.push(`  ${name}: ${role}, id ${labelled[name]!.master_replid} offset ${n.master_repl_offset}, sync full/ok/err ${n.sync_full}/${n.sync_partial_ok}/${n.sync_partial_err}, ${n.dbsize} keys`);
   }
   for (const [p, rep] of Object.entries(r.properties)) lines.push(`  property ${p}: ${rep.violations === 0 ? 'held' : `${rep.violations} violation(s)`} (${rep.checked} checked)`);
+  // as a simulated run shows them: writes lost to asynchronous replication, readings not judged
+  const notes = Object.entries(r.properties).flatMap(([name, p]) => p.notes.map((n) => `${name}: ${n}`));
+  for (const n of notes.slice(0, MAX_NOTES)) lines.push(`${chalk.yellow('  !')} ${n}`);
+  if (notes.length > MAX_NOTES) lines.push(chalk.dim(`   ... ${notes.length - MAX_NOTES} more (see --json)`));
   return lines.join('\n');
 }
 

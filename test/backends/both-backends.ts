@@ -1,7 +1,8 @@
 // The both-backends check of the built-in scenarios: each one the real backend can run goes through the
 // simulator and, twice at once, through real redis-server processes. The two real runs must agree with
 // each other (else the scenario is timing-sensitive on real processes: mark it with "realBackend":
-// {"differs": "..."}), and with the simulator: final fields (ids and digests as labels), sync decisions and snapshot steps.
+// {"differs": "..."}), and with the simulator: final fields (ids and digests as labels), sync decisions, snapshot steps
+// and what acknowledged-writes counts (present, overwritten, lost and allowed).
 import { beforeAll, expect, it } from 'vitest';
 import { builtinNames, resolveScenario, scenarioFor } from '../../sim/harness/sources.js';
 import { loadScenario } from '../../sim/scenario/load.js';
@@ -91,6 +92,8 @@ export function bothBackends(part: 0 | 1): void {
         expect(r1.failures.map((f) => f.message), 'the real run\'s own expectations').toEqual([]);
         const simView = finalView(s.nodes as unknown as Record<string, Record<string, unknown>>);
         expect({ fields: fieldDifferences(simView, v1), events: describeEvents(firstDifference(comparableEvents(simEvents), e1)), snapshot: snapshotDifference(s.snapshots ?? [], r1.snapshots ?? []) }, 'the simulator against real redis-server').toEqual({ fields: [], events: null, snapshot: null });
+        // the same writes, the same data, the same events: acknowledged-writes judges them alike
+        expect(r1.properties['acknowledged-writes']?.stats, 'acknowledged-writes on both backends').toEqual(s.properties['acknowledged-writes']?.stats);
       }, 120_000);
     }
   });

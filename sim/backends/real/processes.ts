@@ -291,6 +291,11 @@ export class RedisProcesses {
     return out;
   }
 
+  /** The node's control connection now (a restart opens a new one, in db 0 and outside any MULTI); null when down. */
+  connection(name: string): object | null {
+    return this.proc(name).client;
+  }
+
   logPath(name: string): string {
     return join(this.proc(name).dir, 'redis.log');
   }

@@ -1,7 +1,7 @@
 // `replsim run FILE --backend real`: the scenario on real redis-server processes, in real time, with
 // the network faults made by the fabric; the result in the simulator's shape (per-node INFO fields,
 // digest, dbsize, failures, the properties a real run can judge). Everything started is removed.
-import { mkdtempSync, rmSync, cpSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, statSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
@@ -21,6 +21,10 @@ import { hasFaultPhase, planFaultPhase, type FaultPlan } from './fault-plan.js';
 import type { Scenario } from '../../scenario/types.js';
 import { loadScenario } from '../../scenario/load.js';
 import { sleepMs } from '../../harness/wall-clock.js';
+import { WriteRecorder } from './writes.js';
+import { judgeReal, keysToRead, type RealJudgeInput, type RealObservation } from './judge.js';
+import { dbKey } from '../../../properties/client-ops.js';
+import { LIVENESS_PROPERTIES } from '../../../properties/index.js';
 
 /** Within a replayed fault phase, the per-step observation is taken at most this often (its writes come every few ms). */
 const PLAN_OBSERVE_EVERY_US = 50_000;
@@ -74,24 +78,50 @@ function networkWarnings(sc: ResolvedScenario): string[] {
   return out;
 }
 
-/** One observation per running node, each read atomically (MULTI: INFO replication, DEBUG DIGEST): the facts equal-id-offset-equal-data judges. */
-async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData, why: string): Promise<void> {
+/**
+ * One observation per running node, each read atomically (MULTI: INFO replication, INFO stats, DEBUG
+ * DIGEST): the facts equal-id-offset-equal-data judges at once, kept with the node's log size before
+ * and after for counter-sanity (judge.ts).
+ */
+async function observe(ctx: RealContext, prop: EqualIdOffsetEqualData | null, kept: RealObservation[], why: string): Promise<void> {
   for (const node of ctx.procs.names) {
     // a stopped process would hold the next step until its SIGCONT: it is observed at a later step
     if (!ctx.procs.isRunning(node) || ctx.procs.isPaused(node)) continue;
-    const [, , , exec] = await Promise.all([
+    const logFrom = ctx.logSize(node);
+    const [, , , , exec] = await Promise.all([
       ctx.procs.call(node, ['MULTI']),
       ctx.procs.call(node, ['INFO', 'replication']),
+      ctx.procs.call(node, ['INFO', 'stats']),
       ctx.procs.call(node, ['DEBUG', 'DIGEST']),
       ctx.procs.call(node, ['EXEC']),
     ]);
-    if (!Array.isArray(exec) || typeof exec[0] !== 'string' || typeof exec[1] !== 'string') continue;
+    if (!Array.isArray(exec) || typeof exec[0] !== 'string' || typeof exec[1] !== 'string' || typeof exec[2] !== 'string') continue;
     const f = parseInfo(exec[0]);
-    prop.onEvent({
-      t: ctx.nowUs(), type: 'redis.obs', node, why, role: f.role === 'slave' ? 'slave' : 'master', replid: String(f.master_replid ?? ''), offset: Number(f.master_repl_offset),
-      digest: exec[1], meaningful: f.repl_backlog_active === 1, sync_full: 0, sync_partial_ok: 0, sync_partial_err: 0,
-    });
+    const st = parseInfo(exec[1]);
+    const event = {
+      t: ctx.nowUs(), type: 'redis.obs' as const, node, why, role: f.role === 'slave' ? ('slave' as const) : ('master' as const), replid: String(f.master_replid ?? ''), offset: Number(f.master_repl_offset),
+      digest: exec[2], meaningful: f.repl_backlog_active === 1, sync_full: Number(st.sync_full), sync_partial_ok: Number(st.sync_partial_ok), sync_partial_err: Number(st.sync_partial_err),
+    };
+    prop?.onEvent(event);
+    kept.push({ event, logFrom, logTo: ctx.logSize(node) });
   }
+}
+
+/** The one running master at the end (null: none or several), and the value of every key a SET wrote, read from it. */
+async function finalValues(ctx: RealContext, nodes: Record<string, RealNodeReport>, inMulti: ReadonlySet<string>): Promise<RealJudgeInput['final']> {
+  const masters = Object.keys(nodes).filter((n) => nodes[n]!.running && nodes[n]!.role === 'master');
+  const values = new Map<string, string | null>();
+  // a transaction a step left open would queue the reads: no final view then
+  if (masters.length !== 1 || inMulti.has(masters[0]!)) return { master: null, values };
+  const master = masters[0]!;
+  // pipelined on the node's connection, in order: each GET in the db the SELECT before it chose
+  const reads: Promise<unknown>[] = [];
+  for (const { db, key } of keysToRead(ctx.recorder.writes)) {
+    reads.push(ctx.procs.call(master, ['SELECT', db]));
+    reads.push(ctx.procs.call(master, ['GET', key]).then((r) => values.set(dbKey(db, key), typeof r === 'string' ? r : null)));
+  }
+  await Promise.all(reads);
+  return { master, values };
 }
 
 function refuseUnsupported(sc: ResolvedScenario): void {
@@ -149,9 +179,19 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
   });
   const ctx: RealContext = {
     sc, procs, fabric, stepIndex: -1, failures: [], writes: 0, ackedWrites: 0, refusedWrites: [], remembered: new Map(), pendingStart: new Set(),
-    nowUs, blocked, orch, settles: [], inPlan: false, snapshots: [],
+    nowUs, blocked, orch, settles: [], inPlan: false, snapshots: [], recorder: new WriteRecorder(), statResets: [],
+    logSize: (n) => {
+      const f = procs.logPath(n);
+      return existsSync(f) ? statSync(f).size : 0;
+    },
   };
-  const prop = new EqualIdOffsetEqualData();
+  const enabled = sc.properties;
+  const prop = enabled['equal-id-offset-equal-data'] === false ? null : new EqualIdOffsetEqualData();
+  const observations: RealObservation[] = [];
+  let final: RealJudgeInput['final'] = { master: null, values: new Map() };
+  const logTexts = new Map<string, Buffer>();
+  /** Nodes whose connection a command step left inside a MULTI. */
+  const inMulti = new Set<string>();
   const remember = toRemember(sc);
   const nodes: Record<string, RealNodeReport> = {};
   let starting: Promise<void> = Promise.resolve();
@@ -177,7 +217,6 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     let planAtUs = 0;
     let observedUs = Number.NEGATIVE_INFINITY;
     const inflight: Promise<void>[] = [];
-    const inMulti = new Set<string>();
     try {
       for (let i = 0; i < sc.steps.length; i++) {
         const step = sc.steps[i]!;
@@ -207,7 +246,7 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
           else if (cmd === 'EXEC' || cmd === 'DISCARD') inMulti.delete(step.node!);
         }
         if (inMulti.size > 0 || (pipelined && ctx.nowUs() - observedUs < PLAN_OBSERVE_EVERY_US)) continue;
-        await observe(ctx, prop, `step ${i}`);
+        await observe(ctx, prop, observations, `step ${i}`);
         observedUs = ctx.nowUs();
       }
       await Promise.all(inflight.splice(0));
@@ -222,17 +261,27 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
       // digest and dbsize as expect reads them
       nodes[n] = info === null ? { running: false } : { running: true, ...info, digest: (await fieldValue(ctx, n, 'digest')) ?? '', dbsize: (await fieldValue(ctx, n, 'dbsize')) ?? -1 };
     }
+    final = await finalValues(ctx, nodes, inMulti);
   } finally {
     await starting.catch(() => undefined);
     await procs.stopAll();
     // the logs, read before the fabric's cleanup removes the dirs
-    logs = [...names.map((n) => parseRedisLog(procs.logText(n), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) })), procs.crashes()];
+    for (const n of names) logTexts.set(n, existsSync(procs.logPath(n)) ? readFileSync(procs.logPath(n)) : Buffer.alloc(0));
+    logs = [...names.map((n) => parseRedisLog(logTexts.get(n)!.toString('utf8'), { node: n, nameOf: (h, p) => fabric.nameOf(h, p) })), procs.crashes()];
     if (o.keepDir) cpSync(root, o.keepDir, { recursive: true });
     await fabric.close();
     rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
   const events = mergeLogEvents(logs, { originMs: startMs });
-  const failures = [...ctx.failures, ...prop.violations.map((v) => ({ kind: 'property' as const, time_us: v.time_us, node: v.nodes, property: v.property, message: v.message }))];
+  const judged = judgeReal({
+    logs: new Map(names.map((n, i) => [n, { events: logs[i]!, text: logTexts.get(n)! }])),
+    merged: events, writes: ctx.recorder.writes, observations, statResets: ctx.statResets, final, enabled,
+  });
+  const violations = [...(prop?.violations ?? []), ...judged.violations];
+  const failures = [
+    ...ctx.failures,
+    ...violations.map((v) => ({ kind: LIVENESS_PROPERTIES.has(v.property) ? ('liveness' as const) : ('property' as const), time_us: v.time_us, node: v.nodes, property: v.property, message: `${v.property}: ${v.message}` })),
+  ].map((f, i) => [f, i] as const).sort((a, b) => a[0].time_us - b[0].time_us || a[1] - b[1]).map(([f]) => f);
   return {
     format: 1,
     tool_version: TOOL_VERSION,
@@ -245,9 +294,11 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
     events,
     stats: { events: events.length, elapsed_us: ctx.nowUs(), writes: ctx.writes, acked_writes: ctx.ackedWrites },
     parameters: { network: fabric.kind, redis_server: version, warnings },
+    // in the registry's order, as a simulated run lists them
     properties: {
-      [prop.name]: { violations: prop.violations.length, checked: prop.checked(), stats: prop.stats(), notes: prop.notes() },
-      ...(ctx.settles.length > 0 ? { convergence: convergenceReport(ctx.settles) } : {}),
+      ...(prop ? { [prop.name]: { violations: prop.violations.length, checked: prop.checked(), stats: prop.stats(), notes: prop.notes() } } : {}),
+      ...(ctx.settles.length > 0 && enabled.convergence !== false ? { convergence: convergenceReport(ctx.settles) } : {}),
+      ...judged.reports,
     },
     ...(ctx.refusedWrites.length > 0 ? { refused_writes: ctx.refusedWrites } : {}),
     ...(ctx.snapshots.length > 0 ? { snapshots: ctx.snapshots } : {}),

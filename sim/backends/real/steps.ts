@@ -12,6 +12,7 @@ import type { RedisProcesses } from './processes.js';
 import { RespError, type RespValue } from './resp.js';
 import type { RealOrchestrator } from './orchestrator.js';
 import { sleepMs } from '../../harness/wall-clock.js';
+import type { WriteRecorder } from './writes.js';
 
 const POLL_MS = 20;
 /** How long a SHUTDOWN command may take before the process is counted as hung (a master may wait for its replicas: shutdown-timeout is 10 s). */
@@ -78,8 +79,26 @@ export interface RealContext {
   inPlan: boolean;
   /** What the `snapshot` steps recorded. */
   readonly snapshots: Snapshot[];
+  /** Every command a write or command step sent, with its reply (the properties on what clients saw). */
+  readonly recorder: WriteRecorder;
+  /** Each CONFIG RESETSTAT a step sent, with the size of the node's log before it and after its reply. */
+  readonly statResets: { node: string; t: number; logFrom: number; logTo: number }[];
+  /** The size in bytes of a node's log now (where a later line will start). */
+  logSize(node: string): number;
   /** Each settle step's outcome: how long it took to converge, or why it did not. */
   readonly settles: { t: number; afterUs: number | null; report: string | null }[];
+}
+
+/** Send a command through `send` and note it and its reply in the run's write record. */
+async function noted<R extends RespValue | 'exited' | undefined>(ctx: RealContext, node: string, args: (string | number)[], send: (args: (string | number)[]) => Promise<R>): Promise<R> {
+  const conn = ctx.procs.connection(node);
+  const logs: Record<string, number> = {};
+  for (const n of ctx.procs.names) logs[n] = ctx.logSize(n);
+  const seen = { logs, kills: ctx.procs.crashes().length };
+  const invoked = ctx.nowUs();
+  const r = await send(args);
+  ctx.recorder.note(node, conn, args, invoked, seen, ctx.nowUs(), r);
+  return r;
 }
 
 /** A failure of step `at` (default: the current one; a pipelined command finishes after later steps began). */
@@ -155,13 +174,13 @@ type Handlers = { [Op in ResolvedStep['op']]?: Handler<Op> };
 const HANDLERS: Handlers = {
   async write(ctx, step) {
     const node = step.node!;
-    if (step.db !== undefined) await ctx.procs.call(node, ['SELECT', step.db]);
+    if (step.db !== undefined) await noted(ctx, node, ['SELECT', step.db], (args) => ctx.procs.call(node, args));
     let refused = 0;
     let firstError = '';
     for (let i = 1; i <= step.count; i++) {
       const size = step.valueSize;
       const value = `${ctx.stepIndex}:${i}`.padEnd(size, 'x').slice(0, Math.max(size, 0));
-      const r = await ctx.procs.call(node, ['SET', `${step.prefix}${i}`, value]);
+      const r = await noted(ctx, node, ['SET', `${step.prefix}${i}`, value], (args) => ctx.procs.call(node, args));
       ctx.writes++;
       if (r === 'OK') ctx.ackedWrites++;
       else if (refused++ === 0) firstError = r instanceof RespError ? r.message : replyText(r);
@@ -174,7 +193,10 @@ const HANDLERS: Handlers = {
     const at = ctx.stepIndex;
     const inPlan = ctx.inPlan;
     const shutdown = String(step.args[0]).toUpperCase() === 'SHUTDOWN';
-    const r = shutdown ? await ctx.procs.shutdownCommand(node, step.args, SHUTDOWN_WAIT_MS) : await ctx.procs.command(node, step.args);
+    const resetstat = String(step.args[0]).toUpperCase() === 'CONFIG' && String(step.args[1]).toUpperCase() === 'RESETSTAT';
+    const logFrom = resetstat ? ctx.logSize(node) : 0;
+    const r = await noted(ctx, node, step.args, (args) => (shutdown ? ctx.procs.shutdownCommand(node, args, SHUTDOWN_WAIT_MS) : ctx.procs.command(node, args)));
+    if (resetstat && r === 'OK') ctx.statResets.push({ node, t: ctx.nowUs(), logFrom, logTo: ctx.logSize(node) });
     // a SHUTDOWN that worked has no reply, as in the simulator
     if (r !== 'exited') checkReply(ctx, { ...step, node }, step.args, r, at);
     if (inPlan && !NOT_WRITES.has(String(step.args[0]).toUpperCase())) {
