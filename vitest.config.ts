@@ -12,6 +12,7 @@ export const REAL_TIME_FILES = [
   'test/backends/fabric.test.ts',
   'test/backends/real-cli.test.ts',
   'test/backends/real-faults.test.ts',
+  'test/backends/real-props.test.ts',
   'test/cli/queue.test.ts',
   'test/report/*-browser.test.ts',
 ];
