@@ -31,6 +31,25 @@ describeReal('the fault phase on the real backend', () => {
     expect(r.nodes.m!.cmdstat_multi).toMatch(/failed_calls=0/);
   }, 60_000);
 
+  it('a settle that does not converge in time is a liveness failure, as in the simulator', async () => {
+    const sc: Scenario = {
+      name: 'no-time-to-settle', config: { save: '' }, nodes: { m: {}, r: { replicaof: 'm' } },
+      steps: [
+        { op: 'wait-sync' },
+        { op: 'crash', node: 'r' },
+        { op: 'write', node: 'm', count: 5 },
+        // started empty: its full sync waits for the 5 s diskless delay, far more than the settle's 1 ms
+        { op: 'restart', node: 'r', wipe: true },
+        { op: 'settle', timeoutMs: 1 },
+      ],
+    };
+    const r = await runRealScenario(sc, 'no-time-to-settle', { seed: 1, network: 'loopback' });
+    expect(r.status).toBe('liveness');
+    expect(r.failures.map((f) => [f.kind, f.property])).toEqual([['liveness', 'convergence']]);
+    expect(r.failures[0]!.message).toMatch(/^convergence: not converged 1 ms after/);
+    expect(r.properties.convergence).toMatchObject({ violations: 1, checked: 1 });
+  }, 60_000);
+
   it.skipIf(noNetns !== null)('replays the planned faults and writes at their times, then settles into one converged deployment', async () => {
     const plan = planFaultPhase(FAULTY, 3);
     const phase = plan.scenario.steps!.slice(plan.first, plan.last + 1);

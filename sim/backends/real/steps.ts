@@ -332,7 +332,8 @@ async function settle(ctx: RealContext, timeoutUs: number): Promise<void> {
   }
   const message = `not converged ${timeoutUs / 1000} ms after the faults stopped and the network healed: ${why}`;
   ctx.settles.push({ t: ctx.nowUs(), afterUs: null, report: why });
-  fail(ctx, { kind: 'property', property: 'convergence', node: [...ctx.procs.names].sort(), message });
+  // liveness, as in the simulator (exit 3): the network did not bring the topology back in time
+  fail(ctx, { kind: 'liveness', property: 'convergence', node: [...ctx.procs.names].sort(), message: `convergence: ${message}` });
   throw new Stop(message);
 }
 
