@@ -201,8 +201,9 @@ const HANDLERS: Handlers = {
     }
   },
   async replicaof(ctx, step) {
+    const at = ctx.stepIndex; // before the reply: a decision's re-points run at once (run.ts)
     const args = step.primary === null ? ['REPLICAOF', 'NO', 'ONE'] : ['REPLICAOF', step.primary];
-    checkReply(ctx, step, args, await ctx.procs.command(step.node, args));
+    checkReply(ctx, step, args, await ctx.procs.command(step.node, args), at);
   },
   async failover(ctx, step) {
     const args: (string | number)[] = ['FAILOVER'];
