@@ -34,6 +34,24 @@ describeReal('the fault phase on the real backend', () => {
     expect(r.nodes.m!.cmdstat_multi).toMatch(/failed_calls=0/);
   }, 60_000);
 
+  it("dbsize counts db 0's keys, as the simulator does, whichever db a command step left the connection on", async () => {
+    const sc: Scenario = {
+      name: 'dbs', config: { save: '' }, nodes: { m: {} },
+      steps: [
+        { op: 'command', node: 'm', args: ['SET', 'a', '1'] },
+        { op: 'command', node: 'm', args: ['SELECT', '3'] },
+        { op: 'command', node: 'm', args: ['SET', 'b', '1'] },
+        { op: 'command', node: 'm', args: ['SET', 'c', '1'] },
+        { op: 'expect', node: 'm', dbsize: 1 },
+      ],
+    };
+    const sim = simulate(sc, { seed: 1 });
+    expect(sim.nodes.m!.dbsize).toBe(1);
+    const r = await runRealScenario(sc, 'dbs', { seed: 1, network: 'loopback' });
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    expect(r.nodes.m).toMatchObject({ dbsize: 1 });
+  }, 60_000);
+
   it("replays an orchestrator decision's re-points at one moment: no replica the old master drops reconnects to it first", async () => {
     // four promotions back and forth, each re-pointing first the node that was master (first by name,
     // as the orchestrator does): its +CONTINUE with the new id drops its replicas, which 7.0
