@@ -131,7 +131,7 @@ export function snapshotDifference(sim: readonly Snapshot[], real: readonly Snap
  * scenario's, and each `network` step's, with its moment in a replayed fault phase), and PINGs when
  * an offset differs by whole PINGs. Two real runs of such a scenario differ from each other too.
  */
-export function realRandomness(sc: ResolvedScenario, plan: { first: number; last: number } | undefined, fields: readonly FieldDifference[], network: string): string[] {
+export function realRandomness(sc: ResolvedScenario, plan: { first: number; last: number } | undefined, fields: readonly FieldDifference[], network: string, event: Difference | null = null): string[] {
   const out: string[] = [];
   const losses: string[] = [];
   if (sc.network.loss > 0) losses.push(`${sc.network.loss} on every link from the start`);
@@ -151,6 +151,10 @@ export function realRandomness(sc: ResolvedScenario, plan: { first: number; last
   if (losses.some((l) => !l.startsWith('0 '))) {
     out.push(`packet loss: ${losses.join(', ')}. The real network drops packets at random (nft numgen), not the simulator's seeded draw: which messages wait for a retransmission, which connections time out or get through in time, differs between the two and from one real run to the next`);
     if (network === 'netns') out.push('retransmissions: the real namespaces cap the retransmission timeout at 1 s (tcp_rto_max_ms, see "Real backend: network"), the simulator backs off 200 ms, 400 ms, 800 ms, ... without a cap, so under heavy loss a real connection tends to get through sooner');
+  }
+  const ttl = [event?.a, event?.b].find((c) => c?.kind === 'replid' && c.why === 'backlog-ttl');
+  if (ttl) {
+    out.push(`backlog TTL: ${ttl.node} freed its backlog on one side only. A master frees it at its first replicationCron (once a second, from its own start) at which the whole seconds of its clock since its last replica left exceed repl-backlog-ttl (${sc.config['repl-backlog-ttl'] ?? 3600} s): 1 to 2 s of slack set by where its cron and the clock's second boundaries fall, so a TTL that ends near the next reconnect comes first on one side only`);
   }
   const pings = fields.filter((f) => f.pings !== undefined);
   if (pings.length > 0) {
@@ -178,7 +182,7 @@ export async function diffBackends(input: Scenario, seed: Seed, source: string, 
     event,
     snapshot,
     snapshotsCompared: Math.min(s.snapshots?.length ?? 0, r.snapshots?.length ?? 0),
-    random: realRandomness(resolved, plan, fields, r.parameters.network),
+    random: realRandomness(resolved, plan, fields, r.parameters.network, event),
     sim: { status: s.status, failures: s.failures, final: simFinal },
     real: { status: r.status, failures: r.failures, final: realFinal, network: r.parameters.network, redis_server: r.parameters.redis_server, warnings: r.parameters.warnings },
   };

@@ -103,6 +103,15 @@ describe('what is random on real processes', () => {
     expect(realRandomness(resolved, plan, [], 'loopback')).toHaveLength(1);
   });
 
+  it("a backlog freed by its TTL on one side only is named, with the scenario's TTL", () => {
+    const { resolved } = loadScenario({ ...sc0, config: { save: '', 'repl-backlog-ttl': 2 } }, 'ttl');
+    const ttl = { kind: 'replid' as const, node: 'n0', why: 'backlog-ttl', replid: null, replid2: '0', t: 13_255_000 };
+    const random = realRandomness(resolved, undefined, [], 'netns', { stream: 'n0', index: 1, a: null, b: ttl });
+    expect(random).toHaveLength(1);
+    expect(random[0]).toMatch(/^backlog TTL: n0 freed its backlog on one side only\..*repl-backlog-ttl \(2 s\)/);
+    expect(realRandomness(resolved, undefined, [], 'netns', { stream: 'n0', index: 1, a: null, b: { ...ttl, why: 'first-replica' } })).toEqual([]);
+  });
+
   it('a run without loss and with equal offsets has nothing random to name', () => {
     const { resolved } = loadScenario(sc0, 'plain');
     expect(realRandomness(resolved, undefined, [{ node: 'm', field: 'sync_full', sim: 1, real: 2 }], 'netns')).toEqual([]);
