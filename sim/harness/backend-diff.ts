@@ -27,6 +27,7 @@ export interface FieldDifference {
 
 /** The bytes one replication PING adds to the offsets: *1\r\n$4\r\nPING\r\n. */
 export const PING_BYTES = 14;
+const MAX_PINGS = 20;
 const OFFSET_FIELDS = new Set(['master_repl_offset', 'repl_backlog_histlen', 'second_repl_offset']);
 
 export interface BackendDiff {
@@ -86,7 +87,8 @@ export function fieldDifferences(sim: FinalView, real: FinalView, compared: read
       const x = a[f] ?? null;
       const y = b[f] ?? null;
       if (x === y) continue;
-      const pings = OFFSET_FIELDS.has(f) && typeof x === 'number' && typeof y === 'number' && (y - x) % PING_BYTES === 0 ? (y - x) / PING_BYTES : undefined;
+      // a few PINGs at most (a larger multiple of 14 is a coincidence), between two live offsets
+      const pings = OFFSET_FIELDS.has(f) && typeof x === 'number' && typeof y === 'number' && x > 0 && y > 0 && (y - x) % PING_BYTES === 0 && Math.abs(y - x) <= MAX_PINGS * PING_BYTES ? (y - x) / PING_BYTES : undefined;
       out.push({ node, field: f, sim: x, real: y, ...(pings !== undefined ? { pings } : {}) });
     }
   }

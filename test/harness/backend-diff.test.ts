@@ -35,11 +35,14 @@ describe('the final view of a run, as the diff compares it', () => {
   });
 
   it('an offset that differs by whole PINGs (14 bytes) says how many; other differences do not', () => {
-    const sim = finalView({ a: up('x'.repeat(40), 'aa', 15045), b: up('x'.repeat(40), 'aa', 100) });
-    const real = finalView({ a: up('1'.repeat(40), 'f00d', 15073), b: up('1'.repeat(40), 'f00d', 103) });
+    const sim = finalView({ a: up('x'.repeat(40), 'aa', 15045), b: up('x'.repeat(40), 'aa', 100), c: up('x'.repeat(40), 'aa', 4114), d: up('x'.repeat(40), 'aa', 2352) });
+    const real = finalView({ a: up('1'.repeat(40), 'f00d', 15073), b: up('1'.repeat(40), 'f00d', 103), c: up('1'.repeat(40), 'f00d', 2892), d: up('1'.repeat(40), 'f00d', 0) });
     expect(fieldDifferences(sim, real)).toEqual([
       { node: 'a', field: 'master_repl_offset', sim: 15045, real: 15073, pings: 2 },
       { node: 'b', field: 'master_repl_offset', sim: 100, real: 103 },
+      // 87 PINGs, or 168 against nothing: a coincidence, not PINGs
+      { node: 'c', field: 'master_repl_offset', sim: 4114, real: 2892 },
+      { node: 'd', field: 'master_repl_offset', sim: 2352, real: 0 },
     ]);
   });
 
