@@ -27,7 +27,10 @@ export function renderBackendDiff(d: BackendDiff, ref: string, seed: Seed): stri
   if (d.fields.length > 0) {
     out.push('final fields that differ (ids as A, B, ... and digests as d1, d2, ... on each side):');
     const w = Math.max(...d.fields.map((f) => `${f.node}.${f.field}`.length));
-    for (const f of d.fields) out.push(`  ${`${f.node}.${f.field}`.padEnd(w)}  sim ${JSON.stringify(f.sim)}  real ${JSON.stringify(f.real)}`);
+    for (const f of d.fields) {
+      const pings = f.pings !== undefined ? `  (${Math.abs(f.pings)} PING${Math.abs(f.pings) === 1 ? '' : 's'} ${f.pings > 0 ? 'more' : 'fewer'} on real)` : '';
+      out.push(`  ${`${f.node}.${f.field}`.padEnd(w)}  sim ${JSON.stringify(f.sim)}  real ${JSON.stringify(f.real)}${pings}`);
+    }
   }
   if (d.event) {
     out.push(`first sync decision, role or id change that differs (${d.event.stream}, record ${d.event.index}):`);
@@ -37,6 +40,10 @@ export function renderBackendDiff(d: BackendDiff, ref: string, seed: Seed): stri
     const s = d.snapshot;
     out.push(`first snapshot that differs: steps[${s.step}]${s.label ? ` "${s.label}"` : ''} (snapshot ${s.index + 1}):`);
     for (const f of s.fields) out.push(`  ${`${f.node}.${f.field}`}  sim ${JSON.stringify(f.sim)}  real ${JSON.stringify(f.real)}`);
+  }
+  if (d.random.length > 0) {
+    out.push(`random on real processes (a difference may come from this rather than from a bug; two real runs differ too):`);
+    for (const r of d.random) out.push(chalk.yellow(`  - ${r}`));
   }
   out.push(`status: sim ${d.sim.status}, real ${d.real.status}`);
   for (const f of d.real.failures) out.push(chalk.yellow(`  real ${f.kind}: ${f.message}`));

@@ -1,7 +1,9 @@
 // What `replsim diff SCENARIO` compares at the end (sim/harness/backend-diff.ts): ids and digests as
 // labels of first appearance on each side, a node that is down on both sides compared on `running` only.
 import { describe, expect, it } from 'vitest';
-import { fieldDifferences, finalView, snapshotDifference } from '../../sim/harness/backend-diff.js';
+import { fieldDifferences, finalView, realRandomness, snapshotDifference } from '../../sim/harness/backend-diff.js';
+import { planFaultPhase } from '../../sim/backends/real/fault-plan.js';
+import { swarmScenario } from '../../sim/scenario/swarm.js';
 import { simulate } from '../../sim/harness/simulate.js';
 import { loadScenario } from '../../sim/scenario/load.js';
 import { UserError } from '../../sim/errors.js';
@@ -30,6 +32,18 @@ describe('the final view of a run, as the diff compares it', () => {
     expect(sim.p).toEqual({ running: false });
     expect(sim.r1).toMatchObject({ master_replid: 'A', digest: 'd1' });
     expect(fieldDifferences(sim, real)).toEqual([]);
+  });
+
+  it('an offset that differs by whole PINGs (14 bytes) says how many; other differences do not', () => {
+    const sim = finalView({ a: up('x'.repeat(40), 'aa', 15045), b: up('x'.repeat(40), 'aa', 100), c: up('x'.repeat(40), 'aa', 4114), d: up('x'.repeat(40), 'aa', 2352) });
+    const real = finalView({ a: up('1'.repeat(40), 'f00d', 15073), b: up('1'.repeat(40), 'f00d', 103), c: up('1'.repeat(40), 'f00d', 2892), d: up('1'.repeat(40), 'f00d', 0) });
+    expect(fieldDifferences(sim, real)).toEqual([
+      { node: 'a', field: 'master_repl_offset', sim: 15045, real: 15073, pings: 2 },
+      { node: 'b', field: 'master_repl_offset', sim: 100, real: 103 },
+      // 87 PINGs, or 168 against nothing: a coincidence, not PINGs
+      { node: 'c', field: 'master_repl_offset', sim: 4114, real: 2892 },
+      { node: 'd', field: 'master_repl_offset', sim: 2352, real: 0 },
+    ]);
   });
 
   it('an unset replication id (40 zeros) reads 0, not a label', () => {
@@ -78,3 +92,35 @@ describe('snapshot steps', () => {
     expect(snapshotDifference(a, b.slice(0, 1))).toEqual({ index: 1, step: 2, label: 's2', fields: [{ node: '*', field: 'taken', sim: true, real: false }] });
   });
 });
+
+describe('what is random on real processes', () => {
+  it("names the scenario's loss and each loss step of a replayed fault phase with its moment, and PINGs counted", () => {
+    // swarm seed 11: loss 0.01 throughout, a 0.5 burst from 4.8 s to 7.8 s into its phase
+    const plan = planFaultPhase(swarmScenario(11), 11);
+    const { resolved } = loadScenario(plan.scenario, 'swarm');
+    const random = realRandomness(resolved, plan, [{ node: 'n0', field: 'master_repl_offset', sim: 15045, real: 15073, pings: 2 }], 'netns');
+    expect(random).toHaveLength(3);
+    expect(random[0]).toMatch(/^packet loss: 0\.01 on every link from the start, 0\.5 from steps\[\d+\] \(4\.8 s into the fault phase\), 0\.01 from steps\[\d+\] \(7\.8 s into the fault phase\)\. The real network drops packets at random/);
+    expect(random[1]).toMatch(/^retransmissions: the real namespaces cap/);
+    expect(random[2]).toMatch(/^PINGs: n0\.master_repl_offset \+2 /);
+    expect(realRandomness(resolved, plan, [], 'loopback')).toHaveLength(1);
+  });
+
+  it("a backlog freed by its TTL on one side only is named, with the scenario's TTL", () => {
+    const { resolved } = loadScenario({ ...sc0, config: { save: '', 'repl-backlog-ttl': 2 } }, 'ttl');
+    const ttl = { kind: 'replid' as const, node: 'n0', why: 'backlog-ttl', replid: null, replid2: '0', t: 13_255_000 };
+    const random = realRandomness(resolved, undefined, [], 'netns', { stream: 'n0', index: 1, a: null, b: ttl });
+    expect(random).toHaveLength(1);
+    expect(random[0]).toMatch(/^backlog TTL: n0 freed its backlog on one side only\..*repl-backlog-ttl \(2 s\)/);
+    expect(realRandomness(resolved, undefined, [], 'netns', { stream: 'n0', index: 1, a: null, b: { ...ttl, why: 'first-replica' } })).toEqual([]);
+  });
+
+  it('a run without loss and with equal offsets has nothing random to name', () => {
+    const { resolved } = loadScenario(sc0, 'plain');
+    expect(realRandomness(resolved, undefined, [{ node: 'm', field: 'sync_full', sim: 1, real: 2 }], 'netns')).toEqual([]);
+    const lossy = loadScenario({ ...sc0, steps: [{ op: 'network', loss: 0.2 }, { op: 'network', loss: 0 }] }, 'lossy').resolved;
+    expect(realRandomness(lossy, undefined, [], 'netns')[0]).toMatch(/^packet loss: 0\.2 from steps\[0\], 0 from steps\[1\]\./);
+  });
+});
+
+const sc0: Scenario = { name: 'plain', config: { save: '' }, nodes: { m: {}, r: { replicaof: 'm' } }, steps: [{ op: 'wait-sync' }] };

@@ -68,7 +68,11 @@ export class RealOrchestrator {
   }
 
   private async accepted(n: string, args: string[]): Promise<boolean> {
-    const r: RespValue | undefined = await this.env.procs.command(n, args);
+    return this.noteRefusal(n, args, await this.env.procs.command(n, args));
+  }
+
+  /** Whether a reply is a yes; a refusal (or a node that is down) is noted. */
+  private noteRefusal(n: string, args: string[], r: RespValue | undefined): boolean {
     if (r !== undefined && !(r instanceof RespError)) return true;
     this.env.note({ type: 'x.orch.refused', node: n, args, error: r === undefined ? 'node down' : r.message });
     return false;
@@ -92,7 +96,11 @@ export class RealOrchestrator {
     }
     this.env.note({ type: 'x.orch.decision', reason, old_master: old, candidates, chosen });
     if (chosen === null) return null;
-    for (const n of this.env.procs.names) if (n !== chosen && this.reachable(n, view)) await this.accepted(n, ['REPLICAOF', chosen]);
+    const others = this.env.procs.names.filter((n) => n !== chosen && this.reachable(n, view));
+    const masterOf = (n: string) => (view.get(n)?.role === 'slave' ? String(view.get(n)!.master_host) : null);
+    const replies = await repointInWaves(others, masterOf, (n) => this.env.procs.command(n, ['REPLICAOF', chosen!]));
+    // refusals noted in name order, not in the order the replies came
+    others.forEach((n, k) => this.noteRefusal(n, ['REPLICAOF', chosen!], replies[k]));
     this.master = chosen;
     return chosen;
   }
@@ -168,6 +176,29 @@ export class RealOrchestrator {
     }
     return null;
   }
+}
+
+/**
+ * Re-points `nodes` (each with `send`) as if at one instant, as the simulator's orchestrator does:
+ * in waves, each wave at once, and a node only after every node of the batch that replicates from
+ * it (`masterOf`: its master now, per INFO) has been answered. One by one in another order, a node
+ * re-pointed before its own replicas would, on a partial sync with a new id, drop them (7.0
+ * disconnects its replicas when its replid changes), and 7.0 reconnects them at once
+ * (replicationHandleMasterDisconnection()): they would PSYNC with it before their own REPLICAOF
+ * came, which never happens in the simulator's instant. The replies are returned in `nodes`' order.
+ */
+export async function repointInWaves<T>(nodes: readonly string[], masterOf: (n: string) => string | null, send: (n: string) => Promise<T>): Promise<T[]> {
+  const replies = new Map<string, T>();
+  let pending = [...nodes];
+  while (pending.length > 0) {
+    const waiting = new Set(pending.map(masterOf).filter((m): m is string => m !== null));
+    // a cycle of masters (none is free) goes at once
+    const wave = pending.some((n) => !waiting.has(n)) ? pending.filter((n) => !waiting.has(n)) : pending;
+    const got = await Promise.all(wave.map(send));
+    wave.forEach((n, k) => replies.set(n, got[k]!));
+    pending = pending.filter((n) => !replies.has(n));
+  }
+  return nodes.map((n) => replies.get(n)!);
 }
 
 /** replica-priority as INFO shows it on a replica (100 when absent). */

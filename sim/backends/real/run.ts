@@ -16,7 +16,7 @@ import { createFabric, type FabricKind } from './fabric.js';
 import { parseInfo, RedisProcesses, redisServerVersion } from './processes.js';
 import { runRealStep, Stop, toRemember, unsupportedOps, fieldValue, type RealContext } from './steps.js';
 import { mergeLogEvents, parseRedisLog, type LogEvent } from './log-events.js';
-import { RealOrchestrator } from './orchestrator.js';
+import { RealOrchestrator, repointInWaves } from './orchestrator.js';
 import { hasFaultPhase, planFaultPhase, type FaultPlan } from './fault-plan.js';
 import type { Scenario } from '../../scenario/types.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -233,8 +233,24 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
         // the workload's writes go out as the simulated workload sent them, without waiting for their
         // replies (pipelined on each node's connection); anything else waits until they are answered
         const pipelined = ctx.inPlan && isPipelined(step);
+        const together = ctx.inPlan ? repointsAt(sc.steps, i, o.plan!.last) : 1;
         if (pipelined) inflight.push(runRealStep(ctx, step));
-        else {
+        else if (together > 1) {
+          // one decision's re-points, made at one simulated instant: in waves, replicas before their
+          // master (repointInWaves); each step's index is taken as it starts
+          await Promise.all(inflight.splice(0));
+          const batch = new Map(sc.steps.slice(i, i + together).map((s, k) => [repointed(s)!, i + k]));
+          const names = [...batch.keys()];
+          const infos = await Promise.all(names.map((n) => procs.info(n)));
+          const masters = new Map(names.map((n, k) => [n, infos[k]?.role === 'slave' ? String(infos[k]!.master_host) : null]));
+          await repointInWaves(names, (n) => masters.get(n) ?? null, (n) => {
+            ctx.stepIndex = batch.get(n)!;
+            return runRealStep(ctx, sc.steps[ctx.stepIndex]!);
+          });
+          for (let j = i; j < i + together - 1; j++) for (const [n, f] of remember.get(j) ?? []) ctx.remembered.set(`${j}\u0000${n}\u0000${f}`, await fieldValue(ctx, n, f));
+          i += together - 1;
+          ctx.stepIndex = i;
+        } else {
           await Promise.all(inflight.splice(0));
           await runRealStep(ctx, step);
         }
@@ -246,6 +262,8 @@ export async function runReal(sc: ResolvedScenario, o: RealRunOptions): Promise<
           else if (cmd === 'EXEC' || cmd === 'DISCARD') inMulti.delete(step.node!);
         }
         if (inMulti.size > 0 || (pipelined && ctx.nowUs() - observedUs < PLAN_OBSERVE_EVERY_US)) continue;
+        // a promotion and the re-points that follow it are one instant: observed after the re-points
+        if (ctx.inPlan && repointsAt(sc.steps, i + 1, o.plan!.last) > 0) continue;
         await observe(ctx, prop, observations, `step ${i}`);
         observedUs = ctx.nowUs();
       }
@@ -318,7 +336,28 @@ function convergenceReport(settles: RealContext['settles']): PropertyReport {
   };
 }
 
+type RealStep = ResolvedScenario['steps'][number];
+/** The node a `replicaof` step re-points to a primary, or null for any other step. */
+const repointed = (s: RealStep | undefined): string | null => (s !== undefined && s.op === 'replicaof' && s.primary !== null ? s.node : null);
+
+/**
+ * How many re-points (`replicaof` to a primary) to different nodes start at steps[i] (up to `last`),
+ * with no sleep between: in a replayed plan they are one orchestrator decision, made at one simulated
+ * instant, and are replayed together (repointInWaves). One by one in the plan's order (by name),
+ * with an observation after each, the old master was re-pointed first and its replicas reconnected
+ * to it before their own REPLICAOF came (seen in swarm seed 11: PSYNCs answered by the old master).
+ */
+export function repointsAt(steps: readonly RealStep[], i: number, last: number): number {
+  const nodes = new Set<string>();
+  for (let j = i; j <= last; j++) {
+    const node = repointed(steps[j]);
+    if (node === null || nodes.has(node)) break;
+    nodes.add(node);
+  }
+  return nodes.size;
+}
+
 /** A step of a replayed fault phase sent without waiting for its reply: a workload command (not SHUTDOWN, which ends a process). */
-function isPipelined(step: ResolvedScenario['steps'][number]): boolean {
+function isPipelined(step: RealStep): boolean {
   return step.op === 'command' && String(step.args[0]).toUpperCase() !== 'SHUTDOWN';
 }

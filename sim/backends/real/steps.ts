@@ -120,8 +120,11 @@ export async function fieldValue(ctx: RealContext, node: string, field: string):
     return typeof d === 'string' ? d : null;
   }
   if (field === 'dbsize') {
-    const n = await ctx.procs.call(node, ['DBSIZE']);
-    return typeof n === 'number' ? n : null;
+    // db 0's keys, as the simulator counts them: DBSIZE would count the db a replayed SELECT left
+    // this connection on
+    const text = await ctx.procs.call(node, ['INFO', 'keyspace']);
+    if (typeof text !== 'string') return null;
+    return Number(/^db0:keys=(\d+)/m.exec(text)?.[1] ?? 0);
   }
   const info = await ctx.procs.info(node);
   return info?.[field] ?? null;
@@ -223,8 +226,9 @@ const HANDLERS: Handlers = {
     }
   },
   async replicaof(ctx, step) {
+    const at = ctx.stepIndex; // before the reply: a decision's re-points run at once (run.ts)
     const args = step.primary === null ? ['REPLICAOF', 'NO', 'ONE'] : ['REPLICAOF', step.primary];
-    checkReply(ctx, step, args, await ctx.procs.command(step.node, args));
+    checkReply(ctx, step, args, await ctx.procs.command(step.node, args), at);
   },
   async failover(ctx, step) {
     const args: (string | number)[] = ['FAILOVER'];

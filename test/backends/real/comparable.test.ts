@@ -67,6 +67,26 @@ describe('comparableEvents', () => {
     ]);
   });
 
+  it("a first replica's new id and the backlog TTL's clear replid2 in both worlds, though the simulator reports the id before the clear", () => {
+    // a node promoted without a backlog (replid2 = the id it had), then its first replica: the
+    // simulator's event carries replid2 as it was at changeReplicationId(), the log line the state
+    // after clearReplicationId2()
+    const sim = comparableEvents([
+      ev('redis.replid', 'n2', { reason: 'replicaof-no-one', prev_replid: ID('a'), replid: ID('b'), replid2: ID('a') }),
+      ev('redis.role', 'n2', { role: 'master', master_host: null }),
+      ev('redis.replid', 'n2', { reason: 'first-replica', prev_replid: ID('b'), replid: ID('c'), replid2: ID('a') }),
+      ev('redis.replid', 'n2', { reason: 'backlog-ttl', prev_replid: ID('c'), replid: ID('d'), replid2: ID('a') }),
+    ]);
+    const log = [
+      '1:M 03 Dec 2026 12:00:00.000 # Setting secondary replication ID to aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, valid up to offset: 1. New replication ID is bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+      "1:M 03 Dec 2026 12:00:01.000 * Replication backlog created, my new replication IDs are 'cccccccccccccccccccccccccccccccccccccccc' and '0000000000000000000000000000000000000000'",
+      '1:M 03 Dec 2026 12:00:09.000 * Replication backlog freed after 5 seconds without connected replicas.',
+    ].join('\n');
+    const real = comparableEvents(parseRedisLog(log, { node: 'n2', nameOf: () => null }));
+    expect(sim.map(formatComparable)).toEqual(['n2: replid A, replid2 B (replicaof-no-one)', 'n2: role master', 'n2: replid C, replid2 0 (first-replica)', 'n2: replid (not logged), replid2 0 (backlog-ttl)']);
+    expect(firstDifference(sim, real)).toBeNull();
+  });
+
   it('a master\'s PSYNC decisions come after its own changes, replica by replica; other events are left out', () => {
     const c = comparableEvents([
       ev('redis.psync', 'm', { replica: 'r2', result: 'full', reason: 'replication ID mismatch' }),
