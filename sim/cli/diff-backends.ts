@@ -6,11 +6,14 @@ import { resolveScenario, scenarioFor, seedFor } from '../harness/sources.js';
 import { formatComparable, type Timed } from '../backends/real/comparable.js';
 import type { FabricKind } from '../backends/real/fabric.js';
 import type { Seed } from '../kernel/rng.js';
+import { checkKeepDir } from './run-real.js';
 
 export interface BackendDiffFlags {
   seed?: Seed;
   redisServer?: string;
   network?: FabricKind | 'auto';
+  /** Copy the real run's node dirs (redis.conf, redis.log, data files) into this new folder. */
+  keep?: string;
   json?: boolean;
 }
 
@@ -55,9 +58,11 @@ export function renderBackendDiff(d: BackendDiff, ref: string, seed: Seed): stri
 export async function diffBackendsCommand(ref: string, o: BackendDiffFlags): Promise<number> {
   const resolved = resolveScenario(ref);
   const seed = seedFor(resolved, o.seed);
+  if (o.keep) checkKeepDir(o.keep);
   const d = await diffBackends(scenarioFor(resolved.source, seed), seed, ref, {
     ...(o.redisServer ? { redisServer: o.redisServer } : {}),
     ...(o.network ? { network: o.network } : {}),
+    ...(o.keep ? { keepDir: o.keep } : {}),
   });
   process.stdout.write(o.json ? JSON.stringify(d, null, 2) + '\n' : renderBackendDiff(d, ref, seed));
   return d.same ? 0 : 1;

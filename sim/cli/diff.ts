@@ -97,8 +97,8 @@ export async function diffCommand(args: string[], o: DiffFlags): Promise<number>
   if (args.length === 1 && !args[0]!.endsWith('.jsonl')) return diffBackendsCommand(args[0]!, o);
   if (args.length !== 2) throw new UserError(`replsim diff: give one scenario (replsim diff SCENARIO --seed N: simulator against real redis-server) or exactly two trace files (replsim diff a.jsonl b.jsonl); got ${args.length} arguments`);
   if (o.seed !== undefined) throw new UserError('--seed: two traces are compared as they are; drop --seed (it is for one scenario run on both backends)');
-  const realOnly = (['redisServer', 'network'] as const).find((k) => o[k] !== undefined);
-  if (realOnly) throw new UserError(`--${realOnly === 'redisServer' ? 'redis-server' : 'network'} is for one scenario run on both backends; drop it when comparing two traces`);
+  const realOnly = (['redisServer', 'network', 'keep'] as const).find((k) => o[k] !== undefined);
+  if (realOnly) throw new UserError(`--${realOnly === 'redisServer' ? 'redis-server' : realOnly} is for one scenario run on both backends; drop it when comparing two traces`);
   const d = await diffTraceFiles(args[0]!, args[1]!, { ignore: o.ignore ?? [], context: o.context ?? DEFAULT_CONTEXT });
   process.stdout.write(o.json ? JSON.stringify(d, null, 2) + '\n' : renderTraceDiff(d));
   return d.same ? 0 : 1;
@@ -124,6 +124,7 @@ export function registerDiff(program: Command, done: (code: number) => void): vo
     .option('--seed <seed>', 'with a scenario: the seed (default: the scenario\'s "seed", else 1)', parseSeed)
     .option('--redis-server <path>', 'with a scenario: the redis-server binary (default: the one on the PATH)')
     .addOption(new Option('--network <mode>', 'with a scenario: netns, loopback or auto, as for run --backend real').choices(['auto', 'netns', 'loopback']))
+    .option('--keep <dir>', 'with a scenario: copy the real run\'s redis.conf, redis.log and data files of every node into this new folder')
     .option('--ignore <fields>', 'top-level event fields to leave out of the comparison, comma-separated, like t (repeatable)', fieldList)
     .option('--context <n>', `how many equal events to show before the divergence, and events after it on each side (default ${DEFAULT_CONTEXT})`, contextCount)
     .option('--json', 'print the diff as one JSON object')

@@ -45,7 +45,7 @@ export function renderReal(r: RealRunResult, ref: string, quiet: boolean): strin
 }
 
 /** --keep DIR: a new folder in an existing one (nothing of an earlier run is overwritten). */
-function checkKeepDir(dir: string): void {
+export function checkKeepDir(dir: string): void {
   if (existsSync(dir)) throw new UserError(`--keep: "${dir}" already exists; give a new folder name (the run copies every node's redis.conf, redis.log and data files into it)`);
   const parent = dirname(dir);
   if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UserError(`--keep: cannot create "${dir}" (its folder does not exist)`);

@@ -94,8 +94,13 @@ describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
     expect(out.same).toBe(false);
     const m = out.fields.find((f) => f.node === 'm' && f.field === 'dbsize')!;
     expect(m.real as number).toBeGreaterThan(m.sim as number);
-    const same = cli('diff', 'failover-clean');
+    const kept = join(tmp.dir, 'diff-kept');
+    const same = cli('diff', 'failover-clean', '--keep', kept);
     expect(same.code, same.stdout + same.stderr).toBe(0);
     expect(same.stdout).toMatch(/^SAME: failover-clean seed 1/);
+    // --keep: the real side's node dirs, each with its log, for reading what the diff summarised
+    expect(readdirSync(kept).sort()).toEqual(['p', 'r1', 'r2']);
+    expect(existsSync(join(kept, 'r1', 'redis.log'))).toBe(true);
+    expectUserError(cli('diff', 'failover-clean', '--keep', kept), `--keep: "${kept}" already exists`);
   }, 120_000);
 });

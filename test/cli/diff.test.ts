@@ -138,6 +138,7 @@ describe('replsim diff: two traces', () => {
     expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), p('s7.jsonl')), 'or exactly two trace files');
     expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), '--seed', '3'), '--seed: two traces are compared as they are');
     expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), '--network', 'netns'), '--network is for one scenario');
+    expectUserError(cli('diff', p('s7.jsonl'), p('s8.jsonl'), '--keep', p('kept')), '--keep is for one scenario');
     expectUserError(cli('diff', 'no-such-scenario'), 'no-such-scenario');
   });
 });
