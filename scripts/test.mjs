@@ -31,7 +31,10 @@ function vitest(args, prefix) {
   });
   relay(child.stdout, process.stdout);
   relay(child.stderr, process.stderr);
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  // Ctrl-C reaches both vitest processes from the terminal (one process group): the wrapper waits for
+  // them to stop; a SIGTERM sent to the wrapper alone is passed on
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), counts, seconds: (performance.now() - started) / 1000 })));
 }
 
