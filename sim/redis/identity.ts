@@ -31,10 +31,15 @@ export class ReplicationIdentity {
     return this.secondOffset;
   }
 
-  /** changeReplicationId(): a fresh random id; replid2 is left to the caller (clearReplicationId2). */
-  changeReplicationId(reason: string): void {
+  /**
+   * changeReplicationId() then clearReplicationId2(), as Redis pairs them (a master's first replica,
+   * the backlog freed after repl-backlog-ttl): a fresh random id and no older history. One event,
+   * once both are done: Redis logs "my new replication IDs are X and 0000..." after the two.
+   */
+  startNewHistory(reason: string): void {
     const prev = this.id;
     this.id = this.ctx.rng.hex(40);
+    this.clearReplicationId2();
     this.emit(reason, prev);
   }
 

@@ -400,8 +400,7 @@ export class MasterSide implements PingStream {
     conn.replState = 'wait_bgsave_start';
     this.replicas.push(conn);
     if (this.replicas.length === 1 && this.backlog === null) {
-      id.changeReplicationId('first-replica');
-      id.clearReplicationId2();
+      id.startNewHistory('first-replica');
       this.createBacklog();
     }
     this.fullSync.replicaWaiting(conn);
@@ -565,8 +564,7 @@ export class MasterSide implements PingStream {
     if (node.isMaster && this.replicas.length === 0 && ttl > 0 && this.backlog !== null) {
       if (nowS - Math.floor(this.replNoSlavesSinceUs / 1_000_000) > ttl) {
         if (node.hooks.newIdOnBacklogTtl()) {
-          node.identity.changeReplicationId('backlog-ttl');
-          node.identity.clearReplicationId2();
+          node.identity.startNewHistory('backlog-ttl');
         }
         this.freeBacklog();
       }

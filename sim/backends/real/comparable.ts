@@ -44,9 +44,6 @@ export type EventLike = { readonly type: string; readonly [field: string]: unkno
 
 const ZERO_ID = '0'.repeat(40);
 
-/** Id changes after which 7.0.15 keeps no second id: a first replica's new backlog (syncCommand()), the backlog's TTL (replicationCron()). */
-const CLEARS_REPLID2 = new Set(['first-replica', 'backlog-ttl']);
-
 /** A, B, ..., Z, AA, AB, ... */
 function labelName(i: number): string {
   let s = '';
@@ -90,9 +87,7 @@ export function comparableEvents(events: readonly EventLike[], opts: { time?: bo
       state.set(node, { role: e.role, master });
     } else if (e.type === 'redis.replid') {
       const replid = e.reason === 'backlog-ttl' || typeof e.replid !== 'string' ? null : e.replid;
-      // what the node holds once the change is done: Redis follows these changeReplicationId() with
-      // clearReplicationId2(), and the simulator reports the new id in between (the old replid2 still set)
-      const replid2 = CLEARS_REPLID2.has(String(e.reason)) ? ZERO_ID : typeof e.replid2 === 'string' ? e.replid2 : '?';
+      const replid2 = typeof e.replid2 === 'string' ? e.replid2 : '?';
       push(own, node, { kind: 'replid', node, why: String(e.reason), replid, replid2, ...at(e) });
     } else if (e.type === 'redis.psync') {
       const replica = String(e.replica);

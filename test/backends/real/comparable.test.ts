@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparableEvents, firstDifference, formatComparable, psyncWhy, PSYNC_REASONS, type EventLike } from '../../../sim/backends/real/comparable.js';
 import { mergeLogEvents, parseRedisLog } from '../../../sim/backends/real/log-events.js';
+import { simulate } from '../../../sim/harness/simulate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ID = (c: string) => c.repeat(40);
@@ -67,24 +68,16 @@ describe('comparableEvents', () => {
     ]);
   });
 
-  it("a first replica's new id and the backlog TTL's clear replid2 in both worlds, though the simulator reports the id before the clear", () => {
-    // a node promoted without a backlog (replid2 = the id it had), then its first replica: the
-    // simulator's event carries replid2 as it was at changeReplicationId(), the log line the state
-    // after clearReplicationId2()
-    const sim = comparableEvents([
-      ev('redis.replid', 'n2', { reason: 'replicaof-no-one', prev_replid: ID('a'), replid: ID('b'), replid2: ID('a') }),
-      ev('redis.role', 'n2', { role: 'master', master_host: null }),
-      ev('redis.replid', 'n2', { reason: 'first-replica', prev_replid: ID('b'), replid: ID('c'), replid2: ID('a') }),
-      ev('redis.replid', 'n2', { reason: 'backlog-ttl', prev_replid: ID('c'), replid: ID('d'), replid2: ID('a') }),
-    ]);
-    const log = [
-      '1:M 03 Dec 2026 12:00:00.000 # Setting secondary replication ID to aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, valid up to offset: 1. New replication ID is bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
-      "1:M 03 Dec 2026 12:00:01.000 * Replication backlog created, my new replication IDs are 'cccccccccccccccccccccccccccccccccccccccc' and '0000000000000000000000000000000000000000'",
-      '1:M 03 Dec 2026 12:00:09.000 * Replication backlog freed after 5 seconds without connected replicas.',
-    ].join('\n');
-    const real = comparableEvents(parseRedisLog(log, { node: 'n2', nameOf: () => null }));
-    expect(sim.map(formatComparable)).toEqual(['n2: replid A, replid2 B (replicaof-no-one)', 'n2: role master', 'n2: replid C, replid2 0 (first-replica)', 'n2: replid (not logged), replid2 0 (backlog-ttl)']);
-    expect(firstDifference(sim, real)).toBeNull();
+  it("a first replica's new id and the backlog TTL's: the simulator reports replid2 cleared, as the log line does (Redis logs after clearReplicationId2())", () => {
+    // r promoted (replid2 = m's id, kept by its backlog), alone until repl-backlog-ttl frees the
+    // backlog (a new id, replid2 cleared); then m becomes its first replica (another new id)
+    const events: EventLike[] = [];
+    simulate({
+      name: 'ttl', config: { save: '', 'repl-backlog-ttl': 1 }, nodes: { m: {}, r: { replicaof: 'm' } },
+      steps: [{ op: 'wait-sync' }, { op: 'replicaof', node: 'r', primary: null }, { op: 'sleep', ms: 3000 }, { op: 'replicaof', node: 'm', primary: 'r' }, { op: 'wait-sync' }],
+    }, { seed: 1, observers: [(e) => void events.push(e)] });
+    const r = events.filter((e) => e.type === 'redis.replid' && e.node === 'r').map((e) => [e.reason, e.replid2 === ZERO ? '0' : 'set', e.second_repl_offset]);
+    expect(r).toEqual([['full-sync', '0', -1], ['replicaof-no-one', 'set', expect.any(Number)], ['backlog-ttl', '0', -1], ['first-replica', '0', -1]]);
   });
 
   it('a master\'s PSYNC decisions come after its own changes, replica by replica; other events are left out', () => {
