@@ -71,6 +71,9 @@ export class StreamPrefix extends BaseProperty {
   }
 
   private lookup(id: string, start: number): Gen | undefined {
+    // almost always generated under the id it is applied under: the first step of the walk below
+    const own = this.canonical.get(id)?.get(start);
+    if (own) return own;
     for (const a of this.lineage.ancestry(id)) {
       if (start > a.upTo) continue;
       const g = this.canonical.get(a.id)?.get(start);
