@@ -76,9 +76,18 @@ export class PropertySet {
     return this.all.find((p) => p.name === name);
   }
 
+  /** Per event type, the properties that read it, in registry order (filled as types occur). */
+  private readonly byType = new Map<string, Property[]>();
+
   onEvent(e: TraceEvent): void {
     this.view.onEvent(e);
-    for (const p of this.all) p.onEvent(e);
+    let ps = this.byType.get(e.type);
+    if (ps === undefined) {
+      const type = e.type;
+      ps = this.all.filter((p) => p.types === undefined || p.types.includes(type));
+      this.byType.set(type, ps);
+    }
+    for (let i = 0; i < ps.length; i++) ps[i]!.onEvent(e);
     this.horizon.onEvent(e);
   }
 

@@ -16,6 +16,7 @@ interface Gen {
 
 export class StreamPrefix extends BaseProperty {
   readonly name = 'stream-prefix';
+  readonly types: readonly TraceEvent['type'][] = ['redis.start', 'redis.replid', 'redis.link', 'redis.stream', 'redis.applied'];
   private readonly canonical = new Map<string, Map<number, Gen>>();
   /** Next offset each node is expected to apply or generate, or undefined when unknown. */
   private readonly next = new Map<string, number>();
