@@ -1,7 +1,8 @@
-// PropertySet calls a property that lists its event types (`types`) for those types only. A list
-// that leaves out a type the property reads would change what it finds: each run here feeds one set
-// through the dispatch table and a second set with every event to every property, and their
-// reports must be equal (violations, notes and figures included).
+// PropertySet calls a property that lists its event types (`types`) for those types only, and the
+// shared view and horizon for the types they read. A list that leaves out a type would change what
+// the properties find: each run here feeds one set through the dispatch table and a second set with
+// every event to the view, the horizon and every property, and their reports must be equal
+// (violations, notes and figures included).
 import { describe, expect, it } from 'vitest';
 import { PROPERTIES, PropertySet, type FinalView, type Property } from '../../properties/index.js';
 import { ClusterView } from '../../properties/view.js';
