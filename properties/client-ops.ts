@@ -88,6 +88,18 @@ const NONE: readonly string[] = [];
 
 /** The op an event records, or null when the event is not a client operation. */
 export function clientOp(e: TraceEvent): ClientOp | null {
+  // the properties that read ops (acknowledged-writes, stale-reads, split-brain) see the same event
+  // one after another: it is read once (an op is never changed by its readers)
+  if (e === lastEvent) return lastOp;
+  lastOp = readOp(e);
+  lastEvent = e;
+  return lastOp;
+}
+
+let lastEvent: TraceEvent | null = null;
+let lastOp: ClientOp | null = null;
+
+function readOp(e: TraceEvent): ClientOp | null {
   if (e.type === 'client.op') {
     const args = e.args;
     const cmd = (args[0] ?? '').toUpperCase();
@@ -133,7 +145,19 @@ export function clientOp(e: TraceEvent): ClientOp | null {
  * a 64-bit hash (workload values can be kilobytes, and the properties keep what they judge to the end).
  */
 export function valueKey(value: string): string {
-  return value.length <= 64 ? value : `${value.slice(0, 32)}… (${value.length} bytes, #${hashText(value)})`;
+  if (value.length <= 64) return value;
+  // several properties key the same written value (and a read returns it again): the last few are kept
+  for (let i = 0; i < VK_CACHE; i++) if (vkValue[i] === value) return vkKey[i]!;
+  const k = `${value.slice(0, 32)}… (${value.length} bytes, #${hashText(value)})`;
+  vkValue[vkNext] = value;
+  vkKey[vkNext] = k;
+  vkNext = (vkNext + 1) % VK_CACHE;
+  return k;
 }
+
+const VK_CACHE = 8;
+const vkValue: string[] = new Array<string>(VK_CACHE).fill('');
+const vkKey: string[] = new Array<string>(VK_CACHE).fill('');
+let vkNext = 0;
 
 export const ms = (t: number) => `${(t / 1000).toFixed(3)} ms`;

@@ -9,6 +9,7 @@ import { BaseProperty, short } from './types.js';
 
 export class Convergence extends BaseProperty {
   readonly name = 'convergence';
+  readonly types: readonly TraceEvent['type'][] = ['x.fault.settled', 'x.fault.not-converged'];
   private settledInUs: number[] = [];
   private windows = 0;
 

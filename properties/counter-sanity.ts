@@ -15,6 +15,7 @@ interface Counts {
 
 export class CounterSanity extends BaseProperty {
   readonly name = 'counter-sanity';
+  readonly types: readonly TraceEvent['type'][] = ['redis.start', 'redis.replid', 'redis.resetstat', 'redis.psync', 'redis.obs'];
   private readonly expected = new Map<string, Counts>();
   private readonly lastPos = new Map<string, { replid: string; offset: number }>();
   private readings = 0;

@@ -16,6 +16,7 @@ interface Obs {
 
 export class EqualIdOffsetEqualData extends BaseProperty {
   readonly name = 'equal-id-offset-equal-data';
+  readonly types: readonly TraceEvent['type'][] = ['redis.obs'];
   private readonly first = new Map<string, Obs>();
   private compared = 0;
   private pruneAt = nextPruneAt(0);

@@ -20,6 +20,7 @@ function better(a: Candidate, b: Candidate): boolean {
 
 export class FailoverChoice extends BaseProperty {
   readonly name = 'failover-choice';
+  readonly types: readonly TraceEvent['type'][] = ['sentinel.event'];
   private choices = 0;
   private lagging = 0;
   private otherHistory = 0;

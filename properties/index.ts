@@ -56,6 +56,9 @@ export interface PropertyReport {
   notes: string[];
 }
 
+/** The event types Horizon.onEvent reads. */
+const HORIZON_TYPES: ReadonlySet<string> = new Set(['redis.start', 'redis.save', 'redis.replid', 'redis.link', 'redis.psync']);
+
 export class PropertySet {
   readonly view = new ClusterView();
   /** Where the properties may forget their ground truth (keeps their memory flat in run length). */
@@ -76,10 +79,24 @@ export class PropertySet {
     return this.all.find((p) => p.name === name);
   }
 
+  /**
+   * Per event type (filled as types occur): the properties that read it, in registry order, and
+   * whether the shared model does (the view and its lineage read only the nodes' redis.* events,
+   * the horizon the few in HORIZON_TYPES).
+   */
+  private readonly byType = new Map<string, { ps: Property[]; view: boolean; horizon: boolean }>();
+
   onEvent(e: TraceEvent): void {
-    this.view.onEvent(e);
-    for (const p of this.all) p.onEvent(e);
-    this.horizon.onEvent(e);
+    let d = this.byType.get(e.type);
+    if (d === undefined) {
+      const type = e.type;
+      d = { ps: this.all.filter((p) => p.types === undefined || p.types.includes(type)), view: type.startsWith('redis.'), horizon: HORIZON_TYPES.has(type) };
+      this.byType.set(type, d);
+    }
+    if (d.view) this.view.onEvent(e);
+    const ps = d.ps;
+    for (let i = 0; i < ps.length; i++) ps[i]!.onEvent(e);
+    if (d.horizon) this.horizon.onEvent(e);
   }
 
   finish(view: FinalView): Violation[] {

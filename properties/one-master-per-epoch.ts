@@ -16,6 +16,7 @@ export const switchedTo = (detail: string): string | null => detail.split(' ')[3
 
 export class OneMasterPerEpoch extends BaseProperty {
   readonly name = 'one-master-per-epoch';
+  readonly types: readonly TraceEvent['type'][] = ['sentinel.event'];
   private readonly leaders = new Map<number, string>();
   private readonly promoted = new Map<number, string>();
   /** Per configuration epoch: which Sentinels adopted which master (their latest switch in that epoch). */

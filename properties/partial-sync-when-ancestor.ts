@@ -11,6 +11,7 @@ import { BaseProperty, short } from './types.js';
 
 export class PartialSyncWhenAncestor extends BaseProperty {
   readonly name = 'partial-sync-when-ancestor';
+  readonly types: readonly TraceEvent['type'][] = ['redis.psync'];
   private missed = 0;
   private partial = 0;
   private full = 0;

@@ -16,6 +16,7 @@ interface Belief {
 
 export class SentinelConvergence extends BaseProperty {
   readonly name = 'sentinel-convergence';
+  readonly types: readonly TraceEvent['type'][] = ['sentinel.event', 'x.fault.settled', 'x.fault.not-converged'];
   private readonly sentinels = new Map<string, Belief>();
   private windows = 0;
 

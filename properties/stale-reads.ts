@@ -36,6 +36,7 @@ const MAX_NOTED = 5;
 
 export class StaleReads extends BaseProperty {
   readonly name = 'stale-reads';
+  readonly types: readonly TraceEvent['type'][] = ['client.op', 'x.write'];
   /** Per client, per key: its last acknowledged SET. */
   private readonly own = new Map<string, Map<string, OwnSet>>();
   /** Per key: the last SETs (ok or indeterminate, by anyone), in completion order. */

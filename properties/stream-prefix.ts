@@ -16,6 +16,7 @@ interface Gen {
 
 export class StreamPrefix extends BaseProperty {
   readonly name = 'stream-prefix';
+  readonly types: readonly TraceEvent['type'][] = ['redis.start', 'redis.replid', 'redis.link', 'redis.stream', 'redis.applied'];
   private readonly canonical = new Map<string, Map<number, Gen>>();
   /** Next offset each node is expected to apply or generate, or undefined when unknown. */
   private readonly next = new Map<string, number>();
@@ -71,6 +72,9 @@ export class StreamPrefix extends BaseProperty {
   }
 
   private lookup(id: string, start: number): Gen | undefined {
+    // almost always generated under the id it is applied under: the first step of the walk below
+    const own = this.canonical.get(id)?.get(start);
+    if (own) return own;
     for (const a of this.lineage.ancestry(id)) {
       if (start > a.upTo) continue;
       const g = this.canonical.get(a.id)?.get(start);

@@ -20,6 +20,12 @@ export interface FinalView {
 
 export interface Property {
   readonly name: string;
+  /**
+   * The event types onEvent reads: it is called for those only (a dispatch table by type instead of
+   * every property seeing every event). Absent: every event (a property that counts or times all of
+   * them, or one written before this existed).
+   */
+  readonly types?: readonly TraceEvent['type'][];
   onEvent(e: TraceEvent): void;
   /** Called once after the run; may add violations. */
   finish(view: FinalView): void;

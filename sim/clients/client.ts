@@ -227,7 +227,12 @@ export class NetClient {
   }
 
   private record(commands: string[][], db: number, r: OpResult, wait?: { replicas: number; acked_by: string[] }): void {
-    const base = { t: r.completedUs, type: 'client.op' as const, client: this.name, node: r.node, invoked: r.invokedUs, db, outcome: r.outcome };
+    // each event is written out field by field in one order (t, type, client, node, invoked, db,
+    // outcome, id, args, reply, wait): the trace hash and the JSON line follow it
+    const t = r.completedUs;
+    const client = this.name;
+    const node = r.node;
+    const invoked = r.invokedUs;
     const reply = r.outcome === 'ok' ? replyText(r.reply) : r.error ?? replyText(r.reply);
     const last = commands[commands.length - 1]!;
     const lastName = last[0]!.toUpperCase();
@@ -249,10 +254,12 @@ export class NetClient {
       tx.forEach((args, k) => {
         const one = replies ? replies[k]! : null;
         const outcome = replies ? (isError(one) ? 'fail' : 'ok') : dropped ? 'fail' : r.outcome;
-        this.trace.emit({ ...base, id: this.nextOp++, args, outcome, reply: replies ? replyText(one) : dropped ? 'DISCARD' : reply });
+        this.trace.emit({ t, type: 'client.op', client, node, invoked, db, outcome, id: this.nextOp++, args, reply: replies ? replyText(one) : dropped ? 'DISCARD' : reply });
       });
+    } else if (wait) {
+      this.trace.emit({ t, type: 'client.op', client, node, invoked, db, outcome: r.outcome, id: this.nextOp++, args: last, reply, wait });
     } else {
-      this.trace.emit({ ...base, id: this.nextOp++, args: last, reply, ...(wait ? { wait } : {}) });
+      this.trace.emit({ t, type: 'client.op', client, node, invoked, db, outcome: r.outcome, id: this.nextOp++, args: last, reply });
     }
   }
 

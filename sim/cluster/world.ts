@@ -282,6 +282,18 @@ export class World {
     return parts.length ? parts.join('; ') : null;
   }
 
+  /** sentinelsDisagree(master) === null, without building the reasons (a settle asks after every event). */
+  sentinelsAgree(master: string): boolean {
+    let epoch: number | null = null;
+    for (const slot of this.sentinelSlots.values()) {
+      const p = slot.proc;
+      if (!p || p.master.inProgress || currentMasterHost(p) !== master) return false;
+      if (epoch !== null && p.master.configEpoch !== epoch) return false;
+      epoch = p.master.configEpoch;
+    }
+    return true;
+  }
+
   /** The node a client or Sentinel is near (partitions put it in that node's group). */
   private nearOf(name: string): string | undefined {
     return this.clients.get(name)?.spec.near ?? this.sentinelSlots.get(name)?.spec.near;
@@ -517,11 +529,40 @@ export class World {
     return loop ? `${gap} (${loop})` : gap;
   }
 
+  /**
+   * syncGap(name) === null, without building the reason: a settle or wait-sync asks this after
+   * every event.
+   */
+  private replicaInSync(name: string): boolean {
+    const n = this.slot(name).node;
+    if (!n || n.masterHost === null || !this.slots.has(n.masterHost)) return true;
+    const m = this.slots.get(n.masterHost)!.node;
+    if (!m || n.replState !== 'connected' || n.masterReplOffset !== m.masterReplOffset) return false;
+    const rs = m.masterSide.replicas;
+    for (let i = 0; i < rs.length; i++) if (rs[i]!.peer === name && rs[i]!.replState === 'online') return true;
+    return false;
+  }
+
+  /** replicaCycle() !== null, without building the cycle: a walk up the replica chain longer than the number of nodes went round one. */
+  private hasReplicaCycle(): boolean {
+    const most = this.slots.size;
+    for (const start of this.nodeNames) {
+      let steps = 0;
+      for (let at: string | null = start; at !== null; ) {
+        if (++steps > most) return true;
+        const n: RedisNode | null = this.slots.get(at)?.node ?? null;
+        at = n && n.masterHost !== null && this.slots.has(n.masterHost) ? n.masterHost : null;
+      }
+    }
+    return false;
+  }
+
   /** Every running replica of a known node has its link up and the same offset as its (running) master, and no replicas form a cycle. */
   inSync(): boolean {
     if (this.pendingStart.size > 0) return false;
-    if (this.replicaCycle() !== null) return false;
-    return this.nodeNames.every((n) => this.syncGap(n) === null);
+    if (this.hasReplicaCycle()) return false;
+    for (const n of this.nodeNames) if (!this.replicaInSync(n)) return false;
+    return true;
   }
 
   /** What keeps the deployment from being in sync, for failure messages: nodes down, lagging replicas, a cycle. */

@@ -15,7 +15,7 @@ export function converged(w: World, orch: Orchestrator): boolean {
   if (orch.watchOnly) orch.refresh();
   const m = orch.master;
   if (m === null || !w.isRunning(m) || !w.node(m).isMaster) return false;
-  if (orch.watchOnly && w.sentinelsDisagree(m) !== null) return false;
+  if (orch.watchOnly && !w.sentinelsAgree(m)) return false;
   for (const n of w.nodeNames) if (!w.isRunning(n) || (n !== m && w.node(n).isMaster)) return false;
   if (!w.inSync()) return false;
   const want = POSITION.map((f) => position(w, m, f));

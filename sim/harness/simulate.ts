@@ -12,7 +12,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { LinkParams } from '../net/links.js';
 import { infoFields, type InfoValue } from '../redis/info.js';
 import type { MutantName } from '../redis/mutants.js';
-import type { ClientEvent, TraceEvent } from '../trace-events.js';
+import type { ClientEvent, SentinelEvent, TraceEvent } from '../trace-events.js';
 import type { AcknowledgedWrites, LostWrite } from '../../properties/acknowledged-writes.js';
 import { PropertySet, LIVENESS_PROPERTIES, type PropertyReport, type FinalView } from '../../properties/index.js';
 import type { World as WorldT } from '../cluster/world.js';
@@ -171,8 +171,16 @@ export function simulate(input: Scenario | unknown, opts: SimulateOptions = {}):
   // written before the first event; not part of the trace hash
   opts.sink?.write(JSON.stringify({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: TOOL_VERSION, scenario: sc.name, scenario_hash: hashText(JSON.stringify(sc)), seed, mutant: opts.mutant ?? null, source: opts.source ?? null, resolved: sc }));
   const props = new PropertySet(rs.properties);
+  // per event type: summarized always, never, or (a Sentinel's) by its event name
+  const summaryKind = new Map<string, 'all' | 'none' | 'sentinel'>();
   const summarize = (e: TraceEvent) => {
-    if (SUMMARY_TYPES.has(e.type) || e.type.startsWith('x.orch') || e.type.startsWith('x.fault') || (e.type === 'sentinel.event' && SUMMARY_SENTINEL.has(e.event))) summary.push(e as SummaryEvent);
+    let kind = summaryKind.get(e.type);
+    if (kind === undefined) {
+      const type = e.type;
+      kind = SUMMARY_TYPES.has(type) || type.startsWith('x.orch') || type.startsWith('x.fault') ? 'all' : type === 'sentinel.event' ? 'sentinel' : 'none';
+      summaryKind.set(type, kind);
+    }
+    if (kind === 'all' || (kind === 'sentinel' && SUMMARY_SENTINEL.has((e as SentinelEvent).event))) summary.push(e as SummaryEvent);
   };
   const clientNames = Object.keys(rs.clients);
   const history = clientNames.length > 0 ? new HistoryCollector(clientNames) : null;

@@ -32,6 +32,14 @@ const CHUNK = 1 << 15;
 const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
 const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
 
+/** The digests of the last few long strings of at least LONG_CACHE_MIN code units (long() below). */
+const LONG_CACHE = 8;
+const LONG_CACHE_MIN = 256;
+const longText: string[] = new Array<string>(LONG_CACHE).fill('');
+const longW1 = new Int32Array(LONG_CACHE);
+const longW2 = new Int32Array(LONG_CACHE);
+let longNext = 0;
+
 /** Murmur3's finalizer: every input bit reaches every output bit. */
 function fmix(h: number): number {
   h ^= h >>> 16;
@@ -129,6 +137,17 @@ export class EventHash {
    */
   private long(s: string): void {
     const n = s.length;
+    // the same long value is often in several events in a row (a write's x.write or client.op, its
+    // reads): its digest depends on the string alone, so the last few are kept
+    for (let c = 0; c < LONG_CACHE; c++) {
+      if (longText[c] === s) {
+        this.word(TAG_LONG);
+        this.word(n);
+        this.word(longW1[c]!);
+        this.word(longW2[c]!);
+        return;
+      }
+    }
     let a0 = 0x243f6a88;
     let b0 = 0x85a308d3;
     let a1 = 0x13198a2e;
@@ -176,10 +195,18 @@ export class EventHash {
       b0 = Math.imul(b0 ^ w, KB);
       b0 ^= b0 >>> 13;
     }
+    const w1 = fmix(a0 ^ Math.imul(a1, KB));
+    const w2 = fmix(b0 ^ Math.imul(b1, KA));
+    if (n >= LONG_CACHE_MIN) {
+      longText[longNext] = s;
+      longW1[longNext] = w1;
+      longW2[longNext] = w2;
+      longNext = (longNext + 1) % LONG_CACHE;
+    }
     this.word(TAG_LONG);
     this.word(n);
-    this.word(fmix(a0 ^ Math.imul(a1, KB)));
-    this.word(fmix(b0 ^ Math.imul(b1, KA)));
+    this.word(w1);
+    this.word(w2);
   }
 
   /** 16 hex digits. */

@@ -43,6 +43,8 @@ export class LinkTable {
   private readonly overrides = new Map<string, LinkParams>();
   /** Directed links currently blocked by a partition. Insertion-ordered. */
   private readonly blocked = new Set<string>();
+  /** The same directions by source host: isBlocked() runs for every packet, without building a key. */
+  private readonly blockedTo = new Map<string, Set<string>>();
   private readonly states = new Map<string, LinkState>();
 
   constructor(defaults: LinkParams = DEFAULT_LINK) {
@@ -81,13 +83,18 @@ export class LinkTable {
   }
 
   isBlocked(from: string, to: string): boolean {
-    return this.blocked.size > 0 && this.blocked.has(linkKey(from, to));
+    if (this.blocked.size === 0) return false;
+    const to2 = this.blockedTo.get(from);
+    return to2 !== undefined && to2.has(to);
   }
 
   block(from: string, to: string): boolean {
     const k = linkKey(from, to);
     if (this.blocked.has(k)) return false;
     this.blocked.add(k);
+    let tos = this.blockedTo.get(from);
+    if (!tos) this.blockedTo.set(from, (tos = new Set()));
+    tos.add(to);
     return true;
   }
 
@@ -95,6 +102,7 @@ export class LinkTable {
   unblockAll(): [string, string][] {
     const out = [...this.blocked].map((k) => k.split('\u0000') as [string, string]);
     this.blocked.clear();
+    this.blockedTo.clear();
     return out;
   }
 

@@ -12,12 +12,31 @@ export function decimalDigits(n: number): number {
   return d;
 }
 
-/** UTF-8 byte length of a string (ASCII fast path). */
+/** UTF-8 byte length of a string (ASCII fast path; long strings natively, the last few remembered). */
 export function byteLength(s: string): number {
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  if (n >= LONG_STRING) return longByteLength(s);
+  for (let i = 0; i < n; i++) {
     if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   }
-  return s.length;
+  return n;
+}
+
+// A long value (a workload's can be 100 kB) is measured by the master's stream, its AOF, the client
+// that sent it and every replica's AOF: the byte lengths of the last few are kept (a pure function).
+const LONG_STRING = 256;
+const BL_CACHE = 8;
+const blText: string[] = new Array<string>(BL_CACHE).fill('');
+const blBytes = new Float64Array(BL_CACHE);
+let blNext = 0;
+
+function longByteLength(s: string): number {
+  for (let i = 0; i < BL_CACHE; i++) if (blText[i] === s) return blBytes[i]!;
+  const bytes = Buffer.byteLength(s, 'utf8');
+  blText[blNext] = s;
+  blBytes[blNext] = bytes;
+  blNext = (blNext + 1) % BL_CACHE;
+  return bytes;
 }
 
 /** Bytes of one command in RESP multibulk form. */

@@ -6,6 +6,18 @@ import { respPieces } from '../../sim/redis/backlog.js';
 import { world, f } from '../support/redis.js';
 
 describe('RESP byte lengths', () => {
+  it('long strings (whose lengths are remembered) measure as Buffer.byteLength does, more of them than are kept, ASCII or not', () => {
+    const strings = Array.from({ length: 20 }, (_, i) => `s${i}`.padEnd(256 + i, i % 3 === 0 ? '\u00e9' : i % 3 === 1 ? '\ud83d\ude00' : 'x'));
+    for (let round = 0; round < 3; round++) {
+      for (const s of strings) {
+        expect(byteLength(s)).toBe(Buffer.byteLength(s, 'utf8'));
+        expect(byteLength((' ' + s).slice(1))).toBe(Buffer.byteLength(s, 'utf8'));
+      }
+    }
+    expect(byteLength('x'.repeat(300))).toBe(300);
+    expect(byteLength('\u00e9'.repeat(300))).toBe(600);
+  });
+
   it('matches the reference figures', () => {
     expect(respCommandBytes(['SET', 'k1', 'v'])).toBe(28);
     expect(respCommandBytes(['SET', 'k', 'v'])).toBe(27);

@@ -141,4 +141,28 @@ describe('incremental dataset digest', () => {
     expect(a.digest()).not.toBe(before);
     expect(a.digest()).toBe(digestFromScratch(a));
   });
+
+  it('long values (whose lanes are remembered) digest as from scratch: under other keys and dbs, equal text in another string, more values than are kept, APPEND after', () => {
+    const values = Array.from({ length: 12 }, (_, i) => `v${i}`.padEnd(300 + (i % 3), i % 2 ? '.' : '\u00e9'));
+    const a = new Dataset();
+    const b = new Dataset();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[(i * 5 + round) % values.length]!;
+        a.set(i % 2, `k${i % 4}`, v);
+        // the same text as a string of its own, under another key and db
+        b.set((i + 1) % 3, `k${i % 3}`, (' ' + v).slice(1), round === 2 ? 1234 : 0);
+        expect(a.digest()).toBe(digestFromScratch(a));
+        expect(b.digest()).toBe(digestFromScratch(b));
+      }
+    }
+    a.appendString(a.entry(0, 'k0')!, 'tail');
+    expect(a.digest()).toBe(digestFromScratch(a));
+    // the same value set under two keys gives two different entries
+    const c = new Dataset();
+    c.set(0, 'x', values[0]!);
+    c.set(0, 'y', values[0]!);
+    expect(c.entry(0, 'x')!.h1).not.toBe(c.entry(0, 'y')!.h1);
+    expect(c.digest()).toBe(digestFromScratch(c));
+  });
 });
