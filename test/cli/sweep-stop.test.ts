@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepSummary } from '../../sim/harness/sweep.js';
-import { workerPlan } from '../../sim/harness/sweep.js';
+import { BATCH, batchesOf, workerPlan } from '../../sim/harness/sweep.js';
 import type { FailureGroup } from '../../sim/harness/groups.js';
 import { cli, expectUserError, FIX, json, ROOT, tempDir, type CliResult } from './cli.js';
 
@@ -176,5 +176,20 @@ describe('--workers is capped', () => {
     expect(workerPlan(cores + 1, 8 * (cores + 1)).workers).toBe(cores);
     expect(workerPlan(cores + 1, 8 * (cores + 1)).capped).toContain("the machine's parallelism");
     expect(workerPlan(cores, 9)).toEqual(cores > 2 ? { workers: 2, capped: `2 of ${cores}: 9 seeds make 2 batches of up to 8` } : { workers: cores, capped: null });
+  });
+
+  it('batchesOf: every seed once, in order; full batches first, then smaller ones down to single seeds at the end', () => {
+    const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
+    for (const workers of [2, 3]) {
+      const bs = batchesOf(seeds, workers);
+      expect(bs.flat()).toEqual(seeds);
+      const sizes = bs.map((b) => b.length);
+      expect(sizes[0]).toBe(BATCH);
+      expect(sizes.every((n, i) => n >= 1 && n <= BATCH && (i === 0 || n <= sizes[i - 1]!))).toBe(true);
+      // the last seeds go one by one: the last worker to finish runs one seed while the others wait
+      expect(sizes.slice(-2 * workers)).toEqual(Array(2 * workers).fill(1));
+    }
+    expect(batchesOf([], 2)).toEqual([]);
+    expect(batchesOf([7], 2)).toEqual([[7]]);
   });
 });

@@ -103,6 +103,13 @@ describe('a real grid', () => {
     expect(csv[0]).toBe('repl-backlog-size,$outage,seed,status,partial_syncs,full_resyncs,lost_writes,converge_ms');
     expect(csv.slice(1).map((l) => l.split(',').slice(0, 6).join(','))).toEqual(['16kb,5000,1,pass,0,1', '16kb,5000,2,pass,0,1', '1mb,5000,1,pass,1,0', '1mb,5000,2,pass,1,0']);
   }, 60_000);
+
+  it('on worker threads: the same points, seeds and figures as in-process (the batches shrink at the end)', async () => {
+    const run = (workers: number) => explore({ ref: EXAMPLE, varies: [parseVary('repl-backlog-size=16kb,1mb')], seeds: Array.from({ length: 12 }, (_, i) => i + 1), metric: 'full-sync-rate', workers });
+    const [one, two] = [await run(1), await run(2)];
+    expect(exploreCsv(two)).toBe(exploreCsv(one));
+    expect(exploreCsv(one).trim().split('\n')).toHaveLength(1 + 24);
+  }, 120_000);
 });
 
 describe('replsim explore (command line)', () => {
