@@ -2,15 +2,22 @@
 // redis-server processes in the simulator's JSON shape, refusals before anything starts (exit 2),
 // and a diff that finds a real difference (the simulator's crash loses the page cache; kill -9 does not).
 import { spawn, spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cli, expectUserError, json, tempDir } from '../cli/cli.js';
+import { cli, cliWithEnv, expectUserError, json, tempDir } from '../cli/cli.js';
 import { describeReal } from '../real/clusters.js';
 import { netnsUnavailable } from '../../sim/backends/real/fabric.js';
 
 const netns = netnsUnavailable() === null;
+/** A process's working folder ('' once it is gone): redis-server changes into its `dir`, and its children keep it. */
+const cwdOf = (pid: number) => {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+};
 
 describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
   const tmp = tempDir();
@@ -41,18 +48,25 @@ describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
   }, 60_000);
 
   it('the end of a run takes a BGSAVE child along (each server leads its own process group)', () => {
-    const bgsaves = () => (spawnSync('pgrep', ['-f', '^redis-rdb-bgsave'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l !== '');
-    const before = bgsaves();
+    // this run's children only (other test files run real deployments at the same time): the ones
+    // working in its private TMPDIR, where its servers' folders are
+    const own = join(tmp.dir, 'bgsave-run-tmp');
+    mkdirSync(own);
+    const bgsaves = () => (spawnSync('pgrep', ['-f', '^redis-rdb-bgsave'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l !== '' && cwdOf(Number(l)).startsWith(own + '/'));
     const file = join(tmp.dir, 'bgsave.json');
     // 20 keys at 1 s each: the child is still saving when the run ends
     writeFileSync(file, JSON.stringify({ name: 'bgsave', config: { save: '', 'rdb-key-save-delay': 1_000_000 }, nodes: { m: {} }, steps: [{ op: 'write', node: 'm', count: 20 }, { op: 'command', node: 'm', args: ['BGSAVE'] }, { op: 'run-until', node: 'm', rdb_bgsave_in_progress: 1, timeoutMs: 5000 }] }));
-    const r = cli('run', file, '--backend', 'real', '--network', 'loopback', '--json');
+    const r = cliWithEnv({ TMPDIR: own }, 'run', file, '--backend', 'real', '--network', 'loopback', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(json<{ nodes: { m: { rdb_bgsave_in_progress: number } } }>(r).nodes.m.rdb_bgsave_in_progress).toBe(1);
-    expect(bgsaves().filter((p) => !before.includes(p))).toEqual([]);
+    expect(bgsaves()).toEqual([]);
   }, 60_000);
 
   it('refuses, before starting anything, what the real backend cannot run, and flags meant for the other backend', () => {
+    // the runs' private TMPDIR: a run that started would leave its scratch folder and watchdog state there
+    const own = join(tmp.dir, 'refused-runs-tmp');
+    mkdirSync(own);
+    const cli = (...args: string[]) => cliWithEnv({ TMPDIR: own }, ...args);
     expectUserError(cli('run', 'jepsen-2013', '--backend', 'real'), '"clients": application clients are not on the real backend yet');
     expectUserError(cli('run', 'failover-clean', '--backend', 'real', '--trace', join(tmp.dir, 't.jsonl')), '--trace is for the simulator');
     expect(existsSync(join(tmp.dir, 't.jsonl'))).toBe(false);
@@ -63,28 +77,38 @@ describeReal('replsim run --backend real and replsim diff SCENARIO', () => {
     const lat = join(tmp.dir, 'lat.json');
     writeFileSync(lat, JSON.stringify({ name: 'lat', nodes: { m: {} }, steps: [{ op: 'network', latency: '5ms' }] }));
     expectUserError(cli('run', lat, '--backend', 'real'), 'cannot be emulated on this kernel');
-    // no process or namespace was left by the refusals
-    expect(spawnSync('pgrep', ['-f', 'replsim-real-']).status).not.toBe(0);
+    // nothing was started: no scratch folder, no watchdog state
+    expect(readdirSync(own)).toEqual([]);
   }, 60_000);
 
   it.skipIf(!netns)('replsim killed with SIGKILL mid-run leaves no redis-server, namespace or folder behind', async () => {
+    // other test files run real deployments at the same time: this run's own are told apart by its
+    // private TMPDIR (its scratch folders, its watchdog's state) and by its servers' working folders
+    // (redis-server changes into its `dir`, under that TMPDIR)
+    const own = join(tmp.dir, 'killed-run-tmp');
+    mkdirSync(own);
     const sh = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' }).stdout;
     const namespaces = () => sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('replsim-'));
-    const dirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('replsim-real-'));
+    const pidsIn = (ns: string) => sh('ip', 'netns', 'pids', ns).split('\n').filter((l) => l !== '').map(Number);
+    const leftFiles = () => readdirSync(own, { recursive: true, withFileTypes: true }).filter((f) => !f.isDirectory()).map((f) => join(f.parentPath, f.name));
+    const leftDirs = () => readdirSync(own).filter((f) => f.startsWith('replsim-real-'));
     const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
-    const before = { netns: namespaces(), dirs: dirs() };
-    const tool = spawn(process.execPath, ['bin/replsim.js', 'run', 'backlog-ttl-demote', '--backend', 'real'], { cwd: join(import.meta.dirname, '..', '..'), stdio: 'ignore' });
-    // the run's namespaces and the redis-server in each (a redis-server renames itself: found by namespace, not command line)
+    const tool = spawn(process.execPath, ['bin/replsim.js', 'run', 'backlog-ttl-demote', '--backend', 'real'], { cwd: join(import.meta.dirname, '..', '..'), stdio: 'ignore', env: { ...process.env, TMPDIR: own } });
+    // the run's namespaces and the redis-server in each (a redis-server renames itself: found by namespace and folder, not command line)
+    let mine: string[] = [];
     let pids: number[] = [];
     for (let i = 0; i < 200 && pids.length < 2; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      pids = namespaces().filter((n) => !before.netns.includes(n)).flatMap((n) => sh('ip', 'netns', 'pids', n).split('\n').filter((l) => l !== '').map(Number));
+      mine = namespaces().filter((n) => pidsIn(n).some((p) => cwdOf(p).startsWith(own + '/')));
+      pids = mine.flatMap(pidsIn);
     }
     expect(pids.length, 'the run started its two servers').toBe(2);
+    expect(leftDirs().length, 'its scratch folder is in its TMPDIR').toBe(1);
     tool.kill('SIGKILL');
-    const clean = () => pids.every((p) => !alive(p)) && JSON.stringify({ netns: namespaces(), dirs: dirs() }) === JSON.stringify(before);
-    for (let i = 0; i < 100 && !clean(); i++) await new Promise((r) => setTimeout(r, 100));
-    expect({ servers: pids.filter(alive), netns: namespaces(), dirs: dirs() }).toEqual({ servers: [], ...before });
+    const left = () => ({ servers: pids.filter(alive), netns: namespaces().filter((n) => mine.includes(n)), dirs: leftDirs(), files: leftFiles() });
+    const none = { servers: [], netns: [], dirs: [], files: [] };
+    for (let i = 0; i < 100 && JSON.stringify(left()) !== JSON.stringify(none); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(left()).toEqual(none);
   }, 60_000);
 
   it.skipIf(!netns)('diff: master-restart-aof differs (kill -9 keeps the page cache the simulated crash loses), failover-clean does not', () => {

@@ -17,7 +17,12 @@ export interface CliResult {
 }
 
 export function cli(...args: string[]): CliResult {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  return cliWithEnv({}, ...args);
+}
+
+/** cli() with more environment variables (TMPDIR: a run's scratch folders where a test can see them). */
+export function cliWithEnv(more: NodeJS.ProcessEnv, ...args: string[]): CliResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...more };
   delete env.FORCE_COLOR; // chalk honours FORCE_COLOR over a pipe; the tests read plain text
   const r = spawnSync(process.execPath, ['bin/replsim.js', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw r.error;
