@@ -51,8 +51,8 @@ export interface RealJudgeInput {
 }
 
 const DATA = new Set(DATA_COMMAND_NAMES);
-/** Not in the simulator's command table, and changing no key here (DEBUG RELOAD NOSAVE's rollback is a loss to report). */
-const REAL_NO_KEY_CHANGE = new Set(['DEBUG', 'SAVE', 'CLIENT', 'CONFIG', 'PUBLISH', 'SUBSCRIBE', 'FAILOVER', 'REPLICAOF', 'SLAVEOF', 'SHUTDOWN']);
+/** Beyond changesNoKey()'s: commands that change no key here (DEBUG RELOAD NOSAVE's rollback is a loss to report). */
+const REAL_NO_KEY_CHANGE = new Set(['DEBUG', 'PUBLISH', 'SUBSCRIBE']);
 
 /**
  * A write as the simulator's trace records it (x.write), or null when it changes no key. A command
