@@ -5,6 +5,7 @@
 
 import type { TraceEvent } from '../sim/trace-events.js';
 import { hashText } from '../sim/kernel/hash.js';
+import { Recent } from '../sim/kernel/recent.js';
 
 export type OpOutcome = 'ok' | 'fail' | 'info';
 
@@ -147,17 +148,9 @@ function readOp(e: TraceEvent): ClientOp | null {
 export function valueKey(value: string): string {
   if (value.length <= 64) return value;
   // several properties key the same written value (and a read returns it again): the last few are kept
-  for (let i = 0; i < VK_CACHE; i++) if (vkValue[i] === value) return vkKey[i]!;
-  const k = `${value.slice(0, 32)}… (${value.length} bytes, #${hashText(value)})`;
-  vkValue[vkNext] = value;
-  vkKey[vkNext] = k;
-  vkNext = (vkNext + 1) % VK_CACHE;
-  return k;
+  return VALUE_KEYS.find(value) ?? VALUE_KEYS.add(value, `${value.slice(0, 32)}… (${value.length} bytes, #${hashText(value)})`);
 }
 
-const VK_CACHE = 8;
-const vkValue: string[] = new Array<string>(VK_CACHE).fill('');
-const vkKey: string[] = new Array<string>(VK_CACHE).fill('');
-let vkNext = 0;
+const VALUE_KEYS = new Recent<string>(8);
 
 export const ms = (t: number) => `${(t / 1000).toFixed(3)} ms`;

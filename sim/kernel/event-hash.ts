@@ -2,6 +2,8 @@
 // without building their JSON. It hashes exactly what the event's JSON line holds (a line read back
 // from a trace file and parsed hashes the same), so every field of every event counts.
 
+import { Recent } from './recent.js';
+
 /**
  * Each value is fed as 32-bit words: a tag word, then its content, so the word sequence of an
  * event decodes one way only (a string carries its length; an object ends with END).
@@ -32,13 +34,9 @@ const CHUNK = 1 << 15;
 const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
 const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
 
-/** The digests of the last few long strings of at least LONG_CACHE_MIN code units (long() below). */
-const LONG_CACHE = 8;
+/** The digests (two words) of the last few long strings of at least LONG_CACHE_MIN code units (long() below). */
 const LONG_CACHE_MIN = 256;
-const longText: string[] = new Array<string>(LONG_CACHE).fill('');
-const longW1 = new Int32Array(LONG_CACHE);
-const longW2 = new Int32Array(LONG_CACHE);
-let longNext = 0;
+const LONG_DIGESTS = new Recent<readonly [number, number]>(8);
 
 /** Murmur3's finalizer: every input bit reaches every output bit. */
 function fmix(h: number): number {
@@ -139,14 +137,13 @@ export class EventHash {
     const n = s.length;
     // the same long value is often in several events in a row (a write's x.write or client.op, its
     // reads): its digest depends on the string alone, so the last few are kept
-    for (let c = 0; c < LONG_CACHE; c++) {
-      if (longText[c] === s) {
-        this.word(TAG_LONG);
-        this.word(n);
-        this.word(longW1[c]!);
-        this.word(longW2[c]!);
-        return;
-      }
+    const kept = LONG_DIGESTS.find(s);
+    if (kept !== undefined) {
+      this.word(TAG_LONG);
+      this.word(n);
+      this.word(kept[0]);
+      this.word(kept[1]);
+      return;
     }
     let a0 = 0x243f6a88;
     let b0 = 0x85a308d3;
@@ -197,12 +194,7 @@ export class EventHash {
     }
     const w1 = fmix(a0 ^ Math.imul(a1, KB));
     const w2 = fmix(b0 ^ Math.imul(b1, KA));
-    if (n >= LONG_CACHE_MIN) {
-      longText[longNext] = s;
-      longW1[longNext] = w1;
-      longW2[longNext] = w2;
-      longNext = (longNext + 1) % LONG_CACHE;
-    }
+    if (n >= LONG_CACHE_MIN) LONG_DIGESTS.add(s, [w1, w2]);
     this.word(TAG_LONG);
     this.word(n);
     this.word(w1);

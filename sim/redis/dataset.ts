@@ -3,6 +3,7 @@
 // a change costs the size of what it adds (APPEND, RPUSH, an expiry), not the size of the value.
 
 import { FNV_OFFSET, FNV_PRIME, MURMUR_M } from '../kernel/hash.js';
+import { Recent } from '../kernel/recent.js';
 
 export const DB_COUNT = 16;
 /** Unix time in ms at simulated time 0, so absolute expiry timestamps have real Redis's 13 digits. */
@@ -62,15 +63,10 @@ function start(db: number, key: string, tag: string): void {
 // The lanes after (db, key, a string value) of the last few long values set: a write is set on
 // the master and then on every replica that applies it, and a value can be 100 kB; a hit skips
 // hashing it again (a pure function of its inputs, so sharing it between runs changes nothing).
-const LANE_CACHE = 8;
 /** Values shorter than this are hashed every time (comparing costs about as much as hashing). */
 const LANE_CACHE_MIN = 256;
-const lcDb = new Int32Array(LANE_CACHE).fill(-1);
-const lcKey: string[] = new Array<string>(LANE_CACHE).fill('');
-const lcValue: string[] = new Array<string>(LANE_CACHE).fill('');
-const lcA = new Int32Array(LANE_CACHE);
-const lcB = new Int32Array(LANE_CACHE);
-let lcNext = 0;
+/** By value: the db and key it was set under, and the lanes after them. */
+const LANES = new Recent<{ db: number; key: string; a: number; b: number }>(8);
 
 /** Lanes after the whole value (see Entry.pa), from scratch. */
 function valueLanes(db: number, key: string, value: Value): void {
@@ -80,22 +76,15 @@ function valueLanes(db: number, key: string, value: Value): void {
       feed(value);
       return;
     }
-    for (let i = 0; i < LANE_CACHE; i++) {
-      if (lcDb[i] === db && lcValue[i] === value && lcKey[i] === key) {
-        la = lcA[i]!;
-        lb = lcB[i]!;
-        return;
-      }
+    const kept = LANES.find(value, (k) => k.db === db && k.key === key);
+    if (kept !== undefined) {
+      la = kept.a;
+      lb = kept.b;
+      return;
     }
     start(db, key, 's');
     feed(value);
-    const i = lcNext;
-    lcNext = (lcNext + 1) % LANE_CACHE;
-    lcDb[i] = db;
-    lcKey[i] = key;
-    lcValue[i] = value;
-    lcA[i] = la;
-    lcB[i] = lb;
+    LANES.add(value, { db, key, a: la, b: lb });
   } else {
     start(db, key, 'l');
     for (let i = 0; i < value.length; i++) {

@@ -1,6 +1,8 @@
 // Byte lengths of the replication stream: every propagated command is a RESP multibulk
 // (`*<argc>\r\n` then `$<len>\r\n<arg>\r\n` per argument), and offsets count exactly these bytes.
 
+import { Recent } from '../kernel/recent.js';
+
 /** Digits of a non-negative integer (lengths and counts: almost always under 10000). */
 export function decimalDigits(n: number): number {
   if (n < 10) return 1;
@@ -23,20 +25,12 @@ export function byteLength(s: string): number {
 }
 
 // A long value (a workload's can be 100 kB) is measured by the master's stream, its AOF, the client
-// that sent it and every replica's AOF: the byte lengths of the last few are kept (a pure function).
+// that sent it and every replica's AOF: the byte lengths of the last few are kept
 const LONG_STRING = 256;
-const BL_CACHE = 8;
-const blText: string[] = new Array<string>(BL_CACHE).fill('');
-const blBytes = new Float64Array(BL_CACHE);
-let blNext = 0;
+const LONG_BYTES = new Recent<number>(8);
 
 function longByteLength(s: string): number {
-  for (let i = 0; i < BL_CACHE; i++) if (blText[i] === s) return blBytes[i]!;
-  const bytes = Buffer.byteLength(s, 'utf8');
-  blText[blNext] = s;
-  blBytes[blNext] = bytes;
-  blNext = (blNext + 1) % BL_CACHE;
-  return bytes;
+  return LONG_BYTES.find(s) ?? LONG_BYTES.add(s, Buffer.byteLength(s, 'utf8'));
 }
 
 /** Bytes of one command in RESP multibulk form. */
