@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORKER_FILE } from '../paths.js';
+import { seedPool } from './pool.js';
 import { UserError } from '../errors.js';
 import { canonicalConfigName } from '../redis/config.js';
 import { validateScenario } from '../scenario/load.js';
@@ -205,8 +205,7 @@ export async function explore(o: { ref: string; varies: Vary[]; seeds: number[];
       await yieldToEventLoop();
     }
   } else {
-    const { Tinypool } = await import('tinypool'); // loaded only when there are workers to start
-    const pool = new Tinypool({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers });
+    const pool = await seedPool(workers); // made only when there are workers to start
     try {
       let next = 0;
       const feed = async () => {

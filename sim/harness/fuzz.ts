@@ -3,7 +3,7 @@
 // entry per failure signature with its first and smallest seed and a count, merged with the file.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { WORKER_FILE } from '../paths.js';
+import { seedPool } from './pool.js';
 import { UserError } from '../errors.js';
 import type { MutantName } from '../redis/mutants.js';
 import { parseJsonText } from '../scenario/load.js';
@@ -113,8 +113,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   let failed = 0;
   let liveness = 0;
   let handedOut = 0;
-  const { Tinypool } = await import('tinypool'); // loaded when a fuzz starts, not at every replsim start
-  const pool = new Tinypool({ filename: WORKER_FILE, minThreads: o.workers, maxThreads: o.workers });
+  const pool = await seedPool(o.workers); // tinypool loaded when a fuzz starts, not at every replsim start
   let destroyed: Promise<void> | null = null;
   const stop = () => (destroyed ??= pool.destroy());
   o.signal.addEventListener('abort', () => void stop(), { once: true });

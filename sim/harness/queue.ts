@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 // bullmq, ioredis and tinypool are loaded when a queue is used, not at every replsim start
 import type { Job } from 'bullmq';
-import { WORKER_FILE } from '../paths.js';
+import { seedPool } from './pool.js';
 import { UserError } from '../errors.js';
 import type { MutantName } from '../redis/mutants.js';
 import { makeArtifact, writeArtifact } from './artifacts.js';
@@ -220,9 +220,8 @@ export interface QueueWorkerOptions {
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ chunks: number; seeds: number }> {
   await checkReachable(o.target);
   const me = `${hostname()}:${process.pid}`;
-  // the simulations run in threads even with one worker: the main thread must stay free to renew job locks
-  const [{ Tinypool }, { Worker, UnrecoverableError }] = await Promise.all([import('tinypool'), import('bullmq')]);
-  const pool = new Tinypool({ filename: WORKER_FILE, minThreads: o.workers, maxThreads: o.workers });
+  // the simulations run in worker processes even with one worker: this process must stay free to renew job locks
+  const [pool, { Worker, UnrecoverableError }] = await Promise.all([seedPool(o.workers), import('bullmq')]);
   let chunks = 0;
   let seeds = 0;
   const worker = new Worker<ChunkJob, ChunkResult>(

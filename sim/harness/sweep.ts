@@ -6,7 +6,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { Tinypool } from 'tinypool';
-import { WORKER_FILE } from '../paths.js';
+import { seedPool } from './pool.js';
 import { sourceName, type ScenarioSource } from './sources.js';
 import type { MutantName } from '../redis/mutants.js';
 import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
@@ -123,9 +123,8 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
     o.onProgress?.({ done: found.length, total: o.seeds.length, failed });
   };
 
-  // tinypool (and worker_threads) loaded only when there are workers to start, before a Ctrl-C can stop the sweep
-  const Pool = plan.workers > 1 && batches.length > 1 ? (await import('tinypool')).Tinypool : null;
-  let pool: Tinypool | null = null;
+  // the pool (and tinypool) made only when there are workers to start, before a Ctrl-C can stop the sweep
+  const pool: Tinypool | null = plan.workers > 1 && batches.length > 1 ? await seedPool(plan.workers) : null;
   let destroyed: Promise<void> | null = null;
   const destroyPool = () => (destroyed ??= pool ? pool.destroy() : Promise.resolve());
   const onAbort = () => {
@@ -135,14 +134,13 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   if (o.signal?.aborted) stopped = 'interrupted';
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (plan.workers <= 1 || batches.length <= 1) {
+    if (!pool) {
       for (const seed of o.seeds) {
         if (stopped) break;
         record([runTask(task(seed))]);
         await yieldToEventLoop(); // lets a Ctrl-C through between seeds
       }
     } else {
-      pool = new Pool!({ filename: WORKER_FILE, minThreads: plan.workers, maxThreads: plan.workers });
       let next = 0;
       const feed = async () => {
         // batches are handed out in order and every batch handed out is waited for, so the finished
@@ -151,7 +149,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
           const b = batches[next++]!;
           let rs: SweepOutcome[];
           try {
-            rs = (await pool!.run(b)) as SweepOutcome[];
+            rs = (await pool.run(b)) as SweepOutcome[];
           } catch (e) {
             if (stopped === 'interrupted') return; // the pool was destroyed under it
             throw e;

@@ -8,6 +8,10 @@ import type { MutantName } from '../redis/mutants.js';
 import { scenarioFor, type ScenarioSource } from './sources.js';
 import type { TraceEvent } from '../trace-events.js';
 
+// In a worker process (pool.ts), a Ctrl-C at the terminal reaches every process of the group: the
+// parent decides what stops (it destroys the pool), so a worker does not die under its batch.
+if ((process as { __tinypool_state__?: { isChildProcess?: boolean } }).__tinypool_state__?.isChildProcess) process.on('SIGINT', () => {});
+
 export interface SweepTask {
   source: ScenarioSource;
   seed: number;
