@@ -4,7 +4,7 @@
 // real backend it also carries `invoked` and `outcome`, as a client's operation does).
 
 import type { TraceEvent } from '../sim/trace-events.js';
-import { hashText } from '../sim/kernel/hash.js';
+import { longDigestHex } from '../sim/kernel/long-digest.js';
 import { Recent } from '../sim/kernel/recent.js';
 
 export type OpOutcome = 'ok' | 'fail' | 'info';
@@ -143,12 +143,13 @@ function readOp(e: TraceEvent): ClientOp | null {
 
 /**
  * A value as the properties keep and show it: itself up to 64 characters, else its start, length and
- * a 64-bit hash (workload values can be kilobytes, and the properties keep what they judge to the end).
+ * its 64-bit digest (workload values can be kilobytes, and the properties keep what they judge to the
+ * end). The digest is the trace hash's (long-digest.ts), which its event has just computed.
  */
 export function valueKey(value: string): string {
   if (value.length <= 64) return value;
   // several properties key the same written value (and a read returns it again): the last few are kept
-  return VALUE_KEYS.find(value) ?? VALUE_KEYS.add(value, `${value.slice(0, 32)}… (${value.length} bytes, #${hashText(value)})`);
+  return VALUE_KEYS.find(value) ?? VALUE_KEYS.add(value, `${value.slice(0, 32)}… (${value.length} bytes, #${longDigestHex(value)})`);
 }
 
 const VALUE_KEYS = new Recent<string>(8);

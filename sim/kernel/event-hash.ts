@@ -2,7 +2,7 @@
 // without building their JSON. It hashes exactly what the event's JSON line holds (a line read back
 // from a trace file and parsed hashes the same), so every field of every event counts.
 
-import { Recent } from './recent.js';
+import { fmix, KA, KB, LONG, longDigest } from './long-digest.js';
 
 /**
  * Each value is fed as 32-bit words: a tag word, then its content, so the word sequence of an
@@ -14,38 +14,15 @@ const TAG_ARR = 0x4152525b;
 const TAG_INT = 0x494e5423;
 const TAG_NUM = 0x4e554d2e;
 const TAG_STR = 0x53545222;
-/** A long string is fed as its length and a 64-bit digest of its code units (long.ts below). */
+/** A long string is fed as its length and a 64-bit digest of its code units (long-digest.ts). */
 const TAG_LONG = 0x4c4f4e47;
 const TAG_NULL = 0x4e554c4c;
 const TAG_TRUE = 0x54525545;
 const TAG_FALSE = 0x46414c53;
 
-/** Strings at least this long are digested from a UTF-16 copy, two code units per word. */
-const LONG = 48;
-
-const KA = 0x9e3779b1;
-const KB = 0x85ebca77;
 
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Code units copied at a time (a multiple of 4): the scratch buffer stays 64 KB whatever the string. */
-const CHUNK = 1 << 15;
-const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
-const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
-
-/** The digests (two words) of the last few long strings of at least LONG_CACHE_MIN code units (long() below). */
-const LONG_CACHE_MIN = 256;
-const LONG_DIGESTS = new Recent<readonly [number, number]>(8);
-
-/** Murmur3's finalizer: every input bit reaches every output bit. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /**
  * Two 32-bit lanes, each step xor-multiply-xorshift: a bijection of the lane for a fixed word, so
@@ -128,77 +105,13 @@ export class EventHash {
     if (i < n) this.word(s.charCodeAt(i));
   }
 
-  /**
-   * A long string, digested apart in four independent chains (even and odd words, two lanes each:
-   * the chains run side by side in the CPU), four code units at a time, from a UTF-16LE copy made
-   * CHUNK code units at a time into a fixed scratch buffer and read a word at a time.
-   */
+  /** A long string: its length and its 64-bit digest (long-digest.ts). */
   private long(s: string): void {
-    const n = s.length;
-    // the same long value is often in several events in a row (a write's x.write or client.op, its
-    // reads): its digest depends on the string alone, so the last few are kept
-    const kept = LONG_DIGESTS.find(s);
-    if (kept !== undefined) {
-      this.word(TAG_LONG);
-      this.word(n);
-      this.word(kept[0]);
-      this.word(kept[1]);
-      return;
-    }
-    let a0 = 0x243f6a88;
-    let b0 = 0x85a308d3;
-    let a1 = 0x13198a2e;
-    let b1 = 0x03707344;
-    let i = 0; // code units consumed, a multiple of 4
-    if (littleEndian) {
-      const u = scratchWords;
-      while (n - i >= 4) {
-        const len = Math.min(CHUNK, n - i) & ~3;
-        scratch.write(i === 0 && len === n ? s : s.substring(i, i + len), 0, 'utf16le');
-        const words = len >>> 1;
-        for (let k = 0; k < words; k += 2) {
-          const w = u[k]!;
-          const x = u[k + 1]!;
-          a0 = Math.imul(a0 ^ w, KA);
-          a0 ^= a0 >>> 16;
-          b0 = Math.imul(b0 ^ w, KB);
-          b0 ^= b0 >>> 13;
-          a1 = Math.imul(a1 ^ x, KA);
-          a1 ^= a1 >>> 16;
-          b1 = Math.imul(b1 ^ x, KB);
-          b1 ^= b1 >>> 13;
-        }
-        i += len;
-      }
-    } else {
-      for (; n - i >= 4; i += 4) {
-        const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-        const x = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
-        a0 = Math.imul(a0 ^ w, KA);
-        a0 ^= a0 >>> 16;
-        b0 = Math.imul(b0 ^ w, KB);
-        b0 ^= b0 >>> 13;
-        a1 = Math.imul(a1 ^ x, KA);
-        a1 ^= a1 >>> 16;
-        b1 = Math.imul(b1 ^ x, KB);
-        b1 ^= b1 >>> 13;
-      }
-    }
-    // the last one to three code units, from the string itself
-    for (let j = i; j < n; j += 2) {
-      const w = j + 1 < n ? s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16) : s.charCodeAt(j);
-      a0 = Math.imul(a0 ^ w, KA);
-      a0 ^= a0 >>> 16;
-      b0 = Math.imul(b0 ^ w, KB);
-      b0 ^= b0 >>> 13;
-    }
-    const w1 = fmix(a0 ^ Math.imul(a1, KB));
-    const w2 = fmix(b0 ^ Math.imul(b1, KA));
-    if (n >= LONG_CACHE_MIN) LONG_DIGESTS.add(s, [w1, w2]);
+    const d = longDigest(s);
     this.word(TAG_LONG);
-    this.word(n);
-    this.word(w1);
-    this.word(w2);
+    this.word(s.length);
+    this.word(d[0]);
+    this.word(d[1]);
   }
 
   /** 16 hex digits. */

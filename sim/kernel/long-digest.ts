@@ -1,0 +1,99 @@
+// The 64-bit digest of a long string (48 code units or more), computed once per value however many
+// places name it: the trace hash feeds a long string as its length and this digest (event-hash.ts),
+// and the properties name a long value by it (properties/client-ops.ts valueKey). A workload value can
+// be 100 kB; a write's value is in its x.write or client.op, its redis.* events and its reads.
+
+import { Recent } from './recent.js';
+
+/** Strings at least this long are digested from a UTF-16 copy, two code units per word. */
+export const LONG = 48;
+
+export const KA = 0x9e3779b1;
+export const KB = 0x85ebca77;
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Code units copied at a time (a multiple of 4): the scratch buffer stays 64 KB whatever the string. */
+const CHUNK = 1 << 15;
+const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
+const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
+
+/** The digests of the last few strings of at least CACHE_MIN code units (a pure function: shared between runs). */
+const CACHE_MIN = 256;
+const DIGESTS = new Recent<readonly [number, number]>(8);
+
+/** Murmur3's finalizer: every input bit reaches every output bit. */
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * Two 32-bit words over the string's code units, digested in four independent chains (even and odd
+ * words, two lanes each: the chains run side by side in the CPU), four code units at a time, from a
+ * UTF-16LE copy made CHUNK code units at a time into a fixed scratch buffer and read a word at a time.
+ * Defined for any string; callers use it from LONG code units on.
+ */
+export function longDigest(s: string): readonly [number, number] {
+  const kept = DIGESTS.find(s);
+  if (kept !== undefined) return kept;
+  const n = s.length;
+  let a0 = 0x243f6a88;
+  let b0 = 0x85a308d3;
+  let a1 = 0x13198a2e;
+  let b1 = 0x03707344;
+  let i = 0; // code units consumed, a multiple of 4
+  if (littleEndian) {
+    const u = scratchWords;
+    while (n - i >= 4) {
+      const len = Math.min(CHUNK, n - i) & ~3;
+      scratch.write(i === 0 && len === n ? s : s.substring(i, i + len), 0, 'utf16le');
+      const words = len >>> 1;
+      for (let k = 0; k < words; k += 2) {
+        const w = u[k]!;
+        const x = u[k + 1]!;
+        a0 = Math.imul(a0 ^ w, KA);
+        a0 ^= a0 >>> 16;
+        b0 = Math.imul(b0 ^ w, KB);
+        b0 ^= b0 >>> 13;
+        a1 = Math.imul(a1 ^ x, KA);
+        a1 ^= a1 >>> 16;
+        b1 = Math.imul(b1 ^ x, KB);
+        b1 ^= b1 >>> 13;
+      }
+      i += len;
+    }
+  } else {
+    for (; n - i >= 4; i += 4) {
+      const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+      const x = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
+      a0 = Math.imul(a0 ^ w, KA);
+      a0 ^= a0 >>> 16;
+      b0 = Math.imul(b0 ^ w, KB);
+      b0 ^= b0 >>> 13;
+      a1 = Math.imul(a1 ^ x, KA);
+      a1 ^= a1 >>> 16;
+      b1 = Math.imul(b1 ^ x, KB);
+      b1 ^= b1 >>> 13;
+    }
+  }
+  // the last one to three code units, from the string itself
+  for (let j = i; j < n; j += 2) {
+    const w = j + 1 < n ? s.charCodeAt(j) | (s.charCodeAt(j + 1) << 16) : s.charCodeAt(j);
+    a0 = Math.imul(a0 ^ w, KA);
+    a0 ^= a0 >>> 16;
+    b0 = Math.imul(b0 ^ w, KB);
+    b0 ^= b0 >>> 13;
+  }
+  const d = [fmix(a0 ^ Math.imul(a1, KB)), fmix(b0 ^ Math.imul(b1, KA))] as const;
+  if (n >= CACHE_MIN) DIGESTS.add(s, d);
+  return d;
+}
+
+/** The digest as 16 hex digits. */
+export function longDigestHex(s: string): string {
+  const [a, b] = longDigest(s);
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
