@@ -338,7 +338,12 @@ Exit codes: when the artifact reproduced (same trace hash, same failures), the r
     if (o.json) process.stdout.write(JSON.stringify({ artifact: path, reproduced: sameHash && sameFailures, same_trace_hash: sameHash, same_failures: sameFailures, result: r }, null, 2) + '\n');
     else {
       process.stdout.write(renderRun(r, a.scenario_ref, wallMs, true) + '\n');
-      process.stdout.write(sameHash && sameFailures ? chalk.green(`reproduced: same trace hash ${r.trace_hash} and the same ${r.failures.length} failure(s)\n`) : chalk.red(`NOT reproduced: trace hash ${r.trace_hash} (artifact: ${a.trace_hash}), failures ${sameFailures ? 'equal' : 'differ'}; was the artifact made by another replsim version (${a.tool_version})?\n`));
+      const version = (h: string) => /^v(\d+)-/.exec(h)?.[1] ?? '?';
+      const why =
+        version(a.trace_hash) !== version(r.trace_hash)
+          ? `the artifact's trace hash is version ${version(a.trace_hash)}, this replsim's is version ${version(r.trace_hash)} (README, "Determinism and the trace"): run the seed again for a current artifact`
+          : `was the artifact made by another replsim version (${a.tool_version})?`;
+      process.stdout.write(sameHash && sameFailures ? chalk.green(`reproduced: same trace hash ${r.trace_hash} and the same ${r.failures.length} failure(s)\n`) : chalk.red(`NOT reproduced: trace hash ${r.trace_hash} (artifact: ${a.trace_hash}), failures ${sameFailures ? 'equal' : 'differ'}; ${why}\n`));
     }
     exitCode = sameHash && sameFailures ? exitFor(r.status) : EXIT.internal;
   });

@@ -1,6 +1,7 @@
-// The trace hash (version 2): a running 64-bit hash over trace events as values, field by field,
-// without building their JSON. It hashes exactly what the event's JSON line holds (a line read back
-// from a trace file and parsed hashes the same), so every field of every event counts.
+// The trace hash (versions 2 and 3: the same function; 3 changed what two event fields hold): a
+// running 64-bit hash over trace events as values, field by field, without building their JSON.
+// It hashes exactly what the event's JSON line holds (a line read back from a trace file and parsed
+// hashes the same), so every field of every event counts.
 
 import { fmix, KA, KB, LONG, longDigest } from './long-digest.js';
 

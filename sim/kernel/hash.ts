@@ -1,6 +1,8 @@
 // The simulator's hashes, written once: FNV-1a 32-bit lanes, alone (short hashes of commands) or
 // paired with a multiply-xorshift lane (the running trace hash, dataset digests). Not cryptographic.
 
+import { LONG, longDigest } from './long-digest.js';
+
 export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;
 /** MurmurHash2's multiplier, for the second lane. */
@@ -12,12 +14,28 @@ export function fnv1a(h: number, s: string): number {
   return h;
 }
 
-/** FNV-1a of strings, each ended by a 0 (so ["ab","c"] and ["a","bc"] differ), as 8 hex digits. */
+/**
+ * FNV-1a of strings, each ended by a 0 (so ["ab","c"] and ["a","bc"] differ), as 8 hex digits. A
+ * string of LONG code units or more is folded in as a mark, its length and its 64-bit digest
+ * (long-digest.ts), which the trace hash computes for the same value anyway.
+ */
 export function hashStrings(parts: readonly string[]): string {
   let h = FNV_OFFSET;
-  for (const s of parts) h = Math.imul(fnv1a(h, s) ^ 0, FNV_PRIME);
+  for (const s of parts) {
+    if (s.length >= LONG) {
+      const d = longDigest(s);
+      h = Math.imul(h ^ LONG_MARK, FNV_PRIME);
+      h = Math.imul(h ^ s.length, FNV_PRIME);
+      h = Math.imul(h ^ d[0], FNV_PRIME);
+      h = Math.imul(h ^ d[1], FNV_PRIME);
+    } else h = fnv1a(h, s);
+    h = Math.imul(h ^ 0, FNV_PRIME);
+  }
   return (h >>> 0).toString(16).padStart(8, '0');
 }
+
+/** Not a UTF-16 code unit: what begins a long string's fold in hashStrings. */
+const LONG_MARK = 0x10000;
 
 /**
  * Two 32-bit lanes over text: FNV-1a (a) and a multiply-xorshift lane (b); each update ends with

@@ -11,11 +11,22 @@ export const LONG = 48;
 export const KA = 0x9e3779b1;
 export const KB = 0x85ebca77;
 
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** True where a string's UTF-16LE copy can be read as words (two code units each, the first in the low half). */
+export const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Code units copied at a time (a multiple of 4): the scratch buffer stays 64 KB whatever the string. */
-const CHUNK = 1 << 15;
+export const CHUNK = 1 << 15;
 const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
 const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
+
+/**
+ * Code units from..from+len of s (len even, at most CHUNK) copied into a scratch buffer, returned as
+ * words: word k is units 2k and 2k+1, the first in the low half (little-endian machines only). The
+ * buffer is shared and overwritten by the next call: read it before calling again.
+ */
+export function utf16Words(s: string, from: number, len: number): Uint32Array {
+  scratch.write(from === 0 && len === s.length ? s : s.substring(from, from + len), 0, 'utf16le');
+  return scratchWords;
+}
 
 /** The digests of the last few strings of at least CACHE_MIN code units (a pure function: shared between runs). */
 const CACHE_MIN = 256;
@@ -46,10 +57,9 @@ export function longDigest(s: string): readonly [number, number] {
   let b1 = 0x03707344;
   let i = 0; // code units consumed, a multiple of 4
   if (littleEndian) {
-    const u = scratchWords;
     while (n - i >= 4) {
       const len = Math.min(CHUNK, n - i) & ~3;
-      scratch.write(i === 0 && len === n ? s : s.substring(i, i + len), 0, 'utf16le');
+      const u = utf16Words(s, i, len);
       const words = len >>> 1;
       for (let k = 0; k < words; k += 2) {
         const w = u[k]!;

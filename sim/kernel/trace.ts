@@ -5,8 +5,12 @@
 import type { TraceEvent } from '../trace-events.js';
 import { EventHash } from './event-hash.js';
 
-/** 2: the hash of the events' values, field by field (1 hashed their JSON lines). */
-export const TRACE_VERSION = 2;
+/**
+ * 3: as 2, with stream entries' `h` and datasets' `digest` computed anew (a long string through its
+ * 64-bit digest; code units two to a word). 2: the hash of the events' values, field by field (1
+ * hashed their JSON lines).
+ */
+export const TRACE_VERSION = 3;
 
 /** Receives each trace line as it is produced (JSON Lines, no trailing newline). */
 export interface TraceSink {

@@ -4,6 +4,7 @@
 
 import { FNV_OFFSET, FNV_PRIME, MURMUR_M } from '../kernel/hash.js';
 import { Recent } from '../kernel/recent.js';
+import { CHUNK, littleEndian, utf16Words } from '../kernel/long-digest.js';
 
 export const DB_COUNT = 16;
 /** Unix time in ms at simulated time 0, so absolute expiry timestamps have real Redis's 13 digits. */
@@ -18,46 +19,95 @@ export interface Entry {
   h1: number;
   h2: number;
   /**
-   * The two hash lanes after the key, the type and the value (a string's last character, a list's
-   * last item and its separator): an APPEND or RPUSH continues from here, an expiry finishes from here.
+   * The two hash lanes after the key, the type and the value (a string's code units, a list's items
+   * each with its length and separator) and, for a string, its last code unit when their count is
+   * odd (pc, else -1): an APPEND or RPUSH continues from here, an expiry finishes from here.
    */
   pa: number;
   pb: number;
+  pc: number;
 }
 
-// The entry digest streams the key, a type tag, the value and the expiry through two lanes (as
-// TwoLaneHash with shift 13 and separator 0xff does); the lanes live in these two scratch variables
-// so a change hashes only what it adds. Single-threaded and never re-entered.
+// The entry digest streams the key, a type tag, the value and the expiry through two lanes, two
+// code units to a 32-bit word (the last one alone when their count is odd), each string followed
+// by its length (so where the words of a string end is known) and a separator; the lanes live in
+// these scratch variables so a change hashes only what it adds. Single-threaded and never re-entered.
 let la = 0;
 let lb = 0;
+/** The code unit waiting for its pair, or -1. */
+let lp = -1;
 const SEP = 0xff;
+/** Runs of at least this many code units are read from a UTF-16 copy (shorter ones by charCodeAt). */
+const WORDS_MIN = 64;
 
+function word(w: number): void {
+  la = Math.imul(la ^ w, FNV_PRIME);
+  const b = Math.imul(lb ^ w, MURMUR_M);
+  lb = b ^ (b >>> 13);
+}
+
+/** More code units of the string being hashed (lp carries an odd one over to the next call). */
 function feed(s: string): void {
+  const n = s.length;
+  if (n === 0) return;
   let a = la;
   let b = lb;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, MURMUR_M);
+  let i = 0;
+  if (lp >= 0) {
+    const w = lp | (s.charCodeAt(0) << 16);
+    a = Math.imul(a ^ w, FNV_PRIME);
+    b = Math.imul(b ^ w, MURMUR_M);
+    b ^= b >>> 13;
+    i = 1;
+  }
+  if (littleEndian) {
+    // a long run of pairs read as words from a UTF-16LE copy (the same words as below, faster)
+    while (n - i >= WORDS_MIN) {
+      const len = Math.min(CHUNK, n - i) & ~1;
+      const u = utf16Words(s, i, len);
+      const words = len >>> 1;
+      for (let k = 0; k < words; k++) {
+        const w = u[k]!;
+        a = Math.imul(a ^ w, FNV_PRIME);
+        b = Math.imul(b ^ w, MURMUR_M);
+        b ^= b >>> 13;
+      }
+      i += len;
+    }
+  }
+  for (; i + 1 < n; i += 2) {
+    const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    a = Math.imul(a ^ w, FNV_PRIME);
+    b = Math.imul(b ^ w, MURMUR_M);
     b ^= b >>> 13;
   }
+  lp = i < n ? s.charCodeAt(i) : -1;
   la = a;
   lb = b;
 }
 
-function sep(): void {
+/** The string being hashed ends: its odd code unit alone, its length, a separator. */
+function end(length: number): void {
+  if (lp >= 0) word(lp);
+  lp = -1;
+  word(length);
   la = Math.imul(la ^ SEP, FNV_PRIME);
   lb = Math.imul(lb ^ SEP, MURMUR_M);
+}
+
+/** One whole string. */
+function str(s: string): void {
+  feed(s);
+  end(s.length);
 }
 
 /** Lanes after the key and its type tag. */
 function start(db: number, key: string, tag: string): void {
   la = FNV_OFFSET ^ db;
   lb = 0x9747b28c ^ Math.imul(db + 1, MURMUR_M);
-  feed(key);
-  sep();
-  feed(tag);
-  sep();
+  lp = -1;
+  str(key);
+  str(tag);
 }
 
 // The lanes after (db, key, a string value) of the last few long values set: a write is set on
@@ -66,7 +116,7 @@ function start(db: number, key: string, tag: string): void {
 /** Values shorter than this are hashed every time (comparing costs about as much as hashing). */
 const LANE_CACHE_MIN = 256;
 /** By value: the db and key it was set under, and the lanes after them. */
-const LANES = new Recent<{ db: number; key: string; a: number; b: number }>(8);
+const LANES = new Recent<{ db: number; key: string; a: number; b: number; p: number }>(8);
 
 /** Lanes after the whole value (see Entry.pa), from scratch. */
 function valueLanes(db: number, key: string, value: Value): void {
@@ -80,17 +130,15 @@ function valueLanes(db: number, key: string, value: Value): void {
     if (kept !== undefined) {
       la = kept.a;
       lb = kept.b;
+      lp = kept.p;
       return;
     }
     start(db, key, 's');
     feed(value);
-    LANES.add(value, { db, key, a: la, b: lb });
+    LANES.add(value, { db, key, a: la, b: lb, p: lp });
   } else {
     start(db, key, 'l');
-    for (let i = 0; i < value.length; i++) {
-      feed(value[i]!);
-      sep();
-    }
+    for (let i = 0; i < value.length; i++) str(value[i]!);
   }
 }
 
@@ -98,11 +146,9 @@ function valueLanes(db: number, key: string, value: Value): void {
 function finish(e: Entry): void {
   la = e.pa;
   lb = e.pb;
-  if (typeof e.value === 'string') sep();
-  if (e.expireAtMs) {
-    feed(String(e.expireAtMs));
-    sep();
-  }
+  lp = e.pc;
+  if (typeof e.value === 'string') end(e.value.length);
+  if (e.expireAtMs) str(String(e.expireAtMs));
   // final avalanche so that XOR-combining per-key hashes does not cancel structure
   let a = la;
   let b = lb;
@@ -146,11 +192,12 @@ export class Dataset {
     }
     valueLanes(db, key, value);
     // an existing entry is refilled in place (no caller keeps one across a change)
-    const e: Entry = old ?? { value, expireAtMs, h1: 0, h2: 0, pa: 0, pb: 0 };
+    const e: Entry = old ?? { value, expireAtMs, h1: 0, h2: 0, pa: 0, pb: 0, pc: -1 };
     e.value = value;
     e.expireAtMs = expireAtMs;
     e.pa = la;
     e.pb = lb;
+    e.pc = lp;
     finish(e);
     if (!old) map.set(key, e);
     this.d1 ^= e.h1;
@@ -166,9 +213,11 @@ export class Dataset {
     e.value = (e.value as string) + suffix;
     la = e.pa;
     lb = e.pb;
+    lp = e.pc;
     feed(suffix);
     e.pa = la;
     e.pb = lb;
+    e.pc = lp;
     finish(e);
     this.d1 ^= e.h1;
     this.d2 ^= e.h2;
@@ -181,10 +230,10 @@ export class Dataset {
     const list = e.value as string[];
     la = e.pa;
     lb = e.pb;
+    lp = -1;
     for (let i = 0; i < items.length; i++) {
       list.push(items[i]!);
-      feed(items[i]!);
-      sep();
+      str(items[i]!);
     }
     e.pa = la;
     e.pb = lb;
@@ -249,7 +298,7 @@ export class Dataset {
     for (let i = 0; i < DB_COUNT; i++) {
       const src = this.dbs[i]!;
       const dst = c.dbs[i]!;
-      for (const [k, e] of src) dst.set(k, { value: typeof e.value === 'string' ? e.value : e.value.slice(), expireAtMs: e.expireAtMs, h1: e.h1, h2: e.h2, pa: e.pa, pb: e.pb });
+      for (const [k, e] of src) dst.set(k, { value: typeof e.value === 'string' ? e.value : e.value.slice(), expireAtMs: e.expireAtMs, h1: e.h1, h2: e.h2, pa: e.pa, pb: e.pb, pc: e.pc });
       for (const k of this.volatile[i]!) c.volatile[i]!.add(k);
     }
     c.d1 = this.d1;

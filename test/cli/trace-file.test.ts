@@ -6,6 +6,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, symlink
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventHash } from '../../sim/kernel/event-hash.js';
+import { TRACE_VERSION } from '../../sim/kernel/trace.js';
 import { cli, expectUserError, FIX, json, ROOT, tempDir } from './cli.js';
 
 type Line = Record<string, unknown>;
@@ -53,7 +54,7 @@ describe('replsim run --trace: the file format', () => {
     expect(raw.slice(1, 1 + ev.length)).toEqual(ev); // events come between the header and the tail
     const h = new EventHash();
     for (const l of ev) h.update(JSON.parse(l) as object);
-    expect(`v2-${h.digest()}`).toBe(out.trace_hash);
+    expect(`v${TRACE_VERSION}-${h.digest()}`).toBe(out.trace_hash);
     // the same scenario hashes the same, another scenario differently
     const again = join(tmp.dir, 'again.jsonl');
     cli('run', `${FIX}/pass.json`, '--seed', '8', '--quiet', '--trace', again);

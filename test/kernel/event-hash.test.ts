@@ -1,4 +1,4 @@
-// The trace hash (version 2) hashes an event's values field by field: it must agree with the
+// The trace hash (version 2 and 3: the function is the same) hashes an event's values field by field: it must agree with the
 // event's JSON line (a parsed trace file hashes as the run did), and every field, every code unit
 // of a string and every structural boundary must count.
 import fc from 'fast-check';

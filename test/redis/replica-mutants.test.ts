@@ -325,7 +325,7 @@ describe('the replica\'s timeouts', () => {
     // the keys go into the dataset directly: 1.2 GB through SET would spend seconds hashing the values
     // for the digest, which this test does not look at
     const v = 'x'.repeat(1_000_000);
-    for (let i = 0; i < 1200; i++) w.node('m').ds.dbs[0]!.set(`big${i}`, { value: v, expireAtMs: 0, h1: 0, h2: 0, pa: 0, pb: 0 });
+    for (let i = 0; i < 1200; i++) w.node('m').ds.dbs[0]!.set(`big${i}`, { value: v, expireAtMs: 0, h1: 0, h2: 0, pa: 0, pb: 0, pc: -1 });
     const t = mark(w);
     w.command('r', ['REPLICAOF', 'm', '6379']);
     expect(w.runUntil(() => f(w, 'r', 'loading') === 1, 60 * SEC)).toBe(true);
