@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepSummary } from '../../sim/harness/sweep.js';
+import { TRACE_VERSION } from '../../sim/kernel/trace.js';
 import { cli, expectUserError, FIX, json, tempDir, type CliResult } from './cli.js';
 
 // On a 30% lossy link the write reaches the replica in time for some seeds only.
@@ -107,7 +108,18 @@ describe('replsim sweep and replay', () => {
     const r = cli('replay', tampered);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toContain(`NOT reproduced: trace hash ${seed.trace_hash} (artifact: `);
+    expect(r.stdout).toContain('was the artifact made by another replsim version');
     expect(r.stdout).not.toContain('\nreproduced:');
+  });
+
+  it('an artifact of another trace version is NOT reproduced, and the message names both versions: exit 4', () => {
+    const seed = oneWorker.results.find((r) => r.status === 'fail')!;
+    const a = JSON.parse(readFileSync(join(out, `cli-flaky-seed-${seed.seed}.json`), 'utf8')) as Artifact;
+    const old = join(tmp.dir, 'old-version.json');
+    writeFileSync(old, JSON.stringify({ ...a, trace_hash: a.trace_hash.replace(/^v\d+-/, 'v2-') }));
+    const r = cli('replay', old);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toContain(`the artifact's trace hash is version 2, this replsim's is version ${TRACE_VERSION}`);
   });
 
   it('replay of a JSON file that is not an artifact: exit 2', () => {

@@ -42,7 +42,7 @@ describe('replsim run --trace: the file format', () => {
     const path = join(tmp.dir, 'pass.jsonl');
     const out = json<{ trace_hash: string; stats: { trace_events: number }; properties: Record<string, unknown> }>(cli('run', `${FIX}/pass.json`, '--seed', '7', '--json', '--trace', path));
     const lines = parse(readFileSync(path, 'utf8'));
-    expect(lines[0]).toEqual({ type: 'trace.header', trace_version: 2, tool_version: expect.stringMatching(/^\d+\.\d+\.\d+/), scenario: 'cli-pass', scenario_hash: expect.stringMatching(/^[0-9a-f]{16}$/), seed: 7, mutant: null, source: `${FIX}/pass.json`, resolved: expect.objectContaining({ name: 'cli-pass' }) });
+    expect(lines[0]).toEqual({ type: 'trace.header', trace_version: TRACE_VERSION, tool_version: expect.stringMatching(/^\d+\.\d+\.\d+/), scenario: 'cli-pass', scenario_hash: expect.stringMatching(/^[0-9a-f]{16}$/), seed: 7, mutant: null, source: `${FIX}/pass.json`, resolved: expect.objectContaining({ name: 'cli-pass' }) });
     expect(lines.at(-1)).toEqual({ type: 'trace.footer', status: 'pass', failures: 0, trace_hash: out.trace_hash, trace_events: out.stats.trace_events });
     const verdicts = lines.filter((l) => l.type === 'trace.verdict');
     expect(verdicts.map((v) => v.property)).toEqual(Object.keys(out.properties));
