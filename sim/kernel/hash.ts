@@ -1,7 +1,10 @@
 // The simulator's hashes, written once: FNV-1a 32-bit lanes, alone (short hashes of commands) or
 // paired with a multiply-xorshift lane (the running trace hash, dataset digests). Not cryptographic.
 
-import { LONG, longDigest } from './long-digest.js';
+import { LONG as LONG_, longDigest } from './long-digest.js';
+
+/** A module-local copy (an imported binding is read through its module cell each time). */
+const LONG = LONG_;
 
 export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;

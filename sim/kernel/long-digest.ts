@@ -32,6 +32,9 @@ export function utf16Words(s: string, from: number, len: number): Uint32Array {
 const CACHE_MIN = 256;
 const DIGESTS = new Recent<readonly [number, number]>(8);
 
+/** The digest of a string too short to keep, returned in place: read it before the next call. */
+const SHORT: [number, number] = [0, 0];
+
 /** Murmur3's finalizer: every input bit reaches every output bit. */
 export function fmix(h: number): number {
   h ^= h >>> 16;
@@ -45,7 +48,8 @@ export function fmix(h: number): number {
  * Two 32-bit words over the string's code units, digested in four independent chains (even and odd
  * words, two lanes each: the chains run side by side in the CPU), four code units at a time, from a
  * UTF-16LE copy made CHUNK code units at a time into a fixed scratch buffer and read a word at a time.
- * Defined for any string; callers use it from LONG code units on.
+ * Defined for any string; callers use it from LONG code units on. The pair returned for a string
+ * shorter than CACHE_MIN is overwritten by the next call: read it at once.
  */
 export function longDigest(s: string): readonly [number, number] {
   const kept = DIGESTS.find(s);
@@ -97,9 +101,12 @@ export function longDigest(s: string): readonly [number, number] {
     b0 = Math.imul(b0 ^ w, KB);
     b0 ^= b0 >>> 13;
   }
-  const d = [fmix(a0 ^ Math.imul(a1, KB)), fmix(b0 ^ Math.imul(b1, KA))] as const;
-  if (n >= CACHE_MIN) DIGESTS.add(s, d);
-  return d;
+  const w1 = fmix(a0 ^ Math.imul(a1, KB));
+  const w2 = fmix(b0 ^ Math.imul(b1, KA));
+  if (n >= CACHE_MIN) return DIGESTS.add(s, [w1, w2]);
+  SHORT[0] = w1;
+  SHORT[1] = w2;
+  return SHORT;
 }
 
 /** The digest as 16 hex digits. */

@@ -2,9 +2,15 @@
 // order-independent digest (like DEBUG DIGEST) kept up to date on every change, incrementally:
 // a change costs the size of what it adds (APPEND, RPUSH, an expiry), not the size of the value.
 
-import { FNV_OFFSET, FNV_PRIME, MURMUR_M } from '../kernel/hash.js';
+import * as hash from '../kernel/hash.js';
 import { Recent } from '../kernel/recent.js';
 import { CHUNK, littleEndian, utf16Words } from '../kernel/long-digest.js';
+
+// module-local copies of the constants the digest's loops read on every word (an imported binding is
+// read through its module cell each time)
+const FNV_OFFSET = hash.FNV_OFFSET;
+const FNV_PRIME = hash.FNV_PRIME;
+const MURMUR_M = hash.MURMUR_M;
 
 export const DB_COUNT = 16;
 /** Unix time in ms at simulated time 0, so absolute expiry timestamps have real Redis's 13 digits. */
