@@ -11,20 +11,26 @@ export const LONG = 48;
 export const KA = 0x9e3779b1;
 export const KB = 0x85ebca77;
 
-/** True where a string's UTF-16LE copy can be read as words (two code units each, the first in the low half). */
-export const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Code units copied at a time (a multiple of 4): the scratch buffer stays 64 KB whatever the string. */
 export const CHUNK = 1 << 15;
 const scratch = Buffer.allocUnsafeSlow(2 * CHUNK);
 const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, CHUNK >>> 1);
 
 /**
- * Code units from..from+len of s (len even, at most CHUNK) copied into a scratch buffer, returned as
- * words: word k is units 2k and 2k+1, the first in the low half (little-endian machines only). The
- * buffer is shared and overwritten by the next call: read it before calling again.
+ * Code units from..from+len of s (len even, at most CHUNK) as 32-bit words: word k is units 2k and
+ * 2k+1, the first in the low half. Copied natively as UTF-16LE on a little-endian machine, a unit at
+ * a time elsewhere. The words are a shared scratch buffer that the next call overwrites.
  */
 export function utf16Words(s: string, from: number, len: number): Uint32Array {
+  if (!littleEndian) return utf16WordsPortable(s, from, len);
   scratch.write(from === 0 && len === s.length ? s : s.substring(from, from + len), 0, 'utf16le');
+  return scratchWords;
+}
+
+/** utf16Words a code unit at a time, for big-endian machines (and tested against the native copy everywhere). */
+export function utf16WordsPortable(s: string, from: number, len: number): Uint32Array {
+  for (let k = 0; k < len >>> 1; k++) scratchWords[k] = s.charCodeAt(from + 2 * k) | (s.charCodeAt(from + 2 * k + 1) << 16);
   return scratchWords;
 }
 
@@ -46,8 +52,8 @@ export function fmix(h: number): number {
 
 /**
  * Two 32-bit words over the string's code units, digested in four independent chains (even and odd
- * words, two lanes each: the chains run side by side in the CPU), four code units at a time, from a
- * UTF-16LE copy made CHUNK code units at a time into a fixed scratch buffer and read a word at a time.
+ * words, two lanes each: the chains run side by side in the CPU), four code units at a time, from
+ * copies of CHUNK code units at a time read as words (utf16Words).
  * Defined for any string; callers use it from LONG code units on. The pair returned for a string
  * shorter than CACHE_MIN is overwritten by the next call: read it at once.
  */
@@ -60,29 +66,13 @@ export function longDigest(s: string): readonly [number, number] {
   let a1 = 0x13198a2e;
   let b1 = 0x03707344;
   let i = 0; // code units consumed, a multiple of 4
-  if (littleEndian) {
-    while (n - i >= 4) {
-      const len = Math.min(CHUNK, n - i) & ~3;
-      const u = utf16Words(s, i, len);
-      const words = len >>> 1;
-      for (let k = 0; k < words; k += 2) {
-        const w = u[k]!;
-        const x = u[k + 1]!;
-        a0 = Math.imul(a0 ^ w, KA);
-        a0 ^= a0 >>> 16;
-        b0 = Math.imul(b0 ^ w, KB);
-        b0 ^= b0 >>> 13;
-        a1 = Math.imul(a1 ^ x, KA);
-        a1 ^= a1 >>> 16;
-        b1 = Math.imul(b1 ^ x, KB);
-        b1 ^= b1 >>> 13;
-      }
-      i += len;
-    }
-  } else {
-    for (; n - i >= 4; i += 4) {
-      const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-      const x = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
+  while (n - i >= 4) {
+    const len = Math.min(CHUNK, n - i) & ~3;
+    const u = utf16Words(s, i, len);
+    const words = len >>> 1;
+    for (let k = 0; k < words; k += 2) {
+      const w = u[k]!;
+      const x = u[k + 1]!;
       a0 = Math.imul(a0 ^ w, KA);
       a0 ^= a0 >>> 16;
       b0 = Math.imul(b0 ^ w, KB);
@@ -92,6 +82,7 @@ export function longDigest(s: string): readonly [number, number] {
       b1 = Math.imul(b1 ^ x, KB);
       b1 ^= b1 >>> 13;
     }
+    i += len;
   }
   // the last one to three code units, from the string itself
   for (let j = i; j < n; j += 2) {

@@ -4,7 +4,7 @@
 
 import * as hash from '../kernel/hash.js';
 import { Recent } from '../kernel/recent.js';
-import { CHUNK, littleEndian, utf16Words } from '../kernel/long-digest.js';
+import { CHUNK, utf16Words } from '../kernel/long-digest.js';
 
 // module-local copies of the constants the digest's loops read on every word (an imported binding is
 // read through its module cell each time)
@@ -43,7 +43,7 @@ let lb = 0;
 /** The code unit waiting for its pair, or -1. */
 let lp = -1;
 const SEP = 0xff;
-/** Runs of at least this many code units are read from a UTF-16 copy (shorter ones by charCodeAt). */
+/** Runs of at least this many code units are read as words from a copy (shorter ones by charCodeAt). */
 const WORDS_MIN = 64;
 
 function word(w: number): void {
@@ -66,20 +66,18 @@ function feed(s: string): void {
     b ^= b >>> 13;
     i = 1;
   }
-  if (littleEndian) {
-    // a long run of pairs read as words from a UTF-16LE copy (the same words as below, faster)
-    while (n - i >= WORDS_MIN) {
-      const len = Math.min(CHUNK, n - i) & ~1;
-      const u = utf16Words(s, i, len);
-      const words = len >>> 1;
-      for (let k = 0; k < words; k++) {
-        const w = u[k]!;
-        a = Math.imul(a ^ w, FNV_PRIME);
-        b = Math.imul(b ^ w, MURMUR_M);
-        b ^= b >>> 13;
-      }
-      i += len;
+  // a long run of pairs read as words from a copy (the same words as below, faster)
+  while (n - i >= WORDS_MIN) {
+    const len = Math.min(CHUNK, n - i) & ~1;
+    const u = utf16Words(s, i, len);
+    const words = len >>> 1;
+    for (let k = 0; k < words; k++) {
+      const w = u[k]!;
+      a = Math.imul(a ^ w, FNV_PRIME);
+      b = Math.imul(b ^ w, MURMUR_M);
+      b ^= b >>> 13;
     }
+    i += len;
   }
   for (; i + 1 < n; i += 2) {
     const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
