@@ -12,13 +12,22 @@ import { WORKER_FILE } from '../paths.js';
 /** V8 flags for the workers on top of the parent's own (e.g. --import tsx, --max-old-space-size). */
 export const WORKER_V8_FLAGS = ['--single-threaded', '--max-semi-space-size=32'];
 
+/**
+ * The workers' node flags: the parent's (so --import tsx, --max-old-space-size, --cpu-prof reach
+ * them) but its debugger's, which would make every worker open the same inspector port, then ours.
+ */
+export function workerExecArgv(parent: readonly string[]): string[] {
+  const kept = parent.filter((a) => !/^--(inspect|debug)/.test(a) && !WORKER_V8_FLAGS.includes(a));
+  return [...kept, ...WORKER_V8_FLAGS];
+}
+
 /** A pool of `workers` processes, all started at once, each running the batches of sim/harness/task.ts. */
 export async function seedPool(workers: number): Promise<Tinypool> {
   const { Tinypool } = await import('tinypool');
   return new Tinypool({
     filename: WORKER_FILE,
     runtime: 'child_process',
-    execArgv: [...process.execArgv.filter((a) => !WORKER_V8_FLAGS.includes(a)), ...WORKER_V8_FLAGS],
+    execArgv: workerExecArgv(process.execArgv),
     // structured clone, as worker threads had: a failure's fields survive as they are
     serialization: 'advanced',
     minThreads: workers,
