@@ -57,4 +57,18 @@ describe('long digest', () => {
     expect(hashStrings(['SET', 'k', 'a'.repeat(47)])).not.toBe(hashStrings(['SET', 'k', 'a'.repeat(48)]));
     expect(hashStrings(['SET', 'ka', 'b'.repeat(60)])).not.toBe(hashStrings(['SET', 'k', 'ab'.repeat(30)]));
   });
+
+  it('known answers: these digests are part of trace version 3 (in `h` and in every event with a long string), so a change to them must bump the version', () => {
+    const answers: [number, string][] = [
+      [48, 'e8b0700d16a1d5b2'],
+      [49, '3c6c854aff05db24'],
+      [50, 'c589f58434828fdf'],
+      [51, '40fce811d3553011'],
+      [300, 'c94e57ad8a8de3f2'],
+      [CHUNK + 6, '83f42fc36a26e562'], // a last copy shorter than CHUNK
+      [2 * CHUNK + 1, '6413b109fca12218'], // two whole copies and one code unit
+    ];
+    for (const [n, hex] of answers) expect(longDigestHex(text(n, n)), `length ${n}`).toBe(hex);
+    expect([hashStrings(['SET', 'k', 'a'.repeat(47)]), hashStrings(['SET', 'k', 'a'.repeat(48)]), hashStrings(['RPUSH', 'l\u00e9', 'x', ''])]).toEqual(['06fd78c5', 'f04c336f', 'a9ff3550']);
+  });
 });

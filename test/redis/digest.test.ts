@@ -127,6 +127,15 @@ describe('incremental dataset digest', () => {
     );
   });
 
+  it('known answer: the digest is part of trace version 3 (redis.obs, results), so a change to it must bump the version', () => {
+    const ds = new Dataset();
+    ds.set(0, 's', 'ab\u0000');
+    ds.set(3, 'l', ['x', '\u00e9\u4e2d', '']);
+    ds.set(15, 'e', Array.from({ length: 301 }, (_, i) => String.fromCharCode(((i * 7919 + 9 * 31) % 0xd7ff) + 1)).join(''), 1_700_000_012_345);
+    expect(ds.digest()).toBe('609c92fd7c4e0bfe');
+    expect(digestFromScratch(ds)).toBe('609c92fd7c4e0bfe');
+  });
+
   it('grows a string and a list step by step to the digest of storing the whole value at once', () => {
     const ds = run([
       { args: ['APPEND', 's', 'ab'], db: 1, advanceMs: 0, fromMaster: false, isMaster: true, fork: false },
@@ -160,7 +169,7 @@ describe('incremental dataset digest', () => {
 
   it('runs read as words from a UTF-16 copy (64 code units and more, past one 32768-unit copy) digest as from scratch, whatever the odd splits of the APPENDs that built them', () => {
     const unit = fc.constantFrom('a', '.', '\u00e9', '\u4e2d', '\u0000');
-    const piece = fc.tuple(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 60, max: 300 }), fc.constant(40_001)), unit, unit).map(([n, x, y]) => (x + y).repeat(n).slice(0, n + (n % 2)));
+    const piece = fc.tuple(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 60, max: 300 }), fc.constant(40_001)), unit, unit).map(([n, x, y]) => (x + y).repeat(n).slice(0, n));
     fc.assert(
       fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), (pieces) => {
         const grown = new Dataset();
