@@ -56,16 +56,13 @@ function word(w: number): void {
 function feed(s: string): void {
   const n = s.length;
   if (n === 0) return;
-  let a = la;
-  let b = lb;
   let i = 0;
   if (lp >= 0) {
-    const w = lp | (s.charCodeAt(0) << 16);
-    a = Math.imul(a ^ w, FNV_PRIME);
-    b = Math.imul(b ^ w, MURMUR_M);
-    b ^= b >>> 13;
+    word(lp | (s.charCodeAt(0) << 16));
     i = 1;
   }
+  let a = la;
+  let b = lb;
   // a long run of pairs read as words from a copy (the same words as below, faster)
   while (n - i >= WORDS_MIN) {
     const len = Math.min(CHUNK, n - i) & ~1;
