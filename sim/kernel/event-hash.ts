@@ -27,7 +27,6 @@ const TAG_NULL = 0x4e554c4c;
 const TAG_TRUE = 0x54525545;
 const TAG_FALSE = 0x46414c53;
 
-
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);
 
