@@ -1,5 +1,6 @@
-// The simulator's hashes, written once: FNV-1a 32-bit lanes, alone (short hashes of commands) or
-// paired with a multiply-xorshift lane (the running trace hash, dataset digests). Not cryptographic.
+// The simulator's small hashes: FNV-1a over strings (a stream entry's h), and FNV-1a paired with a
+// multiply-xorshift lane over text (hashText: a scenario's hash). The trace hash is event-hash.ts, a
+// long string's digest long-digest.ts, a dataset's digest in sim/redis/dataset.ts. Not cryptographic.
 
 import { LONG as LONG_, longDigest } from './long-digest.js';
 
@@ -41,37 +42,25 @@ export function hashStrings(parts: readonly string[]): string {
 const LONG_MARK = 0x10000;
 
 /**
- * Two 32-bit lanes over text: FNV-1a (a) and a multiply-xorshift lane (b); each update ends with
- * the separator `sep`, so the strings' boundaries count. The starting lanes and the shift pick the
- * variant: RunningHash for traces; a dataset entry's digest starts from its db.
+ * A running 64-bit hash over lines of text (version 1's trace hash): an FNV-1a lane (a) and a
+ * multiply-xorshift lane (b), each line ended by a newline so the lines' boundaries count, as 16 hex
+ * digits. It hashes a trace header's scenario and a sweep summary's scenario (hashText).
  */
-export class TwoLaneHash {
-  constructor(
-    public a: number,
-    public b: number,
-    private readonly shift: number,
-    private readonly sep: number,
-  ) {}
+export class RunningHash {
+  a = FNV_OFFSET;
+  b = FNV_PRIME ^ MURMUR_M;
 
   update(s: string): void {
     let a = this.a;
     let b = this.b;
-    const shift = this.shift;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       a = Math.imul(a ^ c, FNV_PRIME);
       b = Math.imul(b ^ c, MURMUR_M);
-      b ^= b >>> shift;
+      b ^= b >>> 15;
     }
-    this.a = Math.imul(a ^ this.sep, FNV_PRIME);
-    this.b = Math.imul(b ^ this.sep, MURMUR_M);
-  }
-}
-
-/** The running hash of a trace: 64 bits over its lines (a newline ends each), as 16 hex digits. */
-export class RunningHash extends TwoLaneHash {
-  constructor() {
-    super(FNV_OFFSET, FNV_PRIME ^ MURMUR_M, 15, 10);
+    this.a = Math.imul(a ^ 10, FNV_PRIME);
+    this.b = Math.imul(b ^ 10, MURMUR_M);
   }
 
   digest(): string {
