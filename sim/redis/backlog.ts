@@ -14,7 +14,7 @@ export interface StreamEntry {
   readonly start: number;
   readonly bytes: number;
   readonly args: readonly string[];
-  /** hashStrings(args), computed once for every node that generates or applies the entry (emitStream). */
+  /** hashStrings(args), computed once for every node that generates or applies the entry (emitStream; a proxied entry is shared). */
   h?: string;
 }
 
@@ -105,8 +105,11 @@ export class ReplBuffer {
    * SELECT, or the bytes a replica proxies); trim by whole blocks while the backlog exceeds
    * backlogSize, each time a block is added and once more at the end (beforeSleep()).
    */
-  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[], h?: string): StreamEntry {
-    const entry: StreamEntry = { start: this.endOffset + 1, bytes, args, h };
+  feed(args: readonly string[], bytes: number, backlogSize: number, pieces?: readonly number[], from?: StreamEntry): StreamEntry {
+    // the entry a replica proxies is the one its master fed at the same offset (offsets are shared
+    // along a replication chain): one object for the whole chain while it is
+    const start = this.endOffset + 1;
+    const entry: StreamEntry = from !== undefined && from.start === start ? from : { start, bytes, args, h: from?.h };
     this.entries.push(entry);
     const limit = this.blockLimit(backlogSize);
     if (pieces === undefined) this.feedPiece(bytes, limit, backlogSize);

@@ -178,7 +178,7 @@ export class MasterSide implements PingStream {
       let bytes = 0;
       for (let i = 0; i < pieces.length; i++) bytes += pieces[i]!;
       entry = buf.feed(args, bytes, backlogSize, pieces);
-    } else entry = buf.feed(args, from ? from.bytes : respCommandBytes(args), backlogSize, undefined, from?.h);
+    } else entry = buf.feed(args, from ? from.bytes : respCommandBytes(args), backlogSize, undefined, from);
     this.offset = buf.endOffset;
     if (this.quietStream) this.quietEntries.push(entry);
     else if (this.node.isMaster) emitStream(this.ctx, 'redis.stream', this.node.identity.replid, entry);
