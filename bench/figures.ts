@@ -45,19 +45,18 @@ export function cpuMs(): number {
 /**
  * CPU time of this process and of its children that have ended (the sweep's worker processes, once
  * the pool is destroyed), in ms. The children's share is read from /proc/self/stat (cutime and
- * cstime, in clock ticks of 10 ms); where there is no /proc it is left out.
+ * cstime, in clock ticks of 10 ms): null where there is no /proc, as it would be left out.
  */
-export function cpuMsWithChildren(): number {
-  let children = 0;
+export function cpuMsWithChildren(): number | null {
+  let stat: string;
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // the fields after the command name (which may hold spaces), from field 3 (state) on
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    children = (Number(f[13]) + Number(f[14])) * 10; // fields 16 and 17: cutime, cstime
+    stat = readFileSync('/proc/self/stat', 'utf8');
   } catch {
-    children = 0;
+    return null;
   }
-  return cpuMs() + children;
+  // the fields after the command name (which may hold spaces), from field 3 (state) on
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return cpuMs() + (Number(f[13]) + Number(f[14])) * 10; // fields 16 and 17: cutime, cstime
 }
 
 export const RESULT_FORMAT = 'replsim-bench/1';
