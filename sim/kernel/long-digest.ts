@@ -1,7 +1,9 @@
 // The 64-bit digest of a long string (48 code units or more), computed once per value however many
 // places name it: the trace hash feeds a long string as its length and this digest (event-hash.ts),
-// and the properties name a long value by it (properties/client-ops.ts valueKey). A workload value can
-// be 100 kB; a write's value is in its x.write or client.op, its redis.* events and its reads.
+// a stream entry's h folds a long argument in by it (hash.ts), and the properties name a long value
+// by it (properties/client-ops.ts valueKey). A workload value can be 100 kB; a write's value is in
+// its x.write or client.op, its stream entry and its reads. The dataset digest, which must continue
+// under APPEND, reads its words through the same copy (utf16Words).
 
 import { Recent } from './recent.js';
 
