@@ -14,6 +14,7 @@ export const REAL_TIME_FILES = [
   'test/backends/real-faults.test.ts',
   'test/backends/real-props.test.ts',
   'test/cli/queue.test.ts',
+  'test/cli/sweep-worker-death.test.ts',
   'test/report/*-browser.test.ts',
 ];
 

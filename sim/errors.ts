@@ -63,3 +63,15 @@ export function formatSimTime(us: number): string {
   if (us >= 1000) return `${+(us / 1000).toFixed(3)}ms`;
   return `${us}us`;
 }
+
+/**
+ * A sweep's worker process died under a batch twice (killed from outside, or out of memory): the
+ * CLI prints the message alone (no stack trace) and exits 4.
+ */
+export class WorkerDied extends Error {
+  override readonly name = 'WorkerDied';
+  constructor(message: string) {
+    super(message);
+  }
+}
+

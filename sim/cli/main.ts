@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
 import { simulate, TOOL_VERSION, type RunResult } from '../harness/simulate.js';
-import { UserError } from '../errors.js';
+import { UserError, WorkerDied } from '../errors.js';
 import { MUTANT_NAMES, type MutantName } from '../redis/mutants.js';
 import { builtinNames, builtinDescription, resolveScenario, scenarioFor, seedFor } from '../harness/sources.js';
 import { parseSeed, parseSeeds, parseSeedBudget, shardOf } from '../harness/seeds.js';
@@ -442,6 +442,10 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof UserError) {
       process.stderr.write(`replsim: ${e.message}\n`);
       return EXIT.usage;
+    }
+    if (e instanceof WorkerDied) {
+      process.stderr.write(`replsim: ${e.message}\n`);
+      return EXIT.internal;
     }
     process.stderr.write(`replsim: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.internal;

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seedPool } from './pool.js';
+import { runBatchOn, seedPool } from './pool.js';
 import { UserError } from '../errors.js';
 import { canonicalConfigName } from '../redis/config.js';
 import { validateScenario } from '../scenario/load.js';
@@ -211,7 +211,7 @@ export async function explore(o: { ref: string; varies: Vary[]; seeds: number[];
       const feed = async () => {
         while (next < batches.length) {
           const i = next++;
-          record(i, (await pool.run(batches[i]!)) as SweepOutcome[]);
+          record(i, await runBatchOn(pool, batches[i]!));
         }
       };
       await Promise.all(Array.from({ length: workers }, feed));

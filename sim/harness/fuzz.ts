@@ -3,7 +3,7 @@
 // entry per failure signature with its first and smallest seed and a count, merged with the file.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { seedPool } from './pool.js';
+import { runBatchOn, seedPool } from './pool.js';
 import { UserError } from '../errors.js';
 import type { MutantName } from '../redis/mutants.js';
 import { parseJsonText } from '../scenario/load.js';
@@ -124,7 +124,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
       const batch: SweepTask[] = Array.from({ length: n }, () => ({ source: o.source, seed: o.nextSeed(), mutant: o.mutant, ...(o.limits ? { limits: o.limits } : {}) }));
       let rs: SweepOutcome[];
       try {
-        rs = (await pool.run(batch)) as SweepOutcome[];
+        rs = await runBatchOn(pool, batch);
       } catch (e) {
         if (o.signal.aborted) return; // the pool was destroyed under it
         throw e;

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 // bullmq, ioredis and tinypool are loaded when a queue is used, not at every replsim start
 import type { Job } from 'bullmq';
-import { seedPool } from './pool.js';
+import { runBatchOn, seedPool } from './pool.js';
 import { UserError } from '../errors.js';
 import type { MutantName } from '../redis/mutants.js';
 import { makeArtifact, writeArtifact } from './artifacts.js';
@@ -233,7 +233,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ chunks: n
       o.log(`worker ${me}: chunk ${d.chunk} of sweep ${d.sweep}: ${d.seeds.length} seeds (${d.seeds[0]}..${d.seeds.at(-1)})`);
       const batches: SweepTask[][] = [];
       for (let i = 0; i < d.seeds.length; i += BATCH) batches.push(d.seeds.slice(i, i + BATCH).map((seed) => ({ source: d.source, seed, mutant: d.mutant, ...(d.limits ? { limits: d.limits } : {}) })));
-      const outcomes = (await Promise.all(batches.map((b) => pool.run(b) as Promise<SweepOutcome[]>))).flat();
+      const outcomes = (await Promise.all(batches.map((b) => runBatchOn(pool, b)))).flat();
       chunks++;
       seeds += outcomes.length;
       const failing = outcomes.filter((x) => x.status !== 'pass').length;

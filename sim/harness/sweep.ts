@@ -6,7 +6,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { Tinypool } from 'tinypool';
-import { seedPool } from './pool.js';
+import { runBatchOn, seedPool } from './pool.js';
 import { sourceName, type ScenarioSource } from './sources.js';
 import type { MutantName } from '../redis/mutants.js';
 import { runTask, scenarioOf, type RunLimits, type SweepOutcome, type SweepTask } from './task.js';
@@ -149,7 +149,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
           const b = batches[next++]!;
           let rs: SweepOutcome[];
           try {
-            rs = (await pool.run(b)) as SweepOutcome[];
+            rs = await runBatchOn(pool, b);
           } catch (e) {
             if (stopped === 'interrupted') return; // the pool was destroyed under it
             throw e;
