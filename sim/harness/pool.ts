@@ -3,8 +3,9 @@
 // helper threads by default; with two workers on two cores those threads take CPU from the other
 // worker (measured on swarm seeds 1..300: 81 ms of CPU per seed with the helper threads, 65 without,
 // at the same wall time per seed). Worker threads cannot be started with that flag; processes can.
-// A 32 MB young generation (16 MB by default) halves the scavenges; together, a sweep of swarm seeds
-// 1..600 on 2 workers went from 88,000 to 106,000-111,000 seeds an hour.
+// A 32 MB young generation (16 MB by default) makes fewer scavenges (swarm seeds 1..60: 59 against
+// 83), a gain within the noise of the time measured. Together, a sweep of swarm seeds 1..600 on 2
+// workers went from 88,000 to 106,000-111,000 seeds an hour.
 
 import type { Tinypool } from 'tinypool';
 import { WORKER_FILE } from '../paths.js';
