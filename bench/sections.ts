@@ -8,7 +8,8 @@ import { costFigures, measureSeed } from './cost.js';
 import { appendFigures } from './append.js';
 import { traceFigures } from './trace.js';
 import { simulate } from '../sim/harness/simulate.js';
-import { swarmScenario } from '../sim/scenario/swarm.js';
+import { SWARM_CORE_NAME, SWARM_NAME, swarmScenario } from '../sim/scenario/swarm.js';
+import type { GeneratorName } from '../sim/harness/sources.js';
 import { sweep } from '../sim/harness/sweep.js';
 import { cpuMs, cpuMsWithChildren, type Figure, type Section } from './figures.js';
 import { runStartupBench, STARTUP_GOAL } from './startup.js';
@@ -70,46 +71,52 @@ const swarm: Section = {
   },
 };
 
-/** `replsim sweep swarm` as the library runs it: worker threads, start-up included. */
-const sweepSection: Section = {
-  name: 'sweep',
-  about: 'seeds/hour of a swarm sweep on worker processes (default seeds 1..2000, 2 workers)',
-  async run(o) {
-    const t0 = performance.now();
-    const c0 = cpuMsWithChildren();
-    const s = await sweep({ ref: 'swarm', source: { generator: 'swarm' }, seeds: o.sweepSeeds, workers: o.workers, mutant: null });
-    const ms = performance.now() - t0;
-    const c1 = cpuMsWithChildren();
-    const cpu = c0 === null || c1 === null ? null : c1 - c0;
-    const perHour = (s.seeds / (ms / 1000)) * 3600;
-    const figures: Figure[] = [
-      {
-        key: 'sweep.seeds_per_hour',
-        label: `swarm sweep seeds/hour (${s.workers} workers)`,
-        value: perHour,
+/**
+ * `replsim sweep GENERATOR` as the library runs it: worker processes, start-up included. The issue's
+ * goal was set on the swarm before Sentinels, clients and Redis as shipped were drawn: `swarm-core`
+ * is that swarm, so both are reported.
+ */
+function sweepSection(name: string, generator: GeneratorName, what: string, keyPrefix: string): Section {
+  return {
+    name,
+    about: `seeds/hour of a ${generator} sweep on worker processes (default seeds 1..2000, 2 workers)${what}`,
+    async run(o) {
+      const t0 = performance.now();
+      const c0 = cpuMsWithChildren();
+      const s = await sweep({ ref: generator, source: { generator }, seeds: o.sweepSeeds, workers: o.workers, mutant: null });
+      const ms = performance.now() - t0;
+      const c1 = cpuMsWithChildren();
+      const cpu = c0 === null || c1 === null ? null : c1 - c0;
+      const perHour = (s.seeds / (ms / 1000)) * 3600;
+      const figures: Figure[] = [
+        {
+          key: `${keyPrefix}.seeds_per_hour`,
+          label: `${generator} sweep seeds/hour (${s.workers} workers)`,
+          value: perHour,
+          unit: 'seeds/h',
+          better: 'higher',
+          goal: '>= 500,000 on 2 cores',
+          met: perHour >= 500_000,
+          detail: [`seeds ${o.sweepSeeds[0]}..${o.sweepSeeds.at(-1)} in ${(ms / 1000).toFixed(1)} s wall, ${cpu === null ? 'CPU not measured (no /proc to read the workers\' CPU time from)' : `${(cpu / 1000).toFixed(1)} s CPU`} (${s.passed} pass, ${s.failed} fail, ${s.liveness} liveness); wall time depends on what else the machine runs`],
+        },
+      ];
+      if (cpu === null) return figures;
+      // what the same CPU time would give on `workers` cores of its own (start-up and idle included)
+      const perHourCpu = (s.seeds / (cpu / 1000)) * 3600 * s.workers;
+      figures.push({
+        key: `${keyPrefix}.seeds_per_hour_cpu`,
+        label: `${generator} sweep seeds/hour from CPU time (${s.workers} cores of its own)`,
+        value: perHourCpu,
         unit: 'seeds/h',
         better: 'higher',
         goal: '>= 500,000 on 2 cores',
-        met: perHour >= 500_000,
-        detail: [`seeds ${o.sweepSeeds[0]}..${o.sweepSeeds.at(-1)} in ${(ms / 1000).toFixed(1)} s wall, ${cpu === null ? 'CPU not measured (no /proc to read the workers\' CPU time from)' : `${(cpu / 1000).toFixed(1)} s CPU`} (${s.passed} pass, ${s.failed} fail, ${s.liveness} liveness); wall time depends on what else the machine runs`],
-      },
-    ];
-    if (cpu === null) return figures;
-    // what the same CPU time would give on `workers` cores of its own (start-up and idle included)
-    const perHourCpu = (s.seeds / (cpu / 1000)) * 3600 * s.workers;
-    figures.push({
-      key: 'sweep.seeds_per_hour_cpu',
-      label: `swarm sweep seeds/hour from CPU time (${s.workers} cores of its own)`,
-      value: perHourCpu,
-      unit: 'seeds/h',
-      better: 'higher',
-      goal: '>= 500,000 on 2 cores',
-      met: perHourCpu >= 500_000,
-      detail: [`seeds / CPU seconds of the sweep (main process and worker processes) x ${s.workers}`],
-    });
-    return figures;
-  },
-};
+        met: perHourCpu >= 500_000,
+        detail: [`seeds / CPU seconds of the sweep (main process and worker processes) x ${s.workers}`],
+      });
+      return figures;
+    },
+  };
+}
 
 const cost: Section = {
   name: 'cost',
@@ -148,4 +155,7 @@ const startup: Section = {
 const trace: Section = { name: 'trace', about: 'the trace pipeline alone: hashing a recorded swarm event stream', run: () => traceFigures() };
 const append: Section = { name: 'append', about: 'APPEND / RPUSH runs: time per doubling of run length', run: () => appendFigures() };
 
-export const SECTIONS: Section[] = [sweepSection, swarm, startup, memory, append, cost, trace, kernel];
+export const SECTIONS: Section[] = [
+  sweepSection('sweep', SWARM_NAME, '', 'sweep'),
+  sweepSection('sweep-core', SWARM_CORE_NAME, ": the swarm as the goal was set, without Sentinels, clients or Redis as shipped", 'sweep_core'),
+  swarm, startup, memory, append, cost, trace, kernel];

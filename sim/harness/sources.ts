@@ -7,7 +7,7 @@ import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { UserError } from '../errors.js';
 import { packagePath } from '../paths.js';
-import { SWARM_DESCRIPTION, SWARM_NAME, swarmScenario } from '../scenario/swarm.js';
+import { SWARM_CORE_DESCRIPTION, SWARM_CORE_NAME, SWARM_DESCRIPTION, SWARM_NAME, swarmCoreScenario, swarmScenario } from '../scenario/swarm.js';
 import type { Seed } from '../kernel/rng.js';
 import { isArtifactDocument, validateArtifact, type Artifact } from './artifacts.js';
 
@@ -22,6 +22,7 @@ export type ScenarioSource = { document: Scenario } | { generator: GeneratorName
 /** Scenarios made from a seed: every knob drawn from it (swarm testing). */
 export const GENERATORS = {
   [SWARM_NAME]: { description: SWARM_DESCRIPTION, generate: swarmScenario },
+  [SWARM_CORE_NAME]: { description: SWARM_CORE_DESCRIPTION, generate: swarmCoreScenario },
 } as const satisfies Record<string, { description: string; generate: (seed: Seed) => Scenario }>;
 export type GeneratorName = keyof typeof GENERATORS;
 
