@@ -11,6 +11,7 @@ export default {
     'properties/**/*.ts',
     'sim/redis/backlog.ts',
     'sim/redis/master.ts',
+    'sim/redis/psync.ts',
     'sim/redis/replica.ts',
     'sim/net/**/*.ts',
     'sim/clients/**/*.ts',

@@ -1,7 +1,7 @@
 // The master side of replication (also a replica serving its own sub-replicas): the stream (offset,
-// backlog, selected db) and its feeding, connected replicas, the PSYNC decision of
-// masterTryPartialResynchronization(), full sync (full-sync.ts: a disk BGSAVE or a diskless child,
-// diskless.ts), output-buffer limits (output-buffer.ts), the cron.
+// backlog, selected db) and its feeding, connected replicas, PSYNC (psync.ts), full sync
+// (full-sync.ts: a disk BGSAVE or a diskless child, diskless.ts), output-buffer limits
+// (output-buffer.ts), the cron.
 
 import { hashStrings } from '../kernel/hash.js';
 import type { Socket, SocketHandler } from '../net/network.js';
@@ -19,6 +19,7 @@ import type { Client, ReplyCallback } from './instance.js';
 import { byteLength, commandName, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { FullSync, SOCKET_BUFFER_BYTES } from './full-sync.js';
+import { syncCommand } from './psync.js';
 import type { Dataset } from './dataset.js';
 
 export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
@@ -288,7 +289,7 @@ export class MasterSide implements PingStream {
     if (name === 'PSYNC' || name === 'SYNC') {
       // from here on a replica, not a client CLIENT KILL TYPE normal would close
       this.node.connClients.delete(conn.tracked);
-      this.syncCommand(conn, args);
+      syncCommand(this, this.node, conn, args);
     }
     else if (conn.client === null && name === 'PING') this.reply(conn, '+PONG');
     else if (conn.client === null && name === 'REPLCONF') this.reply(conn, '+OK');
@@ -343,85 +344,6 @@ export class MasterSide implements PingStream {
     conn.ackTimeUs = this.ctx.nowUs();
     if (conn.streamOnAck && conn.replState === 'online') this.fullSync.startCommandStream(conn);
     this.node.onReplicaAck();
-  }
-
-  // ---- PSYNC ----
-
-  /** syncCommand(): the checks before the decision, the decision, and the counters. */
-  private syncCommand(conn: ServerConn, args: string[]): void {
-    const node = this.node;
-    const id = node.identity;
-    const now = this.ctx.nowUs();
-    const reqId = args[1] ?? '?';
-    const reqOffsetRaw = args[2] ?? '-1';
-    const failoverFlag = (args[3] ?? '').toUpperCase() === 'FAILOVER';
-
-    if (failoverFlag) {
-      if (node.isMaster) return this.reply(conn, "-ERR PSYNC FAILOVER can't be sent to a master.");
-      if (reqId.toLowerCase() !== id.replid) return this.reply(conn, '-ERR PSYNC FAILOVER replid must match my replid.');
-      node.promote('psync-failover');
-    }
-    if (node.failover.state !== 'no-failover') return this.reply(conn, "-NOMASTERLINK Can't SYNC while failing over");
-    if (!node.isMaster && !node.linkUp) return this.reply(conn, "-NOMASTERLINK Can't SYNC while not connected with my master");
-    if (node.loading) return this.reply(conn, '-LOADING Redis is loading the dataset in memory');
-    if (!/^-?\d+$/.test(reqOffsetRaw)) return this.reply(conn, '-ERR value is not an integer or out of range');
-    const psyncOffset = Number(reqOffsetRaw);
-
-    const decision = this.decidePartial(reqId, psyncOffset);
-    const base = {
-      t: now,
-      type: 'redis.psync' as const,
-      node: this.ctx.name,
-      replica: conn.peer,
-      requested_replid: reqId,
-      requested_offset: psyncOffset,
-      master_replid: id.replid,
-      master_replid2: id.replid2,
-      second_repl_offset: id.secondReplOffset,
-      master_repl_offset: this.offset,
-      repl_backlog_first_byte_offset: this.backlog ? this.backlog.firstByte : 0,
-      repl_backlog_histlen: this.backlog ? this.backlog.histlen : 0,
-    };
-    if (decision.ok) {
-      node.stats.syncPartialOk++;
-      this.ctx.trace.emit({ ...base, result: 'continue', reason: decision.reason });
-      conn.replState = 'online';
-      conn.ackTimeUs = now;
-      this.replicas.push(conn);
-      this.reply(conn, `+CONTINUE ${id.replid}`);
-      this.obufLimits.streamStarted(conn.peer);
-      this.sendFrom(conn, psyncOffset);
-      this.refreshGoodReplicas();
-      return;
-    }
-    if (!reqId.startsWith('?')) node.stats.syncPartialErr++;
-    node.stats.syncFull++;
-    this.ctx.trace.emit({ ...base, result: 'full', reason: decision.reason });
-    conn.replState = 'wait_bgsave_start';
-    this.replicas.push(conn);
-    if (this.replicas.length === 1 && this.backlog === null) {
-      id.startNewHistory('first-replica');
-      this.createBacklog();
-    }
-    this.fullSync.replicaWaiting(conn);
-  }
-
-  /** masterTryPartialResynchronization(): id check, then backlog range check (both bounds inclusive). */
-  private decidePartial(reqId: string, psyncOffset: number): { ok: boolean; reason: string } {
-    const { replid, replid2, secondReplOffset } = this.node.identity;
-    const hooks = this.node.hooks;
-    const id = reqId.toLowerCase();
-    if (id !== replid && !(id === replid2 && hooks.secondIdServes(psyncOffset, secondReplOffset))) {
-      if (reqId.startsWith('?')) return { ok: false, reason: 'full resync requested by replica' };
-      if (id === replid2) return { ok: false, reason: `requested offset for second ID was ${psyncOffset}, but I can reply up to ${secondReplOffset}` };
-      return { ok: false, reason: 'replication ID mismatch' };
-    }
-    const buf = this.backlog;
-    if (buf === null) return { ok: false, reason: 'lack of backlog (no backlog)' };
-    if (psyncOffset < hooks.backlogLowerBound(buf) || psyncOffset > buf.endOffset + 1) {
-      return { ok: false, reason: `lack of backlog (wanted ${psyncOffset}, have ${buf.firstByte}..${buf.endOffset})` };
-    }
-    return { ok: true, reason: id === replid ? 'replid match' : 'replid2 match' };
   }
 
   // ---- full sync (full-sync.ts) ----

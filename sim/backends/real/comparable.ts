@@ -20,7 +20,7 @@ export type Comparable =
   | { kind: 'replid'; node: string; why: string; replid: string | null; replid2: string };
 
 /**
- * The reason strings of the simulator (sim/redis/master.ts decidePartial()) and of log-events.ts,
+ * The reason strings of the simulator (sim/redis/psync.ts decidePartial()) and of log-events.ts,
  * with the log line each comes from (7.0.15 masterTryPartialResynchronization(), loglevel notice).
  */
 export const PSYNC_REASONS: readonly { why: PsyncWhy; reason: RegExp; sim: string; log: string }[] = [
