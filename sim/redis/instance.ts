@@ -19,6 +19,7 @@ import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { hooksFor, type MutantName } from './mutants.js';
 import { Aof } from './aof.js';
 import { PubSub } from './pubsub.js';
+import { WaitQueue } from './wait.js';
 
 /** A scenario or test client connected to this node. */
 export interface Client {
@@ -44,13 +45,6 @@ interface PausedCall {
   client: Client;
   args: string[];
   cb: ReplyCallback;
-}
-
-interface Waiter {
-  client: Client;
-  numReplicas: number;
-  cb: ReplyCallback;
-  timer: number | null;
 }
 
 export interface BgsaveState {
@@ -110,8 +104,7 @@ export class RedisNode {
   shuttingDown: P.ShutdownState | null = null;
   private nextClientId = 1;
   private paused: PausedCall[] = [];
-  private waiters: Waiter[] = [];
-  private ackRequested = false;
+  private readonly waits = new WaitQueue(this);
 
   constructor(
     readonly ctx: NodeContext,
@@ -234,7 +227,7 @@ export class RedisNode {
 
   resumePausedClients(): void {
     if (this.writesPaused) return;
-    if (this.ackRequested) this.ctx.timer(0, this.beforeSleepFn, this);
+    this.waits.resumed();
     const calls = this.paused;
     this.paused = [];
     for (const c of calls) {
@@ -299,50 +292,17 @@ export class RedisNode {
     this.connClients.delete(client);
     this.pubsub.forget(client);
     this.paused = this.paused.filter((p) => p.client !== client);
-    for (const w of this.waiters.filter((x) => x.client === client)) {
-      if (w.timer !== null) this.ctx.cancelTimer(w.timer);
-      this.waiters.splice(this.waiters.indexOf(w), 1);
-    }
+    this.waits.forget(client);
   }
 
-  // ---- WAIT ----
+  // ---- WAIT (wait.ts) ----
 
   blockForWait(client: Client, numReplicas: number, timeoutMs: number, cb: ReplyCallback): Pending {
-    const w: Waiter = { client, numReplicas, cb, timer: null };
-    if (timeoutMs > 0) w.timer = this.ctx.timer(timeoutMs * 1000, this.waitTimeoutFn, w);
-    this.waiters.push(w);
-    if (!this.ackRequested) {
-      this.ackRequested = true;
-      this.ctx.timer(0, this.beforeSleepFn, this);
-    }
-    return PENDING;
+    return this.waits.block(client, numReplicas, timeoutMs, cb);
   }
 
-  private readonly waitTimeoutFn = (w: Waiter) => {
-    const i = this.waiters.indexOf(w);
-    if (i < 0 || !this.alive) return;
-    this.waiters.splice(i, 1);
-    w.cb(this.masterSide.countAcked(w.client.woff));
-  };
-
-  private readonly beforeSleepFn = (self: RedisNode) => {
-    // while writes are paused the GETACK waits; resumePausedClients() sends it
-    if (!self.alive || self.writesPaused) return;
-    self.ackRequested = false;
-    if (self.waiters.length > 0) self.masterSide.requestAcks();
-  };
-
   onReplicaAck(): void {
-    if (this.waiters.length > 0) {
-      for (const w of this.waiters.slice()) {
-        const n = this.masterSide.countAcked(w.client.woff);
-        if (n >= w.numReplicas) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          if (w.timer !== null) this.ctx.cancelTimer(w.timer);
-          w.cb(n);
-        }
-      }
-    }
+    this.waits.onAck();
     updateFailoverStatus(this); // Redis also runs it in beforeSleep, right after the ACK was read
   }
 
@@ -364,12 +324,7 @@ export class RedisNode {
   setMaster(host: string): void {
     const wasMaster = this.isMaster;
     this.replicaSide.setMaster(host, wasMaster);
-    if (wasMaster) {
-      for (const w of this.waiters.splice(0)) {
-        if (w.timer !== null) this.ctx.cancelTimer(w.timer);
-        w.cb(err('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
-      }
-    }
+    if (wasMaster) this.waits.unblockAll();
     this.replicaSide.startConnecting();
   }
 

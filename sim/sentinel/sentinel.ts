@@ -1,7 +1,7 @@
 // A simulated redis-sentinel 7.0.15 process monitoring one master: the timer (sentinelTimer() at a
 // randomized 10-19 Hz), links to every instance, PING / INFO / hello, what INFO and hello messages
-// teach it, and the commands it serves (SENTINEL ..., PUBLISH, PING, INFO). The acting half (down
-// detection, election, failover) is in failover.ts. It sees the deployment only through its links.
+// teach it. The commands it serves (SENTINEL ..., PUBLISH, PING, INFO) are in commands.ts, the
+// acting half (down detection, election, failover) in failover.ts. It sees the deployment only through its links.
 
 import type { EventId } from '../kernel/scheduler.js';
 import type { RngStream } from '../kernel/rng.js';
@@ -11,10 +11,11 @@ import type { Disk } from '../net/disk.js';
 import { RespConnection } from '../clients/connection.js';
 import type { ToMaster } from '../redis/link.js';
 import { respReplyBytes } from '../redis/link.js';
-import { type Reply, err, isError } from '../redis/reply.js';
+import { type Reply, isError } from '../redis/reply.js';
 import { SentinelInstance, parseInfo, REDIS_PORT, SENTINEL_PORT } from './instance.js';
 import { SENTINEL_CONF, type SentinelConfig, type SentinelState } from './config.js';
 import * as F from './failover.js';
+import { serveCommand } from './commands.js';
 import type { SentinelEvent } from '../trace-events.js';
 import { DEFAULT_SENTINEL_HOOKS, type SentinelHooks } from './hooks.js';
 import { EPOCH_MS } from '../redis/dataset.js';
@@ -400,97 +401,9 @@ export class Sentinel {
     };
   }
 
-  /** One command from a client or another Sentinel. */
+  /** One command from a client or another Sentinel (commands.ts). */
   serve(args: string[]): Reply {
-    const name = (args[0] ?? '').toUpperCase();
-    if (name === 'PING') return 'PONG';
-    if (name === 'PUBLISH') {
-      // sentinelPublishCommand(): only the hello channel, delivered to this Sentinel itself
-      if (args.length !== 3) return err("ERR wrong number of arguments for 'publish' command");
-      if (args[1] !== HELLO_CHANNEL) return err('ERR Only HELLO messages are accepted by Sentinel instances.');
-      this.processHello(args[2]!);
-      return 1;
-    }
-    if (name === 'SENTINEL') return this.sentinelCommand(args);
-    if (name === 'INFO') return this.infoText();
-    if (name === 'ROLE') return ['sentinel', [this.master.name]];
-    return err(`ERR unknown command '${args[0]}'`);
-  }
-
-  private sentinelCommand(args: string[]): Reply {
-    const sub = (args[1] ?? '').toLowerCase();
-    const m = this.master;
-    switch (sub) {
-      case 'is-master-down-by-addr': {
-        if (args.length !== 6) return err("ERR wrong number of arguments for 'sentinel|is-master-down-by-addr' command");
-        const reqEpoch = Number(args[4]);
-        const isMaster = args[2] === m.inst.host && Number(args[3]) === REDIS_PORT;
-        const isdown = !this.tilt && isMaster && m.inst.sdown ? 1 : 0;
-        let leader: string | null = null;
-        let leaderEpoch = 0;
-        if (isMaster && args[5] !== '*') [leader, leaderEpoch] = F.voteLeader(this, reqEpoch, args[5]!);
-        return [isdown, leader ?? '*', leaderEpoch];
-      }
-      case 'get-master-addr-by-name':
-        if (args[2] !== m.name) return null;
-        return [F.currentMasterHost(this), String(REDIS_PORT)];
-      case 'masters':
-        return [this.describe(m.inst)];
-      case 'master':
-        return args[2] === m.name ? this.describe(m.inst) : err('ERR No such master with that name');
-      case 'replicas':
-      case 'slaves':
-        return args[2] === m.name ? [...m.slaves.values()].map((s) => this.describe(s)) : err('ERR No such master with that name');
-      case 'sentinels':
-        return args[2] === m.name ? [...m.sentinels.values()].map((s) => this.describe(s)) : err('ERR No such master with that name');
-      case 'failover':
-        if (args[2] !== m.name) return err('ERR No such master with that name');
-        if (m.inProgress) return err('INPROG Failover already in progress');
-        if (!F.selectSlave(this)) return err('NOGOODSLAVE No suitable replica to promote');
-        F.startFailover(this);
-        m.forced = true;
-        return 'OK';
-      case 'reset':
-        if (args.length !== 3) return err("ERR wrong number of arguments for 'sentinel|reset' command");
-        if (!globMatch(args[2]!, m.name)) return 0;
-        F.resetMaster(this, false, true);
-        return 1;
-      default:
-        return err(`ERR Unknown subcommand or wrong number of arguments for '${args[1] ?? ''}'. Try SENTINEL HELP.`);
-    }
-  }
-
-  /** addReplySentinelRedisInstance(), the fields clients and tests read. */
-  private describe(ri: SentinelInstance): Reply {
-    // in sentinel.c's order (addReplySentinelRedisInstance())
-    const master = ri === this.master.inst;
-    const flags: string[] = [];
-    if (ri.sdown) flags.push('s_down');
-    if (ri.odown) flags.push('o_down');
-    flags.push(ri.kind);
-    if (ri.link.disconnected) flags.push('disconnected');
-    if (ri.kind === 'sentinel' && ri.masterDown) flags.push('master_down');
-    if (master && this.master.inProgress) flags.push('failover_in_progress');
-    if (ri.promoted) flags.push('promoted');
-    if (ri.reconfSent) flags.push('reconf_sent');
-    if (ri.reconfInprog) flags.push('reconf_inprog');
-    if (ri.reconfDone) flags.push('reconf_done');
-    if (master && this.master.forced) flags.push('force_failover');
-    const out: Reply[] = ['name', ri.kind === 'master' ? this.master.name : ri.kind === 'sentinel' ? (ri.runid ?? ri.addr) : ri.addr, 'ip', ri.host, 'port', String(ri.port), 'runid', ri.runid ?? '', 'flags', flags.join(',')];
-    if (ri.kind === 'master') out.push('config-epoch', String(this.master.configEpoch), 'num-slaves', String(this.master.slaves.size), 'num-other-sentinels', String(this.master.sentinels.size), 'quorum', String(this.master.quorum));
-    if (ri.kind === 'slave') out.push('master-host', ri.slaveMasterHost ?? '?', 'master-link-status', ri.slaveMasterLinkUp ? 'ok' : 'err', 'slave-priority', String(ri.slavePriority), 'slave-repl-offset', String(ri.slaveReplOffset));
-    return out;
-  }
-
-  private infoText(): string {
-    const m = this.master;
-    const status = m.inst.odown ? 'odown' : m.inst.sdown ? 'sdown' : 'ok';
-    return [
-      `run_id:${this.myid}`,
-      'sentinel_masters:1',
-      `sentinel_tilt:${this.tilt ? 1 : 0}`,
-      `master0:name=${m.name},status=${status},address=${F.currentMasterHost(this)}:${REDIS_PORT},slaves=${m.slaves.size},sentinels=${m.sentinels.size + 1}`,
-    ].join('\r\n');
+    return serveCommand(this, args);
   }
 
   // ---- state, events ----
@@ -535,10 +448,4 @@ export class Sentinel {
   exit(): void {
     this.alive = false;
   }
-}
-
-/** stringmatch() for SENTINEL RESET patterns: `*` and `?` only. */
-function globMatch(pattern: string, s: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(s);
 }

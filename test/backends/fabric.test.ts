@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../sim/errors.js';
 import { CutTable, nftInputScript } from '../../sim/backends/real/cuts.js';
-import { createFabric, netnsUnavailable, type Fabric } from '../../sim/backends/real/fabric.js';
+import { createFabric, netnsUnavailable } from '../../sim/backends/real/fabric.js';
 import type { NetnsFabric } from '../../sim/backends/real/netns.js';
 import { STATE_DIR } from '../../sim/backends/real/reaper.js';
 import { RespClient } from '../../sim/backends/real/resp.js';

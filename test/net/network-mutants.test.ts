@@ -453,7 +453,7 @@ describe('retransmission delay', () => {
 
 describe('connections in the trace', () => {
   it('numbers connections from 1, records who connected to whom, and marks the initiating side', () => {
-    const { net, open, events } = setup();
+    const { open, events } = setup();
     const ab = open('a', 'b');
     const cb = open('c', 'b');
     expect([ab.out.conn, cb.out.conn]).toEqual([1, 2]);

@@ -4,7 +4,7 @@
 // replication info, replicas leaving and timing out, newlines, good replicas, the backlog TTL.
 // Each test drives a World and asserts what Redis 7.0.15 shows (figures measured on a real one say so).
 import { describe, expect, it } from 'vitest';
-import { world, f, SEC, MS, eventsOf as events, mark, fill, type EventOf as Ev } from '../support/redis.js';
+import { world, f, SEC, MS, eventsOf as events, mark, fill } from '../support/redis.js';
 import type { ClientEvent } from '../../sim/trace-events.js';
 
 const quiet = { save: '', 'repl-ping-replica-period': 3600 };

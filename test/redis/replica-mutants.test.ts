@@ -3,7 +3,7 @@
 // drop, error replies to PSYNC, GETACK, transactions from the master, a stream that starts inside
 // a command, and the replica's own timeouts. Each test drives a World and asserts what 7.0.15 shows.
 import { describe, expect, it } from 'vitest';
-import { world, f, SEC, MS, eventsOf as events, mark, fill, type EventOf as Ev } from '../support/redis.js';
+import { world, f, SEC, MS, eventsOf as events, mark, fill } from '../support/redis.js';
 import { RDB_FILENAME, type RdbSnapshot } from '../../sim/redis/rdb.js';
 
 const quiet = { save: '', 'repl-ping-replica-period': 3600 };
