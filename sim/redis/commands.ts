@@ -69,6 +69,26 @@ function parseInt64(s: string): bigint | null {
   return v > MAX_INT || v < MIN_INT ? null : v;
 }
 
+/**
+ * A value parseInt64() accepts, of at most 15 characters, as a Number (exact: below 2^53), else
+ * null. INCR's common case without BigInt arithmetic: the same digits come out of String().
+ */
+function smallInt(s: string): number | null {
+  const n = s.length;
+  if (n === 0 || n > 15) return null;
+  const neg = s.charCodeAt(0) === 45; // '-'
+  let i = neg ? 1 : 0;
+  if (i === n) return null;
+  if (s.charCodeAt(i) === 48) return n === 1 ? 0 : null; // "0" only: not "-0", "01" or "-01"
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
 /** lookupKey with Redis's expiry rules. Returns the live entry or undefined. */
 function lookup(ctx: ExecContext, key: string): Entry | undefined {
   const e = ctx.ds.entry(ctx.db, key);
@@ -154,7 +174,13 @@ const COMMANDS: Record<string, CommandSpec> = {
       const key = args[1]!;
       const e = lookup(ctx, key);
       if (e && typeof e.value !== 'string') return WRONGTYPE();
-      const cur = e ? parseInt64(e.value as string) : 0n;
+      const small = e ? smallInt(e.value as string) : 0;
+      if (small !== null) {
+        ctx.ds.set(ctx.db, key, String(small + 1), e ? e.expireAtMs : 0);
+        ctx.propagate(args, ctx.db);
+        return small + 1;
+      }
+      const cur = parseInt64(e!.value as string);
       if (cur === null || cur === MAX_INT) return cur === null ? NOT_INTEGER() : err('ERR increment or decrement would overflow');
       const next = cur + 1n;
       ctx.ds.set(ctx.db, key, String(next), e ? e.expireAtMs : 0);
