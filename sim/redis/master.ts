@@ -4,6 +4,7 @@
 // (output-buffer.ts), the cron.
 
 import { hashStrings } from '../kernel/hash.js';
+import { StreamEvent } from '../trace-events.js';
 import type { Socket, SocketHandler } from '../net/network.js';
 import type { NodeContext } from './context.js';
 import type { RedisConfig } from './config.js';
@@ -91,7 +92,7 @@ export interface MasterHost {
 
 /** A stream entry generated (redis.stream) or applied (redis.applied) by a node, for the properties. */
 export function emitStream(ctx: NodeContext, type: 'redis.stream' | 'redis.applied', replid: string, e: StreamEntry): void {
-  ctx.trace.emit({ t: ctx.nowUs(), type, node: ctx.name, replid, start: e.start, bytes: e.bytes, h: (e.h ??= hashStrings(e.args)) });
+  ctx.trace.emit(new StreamEvent(ctx.nowUs(), type, ctx.name, replid, e.start, e.bytes, (e.h ??= hashStrings(e.args))));
 }
 
 export class MasterSide implements PingStream {

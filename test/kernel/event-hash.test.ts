@@ -7,7 +7,7 @@ import { EventHash } from '../../sim/kernel/event-hash.js';
 import { simulate } from '../../sim/harness/simulate.js';
 import { loadBuiltin } from '../../sim/harness/sources.js';
 import { swarmScenario } from '../../sim/scenario/swarm.js';
-import type { TraceEvent } from '../../sim/trace-events.js';
+import { StreamEvent, type TraceEvent } from '../../sim/trace-events.js';
 import { fcParams } from '../support/fc.js';
 
 const hashOf = (...events: object[]): string => {
@@ -79,6 +79,22 @@ describe('EventHash', () => {
     for (const at of [0, 32_767, 32_768, 65_535, 65_536, 100_000, 100_002]) seen.add(hashOf({ t: 1, value: s.slice(0, at) + 'x' + s.slice(at + 1) }));
     expect(seen.size).toBe(8);
     expect(hashOf({ t: 1, value: s.slice(0, -1) })).not.toBe(base);
+  });
+
+  it('property: a StreamEvent (hashed without walking its keys) hashes as the plain object it writes, in any sequence', () => {
+    const num = fc.oneof(fc.integer(), fc.integer({ min: 2 ** 31, max: 2 ** 52 }), fc.double({ noNaN: true }));
+    const str = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('a'.repeat(40), 'b'.repeat(40), 'a'.repeat(47), 'a'.repeat(48)));
+    const ev = fc
+      .tuple(num, fc.constantFrom('redis.stream' as const, 'redis.applied' as const), str, str, num, num, str)
+      .map(([t, type, node, replid, start, bytes, h]) => new StreamEvent(t, type, node, replid, start, bytes, h));
+    fc.assert(
+      fc.property(fc.array(ev, { minLength: 1, maxLength: 8 }), (events) => {
+        const plain = events.map((e) => ({ ...e }));
+        expect(hashOf(...events)).toBe(hashOf(...plain));
+        expect(hashOf(...events)).toBe(hashOf(...events.map(viaJson)));
+      }),
+      fcParams(300),
+    );
   });
 
   it('property: changing any one field of an event, or one code unit of a long or short string, changes the hash', () => {
