@@ -76,9 +76,14 @@ export function goalLine(f: Figure): string {
   return `  [goal ${f.goal}:${mark}]`;
 }
 
-export function fmtValue(v: number, unit: string): string {
+/** A figure's number without its unit: 1.23M, 12345, 123.4, 1.23. */
+export function fmtNumber(v: number): string {
   const abs = Math.abs(v);
-  const s = abs >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : abs >= 1e4 ? v.toFixed(0) : abs >= 100 ? v.toFixed(1) : v.toFixed(2);
+  return abs >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : abs >= 1e4 ? v.toFixed(0) : abs >= 100 ? v.toFixed(1) : v.toFixed(2);
+}
+
+export function fmtValue(v: number, unit: string): string {
+  const s = fmtNumber(v);
   return unit === '%' ? `${s}%` : `${s} ${unit}`;
 }
 
@@ -87,6 +92,12 @@ export function printFigures(figs: Figure[], out: (line: string) => void): void 
     out(`  ${f.label}: ${fmtValue(f.value, f.unit)}${goalLine(f)}`);
     for (const d of f.detail) out(`      ${d}`);
   }
+}
+
+/** Which way a figure moved by the ratio new/old, given its direction: beyond 5% (the noise of a quiet run), better or worse. */
+export function verdict(f: Pick<Figure, 'better'>, ratio: number): string {
+  const gain = f.better === 'higher' ? ratio : 1 / ratio;
+  return !Number.isFinite(gain) ? '' : gain > 1.05 ? 'better' : gain < 0.95 ? 'worse' : 'same';
 }
 
 /**
@@ -103,9 +114,7 @@ export function compareLines(base: BenchResult, now: BenchResult): string[] {
       continue;
     }
     const ratio = o.value === 0 ? Number.NaN : f.value / o.value;
-    const gain = f.better === 'higher' ? ratio : 1 / ratio;
-    const verdict = !Number.isFinite(gain) ? '' : gain > 1.05 ? 'better' : gain < 0.95 ? 'worse' : 'same';
-    lines.push(`  ${f.label}: ${fmtValue(o.value, o.unit)} -> ${fmtValue(f.value, f.unit)}  x${ratio.toFixed(2)} ${verdict}`);
+    lines.push(`  ${f.label}: ${fmtValue(o.value, o.unit)} -> ${fmtValue(f.value, f.unit)}  x${ratio.toFixed(2)} ${verdict(f, ratio)}`);
   }
   const missing = base.figures.filter((f) => !now.figures.some((g) => g.key === f.key));
   if (missing.length > 0) lines.push(`  not measured now: ${missing.map((f) => f.key).join(', ')}`);
