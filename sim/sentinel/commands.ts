@@ -4,9 +4,9 @@
 // sentinel.c answers them.
 
 import { type Reply, err } from '../redis/reply.js';
-import { REDIS_PORT, type SentinelInstance } from './instance.js';
+import { HELLO_CHANNEL, REDIS_PORT, type SentinelInstance } from './instance.js';
 import * as F from './failover.js';
-import { HELLO_CHANNEL, type Sentinel } from './sentinel.js';
+import type { Sentinel } from './sentinel.js';
 
 /** One command from a client or another Sentinel. */
 export function serveCommand(s: Sentinel, args: string[]): Reply {

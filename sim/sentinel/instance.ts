@@ -7,6 +7,8 @@ import type { RespConnection } from '../clients/connection.js';
 
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
+/** The channel Sentinels announce themselves on, through every instance they monitor. */
+export const HELLO_CHANNEL = '__sentinel__:hello';
 
 export type InstanceKind = 'master' | 'slave' | 'sentinel';
 

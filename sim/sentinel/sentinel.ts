@@ -12,7 +12,7 @@ import { RespConnection } from '../clients/connection.js';
 import type { ToMaster } from '../redis/link.js';
 import { respReplyBytes } from '../redis/link.js';
 import { type Reply, isError } from '../redis/reply.js';
-import { SentinelInstance, parseInfo, REDIS_PORT, SENTINEL_PORT } from './instance.js';
+import { HELLO_CHANNEL, SentinelInstance, parseInfo, REDIS_PORT, SENTINEL_PORT } from './instance.js';
 import { SENTINEL_CONF, type SentinelConfig, type SentinelState } from './config.js';
 import * as F from './failover.js';
 import { serveCommand } from './commands.js';
@@ -20,7 +20,7 @@ import type { SentinelEvent } from '../trace-events.js';
 import { DEFAULT_SENTINEL_HOOKS, type SentinelHooks } from './hooks.js';
 import { EPOCH_MS } from '../redis/dataset.js';
 
-export const HELLO_CHANNEL = '__sentinel__:hello';
+export { HELLO_CHANNEL } from './instance.js';
 export const PING_PERIOD_US = 1_000_000;
 export const INFO_PERIOD_US = 10_000_000;
 export const PUBLISH_PERIOD_US = 2_000_000;
