@@ -28,14 +28,26 @@ const TAG_NULL = 0x4e554c4c;
 const TAG_TRUE = 0x54525545;
 const TAG_FALSE = 0x46414c53;
 
-/** The words string() feeds for a string shorter than LONG: its tag, its length, its code units two to a word. */
-function shortWords(s: string): Int32Array {
+/**
+ * Into `out`, the words string() feeds for a string shorter than LONG: its tag, its length, its
+ * code units two to a word (the last alone when their count is odd). Returns how many.
+ */
+function shortWordsInto(s: string, out: Int32Array): number {
   const n = s.length;
-  const out = new Int32Array(2 + ((n + 1) >>> 1));
   out[0] = TAG_STR;
   out[1] = n;
-  for (let i = 0, j = 2; i < n; i += 2, j++) out[j] = i + 1 < n ? s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16) : s.charCodeAt(i);
-  return out;
+  let j = 2;
+  for (let i = 0; i < n; i += 2) out[j++] = i + 1 < n ? s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16) : s.charCodeAt(i);
+  return j;
+}
+
+/** The most words a short string makes: tag, length, and (LONG - 1) code units in pairs. */
+const SHORT_WORDS_MAX = 2 + (LONG >>> 1);
+const scratch = new Int32Array(SHORT_WORDS_MAX);
+
+function shortWords(s: string): Int32Array {
+  const out = new Int32Array(SHORT_WORDS_MAX);
+  return out.slice(0, shortWordsInto(s, out));
 }
 
 // a StreamEvent's keys and types, as string() feeds them
@@ -71,11 +83,12 @@ export class EventHash {
     s[1] = b ^ (b >>> 13);
   }
 
-  private words(ws: Int32Array): void {
+  /** The first `count` words of ws, mixed on locals (the lanes stay in registers). */
+  private words(ws: Int32Array, count = ws.length): void {
     const st = this.s;
     let a = st[0]!;
     let b = st[1]!;
-    for (let i = 0; i < ws.length; i++) {
+    for (let i = 0; i < count; i++) {
       const w = ws[i]!;
       a = Math.imul(a ^ w, KA);
       a ^= a >>> 16;
@@ -176,21 +189,7 @@ export class EventHash {
       this.long(s);
       return;
     }
-    this.word(TAG_STR);
-    this.word(n);
-    // word() on locals: the lanes stay in registers for the whole string
-    const st = this.s;
-    let a = st[0]!;
-    let b = st[1]!;
-    for (let i = 0; i < n; i += 2) {
-      const w = i + 1 < n ? s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16) : s.charCodeAt(i);
-      a = Math.imul(a ^ w, KA);
-      a ^= a >>> 16;
-      b = Math.imul(b ^ w, KB);
-      b ^= b >>> 13;
-    }
-    st[0] = a;
-    st[1] = b;
+    this.words(scratch, shortWordsInto(s, scratch));
   }
 
   /** A long string: its length and its 64-bit digest (long-digest.ts). */
