@@ -42,6 +42,9 @@ describe('decidePartial', () => {
     expect(decide(A.toUpperCase(), 700)).toEqual({ ok: true, reason: 'replid match' });
     expect(decide('?', -1)).toEqual({ ok: false, reason: 'full resync requested by replica' });
     expect(decide('c'.repeat(40), 700)).toEqual({ ok: false, reason: 'replication ID mismatch' });
+    // Redis looks at the first character only (master_replid[0] != '?')
+    expect(decide('?abc', 700)).toEqual({ ok: false, reason: 'full resync requested by replica' });
+    expect(decide('abc?', 700)).toEqual({ ok: false, reason: 'replication ID mismatch' });
     // '?' is no id even when the second id is unset
     expect(decidePartial({ replid: A, replid2: '0'.repeat(40), secondReplOffset: -1 } as ReplicationIdentity, DEFAULT_HOOKS, backlog, '?', -1)).toEqual({ ok: false, reason: 'full resync requested by replica' });
   });
