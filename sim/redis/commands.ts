@@ -175,14 +175,13 @@ const COMMANDS: Record<string, CommandSpec> = {
       const e = lookup(ctx, key);
       if (e && typeof e.value !== 'string') return WRONGTYPE();
       const small = e ? smallInt(e.value as string) : 0;
-      if (small !== null) {
-        ctx.ds.set(ctx.db, key, String(small + 1), e ? e.expireAtMs : 0);
-        ctx.propagate(args, ctx.db);
-        return small + 1;
+      let next: number | bigint;
+      if (small !== null) next = small + 1;
+      else {
+        const cur = parseInt64(e!.value as string);
+        if (cur === null || cur === MAX_INT) return cur === null ? NOT_INTEGER() : err('ERR increment or decrement would overflow');
+        next = cur + 1n;
       }
-      const cur = parseInt64(e!.value as string);
-      if (cur === null || cur === MAX_INT) return cur === null ? NOT_INTEGER() : err('ERR increment or decrement would overflow');
-      const next = cur + 1n;
       ctx.ds.set(ctx.db, key, String(next), e ? e.expireAtMs : 0);
       ctx.propagate(args, ctx.db);
       return Number(next);
