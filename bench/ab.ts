@@ -1,5 +1,5 @@
-// `npm run bench -- --ab REV`: the chosen sections on REV's code and on this tree, in turns, each run
-// in a fresh process, and per figure the median of each side. On a machine whose speed drifts (a
+// `npm run bench -- --ab REV`: the chosen sections on REV's code and on this tree, in turns, each
+// section in a fresh process, and per figure the median of each side. On a machine whose speed drifts (a
 // shared VM: ±20% within an hour here), two runs minutes apart measure the drift as much as the
 // change; taking turns, and swapping who goes first every round, spreads the drift over both sides.
 
@@ -54,7 +54,9 @@ export interface AbOptions {
   root: string;
   rev: string;
   rounds: number;
-  /** Arguments for each side's bench: --only and the options that go with the sections. */
+  /** The sections to run: each in a process of its own, so that one section's heap and JIT state cannot move the next one's figures. */
+  sections: string[];
+  /** The other arguments for each side's bench (the options that go with the sections). */
   benchArgs: string[];
   log: (line: string) => void;
 }
@@ -67,14 +69,21 @@ function git(root: string, args: string[]): { ok: boolean; out: string; err: str
   return { ok: r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr ?? '').trim() || (r.error ? r.error.message : '') };
 }
 
-/** One side's bench in a fresh process, its result read back from --json. */
-function runSide(dir: string, benchArgs: string[], out: string, who: string): BenchResult {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', 'index.ts'), ...benchArgs, '--json', out], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) {
-    const why = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
-    throw new AbInputError(`--ab: the bench of ${who} failed (exit ${r.status ?? r.signal}): ${why || 'no output'}`);
+/** One side's bench, each section in a fresh process, the results read back from --json as one. */
+function runSide(dir: string, sections: string[], benchArgs: string[], out: string, who: string): BenchResult {
+  const figures: Figure[] = [];
+  let first: BenchResult | null = null;
+  for (const section of sections) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', 'index.ts'), '--only', section, ...benchArgs, '--json', out], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) {
+      const why = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
+      throw new AbInputError(`--ab: section ${section} of ${who} failed (exit ${r.status ?? r.signal}): ${why || 'no output'}`);
+    }
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    first ??= result;
+    figures.push(...result.figures);
   }
-  return JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+  return { ...first!, sections, figures };
 }
 
 /**
@@ -108,7 +117,7 @@ export function runAb(o: AbOptions): string[] {
       if (round % 2 === 0) sides.reverse();
       for (const s of sides) {
         const t0 = performance.now();
-        s.into.push(runSide(s.dir, o.benchArgs, join(scratch, `round-${round}.json`), s.who));
+        s.into.push(runSide(s.dir, o.sections, o.benchArgs, join(scratch, `round-${round}.json`), s.who));
         o.log(`  round ${round}/${o.rounds}: ${s.who} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
     }

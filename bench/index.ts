@@ -72,11 +72,11 @@ if (args.rounds !== undefined && args.ab === undefined) bad('--rounds goes with 
 if (args.ab !== undefined) {
   const rounds = args.rounds === undefined ? 3 : Number(args.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) bad(`--rounds "${args.rounds}": expected a whole number from 1 to 50`);
-  const pass = ['--only', names.join(','), '--workers', String(workers)];
+  const pass = ['--workers', String(workers)];
   if (args.seeds !== undefined) pass.push('--seeds', args.seeds);
   if (args['cost-seeds'] !== undefined) pass.push('--cost-seeds', args['cost-seeds']);
   try {
-    const lines = runAb({ root: fileURLToPath(new URL('..', import.meta.url)), rev: args.ab, rounds, benchArgs: pass, log: (l) => console.log(l) });
+    const lines = runAb({ root: fileURLToPath(new URL('..', import.meta.url)), rev: args.ab, rounds, sections: names, benchArgs: pass, log: (l) => console.log(l) });
     for (const l of lines) console.log(l);
   } catch (e) {
     if (e instanceof AbInputError) bad(e.message);
