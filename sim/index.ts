@@ -19,7 +19,7 @@ export { PROPERTY_NAMES, LIVENESS_PROPERTIES, type PropertyName, type PropertyRe
 // The built-in scenarios (`replsim list`), by name; `swarm` is generated from the seed.
 export { builtinNames, loadBuiltin, builtinDescription, builtinSource, resolveScenario, scenarioFor, type ScenarioSource } from './harness/sources.js';
 export { parseSeeds } from './harness/seeds.js';
-export { swarmScenario } from './scenario/swarm.js';
+export { swarmCoreScenario, swarmScenario } from './scenario/swarm.js';
 // What `replsim sweep`, `replay` and `shrink` do, for a user's own harness.
 export { sweep, defaultWorkers, type SweepOptions, type SweepSummary } from './harness/sweep.js';
 export type { SweepOutcome } from './harness/task.js';

@@ -119,6 +119,7 @@ describe('entry point', () => {
     expect(replsim.builtinNames()).toEqual(expect.arrayContaining(['failover-clean', 'swarm']));
     expect(replsim.loadBuiltin('failover-clean').name).toBe('failover-clean');
     expect(replsim.loadBuiltin('swarm', 7)).toEqual(replsim.swarmScenario(7));
+    expect(replsim.loadBuiltin('swarm-core', 7)).toEqual(replsim.swarmCoreScenario(7));
     for (const f of [replsim.sweep, replsim.shrink, replsim.failureSignature, replsim.readArtifact, replsim.runStatus]) expect(typeof f).toBe('function');
   });
 });
