@@ -159,11 +159,8 @@ export class EventHash {
         else if (Array.isArray(v)) {
           this.word(TAG_ARR);
           this.word(v.length);
-          for (let i = 0; i < v.length; i++) {
-            const x: unknown = v[i];
-            if (x === undefined || typeof x === 'function' || typeof x === 'symbol') this.word(TAG_NULL);
-            else this.value(x);
-          }
+          // JSON writes undefined, functions and symbols in an array as null: value() feeds TAG_NULL for them
+          for (let i = 0; i < v.length; i++) this.value(v[i]);
         } else {
           this.word(TAG_OBJ);
           const o = v as Record<string, unknown>;
@@ -179,7 +176,7 @@ export class EventHash {
       case 'bigint':
         throw new TypeError('a trace event holds a BigInt, which JSON cannot write');
       default:
-        this.word(TAG_NULL); // undefined at the top level; never an event
+        this.word(TAG_NULL); // undefined, a function or a symbol: in an array (an event is never one)
     }
   }
 
