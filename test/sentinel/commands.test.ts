@@ -72,6 +72,48 @@ describe('SENTINEL commands', () => {
     expect(peers.some((f) => f === 'sentinel,master_down')).toBe(true);
   });
 
+  it('refusals and their texts, as sentinel.c words them; an unknown master name is an error or a nil', () => {
+    const s = setup().sentinel('s1');
+    const wrong = (cmd: string) => ({ message: `ERR wrong number of arguments for '${cmd}' command` });
+    expect(s.serve(['PUBLISH', '__sentinel__:hello'])).toEqual(wrong('publish'));
+    expect(s.serve(['PUBLISH', 'news', 'x'])).toEqual({ message: 'ERR Only HELLO messages are accepted by Sentinel instances.' });
+    expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '6379', '1'])).toEqual(wrong('sentinel|is-master-down-by-addr'));
+    expect(s.serve(['SENTINEL', 'reset'])).toEqual(wrong('sentinel|reset'));
+    for (const sub of ['master', 'replicas', 'slaves', 'sentinels', 'failover']) expect(s.serve(['SENTINEL', sub, 'other']), sub).toEqual({ message: 'ERR No such master with that name' });
+    expect(s.serve(['SENTINEL', 'nosuch'])).toEqual({ message: "ERR Unknown subcommand or wrong number of arguments for 'nosuch'. Try SENTINEL HELP." });
+    expect(s.serve(['SENTINEL'])).toEqual({ message: "ERR Unknown subcommand or wrong number of arguments for ''. Try SENTINEL HELP." });
+    expect(s.serve(['NOSUCH', 'x'])).toEqual({ message: "ERR unknown command 'NOSUCH'" });
+    expect(s.serve(['ping'])).toBe('PONG');
+    expect(s.serve(['ROLE'])).toEqual(['sentinel', ['mymaster']]);
+    expect(s.serve(['SENTINEL', 'reset', 'other*'])).toBe(0);
+  });
+
+  it('SENTINEL master and slaves are masters\' and replicas\' one entry; a peer is named by its run id; is-master-down-by-addr votes only for the master\'s address, and not for "*"', () => {
+    const s = setup().sentinel('s1');
+    expect(s.serve(['SENTINEL', 'master', 'mymaster'])).toEqual((s.serve(['SENTINEL', 'masters']) as Reply[])[0]);
+    expect(s.serve(['SENTINEL', 'slaves', 'mymaster'])).toEqual(s.serve(['SENTINEL', 'replicas', 'mymaster']));
+    const peers = (s.serve(['SENTINEL', 'sentinels', 'mymaster']) as Reply[]).map(fields);
+    for (const p of peers) {
+      expect(p.name).toBe(p.runid);
+      expect(p.name).toMatch(/^[0-9a-f]{40}$/);
+      expect(p.flags).toBe('sentinel');
+      expect(p['num-slaves']).toBeUndefined();
+      expect(p['master-host']).toBeUndefined();
+    }
+    const m = fields((s.serve(['SENTINEL', 'masters']) as Reply[])[0]!);
+    expect(m['master-host']).toBeUndefined();
+    const r = fields((s.serve(['SENTINEL', 'replicas', 'mymaster']) as Reply[])[0]!);
+    expect(r['config-epoch']).toBeUndefined();
+    expect(r).toMatchObject({ 'slave-repl-offset': expect.stringMatching(/^\d+$/) });
+    expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '6379', '3', '*'])).toEqual([0, '*', 0]);
+    expect(s.currentEpoch).toBe(0); // asking with "*" is no vote request
+    expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '6380', '3', 'abcd'])).toEqual([0, '*', 0]);
+    expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '6379', '3', 'abcd'])).toEqual([0, 'abcd', 3]);
+    const info = s.serve(['INFO']) as string;
+    expect(info).toContain('sentinel_masters:1\r\nsentinel_tilt:0\r\n');
+    expect(info).toMatch(/master0:name=mymaster,status=ok,address=p:6379,slaves=2,sentinels=3$/);
+  });
+
   it('SENTINEL FAILOVER with no usable replica is refused', () => {
     const w = world({ nodes: { p: {}, r1: { replicaof: 'p', config: { 'replica-priority': 0 } } }, sentinels: { s1: { config: cfg } } });
     w.runFor(12 * SEC);
