@@ -64,6 +64,9 @@ export interface AbOptions {
 /** Thrown for what the user can fix (bench/index.ts prints it and exits 2). */
 export class AbInputError extends Error {}
 
+/** A Ctrl-C stopped a side's bench (bench/index.ts says so and exits 130, the worktree removed). */
+export class AbInterrupted extends Error {}
+
 function git(root: string, args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' });
   return { ok: r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr ?? '').trim() || (r.error ? r.error.message : '') };
@@ -75,6 +78,7 @@ function runSide(dir: string, sections: string[], benchArgs: string[], out: stri
   let first: BenchResult | null = null;
   for (const section of sections) {
     const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', 'index.ts'), '--only', section, ...benchArgs, '--json', out], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.signal === 'SIGINT') throw new AbInterrupted(`--ab: interrupted during section ${section} of ${who}`);
     if (r.status !== 0) {
       const why = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
       throw new AbInputError(`--ab: section ${section} of ${who} failed (exit ${r.status ?? r.signal}): ${why || 'no output'}`);
@@ -97,6 +101,15 @@ export function runAb(o: AbOptions): string[] {
   const scratch = mkdtempSync(join(tmpdir(), 'replsim-bench-ab-'));
   const dir = join(scratch, 'base');
   const added = git(o.root, ['worktree', 'add', '--detach', dir, sha.out]);
+  const cleanUp = () => {
+    git(o.root, ['worktree', 'remove', '--force', dir]);
+    git(o.root, ['worktree', 'prune']);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  // a Ctrl-C reaches the running bench too (one process group): it ends as AbInterrupted, through
+  // the finally below; this process only waits for it
+  const onInterrupt = () => {};
+  process.on('SIGINT', onInterrupt);
   try {
     if (!added.ok) throw new AbInputError(`--ab: cannot check out ${o.rev} in a worktree: ${added.err}`);
     if (!existsSync(join(dir, 'bench', 'index.ts'))) throw new AbInputError(`--ab "${o.rev}": that commit has no bench/index.ts to run`);
@@ -106,7 +119,7 @@ export function runAb(o: AbOptions): string[] {
       if (b.status !== 0) throw new AbInputError(`--ab: building ${o.rev}'s dist/ failed: ${(b.stderr ?? '').trim().split('\n').at(-1) ?? ''}`);
     }
     const short = sha.out.slice(0, 10);
-    o.log(`--ab: ${o.rev} (${short}) checked out in ${dir}; ${o.rounds} round(s), each side in a fresh process`);
+    o.log(`--ab: ${o.rev} (${short}) checked out in ${dir}; ${o.rounds} round(s), each section of each side in a fresh process`);
     const base: BenchResult[] = [];
     const now: BenchResult[] = [];
     for (let round = 1; round <= o.rounds; round++) {
@@ -123,8 +136,7 @@ export function runAb(o: AbOptions): string[] {
     }
     return abLines(`${o.rev} (${short})`, base, now);
   } finally {
-    git(o.root, ['worktree', 'remove', '--force', dir]);
-    git(o.root, ['worktree', 'prune']);
-    rmSync(scratch, { recursive: true, force: true });
+    process.off('SIGINT', onInterrupt);
+    cleanUp();
   }
 }

@@ -5,7 +5,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AbInputError, runAb } from './ab.js';
+import { AbInputError, AbInterrupted, runAb } from './ab.js';
 import { parseArgs } from 'node:util';
 import { SECTIONS } from './sections.js';
 import { compareLines, printFigures, RESULT_FORMAT, type BenchResult, type Figure } from './figures.js';
@@ -80,6 +80,10 @@ if (args.ab !== undefined) {
     for (const l of lines) console.log(l);
   } catch (e) {
     if (e instanceof AbInputError) bad(e.message);
+    if (e instanceof AbInterrupted) {
+      console.error(`bench: ${e.message}; the worktree is removed`);
+      process.exit(130);
+    }
     throw e;
   }
   process.exit(0);
