@@ -29,9 +29,9 @@ export interface ClientOp {
   /** set: the value written; get: the reply. */
   value: string;
   /** write: the keys (dbKey) it may change. */
-  keys: string[];
+  keys: readonly string[];
   /** flush: the dbs it may change, or every db. */
-  flushes: number[] | 'all';
+  flushes: readonly number[] | 'all';
   invoked: number;
   /** When the reply arrived (the event's time). */
   completed: number;
@@ -100,11 +100,15 @@ export function clientOp(e: TraceEvent): ClientOp | null {
 let lastEvent: TraceEvent | null = null;
 let lastOp: ClientOp | null = null;
 
+/** What an op that names no keys or flushes no db holds (shared: nobody changes an op's lists). */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+const NO_DBS: readonly number[] = Object.freeze([]);
+
 function readOp(e: TraceEvent): ClientOp | null {
   if (e.type === 'client.op') {
     const args = e.args;
     const cmd = (args[0] ?? '').toUpperCase();
-    const op: ClientOp = { kind: 'none', client: e.client, node: e.node, db: e.db, key: args[1] ?? '', value: '', keys: [], flushes: [], invoked: e.invoked, completed: e.t, outcome: e.outcome, local: false, ackedBy: e.wait?.acked_by ?? NONE };
+    const op: ClientOp = { kind: 'none', client: e.client, node: e.node, db: e.db, key: args[1] ?? '', value: '', keys: NO_KEYS, flushes: NO_DBS, invoked: e.invoked, completed: e.t, outcome: e.outcome, local: false, ackedBy: e.wait?.acked_by ?? NONE };
     if (cmd === 'SET' && args.length === 3) {
       op.kind = 'set';
       op.value = args[2]!;
@@ -128,7 +132,7 @@ function readOp(e: TraceEvent): ClientOp | null {
     // (`info` when the connection went away after it was sent); a simulated one is instantaneous
     const real = typeof e.invoked === 'number';
     const outcome: OpOutcome = real && (e.outcome === 'ok' || e.outcome === 'fail' || e.outcome === 'info') ? e.outcome : e.acked ? 'ok' : 'fail';
-    const op: ClientOp = { kind: 'write', client: null, node: e.node as string, db, key, value: '', keys: [], flushes: [], invoked: real ? (e.invoked as number) : e.t, completed: e.t, outcome, local: !real, ackedBy: NONE };
+    const op: ClientOp = { kind: 'write', client: null, node: e.node as string, db, key, value: '', keys: NO_KEYS, flushes: NO_DBS, invoked: real ? (e.invoked as number) : e.t, completed: e.t, outcome, local: !real, ackedBy: NONE };
     if (cmd === 'SET') {
       op.kind = 'set';
       op.value = e.value as string;

@@ -100,6 +100,13 @@ export class ReplBuffer {
     return this.endOffset - this.histlen + 1;
   }
 
+  /** Bytes the tail block can still take without a new block. */
+  tailRoom(): number {
+    if (this.blocks.length === this.blockHead) return 0;
+    const tail = this.blocks[this.blocks.length - 1]!;
+    return tail.size - tail.used;
+  }
+
   /**
    * Append one command's bytes, handed over in `pieces` (one piece of `bytes` when not given: a
    * SELECT, or the bytes a replica proxies); trim by whole blocks while the backlog exceeds

@@ -176,10 +176,9 @@ export class MasterSide implements PingStream {
     const backlogSize = this.node.cfg['repl-backlog-size'];
     let entry: StreamEntry;
     if (inPieces) {
-      const pieces = respPieces(args, byteLength);
-      let bytes = 0;
-      for (let i = 0; i < pieces.length; i++) bytes += pieces[i]!;
-      entry = buf.feed(args, bytes, backlogSize, pieces);
+      // the pieces only matter where a new block is cut: a command that fits the tail block goes in whole
+      const bytes = respCommandBytes(args);
+      entry = buf.feed(args, bytes, backlogSize, buf.tailRoom() >= bytes ? undefined : respPieces(args, byteLength));
     } else entry = buf.feed(args, from ? from.bytes : respCommandBytes(args), backlogSize, undefined, from);
     this.offset = buf.endOffset;
     if (this.quietStream) this.quietEntries.push(entry);
