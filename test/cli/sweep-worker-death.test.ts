@@ -69,9 +69,10 @@ describe('a sweep whose worker process is killed', () => {
         firstKill = ms;
         return;
       }
-      // for the next second, every new worker dies as soon as it is seen (before it can take a batch)
-      if (firstKill > 0 && ms < firstKill + 1000) {
-        for (const w of workers) if (!killed.has(w)) {
+      // then the next two new workers die as soon as they are seen (before they can take a batch).
+      // Counted, not timed: on a busy machine a replacement can take over a second to appear.
+      if (firstKill > 0 && killed.size < 4 && ms < firstKill + 20_000) {
+        for (const w of workers) if (!killed.has(w) && killed.size < 4) {
           process.kill(w, 'SIGKILL');
           killed.add(w);
         }
