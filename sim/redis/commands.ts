@@ -6,6 +6,7 @@ import type { Dataset, Entry } from './dataset.js';
 import { DB_COUNT } from './dataset.js';
 import { type Reply, OK, WRONGTYPE, NOT_INTEGER, SYNTAX, arity, err } from './reply.js';
 import { commandName } from './resp.js';
+import { MAX_INT64, parseInt64 } from './ints.js';
 
 /** Where a command runs and what it may do. */
 export interface ExecContext {
@@ -60,14 +61,6 @@ export interface CommandSpec {
   run(ctx: ExecContext, args: string[]): Reply;
 }
 
-const MAX_INT = 9223372036854775807n;
-const MIN_INT = -9223372036854775808n;
-
-function parseInt64(s: string): bigint | null {
-  if (!/^-?\d{1,19}$/.test(s) || /^-?0\d/.test(s) || s === '-0') return null;
-  const v = BigInt(s);
-  return v > MAX_INT || v < MIN_INT ? null : v;
-}
 
 /**
  * A value parseInt64() accepts, of at most 15 characters, as a Number (exact: below 2^53), else
@@ -179,7 +172,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (small !== null) next = small + 1;
       else {
         const cur = parseInt64(e!.value as string);
-        if (cur === null || cur === MAX_INT) return cur === null ? NOT_INTEGER() : err('ERR increment or decrement would overflow');
+        if (cur === null || cur === MAX_INT64) return cur === null ? NOT_INTEGER() : err('ERR increment or decrement would overflow');
         next = cur + 1n;
       }
       ctx.ds.set(ctx.db, key, String(next), e ? e.expireAtMs : 0);
@@ -309,9 +302,13 @@ export function checkArity(spec: { arity: number }, args: readonly string[]): bo
 
 export const DATA_COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS).sort();
 
-/** Parse a SELECT argument. */
+/** A SELECT argument naming one of the 16 dbs, or null. */
 export function parseDb(arg: string | undefined): number | null {
-  if (arg === undefined || !/^\d+$/.test(arg)) return null;
-  const n = Number(arg);
-  return n < DB_COUNT ? n : null;
+  if (arg === undefined) return null;
+  if (arg.length === 1) {
+    const d = arg.charCodeAt(0) - 48;
+    return d >= 0 && d <= 9 ? d : null;
+  }
+  const v = parseInt64(arg);
+  return v !== null && v >= 0n && v < BigInt(DB_COUNT) ? Number(v) : null;
 }

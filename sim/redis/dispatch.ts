@@ -4,7 +4,8 @@
 
 import type { Client, RedisNode, ReplyCallback } from './instance.js';
 import { dataCommand, checkArity, parseDb, isWriteCommand, DATA_COMMAND_NAMES } from './commands.js';
-import { type Reply, OK, err, arity, isError } from './reply.js';
+import { type Reply, OK, NOT_INTEGER, err, arity, isError } from './reply.js';
+import { INT32_MAX, INT32_MIN, parseInt64 } from './ints.js';
 import { parseConfigValue, formatConfigValue, canonicalConfigName, REPL_BACKLOG_MIN_SIZE, type RedisConfig } from './config.js';
 import { failoverCommand } from './failover.js';
 import { infoText, roleReply } from './info.js';
@@ -24,8 +25,12 @@ type AdminHandler = (node: RedisNode, client: Client, args: string[], cb: ReplyC
 const ADMIN: Record<string, AdminHandler> = {
   PING: () => 'PONG',
   SELECT: (_node, client, args) => {
-    const db = parseDb(args[1]);
     if (args.length !== 2) return arity('SELECT');
+    // getIntFromObjectOrReply(), then selectDb()
+    const v = parseInt64(args[1]!);
+    if (v === null) return NOT_INTEGER();
+    if (v < INT32_MIN || v > INT32_MAX) return err('ERR value is out of range, value must between -2147483648 and 2147483647');
+    const db = parseDb(args[1]);
     if (db === null) return err('ERR DB index is out of range');
     client.db = db;
     return OK;
@@ -285,11 +290,16 @@ function waitCommand(node: RedisNode, client: Client, args: string[], cb: ReplyC
   if (!node.isMaster) {
     return err('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.');
   }
-  if (!/^\d+$/.test(args[1]!) || !/^\d+$/.test(args[2]!)) return err('ERR value is not an integer or out of range');
-  const want = Number(args[1]);
+  // getLongFromObjectOrReply(), then getTimeoutFromObjectOrReply() in milliseconds
+  const wanted = parseInt64(args[1]!);
+  if (wanted === null) return NOT_INTEGER();
+  const want = Number(wanted);
+  const timeout = parseInt64(args[2]!);
+  if (timeout === null) return err('ERR timeout is not an integer or out of range');
+  if (timeout < 0n) return err('ERR timeout is negative');
   const acked = node.masterSide.countAcked(client.woff);
   if (acked >= want || client.multi !== null) return acked;
-  return node.blockForWait(client, want, Number(args[2]), cb);
+  return node.blockForWait(client, want, Number(timeout), cb);
 }
 
 export { isError };

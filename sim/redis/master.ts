@@ -20,7 +20,7 @@ import type { Client, ReplyCallback } from './instance.js';
 import { byteLength, commandName, EXEC_ARGS, GETACK_ARGS, MULTI_ARGS, respCommandBytes, selectArgs } from './resp.js';
 import type { RdbSnapshot, ReplInfo } from './rdb.js';
 import { FullSync, SOCKET_BUFFER_BYTES } from './full-sync.js';
-import { syncCommand } from './psync.js';
+import { LOADING, syncCommand } from './psync.js';
 import type { Dataset } from './dataset.js';
 
 export type ReplicaLinkState = 'online' | 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk';
@@ -68,6 +68,8 @@ export interface MasterHost {
   readonly alive: boolean;
   readonly isMaster: boolean;
   readonly loading: boolean;
+  /** A swapdb diskless load that keeps serving the old dataset. */
+  readonly asyncLoading: boolean;
   /** The replica side is connected to its master (a chained replica may serve PSYNC). */
   readonly linkUp: boolean;
   readonly failover: FailoverState;
@@ -291,7 +293,9 @@ export class MasterSide implements PingStream {
       this.node.connClients.delete(conn.tracked);
       syncCommand(this, this.node, conn, args);
     }
-    else if (conn.client === null && name === 'PING') this.reply(conn, '+PONG');
+    // PING lacks the LOADING flag: a replica's handshake PING to a loading node is refused (the
+    // replica drops the connection and tries again from its cron); REPLCONF has it
+    else if (conn.client === null && name === 'PING') this.reply(conn, this.node.loading ? LOADING : '+PONG');
     else if (conn.client === null && name === 'REPLCONF') this.reply(conn, '+OK');
     else this.serveClient(conn, args);
   }

@@ -4,9 +4,13 @@
 // or a full sync (full-sync.ts), with the counters INFO reports.
 
 import type { RedisHooks } from './hooks.js';
+import { parseInt64 } from './ints.js';
 import type { ReplicationIdentity } from './identity.js';
 import type { ReplBuffer } from './backlog.js';
 import type { MasterHost, MasterSide, ServerConn } from './master.js';
+
+/** processCommand()'s refusal of a command without the LOADING flag while the node loads. */
+export const LOADING = '-LOADING Redis is loading the dataset in memory';
 
 /** syncCommand(): the checks before the decision, the decision, and the counters. */
 export function syncCommand(side: MasterSide, node: MasterHost, conn: ServerConn, args: string[]): void {
@@ -17,6 +21,9 @@ export function syncCommand(side: MasterSide, node: MasterHost, conn: ServerConn
   const reqOffsetRaw = args[2] ?? '-1';
   const failoverFlag = (args[3] ?? '').toUpperCase() === 'FAILOVER';
 
+  // processCommand() refuses PSYNC and SYNC while loading, before syncCommand() runs (neither has
+  // the LOADING flag, and both are NO_ASYNC_LOADING)
+  if (node.loading || node.asyncLoading) return side.reply(conn, LOADING);
   if (failoverFlag) {
     if (node.isMaster) return side.reply(conn, "-ERR PSYNC FAILOVER can't be sent to a master.");
     if (reqId.toLowerCase() !== id.replid) return side.reply(conn, '-ERR PSYNC FAILOVER replid must match my replid.');
@@ -24,9 +31,9 @@ export function syncCommand(side: MasterSide, node: MasterHost, conn: ServerConn
   }
   if (node.failover.state !== 'no-failover') return side.reply(conn, "-NOMASTERLINK Can't SYNC while failing over");
   if (!node.isMaster && !node.linkUp) return side.reply(conn, "-NOMASTERLINK Can't SYNC while not connected with my master");
-  if (node.loading) return side.reply(conn, '-LOADING Redis is loading the dataset in memory');
-  if (!/^-?\d+$/.test(reqOffsetRaw)) return side.reply(conn, '-ERR value is not an integer or out of range');
-  const psyncOffset = Number(reqOffsetRaw);
+  const parsedOffset = parseInt64(reqOffsetRaw);
+  if (parsedOffset === null) return side.reply(conn, '-ERR value is not an integer or out of range');
+  const psyncOffset = Number(parsedOffset);
 
   const decision = decidePartial(id, node.hooks, side.backlog, reqId, psyncOffset);
   const base = {

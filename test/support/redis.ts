@@ -7,6 +7,8 @@ import { World, type WorldOptions } from '../../sim/cluster/world.js';
 import type { Seed } from '../../sim/kernel/rng.js';
 import { MemorySink } from '../../sim/kernel/trace.js';
 import type { TraceEvent } from '../../sim/trace-events.js';
+import { RespConnection } from '../../sim/clients/connection.js';
+import type { Reply } from '../../sim/redis/reply.js';
 
 export const SEC = 1_000_000;
 export const MS = 1_000;
@@ -80,4 +82,18 @@ export function fill(w: World, node: string, n: number, size: number, prefix = '
     for (let j = i; j < Math.min(n, i + 100); j++) args.push(`${prefix}${j}`, v);
     w.command(node, args);
   }
+}
+
+/** Commands sent in turn on one new connection, as a replica's handshake sends them; their replies. */
+export function rawCommands(w: World, to: string, cmds: string[][]): (Reply | null)[] {
+  if (!w.net.hostNames().includes('cli')) w.net.addHost('cli');
+  const c = new RespConnection(w.net, 'cli', to, 10 * SEC, {});
+  const out: (Reply | null)[] = [];
+  for (const args of cmds) {
+    let r: Reply | null | undefined;
+    c.command(args, (x) => (r = x));
+    w.runUntil(() => r !== undefined, 10 * SEC);
+    out.push(r ?? null);
+  }
+  return out;
 }

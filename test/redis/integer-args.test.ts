@@ -1,0 +1,22 @@
+// Integer arguments as Redis 7.0.15 reads them (string2ll(), sim/redis/ints.ts), and which error
+// each command gives: the replies in test/support/refusals.ts were measured on redis-server 7.0.15,
+// and test/real/refusals.test.ts plays the same commands on both.
+import { describe, expect, it } from 'vitest';
+import { world } from '../support/redis.js';
+import { INTEGER_ARG_CASES } from '../support/refusals.js';
+
+describe('integer arguments, as redis-server 7.0.15 reads them', () => {
+  it('SELECT and WAIT: what each refuses, and with which error', () => {
+    const w = world({ nodes: { p: {} } });
+    const got = INTEGER_ARG_CASES.map(([args]) => [args, w.callAndWait('p', args)]);
+    expect(got).toEqual(INTEGER_ARG_CASES);
+  });
+
+  it('a refused SELECT leaves the db as it was', () => {
+    const w = world({ nodes: { p: {} } });
+    w.callAndWait('p', ['SELECT', '3']);
+    w.callAndWait('p', ['SET', 'k', 'v']);
+    for (const bad of ['03', '+3', '16', '-1', 'x']) w.callAndWait('p', ['SELECT', bad]);
+    expect(w.callAndWait('p', ['GET', 'k'])).toBe('v');
+  });
+});
