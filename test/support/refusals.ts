@@ -16,6 +16,8 @@ export const INTEGER_ARG_CASES: [string[], unknown][] = [
   [['SELECT', '-1'], { message: 'ERR DB index is out of range' }],
   [['SELECT', '16'], { message: 'ERR DB index is out of range' }],
   [['SELECT', '2147483648'], { message: 'ERR value is out of range, value must between -2147483648 and 2147483647' }],
+  [['SELECT', '-2147483649'], { message: 'ERR value is out of range, value must between -2147483648 and 2147483647' }],
+  [['SELECT', '-2147483648'], { message: 'ERR DB index is out of range' }],
   [['SELECT', '99999999999999999999'], NOT_INT],
   [['SELECT', '15'], 'OK'],
   [['SELECT', '0'], 'OK'],
