@@ -40,6 +40,17 @@ describe('PSYNC refused before the decision', () => {
     expect(f(w, 'r1', 'role')).toBe('slave');
   });
 
+  it('a master that is failing over (FAILOVER waits for its replica to catch up): -NOMASTERLINK', () => {
+    const w = setup();
+    w.call('p', ['SET', 'k', 'v']);
+    w.pause('r1', 5 * SEC); // r1 cannot acknowledge the write: the failover waits for it
+    expect(w.call('p', ['FAILOVER', 'TIMEOUT', '3000'])).toBe('OK');
+    w.runFor(100_000);
+    expect(f(w, 'p', 'master_failover_state')).toBe('waiting-for-sync');
+    expect(psync(w, 'p', ['?', '-1'])).toEqual({ message: "NOMASTERLINK Can't SYNC while failing over" });
+    expect(f(w, 'p', 'sync_full')).toBe(1);
+  });
+
   it('a replica whose master link is down', () => {
     const w = setup();
     w.crash('p');
