@@ -2,7 +2,8 @@
 // has acknowledged our whole stream, demote ourselves with PSYNC ... FAILOVER, and the abort paths.
 
 import type { RedisNode } from './instance.js';
-import { type Reply, OK, err } from './reply.js';
+import { type Reply, OK, NOT_INTEGER, err } from './reply.js';
+import { parseInt64 } from './ints.js';
 
 export type FailoverStateName = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
 
@@ -19,6 +20,8 @@ export function noFailover(): FailoverState {
   return { state: 'no-failover', target: null, endTimeUs: 0, force: false };
 }
 
+const FAILOVER_OPTIONS = new Set(['TO', 'TIMEOUT', 'FORCE']);
+
 /** FAILOVER [TO host [port] [FORCE]] [TIMEOUT ms] | FAILOVER ABORT */
 export function failoverCommand(node: RedisNode, args: string[]): Reply {
   const opts = args.slice(1);
@@ -30,21 +33,29 @@ export function failoverCommand(node: RedisNode, args: string[]): Reply {
   let target: string | null = null;
   let timeoutMs = 0;
   let force = false;
+  // failoverCommand()'s parse: each option once, TIMEOUT and the port read as integers (string2ll())
   for (let i = 0; i < opts.length; i++) {
     const o = opts[i]!.toUpperCase();
-    if (o === 'TO' && opts[i + 1] !== undefined && target === null) {
+    if (o === 'TIMEOUT' && opts[i + 1] !== undefined && timeoutMs === 0) {
+      const t = parseInt64(opts[++i]!);
+      if (t === null) return NOT_INTEGER();
+      if (t <= 0n) return err('ERR FAILOVER timeout must be greater than 0');
+      timeoutMs = Number(t);
+    } else if (o === 'TO' && opts[i + 1] !== undefined && target === null) {
       target = opts[++i]!;
-      if (opts[i + 1] !== undefined && /^\d+$/.test(opts[i + 1]!)) i++; // optional port
-    } else if (o === 'TIMEOUT' && opts[i + 1] !== undefined && /^\d+$/.test(opts[i + 1]!)) {
-      timeoutMs = Number(opts[++i]);
-      if (timeoutMs <= 0) return err('ERR FAILOVER timeout must be greater than 0');
-    } else if (o === 'FORCE') force = true;
+      // Redis requires the port; the simulator's node names may leave it out (every node is on 6379)
+      const port = opts[i + 1];
+      if (port !== undefined && !FAILOVER_OPTIONS.has(port.toUpperCase())) {
+        if (parseInt64(port) === null) return NOT_INTEGER();
+        i++;
+      }
+    } else if (o === 'FORCE' && !force) force = true;
     else return err('ERR syntax error');
   }
+  if (node.failover.state !== 'no-failover') return err('ERR FAILOVER already in progress.');
   if (node.masterHost !== null) return err('ERR FAILOVER is not valid when server is a replica.');
   if (node.masterSide.replicas.length === 0) return err('ERR FAILOVER requires connected replicas.');
   if (force && (target === null || timeoutMs === 0)) return err('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
-  if (node.failover.state !== 'no-failover') return err('ERR FAILOVER already in progress.');
   if (target !== null) {
     const r = node.masterSide.replicas.find((x) => x.peer === target);
     if (!r) return err('ERR FAILOVER target HOST and PORT is not a replica.');

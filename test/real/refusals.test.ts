@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { delay, describeReal, freePort, playBoth } from './clusters.js';
 import { RespClient, RespError } from '../../sim/backends/real/resp.js';
-import { INTEGER_ARG_CASES, LOADING_REPLIES, loadingCommands, simLoadingReplies } from '../support/refusals.js';
+import { FAILOVER_ARG_CASES, INTEGER_ARG_CASES, LOADING_REPLIES, loadingCommands, simLoadingReplies } from '../support/refusals.js';
 
 const plain = (r: unknown) => (r instanceof RespError ? { message: r.message } : r);
 
@@ -28,6 +28,9 @@ function exited(p: ChildProcess): Promise<void> {
   return new Promise((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', () => resolve())));
 }
 
+/** The log writes an error as {error}; the cases as the simulator's replies, {message}. */
+const asCase = (r: unknown) => (r !== null && typeof r === 'object' && 'error' in r ? { message: (r as { error: string }).error } : r);
+
 describeReal('refusals', () => {
   it('SELECT and WAIT with integer arguments Redis refuses: the same errors', async () => {
     const { real, sim } = await playBoth({
@@ -37,9 +40,20 @@ describeReal('refusals', () => {
       },
     });
     expect(sim).toEqual(real);
-    // the log writes an error as {error}; the cases as the simulator's replies, {message}
-    const asCase = (r: unknown) => (r !== null && typeof r === 'object' && 'error' in r ? { message: (r as { error: string }).error } : r);
     expect(real.log.map((e) => asCase((e as unknown[])[2]))).toEqual(INTEGER_ARG_CASES.map(([, reply]) => reply));
+  });
+
+  it('FAILOVER with arguments Redis refuses, on a master with a replica: the same errors', async () => {
+    const { real, sim } = await playBoth({
+      nodes: ['m', 'r'],
+      run: async (c, { call }) => {
+        await c.replicaof('r', 'm');
+        await c.waitSync();
+        for (const [args] of FAILOVER_ARG_CASES) await call('m', args);
+      },
+    });
+    expect(sim).toEqual(real);
+    expect(real.log.map((e) => asCase((e as unknown[])[2]))).toEqual(FAILOVER_ARG_CASES.map(([, reply]) => reply));
   });
 
   it('a node loading an RDB answers a handshake and PSYNCs as the simulated one does', async () => {

@@ -33,6 +33,27 @@ export const INTEGER_ARG_CASES: [string[], unknown][] = [
   [['WAIT', '1', '1'], 0],
 ];
 
+const SYNTAX = { message: 'ERR syntax error' };
+
+/** FAILOVER's parse (failoverCommand()) on a master with one replica: each command and its reply. */
+export const FAILOVER_ARG_CASES: [string[], unknown][] = [
+  [['FAILOVER', 'TIMEOUT', 'x'], NOT_INT],
+  [['FAILOVER', 'TIMEOUT', '01'], NOT_INT],
+  [['FAILOVER', 'TIMEOUT', '9223372036854775808'], NOT_INT],
+  [['FAILOVER', 'TIMEOUT', '-1'], { message: 'ERR FAILOVER timeout must be greater than 0' }],
+  [['FAILOVER', 'TIMEOUT', '0'], { message: 'ERR FAILOVER timeout must be greater than 0' }],
+  [['FAILOVER', 'TO', 'nosuch', 'x'], NOT_INT],
+  [['FAILOVER', 'TIMEOUT', '100', 'TIMEOUT', '100'], SYNTAX],
+  [['FAILOVER', 'FORCE', 'FORCE'], SYNTAX],
+  [['FAILOVER', 'TO', 'nosuch', '6379', 'TO', 'nosuch', '6379'], SYNTAX],
+  [['FAILOVER', 'BOGUS'], SYNTAX],
+  [['FAILOVER', 'ABORT', 'x'], SYNTAX],
+  [['FAILOVER', 'FORCE'], { message: 'ERR FAILOVER with force option requires both a timeout and target HOST and IP.' }],
+  [['FAILOVER', 'TO', 'nosuch', '6379'], { message: 'ERR FAILOVER target HOST and PORT is not a replica.' }],
+  [['FAILOVER', 'TO', 'nosuch', '-1'], { message: 'ERR FAILOVER target HOST and PORT is not a replica.' }],
+  [['FAILOVER', 'ABORT'], { message: 'ERR No failover in progress.' }],
+];
+
 const LOADING = { message: 'LOADING Redis is loading the dataset in memory' };
 
 /**
