@@ -61,7 +61,6 @@ export interface CommandSpec {
   run(ctx: ExecContext, args: string[]): Reply;
 }
 
-
 /**
  * A value parseInt64() accepts, of at most 15 characters, as a Number (exact: below 2^53), else
  * null. INCR's common case without BigInt arithmetic: the same digits come out of String().

@@ -6,6 +6,7 @@ import type { Client, RedisNode, ReplyCallback } from './instance.js';
 import { dataCommand, checkArity, parseDb, isWriteCommand, DATA_COMMAND_NAMES } from './commands.js';
 import { type Reply, OK, NOT_INTEGER, err, arity, isError } from './reply.js';
 import { INT32_MAX, INT32_MIN, parseInt64 } from './ints.js';
+import { DB_COUNT } from './dataset.js';
 import { parseConfigValue, formatConfigValue, canonicalConfigName, REPL_BACKLOG_MIN_SIZE, type RedisConfig } from './config.js';
 import { failoverCommand } from './failover.js';
 import { infoText, roleReply } from './info.js';
@@ -30,9 +31,8 @@ const ADMIN: Record<string, AdminHandler> = {
     const v = parseInt64(args[1]!);
     if (v === null) return NOT_INTEGER();
     if (v < INT32_MIN || v > INT32_MAX) return err('ERR value is out of range, value must between -2147483648 and 2147483647');
-    const db = parseDb(args[1]);
-    if (db === null) return err('ERR DB index is out of range');
-    client.db = db;
+    if (v < 0n || v >= BigInt(DB_COUNT)) return err('ERR DB index is out of range');
+    client.db = Number(v);
     return OK;
   },
   MULTI: (_node, client) => {
