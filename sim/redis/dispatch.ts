@@ -4,9 +4,8 @@
 
 import type { Client, RedisNode, ReplyCallback } from './instance.js';
 import { dataCommand, checkArity, parseDb, isWriteCommand, DATA_COMMAND_NAMES } from './commands.js';
-import { type Reply, OK, NOT_INTEGER, err, arity, isError } from './reply.js';
+import { type Reply, OK, NOT_INTEGER, LOADING_MESSAGE, err, arity, isError } from './reply.js';
 import { INT32_MAX, INT32_MIN, parseInt64 } from './ints.js';
-import { DB_COUNT } from './dataset.js';
 import { parseConfigValue, formatConfigValue, canonicalConfigName, REPL_BACKLOG_MIN_SIZE, type RedisConfig } from './config.js';
 import { failoverCommand } from './failover.js';
 import { infoText, roleReply } from './info.js';
@@ -27,13 +26,16 @@ const ADMIN: Record<string, AdminHandler> = {
   PING: () => 'PONG',
   SELECT: (_node, client, args) => {
     if (args.length !== 2) return arity('SELECT');
-    // getIntFromObjectOrReply(), then selectDb()
+    const db = parseDb(args[1]);
+    if (db !== null) {
+      client.db = db;
+      return OK;
+    }
+    // which refusal: getIntFromObjectOrReply()'s, or selectDb()'s
     const v = parseInt64(args[1]!);
     if (v === null) return NOT_INTEGER();
     if (v < INT32_MIN || v > INT32_MAX) return err('ERR value is out of range, value must between -2147483648 and 2147483647');
-    if (v < 0n || v >= BigInt(DB_COUNT)) return err('ERR DB index is out of range');
-    client.db = Number(v);
-    return OK;
+    return err('ERR DB index is out of range');
   },
   MULTI: (_node, client) => {
     if (client.multi !== null) return err('ERR MULTI calls can not be nested');
@@ -99,8 +101,8 @@ export function dispatch(node: RedisNode, client: Client, args: string[], cb: Re
     const refusal = writeRefusal(node);
     if (refusal !== null) return reject(client, refusal, name === 'EXEC');
   }
-  if (node.loading && !loadingAllowed(name, client)) return reject(client, err('LOADING Redis is loading the dataset in memory'), name === 'EXEC');
-  if (node.asyncLoading && NO_ASYNC_LOADING.has(name)) return reject(client, err('LOADING Redis is loading the dataset in memory'));
+  if (node.loading && !loadingAllowed(name, client)) return reject(client, err(LOADING_MESSAGE), name === 'EXEC');
+  if (node.asyncLoading && NO_ASYNC_LOADING.has(name)) return reject(client, err(LOADING_MESSAGE));
   // PUBLISH is may-replicate: a write pause (FAILOVER) holds it too
   if ((writes || name === 'PUBLISH') && node.writesPaused) return node.pauseCall(client, args, cb);
   if (queueing) {

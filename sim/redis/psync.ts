@@ -5,12 +5,13 @@
 
 import type { RedisHooks } from './hooks.js';
 import { parseInt64 } from './ints.js';
+import { LOADING_MESSAGE } from './reply.js';
 import type { ReplicationIdentity } from './identity.js';
 import type { ReplBuffer } from './backlog.js';
 import type { MasterHost, MasterSide, ServerConn } from './master.js';
 
-/** processCommand()'s refusal of a command without the LOADING flag while the node loads. */
-export const LOADING = '-LOADING Redis is loading the dataset in memory';
+/** processCommand()'s refusal of a command without the LOADING flag while the node loads, as a reply line. */
+export const LOADING = `-${LOADING_MESSAGE}`;
 
 /** syncCommand(): the checks before the decision, the decision, and the counters. */
 export function syncCommand(side: MasterSide, node: MasterHost, conn: ServerConn, args: string[]): void {

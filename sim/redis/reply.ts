@@ -26,6 +26,8 @@ export function err(message: string): ReplyError {
 export const WRONGTYPE = () => err('WRONGTYPE Operation against a key holding the wrong kind of value');
 export const NOT_INTEGER = () => err('ERR value is not an integer or out of range');
 export const SYNTAX = () => err('ERR syntax error');
+/** processCommand()'s refusal of a command without the LOADING flag while the node loads. */
+export const LOADING_MESSAGE = 'LOADING Redis is loading the dataset in memory';
 export const arity = (name: string) => err(`ERR wrong number of arguments for '${name.toLowerCase()}' command`);
 
 /** A reply as one line of text (errors with their "-", arrays in brackets, nil as "(nil)"). */
