@@ -37,6 +37,11 @@ export interface RedisHooks {
   aofBootRestoresRdbReplInfo(): boolean;
   /** feedReplicationBuffer(): the largest request for a new block, max(repl-backlog-size / 16, 16KB). */
   replBlockLimit(backlogSize: number): number;
+  /**
+   * replicationFeedSlaves() hands a command to the buffer in pieces (the multibulk header, each
+   * argument's `$len`, the argument, its CRLF), so a new block is sized for the rest of one piece.
+   */
+  feedInPieces(): boolean;
   /** checkClientOutputBufferLimits(): the soft limit closes a replica once it held for more than its seconds. */
   softLimitFires(elapsedS: number, softSeconds: number): boolean;
   /** A replica asking for a full sync while a diskless transfer runs joins it (7.0: it waits for the next). */
@@ -55,6 +60,7 @@ export const DEFAULT_HOOKS: Readonly<RedisHooks> = {
   aofFsyncPolicy: (configured) => configured,
   aofBootRestoresRdbReplInfo: () => false,
   replBlockLimit,
+  feedInPieces: () => true,
   softLimitFires: (elapsedS, softSeconds) => elapsedS > softSeconds,
   joinSocketTransfer: () => false,
 };

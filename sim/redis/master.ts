@@ -177,7 +177,7 @@ export class MasterSide implements PingStream {
     const buf = this.backlog!;
     const backlogSize = this.node.cfg['repl-backlog-size'];
     let entry: StreamEntry;
-    if (inPieces) {
+    if (inPieces && this.node.hooks.feedInPieces()) {
       // the pieces only matter where a new block is cut: a command that fits the tail block goes in whole
       const bytes = respCommandBytes(args);
       entry = buf.feed(args, bytes, backlogSize, buf.tailRoom() >= bytes ? undefined : respPieces(args, byteLength));

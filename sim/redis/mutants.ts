@@ -17,6 +17,7 @@ export const MUTANTS = {
   'aof-always-fsyncs-late': 'appendfsync always fsyncs in the background once a second, like everysec, so a crash loses acknowledged writes',
   'aof-restart-restores-rdb-offset': 'a restart from the AOF also restores the replication id and offset of dump.rdb, as a restart from the RDB does',
   'repl-blocks-not-capped': 'a new replication buffer block is as big as the write needs, not capped at max(repl-backlog-size / 16, 16KB) (the pre-7.0.10 rule)',
+  'repl-fed-whole': 'a propagated command reaches the replication buffer in one piece, so a new block is sized for the rest of the whole command, not of the argument being copied',
   'obuf-soft-limit-never-fires': 'a replica over the output-buffer soft limit is never dropped, however long it stays over',
   'diskless-late-replica-joins': 'a replica that asks for a full sync during a diskless transfer joins it instead of waiting for the next one',
   'sentinel-votes-twice': 'a Sentinel votes again in an epoch it already voted in, for whoever asks',
@@ -42,6 +43,7 @@ const OVERRIDES: { readonly [M in MutantName]?: Partial<RedisHooks> } = {
   'aof-always-fsyncs-late': { aofFsyncPolicy: (configured) => (configured === 'always' ? 'everysec' : configured) },
   'aof-restart-restores-rdb-offset': { aofBootRestoresRdbReplInfo: () => true },
   'repl-blocks-not-capped': { replBlockLimit: () => Number.POSITIVE_INFINITY },
+  'repl-fed-whole': { feedInPieces: () => false },
   'obuf-soft-limit-never-fires': { softLimitFires: () => false },
   'diskless-late-replica-joins': { joinSocketTransfer: () => true },
 };
