@@ -1,6 +1,6 @@
 // Differential scripts for the shared replication buffer and the replica output-buffer limit: the
-// blocks 7.0.15 cuts for values bigger than a block and for a value that does not fit the tail block (a command is fed in pieces; repl_backlog_first_byte_offset and histlen after
-// each write), and a replica dropped for overcoming its output-buffer limit while its full sync's
+// blocks 7.0.15 cuts for values bigger than a block and for values that do not fit the tail block
+// (a command is fed in pieces) (repl_backlog_first_byte_offset and histlen after each write), and a replica dropped for overcoming its output-buffer limit while its full sync's
 // BGSAVE runs (rdb-key-save-delay makes the child slow on both sides), reconnecting, and dropped
 // again: a sync loop, with the same offsets, counters and backlog figures on both sides.
 import { expect, it } from 'vitest';
