@@ -18,6 +18,8 @@ export interface Raw {
   nodes: number;
   /** a 16kb backlog (so that a node away for long needs a full sync) rather than the default 1mb */
   smallBacklog: boolean;
+  /** 7.0's default diskless full sync (with no delay, so a sequence stays short) rather than the disk-based one */
+  diskless: boolean;
   parents: number[];
   ops: RawOp[];
 }
@@ -25,6 +27,7 @@ export interface Raw {
 export const arbRaw: fc.Arbitrary<Raw> = fc.record({
   nodes: fc.integer({ min: 2, max: 4 }),
   smallBacklog: fc.boolean(),
+  diskless: fc.boolean(),
   parents: fc.array(fc.nat(4), { minLength: 3, maxLength: 3 }),
   ops: fc.array(
     fc.record({ kind: fc.constantFrom(...KINDS), a: fc.nat(11), b: fc.nat(11), n: fc.integer({ min: 1, max: 40 }), db: fc.nat(2), save: fc.boolean() }),
@@ -95,7 +98,11 @@ export function interpret(raw: Raw): { nodes: string[]; config: Config; steps: S
       steps.push({ op: 'away', node, save: o.save, replicaof: parent.get(node)!, writer, count: o.n, valueSize: 1 + o.b * 400 });
     }
   }
-  return { nodes, config: raw.smallBacklog ? { 'repl-backlog-size': '16kb' } : {}, steps };
+  const config: Config = {
+    ...(raw.smallBacklog ? { 'repl-backlog-size': '16kb' } : {}),
+    ...(raw.diskless ? { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0 } : {}),
+  };
+  return { nodes, config, steps };
 }
 
 /** The steps as a script for both clusters: settled after each step, with a snapshot. */
