@@ -7,6 +7,7 @@ import { runMemoryBench, runRssBench } from './memory.js';
 import { costFigures, measureSeed } from './cost.js';
 import { appendFigures } from './append.js';
 import { traceFigures } from './trace.js';
+import { ceilingFigures } from './ceiling.js';
 import { simulate } from '../sim/harness/simulate.js';
 import { SWARM_CORE_NAME, SWARM_NAME, swarmScenario } from '../sim/scenario/swarm.js';
 import type { GeneratorName } from '../sim/harness/sources.js';
@@ -153,9 +154,10 @@ const startup: Section = {
 };
 
 const trace: Section = { name: 'trace', about: 'the trace pipeline alone: hashing a recorded swarm event stream', run: () => traceFigures() };
+const ceiling: Section = { name: 'ceiling', about: 'the swarm without the trace hash and the properties: the seeds/hour the model alone allows', run: () => ceilingFigures() };
 const append: Section = { name: 'append', about: 'APPEND / RPUSH runs: time per doubling of run length', run: () => appendFigures() };
 
 export const SECTIONS: Section[] = [
   sweepSection('sweep', SWARM_NAME, '', 'sweep'),
   sweepSection('sweep-core', SWARM_CORE_NAME, ": the swarm as the goal was set, without Sentinels, clients or Redis as shipped", 'sweep_core'),
-  swarm, startup, memory, append, cost, trace, kernel];
+  swarm, ceiling, startup, memory, append, cost, trace, kernel];
