@@ -177,10 +177,11 @@ export class MasterSide implements PingStream {
     const buf = this.backlog!;
     const backlogSize = this.node.cfg['repl-backlog-size'];
     let entry: StreamEntry;
-    if (inPieces && this.node.hooks.feedInPieces()) {
+    if (inPieces) {
       // the pieces only matter where a new block is cut: a command that fits the tail block goes in whole
       const bytes = respCommandBytes(args);
-      entry = buf.feed(args, bytes, backlogSize, buf.tailRoom() >= bytes ? undefined : respPieces(args, byteLength));
+      const whole = buf.tailRoom() >= bytes || !this.node.hooks.feedInPieces();
+      entry = buf.feed(args, bytes, backlogSize, whole ? undefined : respPieces(args, byteLength));
     } else entry = buf.feed(args, from ? from.bytes : respCommandBytes(args), backlogSize, undefined, from);
     this.offset = buf.endOffset;
     if (this.quietStream) this.quietEntries.push(entry);
