@@ -3,7 +3,8 @@
 // get-master-addr-by-name, masters / master / replicas / sentinels, failover, reset), answered as
 // sentinel.c answers them.
 
-import { type Reply, err } from '../redis/reply.js';
+import { type Reply, NOT_INTEGER, err } from '../redis/reply.js';
+import { parseInt64 } from '../redis/ints.js';
 import { HELLO_CHANNEL, REDIS_PORT, type SentinelInstance } from './instance.js';
 import * as F from './failover.js';
 import type { Sentinel } from './sentinel.js';
@@ -31,8 +32,12 @@ function sentinelCommand(s: Sentinel, args: string[]): Reply {
   switch (sub) {
     case 'is-master-down-by-addr': {
       if (args.length !== 6) return err("ERR wrong number of arguments for 'sentinel|is-master-down-by-addr' command");
-      const reqEpoch = Number(args[4]);
-      const isMaster = args[2] === m.inst.host && Number(args[3]) === REDIS_PORT;
+      // the port and the epoch read as string2ll() reads them (getLongFromObjectOrReply())
+      const port = parseInt64(args[3]!);
+      const epoch = parseInt64(args[4]!);
+      if (port === null || epoch === null) return NOT_INTEGER();
+      const reqEpoch = Number(epoch);
+      const isMaster = args[2] === m.inst.host && port === BigInt(REDIS_PORT);
       const isdown = !s.tilt && isMaster && m.inst.sdown ? 1 : 0;
       let leader: string | null = null;
       let leaderEpoch = 0;

@@ -78,6 +78,12 @@ describe('SENTINEL commands', () => {
     expect(s.serve(['PUBLISH', '__sentinel__:hello'])).toEqual(wrong('publish'));
     expect(s.serve(['PUBLISH', 'news', 'x'])).toEqual({ message: 'ERR Only HELLO messages are accepted by Sentinel instances.' });
     expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '6379', '1'])).toEqual(wrong('sentinel|is-master-down-by-addr'));
+    // the port and the epoch are integers as string2ll() reads them (measured on 7.0.15's Sentinel)
+    for (const [port, epoch] of [['x', '0'], ['6379', 'x'], ['06379', '0'], ['6379', '01'], ['99999999999999999999', '0'], ['6379', '1.5'], ['6379', '-0']]) {
+      expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', port!, epoch!, '*']), `${port} ${epoch}`).toEqual({ message: 'ERR value is not an integer or out of range' });
+    }
+    expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '-6379', '0', '*'])).toEqual([0, '*', 0]);
+    expect(s.serve(['SENTINEL', 'is-master-down-by-addr', 'p', '6379', '9223372036854775807', '*'])).toEqual([0, '*', 0]);
     expect(s.serve(['SENTINEL', 'reset'])).toEqual(wrong('sentinel|reset'));
     for (const sub of ['master', 'replicas', 'slaves', 'sentinels', 'failover']) expect(s.serve(['SENTINEL', sub, 'other']), sub).toEqual({ message: 'ERR No such master with that name' });
     expect(s.serve(['SENTINEL', 'nosuch'])).toEqual({ message: "ERR Unknown subcommand or wrong number of arguments for 'nosuch'. Try SENTINEL HELP." });
