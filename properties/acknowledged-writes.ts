@@ -146,6 +146,8 @@ const who = (w: { client: string | null; node: string }) => (w.client === null ?
 
 export class AcknowledgedWrites extends BaseProperty {
   readonly name = 'acknowledged-writes';
+  readonly types: readonly TraceEvent['type'][] = ['client.op', 'x.write', 'redis.failover', 'redis.role', 'redis.sync', 'redis.aof', 'redis.start', 'redis.stop'];
+  /** The place of the last event read in the trace (of the events read: only their order matters). */
   private seq = 0;
   private readonly keys = new Map<string, KeyRecord>();
   private readonly tainted = new Set<string>();
